@@ -1,0 +1,101 @@
+"""The ``pledge-graph`` command: a thin layer that parses arguments, calls one function of
+the pipeline and prints its result. Domain errors are printed as they are (file, line,
+what was expected) with exit status 1; no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import PledgeGraphError
+from .paths import DATA_DIR, DEFAULT_BASE, DIST_DIR
+
+__all__ = ["main"]
+
+
+def _add_common(p: argparse.ArgumentParser, *, out: bool = False, base: bool = False) -> None:
+    p.add_argument("--data", type=Path, default=DATA_DIR, help="data directory (default: %(default)s)")
+    if out:
+        p.add_argument("--out", type=Path, default=DIST_DIR, help="release directory (default: %(default)s)")
+    if base:
+        p.add_argument("--base", default=DEFAULT_BASE, help="base IRI of minted IRIs (default: %(default)s)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pledge-graph", description=__doc__.split("\n")[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="import pledge documents into curated YAML records")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_common(p)
+
+    p = sub.add_parser("validate", help="check the records' graph against the SHACL shapes")
+    _add_common(p, base=True)
+
+    p = sub.add_parser("build", help="map, validate and publish the release (dumps, VoID, DCAT)")
+    _add_common(p, out=True, base=True)
+
+    p = sub.add_parser("serve", help="serve the release: SPARQL endpoint, resource pages, dumps")
+    _add_common(p, out=True, base=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--also", nargs="*", type=Path, default=[], metavar="FILE",
+                   help="extra RDF files to load (N-Quads and TriG keep their graphs)")
+    p.add_argument("--store", default=None, metavar="URL",
+                   help="answer from this SPARQL 1.1 store instead of the embedded one")
+    p.add_argument("--timeout", type=float, default=None, help="per-query timeout in seconds")
+    p.add_argument("--allow-service", nargs="*", default=[], metavar="ENDPOINT",
+                   help="endpoints SERVICE clauses may call (default: none)")
+
+    p = sub.add_parser("query", help="run an example query (by name) or a .rq file on the release")
+    p.add_argument("query", metavar="NAME|FILE")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _add_common(p, out=True, base=True)
+
+    p = sub.add_parser("load", help="load the release into a SPARQL 1.1 store (Graph Store Protocol)")
+    p.add_argument("--store", required=True, metavar="URL")
+    _add_common(p, out=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except PledgeGraphError as error:
+        print(f"pledge-graph: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("pledge-graph: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    # Each command's module is imported only when used, so the pipeline commands never
+    # load the web stack.
+    if args.command == "import":
+        from .importer import import_command
+        return import_command(args)
+    if args.command == "validate":
+        from .build import validate_command
+        return validate_command(args)
+    if args.command == "build":
+        from .build import build_command
+        return build_command(args)
+    if args.command == "serve":
+        from .web.serve import serve_command
+        return serve_command(args)
+    if args.command == "query":
+        from .queries import query_command
+        return query_command(args)
+    if args.command == "load":
+        from .remote import load_command
+        return load_command(args)
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

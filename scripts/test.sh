@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine (system packages, a virtual
+# environment with the test extras) and runs the test suite. Extra pytest arguments pass through.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends raptor2-utils serdi >/dev/null
+python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[test]'
+exec .venv/bin/python -m pytest "$@"
