@@ -17,7 +17,11 @@ IRI patterns (relative to the base, see docs/model.md):
     id/fact/<slug>/<n>/<fact-id>/quote     its TextQuoteSelector
     id/fact/<slug>/<n>/<fact-id>/position  its TextPositionSelector
     id/build/<digest>                  the build activity (PROV-O) of one release
+    id/software/<name>                 the software agent that ran the build
     dataset                            the dataset (VoID, DCAT); dataset/<version> a release
+    dataset/distribution/<file>        the DCAT distribution of one dump file
+    dataset/partition/<kind>/<key>     a VoID class or property partition
+    dataset/linkset/<slug>             a VoID linkset to another dataset
     catalog                            the DCAT catalog
     sparql                             the SPARQL endpoint (DCAT data service)
     dumps/<file>                       a dump file of the latest release
@@ -104,6 +108,18 @@ class Iris:
 
     def build(self, digest: str) -> URIRef:
         return self._iri("id", "build", digest)
+
+    def software(self, name: str) -> URIRef:
+        return self._iri("id", "software", name)
+
+    def distribution(self, filename: str) -> URIRef:
+        return self._iri("dataset", "distribution", filename)
+
+    def partition(self, kind: str, key: str) -> URIRef:
+        return self._iri("dataset", "partition", kind, key)
+
+    def linkset(self, slug: str) -> URIRef:
+        return self._iri("dataset", "linkset", slug)
 
     def dataset(self, version: str | None = None) -> URIRef:
         return self._iri("dataset", version) if version else self._iri("dataset")
