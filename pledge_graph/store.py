@@ -1,0 +1,333 @@
+"""The store behind the endpoint: one small interface, an embedded pyoxigraph implementation.
+
+Every store answers SPARQL queries with bytes already serialised in the media type asked
+for (an :class:`Answer`), so the HTTP layer never branches on the store's kind and a remote
+store can pass its endpoint's answer through. Resource descriptions, graph listings and
+counts are plain SPARQL on top of :meth:`Store.query` (:class:`SparqlMethods`), so a new
+implementation only has to answer queries.
+
+How a release is laid out in a store (see :func:`load_release`):
+
+- the default graph holds everything the release publishes (the data dump, the ontology,
+  the shapes, VoID, the DCAT catalog, the example queries), merged;
+- each published file is also a named graph, named by its download IRI
+  (``<base>dumps/<file>``), so ``GRAPH ?g`` tells where a triple comes from;
+- extra files (``serve --also``): N-Quads and TriG keep their named graphs, triples files
+  go to the default graph.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from . import results
+from .errors import StoreError
+from .vocab import Iris
+
+__all__ = [
+    "DEFAULT_RESULT_LIMIT",
+    "RELEASE_GRAPH_FILES",
+    "Answer",
+    "EmbeddedStore",
+    "QueryRefused",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "ResultTooLarge",
+    "SparqlMethods",
+    "Store",
+    "load_file",
+    "load_release",
+]
+
+DEFAULT_RESULT_LIMIT = 100_000
+"""Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one answer may hold; more is an error."""
+
+RELEASE_GRAPH_FILES = (
+    "pledge-graph.nt",
+    "ontology.ttl",
+    "rights-holders.ttl",
+    "shapes.ttl",
+    "void.ttl",
+    "catalog.ttl",
+)
+"""The release files loaded into the store (the data dump once, as N-Triples)."""
+
+
+class QuerySyntaxError(StoreError):
+    """The query is not valid SPARQL 1.1."""
+
+
+class QueryRefused(StoreError):
+    """The query asks for something the service does not do (an update, a SERVICE call)."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time limit and was stopped; nothing was answered."""
+
+
+class ResultTooLarge(StoreError):
+    """The answer would exceed the result cap; nothing was answered."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A complete, serialised query answer.
+
+    ``kind`` is ``solutions`` (SELECT), ``boolean`` (ASK) or ``graph`` (CONSTRUCT, DESCRIBE);
+    ``count`` is the number of rows or triples (1 for a boolean).
+    """
+
+    kind: str
+    media_type: str
+    body: bytes
+    count: int
+
+
+class Store(Protocol):
+    """What the endpoint, the pages and the command line need from a store."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_types: dict[str, str],
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> Answer:
+        """Run one SPARQL query; answer in ``media_types[kind]`` for the query's kind.
+
+        ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset) replace any
+        FROM/FROM NAMED of the query when given. Raises QuerySyntaxError, QueryTimeout,
+        ResultTooLarge or StoreError.
+        """
+        ...
+
+    def resource(self, iri: str, media_type: str) -> Answer:
+        """Describe one resource (see :meth:`SparqlMethods.resource`)."""
+        ...
+
+    def graph(self, iri: str | None, media_type: str) -> Answer | None:
+        """Return the triples of a named graph (or the default graph for None); None if absent."""
+        ...
+
+    def graphs(self) -> list[str]:
+        """Return the IRIs of the named graphs, sorted."""
+        ...
+
+    def count(self, pattern: str = "?s ?p ?o") -> int:
+        """Return how many solutions a basic graph pattern has in the default graph."""
+        ...
+
+    def close(self) -> None:
+        """Release what the store holds (processes, files)."""
+        ...
+
+
+_NT = "application/n-triples"
+_JSON = "application/sparql-results+json"
+
+
+class SparqlMethods:
+    """Resource descriptions, graphs and counts written as SPARQL over ``self.query``."""
+
+    def query(self, sparql: str, **kwargs: object) -> Answer:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def resource(self, iri: str, media_type: str) -> Answer:
+        """Describe ``iri``: the triples with it as subject or object, and the triples of its
+        owned sub-resources (IRIs extending it with ``/...`` that it links to or that link to
+        it, such as selectors and checksums). An unknown IRI gives an empty graph."""
+        return self.query(_resource_query(iri), media_types={"graph": media_type})
+
+    def graph(self, iri: str | None, media_type: str) -> Answer | None:
+        """Return a named graph's triples, or the default graph's for None; None if absent."""
+        if iri is None:
+            return self.query("CONSTRUCT WHERE { ?s ?p ?o }", media_types={"graph": media_type})
+        if iri not in self.graphs():
+            return None
+        sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {_iri(iri)} {{ ?s ?p ?o }} }}"
+        return self.query(sparql, media_types={"graph": media_type})
+
+    def graphs(self) -> list[str]:
+        """Return the IRIs of the named graphs, sorted."""
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
+        return [row["g"]["value"] for row in rows]
+
+    def count(self, pattern: str = "?s ?p ?o") -> int:
+        """Return how many solutions ``pattern`` has in the default graph."""
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+        return int(rows[0]["n"]["value"])
+
+    def _select(self, sparql: str) -> list[dict[str, dict[str, str]]]:
+        answer = self.query(sparql, media_types={"solutions": _JSON})
+        return json.loads(answer.body)["results"]["bindings"]
+
+    def close(self) -> None:
+        """Nothing to release by default."""
+
+
+class EmbeddedStore(SparqlMethods):
+    """A pyoxigraph store in this process: in memory, on disk, or on disk read-only.
+
+    Queries run to completion here (pyoxigraph cannot interrupt one), so ``timeout`` is not
+    enforced; the HTTP server runs its queries through :class:`pledge_graph.pool.ProcessPool`,
+    which can stop a runaway query.
+    """
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False,
+                 limit: int = DEFAULT_RESULT_LIMIT) -> None:
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                self._store = ox.Store(str(path))
+        except OSError as error:
+            raise StoreError(f"cannot open the store: {error}", file=path) from None
+        self.path = path
+        self.limit = limit
+
+    @property
+    def native(self) -> ox.Store:
+        """The pyoxigraph store, for loading."""
+        return self._store
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_types: dict[str, str],
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> Answer:
+        """Run one query and serialise its whole answer (see :meth:`Store.query`)."""
+        dataset: dict[str, object] = {}
+        if default_graph_uris or named_graph_uris:
+            dataset["default_graph"] = [_node(g) for g in default_graph_uris] or ox.DefaultGraph()
+            dataset["named_graphs"] = [_node(g) for g in named_graph_uris]
+        try:
+            result = self._store.query(sparql, **dataset)
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"the query is not valid SPARQL 1.1: {error}") from None
+        except (OSError, ValueError) as error:
+            raise StoreError(f"the store could not run the query: {error}") from None
+        try:
+            return _serialise(result, media_types, self.limit)
+        except OSError as error:
+            raise StoreError(f"the store could not run the query: {error}") from None
+
+    def flush(self) -> None:
+        """Write pending changes to disk (on-disk stores)."""
+        if self.path is not None:
+            self._store.flush()
+
+
+def load_release(store: EmbeddedStore, release_dir: Path, iris: Iris,
+                 extra_triples: Iterable[ox.Triple] = (), extra_graph: str | None = None) -> int:
+    """Load a release directory into ``store`` (layout in the module docstring); return the
+    number of files loaded. ``extra_triples`` (e.g. the example queries) go to the default
+    graph and to ``extra_graph``."""
+    loaded = 0
+    for name in RELEASE_GRAPH_FILES:
+        path = release_dir / name
+        if not path.exists():
+            continue
+        graph = str(iris.dump(name))
+        load_file(store, path, to_graph=graph)
+        load_file(store, path)
+        loaded += 1
+    if loaded == 0:
+        raise StoreError("the release holds none of the files the store loads",
+                         file=release_dir, expected=", ".join(RELEASE_GRAPH_FILES))
+    triples = list(extra_triples)
+    if triples:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        if extra_graph:
+            quads += [ox.Quad(t.subject, t.predicate, t.object, _node(extra_graph))
+                      for t in triples]
+        store.native.extend(quads)
+    store.flush()
+    return loaded
+
+
+def load_file(store: EmbeddedStore, path: Path, *, to_graph: str | None = None) -> None:
+    """Bulk-load one RDF file (format from its extension). Quads keep their graphs; triples
+    go to ``to_graph`` or the default graph."""
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+    if fmt is None:
+        raise StoreError("unknown RDF file extension", file=path,
+                         expected=".nt, .nq, .ttl, .trig, .rdf, .jsonld")
+    target = _node(to_graph) if to_graph and not fmt.supports_datasets else None
+    try:
+        store.native.bulk_load(path=str(path), format=fmt, to_graph=target)
+    except SyntaxError as error:
+        line = getattr(error, "lineno", None)
+        raise StoreError(f"not valid {fmt.name}: {error}", file=path, line=line,
+                         expected=f"a {fmt.name} document") from None
+    except OSError as error:
+        raise StoreError(f"cannot load: {error}", file=path) from None
+
+
+def _serialise(result: object, media_types: dict[str, str], limit: int) -> Answer:
+    if isinstance(result, ox.QueryBoolean):
+        media_type = _pick(media_types, "boolean")
+        return Answer("boolean", media_type, results.write_boolean(bool(result), media_type), 1)
+    if isinstance(result, ox.QuerySolutions):
+        media_type = _pick(media_types, "solutions")
+        variables = [v.value for v in result.variables]
+        rows = _capped(([s[v] for v in variables] for s in result), limit, "rows")
+        body, count = results.write_solutions(variables, rows, media_type)
+        return Answer("solutions", media_type, body, count)
+    media_type = _pick(media_types, "graph")
+    triples = list(_capped(iter(result), limit, "triples"))  # type: ignore[call-overload]
+    return Answer("graph", media_type, results.write_triples(triples, media_type), len(triples))
+
+
+def _pick(media_types: dict[str, str], kind: str) -> str:
+    try:
+        return media_types[kind]
+    except KeyError:
+        raise results.NotAcceptable(kind) from None
+
+
+def _capped(items: Iterator[results.T], limit: int, what: str) -> Iterator[results.T]:
+    for n, item in enumerate(items):
+        if n >= limit:
+            raise ResultTooLarge(f"the answer has more than {limit:,} {what}, the limit of "
+                                 "this service; nothing was returned",
+                                 expected="a narrower query or a LIMIT")
+        yield item
+
+
+def _node(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise QuerySyntaxError(f"not an absolute IRI: {iri!r}", expected="a graph IRI") from None
+
+
+def _iri(iri: str) -> str:
+    return "<" + str(_node(iri).value) + ">"
+
+
+def _resource_query(iri: str) -> str:
+    ref = _iri(iri)
+    prefix = json.dumps(iri.rstrip("/") + "/")
+    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  {{ BIND({ref} AS ?s) ?s ?p ?o }}
+  UNION {{ BIND({ref} AS ?o) ?s ?p ?o }}
+  UNION {{
+    {{ SELECT DISTINCT ?s WHERE {{ {{ {ref} ?x ?s }} UNION {{ ?s ?x {ref} }}
+                                  FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix})) }} }}
+    ?s ?p ?o
+  }}
+}}"""
