@@ -24,6 +24,8 @@ IRI patterns (relative to the base, see docs/model.md):
     dataset/linkset/<slug>             a VoID linkset to another dataset
     catalog                            the DCAT catalog
     sparql                             the SPARQL endpoint (DCAT data service)
+    sparql/<part>                      nodes of its service description (dataset, graphs)
+    queries/<name>                     an example query (sh:SPARQLExecutable)
     dumps/<file>                       a dump file of the latest release
 
 No blank nodes are minted anywhere: every node has an IRI, so dumps sort and compare stably.
@@ -129,6 +131,12 @@ class Iris:
 
     def sparql(self) -> URIRef:
         return self._iri("sparql")
+
+    def sparql_part(self, *parts: str) -> URIRef:
+        return self._iri("sparql", *parts)
+
+    def example_query(self, name: str) -> URIRef:
+        return self._iri("queries", name)
 
     def dump(self, filename: str) -> URIRef:
         return self._iri("dumps", filename)
