@@ -1,0 +1,362 @@
+"""An external SPARQL 1.1 store: load a release into it, and answer from it.
+
+``pledge-graph load --store URL`` puts a release into any store that speaks the SPARQL 1.1
+Graph Store Protocol, as one named graph per release, ``<base>dataset/<version>``, with one
+PUT (which replaces the graph in one step where the store does). The graph merges the files
+the embedded store loads (:data:`pledge_graph.store.RELEASE_GRAPH_FILES`), so a resource
+described from either store is the same graph.
+
+``pledge-graph serve --store URL`` answers through :class:`RemoteStore`, which implements the
+:class:`pledge_graph.store.Store` interface over the SPARQL 1.1 Protocol and queries the
+release's graph as its default graph.
+
+The URL names the server; its endpoints are found from its ``Server`` header:
+
+=================  ==============================  =======================================
+engine             URL                             endpoints
+=================  ==============================  =======================================
+Oxigraph server    ``http://127.0.0.1:7878``       ``/query``, ``/store``
+Virtuoso           ``http://dba:dba@127.0.0.1:8890``  ``/sparql``, ``/sparql-graph-crud-auth``
+                                                   (digest auth; ``/sparql-graph-crud``
+                                                   without credentials)
+Apache Jena Fuseki ``http://127.0.0.1:3030/ds``    ``/ds/query``, ``/ds/data``
+=================  ==============================  =======================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import httpx
+import pyoxigraph as ox
+
+from . import results
+from .errors import StoreError
+from .guard import query_form, tokens
+from .store import (
+    DEFAULT_RESULT_LIMIT,
+    RELEASE_GRAPH_FILES,
+    Answer,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    SparqlMethods,
+)
+
+__all__ = [
+    "Endpoints",
+    "LoadReport",
+    "RemoteStore",
+    "find_endpoints",
+    "load_command",
+    "load_release",
+    "open_remote",
+    "release_graph",
+    "release_payload",
+]
+
+_JSON = "application/sparql-results+json"
+_NT = "application/n-triples"
+_KIND_ACCEPT = {"solutions": _JSON, "boolean": _JSON, "graph": _NT}
+_PROBE_GRAPH = "urn:x-pledge-graph:probe"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a store answers queries and takes graphs, and the credentials it wants."""
+
+    engine: str
+    query: str
+    graph_store: str
+    user: str | None = None
+    password: str | None = None
+
+    def client(self, timeout: float | None = 60.0) -> httpx.Client:
+        """Return an HTTP client for these endpoints, authenticated when credentials are set.
+
+        Digest auth is primed with a cheap request, so that a large PUT is sent once, with
+        its credentials (Virtuoso closes the connection on an unauthenticated large body)."""
+        auth = httpx.DigestAuth(self.user, self.password or "") if self.user else None
+        client = httpx.Client(auth=auth, timeout=timeout)
+        if auth is not None:
+            _send(client, "GET", self.graph_store, params={"graph": _PROBE_GRAPH})
+        return client
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did: the graph it replaced, how many triples it holds now, how long."""
+
+    graph: str
+    triples: int
+    seconds: float
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding the endpoints
+# ---------------------------------------------------------------------------------------------
+
+
+def find_endpoints(url: str, *, user: str | None = None, password: str | None = None,
+                   timeout: float = 10.0) -> Endpoints:
+    """Given a store's URL (credentials may be in its userinfo), return its endpoints."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreError(f"not a store URL: {url!r}",
+                         expected="http://HOST:PORT, e.g. http://127.0.0.1:7878")
+    user = user or (unquote(parts.username) if parts.username else None)
+    password = password or (unquote(parts.password) if parts.password else None)
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    root = urlunsplit((parts.scheme, netloc, "", "", ""))
+    path = parts.path.rstrip("/")
+    with httpx.Client(timeout=timeout) as client:
+        response = _send(client, "GET", root + "/")
+    server = response.headers.get("server", "")
+    if server.startswith("Virtuoso"):
+        crud = "/sparql-graph-crud-auth" if user else "/sparql-graph-crud"
+        return Endpoints("virtuoso", root + "/sparql", root + crud, user, password)
+    if server.startswith("Oxigraph"):
+        return Endpoints("oxigraph", root + path + "/query", root + path + "/store",
+                         user, password)
+    if "Fuseki" in server and path:
+        return Endpoints("fuseki", root + path + "/query", root + path + "/data", user, password)
+    raise StoreError(f"cannot tell which SPARQL server answers at {root} "
+                     f"(Server: {server or 'not given'})",
+                     expected="Oxigraph server, Virtuoso, or Fuseki with its dataset path")
+
+
+def open_remote(url: str, release_dir: Path, *, user: str | None = None,
+                password: str | None = None, timeout: float | None = None,
+                limit: int = DEFAULT_RESULT_LIMIT) -> RemoteStore:
+    """Return a store answering from the graph of the release in ``release_dir`` at ``url``."""
+    endpoints = find_endpoints(url, user=user, password=password)
+    graph, _ = release_graph(release_dir)
+    store = RemoteStore(endpoints, graph, timeout=timeout, limit=limit)
+    if not store.has_graph():
+        store.close()
+        raise StoreError(f"the store at {url} holds no graph <{graph}>",
+                         file=release_dir / "manifest.json",
+                         expected=f"the release loaded first: pledge-graph load --store {url}")
+    return store
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading a release
+# ---------------------------------------------------------------------------------------------
+
+
+def release_graph(release_dir: Path) -> tuple[str, dict[str, object]]:
+    """Return the release's graph IRI, ``<base>dataset/<version>``, and its manifest."""
+    path = release_dir / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        base, version = str(manifest["base"]), str(manifest["version"])
+    except FileNotFoundError:
+        raise StoreError("no release here", file=path,
+                         expected="a release directory written by pledge-graph build") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise StoreError(f"not a release manifest: {error}", file=path,
+                         expected='a JSON object with "base" and "version"') from None
+    if not base.endswith(("/", "#")):
+        base += "/"
+    return f"{base}dataset/{version}", manifest
+
+
+def release_payload(release_dir: Path) -> tuple[bytes, int]:
+    """Return the release's files merged as one N-Triples document, and its triple count.
+
+    Each file is parsed on its own, so blank nodes of different files stay apart."""
+    chunks: list[bytes] = []
+    count = 0
+    for name in RELEASE_GRAPH_FILES:
+        path = release_dir / name
+        if not path.exists():
+            continue
+        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+        try:
+            triples = list(ox.parse(path=str(path), format=fmt))
+        except SyntaxError as error:
+            raise StoreError(f"not valid {fmt.name if fmt else 'RDF'}: {error}", file=path,
+                             line=getattr(error, "lineno", None)) from None
+        chunks.append(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        count += len(triples)
+    if not chunks:
+        raise StoreError("the release holds none of the files a store loads", file=release_dir,
+                         expected=", ".join(RELEASE_GRAPH_FILES))
+    return b"".join(chunks), count
+
+
+def load_release(release_dir: Path, endpoints: Endpoints, *,
+                 timeout: float = 600.0) -> LoadReport:
+    """Replace the release's graph in the store with the release's files; check the count.
+
+    One PUT carries the whole graph, so readers see the old graph or the new one."""
+    started = time.perf_counter()
+    graph, _ = release_graph(release_dir)
+    payload, expected = release_payload(release_dir)
+    client = endpoints.client(timeout=timeout)
+    try:
+        response = _send(client, "PUT", endpoints.graph_store, params={"graph": graph},
+                         content=payload, headers={"Content-Type": _NT})
+    finally:
+        client.close()
+    if response.status_code in (401, 403):
+        raise StoreError(f"the store refused the credentials: HTTP {response.status_code} "
+                         f"{_excerpt(response)}", file=release_dir,
+                         expected="a user allowed to write graphs (URL userinfo or --user)")
+    if response.status_code not in (200, 201, 204):
+        raise StoreError(f"the store refused the graph: HTTP {response.status_code} "
+                         f"{_excerpt(response)}", file=release_dir,
+                         expected="a store that takes Graph Store Protocol PUT requests")
+    store = RemoteStore(endpoints, graph)
+    try:
+        loaded = store.count()
+    finally:
+        store.close()
+    if loaded != expected:
+        raise StoreError(f"the store holds {loaded} triples in <{graph}> after the load, "
+                         f"not {expected}", file=release_dir)
+    return LoadReport(graph, loaded, time.perf_counter() - started)
+
+
+def load_command(args: argparse.Namespace) -> int:
+    """``pledge-graph load --store URL``: load the release in ``--out`` into the store."""
+    endpoints = find_endpoints(args.store, user=getattr(args, "user", None),
+                               password=getattr(args, "password", None))
+    report = load_release(Path(args.out), endpoints)
+    print(f"loaded {report.triples} triples into <{report.graph}> "
+          f"at {endpoints.graph_store} ({endpoints.engine}) in {report.seconds:.2f} s")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Answering from the store
+# ---------------------------------------------------------------------------------------------
+
+
+class RemoteStore(SparqlMethods):
+    """A store behind a SPARQL 1.1 endpoint, its default graph one release's named graph.
+
+    Answers are read in one format per kind (SPARQL JSON results, N-Triples), counted
+    against the result cap and written again in the media type asked for, so every store
+    gives the same bytes for the same answer. ``timeout`` bounds the whole request."""
+
+    def __init__(self, endpoints: Endpoints, graph: str | None = None, *,
+                 timeout: float | None = None, limit: int = DEFAULT_RESULT_LIMIT) -> None:
+        self.endpoints = endpoints
+        self.graph_iri = graph
+        self.timeout = timeout
+        self.limit = limit
+        self._client = endpoints.client(timeout=None)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_types: dict[str, str],
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> Answer:
+        """Run one query at the endpoint (see :meth:`pledge_graph.store.Store.query`)."""
+        kind = query_form(sparql)
+        if kind is None:
+            raise QuerySyntaxError("the query is not valid SPARQL 1.1: no query form",
+                                   expected="SELECT, CONSTRUCT, ASK or DESCRIBE")
+        if kind not in media_types:
+            raise results.NotAcceptable(kind)
+        form: dict[str, str | list[str]] = {"query": sparql}
+        if default_graph_uris or named_graph_uris:
+            form["default-graph-uri"] = list(default_graph_uris)
+            form["named-graph-uri"] = list(named_graph_uris)
+        elif self.graph_iri and not _has_from(sparql):
+            form["default-graph-uri"] = self.graph_iri
+        limit = timeout if timeout is not None else self.timeout
+        try:
+            response = self._client.post(
+                self.endpoints.query, data=form, headers={"Accept": _KIND_ACCEPT[kind]},
+                timeout=httpx.Timeout(limit, connect=10.0) if limit else None)
+        except httpx.TimeoutException:
+            raise QueryTimeout(f"the store did not answer within {limit:g} s; "
+                               "nothing was answered", expected="a cheaper query") from None
+        except httpx.HTTPError as error:
+            raise StoreError(f"cannot reach the store at {self.endpoints.query}: {error}",
+                             expected="a running SPARQL 1.1 server") from None
+        if response.status_code == 400:
+            raise QuerySyntaxError(f"the store refused the query: {_excerpt(response)}")
+        if response.status_code != 200:
+            raise StoreError(f"the store failed: HTTP {response.status_code} "
+                             f"{_excerpt(response)}")
+        return self._answer(kind, response.content, media_types[kind])
+
+    def graphs(self) -> list[str]:
+        """Return the release's graph: the only named graph this store answers from."""
+        if self.graph_iri is not None:
+            return [self.graph_iri]
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+        return [row["g"]["value"] for row in rows if "g" in row]
+
+    def graph(self, iri: str | None, media_type: str) -> Answer | None:
+        """Return a named graph's triples, or the release graph's for None; None if absent."""
+        return super().graph(None if iri == self.graph_iri else iri, media_type)
+
+    def has_graph(self) -> bool:
+        """Tell whether the store holds this store's release graph."""
+        if self.graph_iri is None:
+            return True
+        sparql = f"ASK {{ GRAPH <{self.graph_iri}> {{ ?s ?p ?o }} }}"
+        answer = self.query(sparql, media_types={"boolean": _JSON},
+                            named_graph_uris=[self.graph_iri])
+        return bool(json.loads(answer.body)["boolean"])
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
+    def _answer(self, kind: str, body: bytes, media_type: str) -> Answer:
+        try:
+            if kind == "graph":
+                triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+                self._check(len(triples), "triples")
+                return Answer(kind, media_type, results.write_triples(triples, media_type),
+                              len(triples))
+            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        except SyntaxError as error:
+            raise StoreError(f"the store's answer is not valid: {error}") from None
+        if isinstance(parsed, ox.QueryBoolean):
+            return Answer("boolean", media_type,
+                          results.write_boolean(bool(parsed), media_type), 1)
+        variables = [v.value for v in parsed.variables]
+        rows = [[solution[v] for v in variables] for solution in parsed]
+        self._check(len(rows), "rows")
+        written, count = results.write_solutions(variables, rows, media_type)
+        return Answer("solutions", media_type, written, count)
+
+    def _check(self, count: int, what: str) -> None:
+        if count > self.limit:
+            raise ResultTooLarge(f"the answer has more than {self.limit:,} {what}, the limit "
+                                 "of this service; nothing was returned",
+                                 expected="a narrower query or a LIMIT")
+
+
+def _has_from(sparql: str) -> bool:
+    return any(kind == "name" and text.upper() == "FROM" for kind, text in tokens(sparql))
+
+
+def _send(client: httpx.Client, method: str, url: str, **kwargs: object) -> httpx.Response:
+    try:
+        return client.request(method, url, **kwargs)  # type: ignore[arg-type]
+    except httpx.HTTPError as error:
+        raise StoreError(f"cannot reach the store at {url}: {error}",
+                         expected="a running SPARQL 1.1 server") from None
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = " ".join(response.text.split())
+    return text[:300] + ("…" if len(text) > 300 else "")
