@@ -1,0 +1,461 @@
+"""Records -> RDF: turn the curated pledge records into the graph's triples.
+
+Triples are plain tuples of rdflib terms, built without an rdflib ``Graph`` so that mapping
+stays linear and cheap for large corpora; the publish stage writes them out as sorted
+N-Triples. Every node has an IRI minted by :class:`~pledge_graph.vocab.Iris`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from .errors import RecordError
+from .vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris, slugify
+
+__all__ = [
+    "UN_LANGUAGES",
+    "LoadedRecord",
+    "MappedGraph",
+    "MappedSubmission",
+    "Triple",
+    "load_records",
+    "map_records",
+    "nt_line",
+    "nt_term",
+    "record_lines",
+]
+
+Triple = tuple[Node, Node, Node]
+
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+LANGUAGE_BASE = "http://id.loc.gov/vocabulary/iso639-1/"
+SOFTWARE_NAME = "pledge-graph"
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class LoadedRecord:
+    """A record as read from ``records/<slug>.yaml``: its file and its plain data."""
+
+    path: Path
+    data: dict[str, Any]
+
+
+@dataclass
+class MappedSubmission:
+    """The triples of one submission (document, checksum, pledges, facts) and where they came from."""
+
+    slug: str
+    iri: URIRef
+    record: Path
+    source: str
+    triples: list[Triple]
+    pledge_lines: dict[URIRef, int]
+    actors: list[URIRef]
+
+
+@dataclass
+class MappedGraph:
+    """The whole graph: per-submission parts plus what they share (actors, scheme, build)."""
+
+    submissions: list[MappedSubmission]
+    actors: dict[URIRef, list[Triple]]
+    scheme: list[Triple]
+    build: list[Triple]
+    build_iri: URIRef
+    unmatched: list[tuple[Path, int | None, str]] = field(default_factory=list)
+
+    def triples(self) -> Iterator[Triple]:
+        """Yield every triple of the graph (duplicates possible across parts)."""
+        for sub in self.submissions:
+            yield from sub.triples
+        for triples in self.actors.values():
+            yield from triples
+        yield from self.scheme
+        yield from self.build
+
+
+# ---------------------------------------------------------------------------
+# N-Triples encoding of terms
+# ---------------------------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+            "\b": "\\b", "\f": "\\f"}
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
+_XSD_STRING = str(XSD.string)
+
+
+def _escape(char: re.Match[str]) -> str:
+    c = char.group()
+    return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
+
+
+def nt_term(term: Node) -> str:
+    """Return the N-Triples form of an IRI or literal (UTF-8, minimal escapes)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = _NEEDS_ESCAPE.sub(_escape, str(term))
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            return f'"{text}"^^<{term.datatype}>'
+        return f'"{text}"'
+    raise TypeError(f"no blank nodes in the graph: {term!r}")
+
+
+def nt_line(triple: Triple) -> str:
+    """Return one N-Triples line (without the newline)."""
+    s, p, o = triple
+    return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ."
+
+
+# ---------------------------------------------------------------------------
+# Reading records
+# ---------------------------------------------------------------------------
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """Return ``module.name`` when that stage is installed, else None (stages land separately)."""
+    try:
+        return getattr(importlib.import_module(f"pledge_graph.{module}"), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    raise TypeError(f"unexpected record type {type(value).__name__}")
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        raise RecordError(
+            f"not valid YAML: {error.problem}",
+            file=path, line=mark.line + 1 if mark else None, expected="a YAML mapping",
+        ) from None
+    except UnicodeDecodeError:
+        raise RecordError("not UTF-8 text", file=path, expected="a UTF-8 YAML file") from None
+    if not isinstance(data, dict):
+        raise RecordError("the record is not a mapping", file=path, line=1,
+                          expected="a YAML mapping with slug, title, pledges, ...")
+    return data
+
+
+def load_records(data_dir: Path) -> list[LoadedRecord]:
+    """Read every ``records/*.yaml`` of the data directory, sorted by file name.
+
+    Uses the importer's ``records.load_record`` when present, so both stages agree on what a
+    well-formed record is; errors name the file and line.
+    """
+    loader = _optional("records", "load_record")
+    records = []
+    for path in sorted((data_dir / "records").glob("*.yaml")):
+        data = _plain(loader(path)) if loader else _load_yaml(path)
+        records.append(LoadedRecord(path, data))
+    return records
+
+
+def record_lines(path: Path) -> dict[tuple[Any, ...], int]:
+    """Map key paths of a record (``("pledges", 0, "text")``) to 1-based YAML lines.
+
+    Only needed to point at an error, so it is computed on demand, not for every record.
+    """
+    lines: dict[tuple[Any, ...], int] = {}
+
+    def walk(node: yaml.Node, key: tuple[Any, ...]) -> None:
+        lines[key] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                walk(v, key + (k.value,))
+                lines[key + (k.value,)] = k.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, key + (i,))
+
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Checking a record's fields
+# ---------------------------------------------------------------------------
+
+class _Fields:
+    """Reads a record's fields, raising RecordError with file, line and expectation."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+        self._lines: dict[tuple[Any, ...], int] | None = None
+
+    def fail(self, key: tuple[Any, ...], message: str, expected: str) -> RecordError:
+        if self._lines is None:
+            self._lines = record_lines(self.path)
+        line = None
+        for n in range(len(key), -1, -1):
+            line = self._lines.get(key[:n])
+            if line is not None:
+                break
+        return RecordError(message, file=self.path, line=line, expected=expected)
+
+    def get(self, key: tuple[Any, ...], kind: type | tuple[type, ...], expected: str,
+            *, optional: bool = False) -> Any:
+        value: Any = self.data
+        for part in key:
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                value = None
+        if value is None and optional:
+            return None
+        if value is None:
+            raise self.fail(key, f"missing field {'.'.join(map(str, key))!s}", expected)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise self.fail(key, f"bad value {value!r} for {'.'.join(map(str, key))}", expected)
+        return value
+
+    def positive(self, key: tuple[Any, ...], *, optional: bool = False,
+                 zero: bool = False) -> int | None:
+        value = self.get(key, int, "a positive whole number", optional=optional)
+        if value is not None and value < (0 if zero else 1):
+            raise self.fail(key, f"bad number {value}", "a whole number >= " + ("0" if zero else "1"))
+        return value
+
+
+# ---------------------------------------------------------------------------
+# Mapping
+# ---------------------------------------------------------------------------
+
+class _Terms:
+    """Caches literal construction: rdflib literals are costly to make one triple at a time."""
+
+    def __init__(self) -> None:
+        self._ints: dict[tuple[int, URIRef], Literal] = {}
+
+    def integer(self, value: int, datatype: URIRef) -> Literal:
+        key = (value, datatype)
+        lit = self._ints.get(key)
+        if lit is None:
+            lit = self._ints[key] = Literal(str(value), datatype=datatype)
+        return lit
+
+
+def _concept_iri(label: str, iris: Iris, finder: Callable[..., Any] | None) -> URIRef | None:
+    """Return the rights-holder concept a label names under the build's base, or None."""
+    return None if finder is None else finder(label, iris.base)
+
+
+def _actor_parts(name: str, iris: Iris, resolve: Callable[[str], Any] | None,
+                 triples_of: Callable[..., Iterable[Triple]] | None) -> tuple[URIRef, list[Triple]]:
+    """Return the IRI of the actor a name refers to, and the actor's own triples."""
+    if resolve is None or triples_of is None:
+        return iris.actor(slugify(name)), [(iris.actor(slugify(name)), RDFS.label, Literal(name))]
+    actor = resolve(name)
+    triples = list(triples_of(actor, iris))
+    iri = actor.iri(iris) if callable(getattr(actor, "iri", None)) else None
+    if iri is None:
+        typed = [s for s, p, _ in triples if p == RDF.type]
+        iri = typed[0] if typed else triples[0][0]
+    return URIRef(iri), triples
+
+
+def _entity_names(fields: _Fields) -> list[str]:
+    entities = fields.get(("entities",), list, "a list of pledging entities, each with a name")
+    if not entities:
+        raise fields.fail(("entities",), "no pledging entity", "at least one entity with a name")
+    return [fields.get(("entities", i, "name"), str, "the entity's name as written")
+            for i in range(len(entities))]
+
+
+def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_dir: Path,
+                *, progress: Callable[[int, int], None] | None = None) -> MappedGraph:
+    """Map the records to the graph; ``digest`` names the build activity (id/build/<digest>)."""
+    finder = _optional("concepts", "concept_for_label")
+    scheme_graph = _optional("concepts", "scheme_graph")
+    resolve = _optional("authorities", "resolve_actor")
+    actor_triples = _optional("authorities", "actor_triples")
+    fact_triples = _optional("extract.rdf", "fact_triples")
+    terms = _Terms()
+    build_iri = iris.build(digest)
+    actors: dict[URIRef, list[Triple]] = {}
+    actor_by_name: dict[str, URIRef] = {}
+    graph = MappedGraph([], actors, [], [], build_iri)
+    seen: dict[str, Path] = {}
+    for index, record in enumerate(records):
+        fields = _Fields(record.path, record.data)
+        slug = fields.get(("slug",), str, "the source file's slug, e.g. japan-2023")
+        if not _SLUG.match(slug):
+            raise fields.fail(("slug",), f"bad slug {slug!r}", "lower-case letters, digits and '-'")
+        if slug in seen:
+            raise fields.fail(("slug",), f"slug {slug!r} also used by {seen[slug]}", "a unique slug")
+        seen[slug] = record.path
+        names = _entity_names(fields)
+        actor_iris = []
+        for name in names:
+            if name not in actor_by_name:
+                iri, triples = _actor_parts(name, iris, resolve, actor_triples)
+                actor_by_name[name] = iri
+                actors.setdefault(iri, triples)
+            actor_iris.append(actor_by_name[name])
+        graph.submissions.append(_map_submission(
+            fields, slug, names, actor_iris, iris, terms, build_iri, data_dir, finder,
+            fact_triples, graph.unmatched))
+        if progress:
+            progress(index + 1, len(records))
+    if scheme_graph is not None:
+        graph.scheme = list(scheme_graph(iris.base))
+    software = iris.software(SOFTWARE_NAME)
+    graph.build = [
+        (build_iri, RDF.type, PROV.Activity),
+        (build_iri, RDFS.label, Literal(f"Build {digest[:12]} of the pledge graph", lang="en")),
+        (build_iri, PROV.wasAssociatedWith, software),
+        *[(build_iri, PROV.used, sub.iri) for sub in graph.submissions],
+        (software, RDF.type, PROV.SoftwareAgent),
+        (software, RDFS.label, Literal(SOFTWARE_NAME)),
+    ]
+    return graph
+
+
+def _map_submission(fields: _Fields, slug: str, names: list[str], actor_iris: list[URIRef],
+                    iris: Iris, terms: _Terms, build_iri: URIRef, data_dir: Path,
+                    finder: Callable[[str], Any] | None,
+                    fact_triples: Callable[..., Iterable[Triple]] | None,
+                    unmatched: list[tuple[Path, int | None, str]]) -> MappedSubmission:
+    ont = iris.ontology
+    sub = iris.submission(slug)
+    title = fields.get(("title",), str, "the document's title")
+    month = fields.positive(("month",))
+    if month is None or month > 12:
+        raise fields.fail(("month",), f"bad month {month}", "a month number 1..12")
+    year = fields.positive(("year",))
+    assert year is not None
+    language = fields.get(("language",), str, "an ISO 639-1 code of a UN language")
+    if language not in UN_LANGUAGES:
+        raise fields.fail(("language",), f"bad language {language!r}",
+                          "one of " + " ".join(UN_LANGUAGES))
+    kind = fields.get(("pledge_type",), str, "single or joint")
+    if kind not in ("single", "joint"):
+        raise fields.fail(("pledge_type",), f"bad pledge type {kind!r}", "single or joint")
+    source = fields.get(("source",), str, "the source file, relative to the data directory")
+    sha = fields.get(("source_sha256",), str, "the SHA-256 of the source, 64 hex digits")
+    if not _SHA256.match(sha):
+        raise fields.fail(("source_sha256",), f"bad checksum {sha!r}", "64 lower-case hex digits")
+    _check_source(fields, data_dir / source, sha)
+    when = f"{MONTHS[month - 1]} {year}"
+    who = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+    checksum = URIRef(f"{sub}/sha256")
+    dataset = iris.dataset()
+    out: list[Triple] = [
+        (sub, RDF.type, ont.Submission),
+        (sub, DCTERMS.title, Literal(title)),
+        (sub, RDFS.label, Literal(f"{who}, pledge document ({when})", lang="en")),
+        (sub, DCTERMS.issued, Literal(f"{year:04d}-{month:02d}", datatype=XSD.gYearMonth)),
+        (sub, DCTERMS.language, URIRef(LANGUAGE_BASE + language)),
+        (sub, ont.pledgeType, ont.SinglePledge if kind == "single" else ont.JointPledge),
+        (sub, DCTERMS.source, Literal(source)),
+        (sub, SPDX.checksum, checksum),
+        (sub, PROV.wasGeneratedBy, build_iri),
+        (sub, VOID.inDataset, dataset),
+        (checksum, RDF.type, SPDX.Checksum),
+        (checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256),
+        (checksum, SPDX.checksumValue, Literal(sha, datatype=XSD.hexBinary)),
+    ]
+    out.extend((sub, ont.pledgedBy, actor) for actor in actor_iris)
+    pledges = fields.get(("pledges",), list, "a list of pledges")
+    if not pledges:
+        raise fields.fail(("pledges",), "no pledges", "at least one pledge")
+    lines: dict[URIRef, int] = {}
+    numbers: set[int] = set()
+    for i in range(len(pledges)):
+        number = fields.positive(("pledges", i, "number"))
+        assert number is not None
+        if number in numbers:
+            raise fields.fail(("pledges", i, "number"), f"pledge number {number} repeated",
+                              "numbers unique within the record")
+        numbers.add(number)
+        pledge = iris.pledge(slug, number)
+        line = fields.positive(("pledges", i, "line"))
+        assert line is not None
+        lines[pledge] = line
+        text = fields.get(("pledges", i, "text"), str, "the pledge's verbatim text")
+        declared = fields.positive(("pledges", i, "declared_words"), optional=True, zero=True)
+        out += [
+            (pledge, RDF.type, ont.Pledge),
+            (pledge, RDFS.label, Literal(f"{who}, pledge {number} ({when})", lang="en")),
+            (pledge, ont.pledgeNumber, terms.integer(number, XSD.positiveInteger)),
+            (pledge, ont.pledgeText, Literal(text, lang=language)),
+            (pledge, ont.computedWordCount,
+             terms.integer(len(text.split()), XSD.nonNegativeInteger)),
+            (pledge, ont.sourceLine, terms.integer(line, XSD.positiveInteger)),
+            (pledge, ont.submission, sub),
+            (pledge, PROV.hadPrimarySource, sub),
+            (pledge, PROV.wasGeneratedBy, build_iri),
+            (pledge, VOID.inDataset, dataset),
+            (sub, ont.pledge, pledge),
+        ]
+        out.extend((pledge, ont.pledgedBy, actor) for actor in actor_iris)
+        if declared is not None:
+            out.append((pledge, ont.declaredWordCount,
+                        terms.integer(declared, XSD.nonNegativeInteger)))
+        holders = fields.get(("pledges", i, "rights_holders"), list,
+                             "a list of rights-holder labels", optional=True) or []
+        for j, label in enumerate(holders):
+            if not isinstance(label, str):
+                raise fields.fail(("pledges", i, "rights_holders", j),
+                                  f"bad rights-holder label {label!r}", "a label as text")
+            concept = _concept_iri(label, iris, finder)
+            if concept is None:
+                out.append((pledge, ont.rightsHolderLabel, Literal(label)))
+                unmatched.append((fields.path, fields.data["pledges"][i].get("rights_holders_line"),
+                                  label))
+            else:
+                out.append((pledge, ont.rightsHolderGroup, concept))
+        facts = fields.get(("pledges", i, "facts"), list, "a list of facts", optional=True) or []
+        if fact_triples is not None:
+            for fact in facts:
+                if isinstance(fact, dict) and fact.get("status") != "rejected":
+                    out.extend(fact_triples(fact, pledge, slug, number, text, language, iris))
+    return MappedSubmission(slug, sub, fields.path, source, out, lines, actor_iris)
+
+
+def _check_source(fields: _Fields, path: Path, sha: str) -> None:
+    """The checksum published for a submission must be that of the verbatim source we hold."""
+    try:
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        raise fields.fail(("source",), f"source file {path} cannot be read",
+                          "an existing file under the data directory") from None
+    if actual != sha:
+        raise fields.fail(("source_sha256",), f"source_sha256 does not match {path} ({actual})",
+                          "the SHA-256 of the verbatim source; re-import the document")

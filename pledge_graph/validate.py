@@ -1,0 +1,220 @@
+"""Validate the mapped graph against the SHACL shapes (pyshacl), one batch of submissions at a time.
+
+pyshacl's cost grows faster than the graph, so each batch holds a few hundred pledges with
+the scheme and the actors they use; the shared resources (actors, scheme, build) are checked
+once on their own. The per-batch reports are merged into one standard SHACL report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyshacl
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .mapping import MappedGraph, MappedSubmission, Triple, nt_term
+from .paths import DEFAULT_BASE, SHAPES_DIR
+from .vocab import SH, Iris
+
+__all__ = [
+    "BATCH_PLEDGES",
+    "Finding",
+    "ValidationOutcome",
+    "shapes_graph",
+    "shapes_text",
+    "validate_graph",
+]
+
+BATCH_PLEDGES = 500
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One SHACL validation result, in a form that sorts and prints stably."""
+
+    severity: str
+    focus: str
+    shape: str
+    path: str
+    value: str
+    message: str
+    component: str
+
+
+@dataclass
+class ValidationOutcome:
+    """The merged result of validating every batch."""
+
+    findings: list[Finding]
+    locations: dict[str, str]
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == str(SH.Violation)]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity != str(SH.Violation)]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def report_turtle(self) -> str:
+        """Return the standard SHACL report (sh:ValidationReport) as Turtle, byte-stable."""
+        lines = [
+            f"@prefix sh: <{SH}> .",
+            "",
+            "[] a sh:ValidationReport ;",
+            f"    sh:conforms {'true' if self.conforms else 'false'}"
+            + (" ;" if self.findings else " ."),
+        ]
+        for i, f in enumerate(self.findings):
+            props = [("a", "sh:ValidationResult"),
+                     ("sh:resultSeverity", f"<{f.severity}>"),
+                     ("sh:focusNode", f.focus)]
+            props += [(p, v) for p, v in (("sh:resultPath", f.path), ("sh:value", f.value),
+                                          ("sh:sourceShape", f.shape)) if v]
+            props += [("sh:sourceConstraintComponent", f"<{f.component}>"),
+                      ("sh:resultMessage", nt_term(Literal(f.message)))]
+            body = " ;\n        ".join(f"{p} {v}" for p, v in props)
+            end = " ." if i == len(self.findings) - 1 else " ,"
+            lead = "    sh:result [ " if i == 0 else "        [ "
+            lines.append(f"{lead}{body}\n    ]{end}")
+        return "\n".join(lines) + "\n"
+
+    def readable(self, findings: Iterable[Finding] | None = None) -> str:
+        """Return one line per finding, naming the record and source line it comes from."""
+        out = []
+        for f in self.findings if findings is None else findings:
+            where = self.locations.get(f.focus, "")
+            kind = "violation" if f.severity == str(SH.Violation) else "warning"
+            shape = _short(f.shape)
+            value = f" value {f.value}" if f.value else ""
+            out.append(f"{where + ': ' if where else ''}{kind}: {f.message} "
+                       f"[{shape}; {f.focus}{value}]")
+        return "\n".join(out)
+
+
+def _short(shape: str) -> str:
+    if "/shapes/" in shape:
+        return "pgs:" + shape.rsplit("/shapes/", 1)[1].rstrip(">")
+    return shape
+
+
+def shapes_text(base: str = DEFAULT_BASE, shapes_dir: Path = SHAPES_DIR) -> str:
+    """Return all ``shapes/*.ttl`` concatenated, rewritten to ``base`` (a Turtle document)."""
+    parts = []
+    for path in sorted(shapes_dir.glob("*.ttl")):
+        text = path.read_text(encoding="utf-8")
+        if base != DEFAULT_BASE:
+            text = text.replace(DEFAULT_BASE, Iris(base).base)
+        parts.append(f"# ---- {path.name} ----\n\n{text.rstrip()}\n")
+    return "\n".join(parts)
+
+
+def shapes_graph(base: str = DEFAULT_BASE, shapes_dir: Path = SHAPES_DIR) -> Graph:
+    """Return the merged shapes graph under ``base``."""
+    graph = Graph()
+    for path in sorted(shapes_dir.glob("*.ttl")):
+        text = path.read_text(encoding="utf-8")
+        if base != DEFAULT_BASE:
+            text = text.replace(DEFAULT_BASE, Iris(base).base)
+        graph.parse(data=text, format="turtle", publicID=path.as_uri())
+    return graph
+
+
+def _graph(parts: Iterable[Iterable[Triple]]) -> Graph:
+    graph = Graph()
+    add = graph.add
+    for triples in parts:
+        for triple in triples:
+            add(triple)
+    return graph
+
+
+def _term(graph: Graph, node: Node, predicate: URIRef) -> str:
+    value = graph.value(node, predicate)
+    if value is None or not isinstance(value, (URIRef, Literal)):
+        return ""
+    return nt_term(value)
+
+
+def _findings(results: Graph) -> list[Finding]:
+    found = []
+    for result in results.subjects(SH.resultSeverity, None):
+        found.append(Finding(
+            severity=str(results.value(result, SH.resultSeverity)),
+            focus=_term(results, result, SH.focusNode),
+            shape=_term(results, result, SH.sourceShape),
+            path=_term(results, result, SH.resultPath),
+            value=_term(results, result, SH.value),
+            message=str(results.value(result, SH.resultMessage) or ""),
+            component=str(results.value(result, SH.sourceConstraintComponent) or ""),
+        ))
+    return found
+
+
+def _batches(submissions: Sequence[MappedSubmission], size: int) -> list[list[MappedSubmission]]:
+    batches: list[list[MappedSubmission]] = [[]]
+    count = 0
+    for sub in submissions:
+        if count >= size:
+            batches.append([])
+            count = 0
+        batches[-1].append(sub)
+        count += len(sub.pledge_lines)
+    return [b for b in batches if b]
+
+
+def _locations(graph: MappedGraph, data_dir: Path | None) -> dict[str, str]:
+    """Name the record (and source line) each subject comes from, for readable reports."""
+    where: dict[str, str] = {}
+    for sub in graph.submissions:
+        record = _display(sub.record)
+        for s, _, _ in sub.triples:
+            where.setdefault(nt_term(s), record)
+        for pledge, line in sub.pledge_lines.items():
+            where[nt_term(pledge)] = f"{record} ({sub.source}:{line})"
+    return where
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
+                   shapes: Graph | None = None, batch_pledges: int = BATCH_PLEDGES,
+                   progress: Callable[[int, int], None] | None = None) -> ValidationOutcome:
+    """Validate the graph batch by batch; return every finding (violations and warnings)."""
+    shapes = shapes if shapes is not None else shapes_graph(base)
+    batches = _batches(graph.submissions, batch_pledges)
+    shared = [*graph.actors.values(), graph.scheme, graph.build]
+    runs: list[Graph] = [_graph(shared)]
+    findings: set[Finding] = set()
+    total = len(batches) + 1
+    for index in range(total):
+        if index == 0:
+            data = runs[0]
+        else:
+            subs = batches[index - 1]
+            used = {a for sub in subs for a in sub.actors}
+            data = _graph([*(s.triples for s in subs), graph.scheme,
+                           *(graph.actors[a] for a in used if a in graph.actors)])
+        _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                         allow_warnings=True, inplace=True)
+        findings.update(_findings(results))
+        if progress:
+            progress(index + 1, total)
+    return ValidationOutcome(sorted(findings, key=_order), _locations(graph, None))
+
+
+def _order(f: Finding) -> tuple[int, str, str, str, str]:
+    return (0 if f.severity == str(SH.Violation) else 1, f.focus, f.shape, f.path, f.value)
