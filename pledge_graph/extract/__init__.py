@@ -1,14 +1,110 @@
 """Facts a pledge commits to, read from its words: funding, treaty actions, organisations,
-countries and programmes, each with the span of text it was read from."""
+countries and programmes, each with the span of text it was read from.
+
+Every fact is a record dict (docs/model.md, "Facts") with a stable ``id`` made of its kind
+and a normalised key, so that a curator's decision about it survives re-import:
+
+    funding-<currency>-<amount>     funding-usd-1000000 (funding-<amount> without currency)
+    treaty-<action>-<treaty>        treaty-ratify-opcat
+    org-<slug>                      org-ohchr; org-<slug of the name> for unknown bodies
+    country-<alpha3>                country-yem
+    programme-<slug>                programme-titp
+
+A name found several times in a pledge gives one fact, at its first mention; a second sum
+with the same currency and amount gets ``-2`` appended.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from ..vocab import slugify
+from .funding import funding_fact
+from .gazetteer import Match
+from .money import find_amounts
+from .organisations import load_organisations
+from .places import find_countries, state_of
+from .programmes import load_programmes
+from .text import Sentences
+from .treaties import load_treaties
 
 __all__ = ["extract_facts"]
 
 
-def extract_facts(text: str, *, data_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Return the facts found in a pledge's text, as record dicts (see docs/model.md)."""
-    return []
+def extract_facts(text: str, *, data_dir: Path | None = None,
+                  pledgers: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Return the facts found in a pledge's text, as record dicts (see docs/model.md).
+
+    ``pledgers`` are the names of the pledging entities: a State among them is not listed as
+    a country the pledge is about ("Japan decided to ...")."""
+    sentences = Sentences(text)
+    organisations = load_organisations(data_dir)
+    treaties = load_treaties(data_dir)
+    programmes = load_programmes(data_dir)
+
+    orgs = organisations.find(text)
+    treaty_names = treaties.find(text)
+    taken = [(m.start, m.end) for m in (*orgs, *treaty_names)]
+    named_programmes = programmes.find(text, taken)
+    taken += [(p.start, p.end) for p in named_programmes]
+    unknown_orgs = organisations.find_unknown(text, taken)
+    taken += [(m.start, m.end) for m in unknown_orgs]
+    all_orgs = sorted([*orgs, *(Match("", m.start, m.end, m.text) for m in unknown_orgs)],
+                      key=lambda m: m.start)
+
+    facts: list[dict[str, Any]] = []
+    amounts = find_amounts(text)
+    for i, amount in enumerate(amounts):
+        next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
+        key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
+        facts.append(_fact(f"funding-{key}", "funding", text, amount.start, amount.end,
+                           funding_fact(text, sentences, amount, all_orgs, next_start)))
+    for action in treaties.actions(text, sentences):
+        facts.append(_fact(f"treaty-{action.action}-{action.treaty}", "treaty", text,
+                           action.start, action.end,
+                           {"action": action.action, "treaty": action.treaty,
+                            "consider": action.consider}))
+    for m in orgs:
+        facts.append(_fact(f"org-{m.key}", "organisation", text, m.start, m.end,
+                           {"organisation": m.key}))
+    for m in unknown_orgs:
+        facts.append(_fact(f"org-{slugify(m.key)}", "organisation", text, m.start, m.end,
+                           {"organisation": None, "name": m.key}))
+    excluded = {code for name in pledgers if (code := state_of(name, data_dir))}
+    for m in find_countries(text, data_dir):
+        if m.key in excluded or any(s < m.end and m.start < e for s, e in taken):
+            continue
+        facts.append(_fact(f"country-{m.key.lower()}", "country", text, m.start, m.end,
+                           {"country": m.key}))
+    for p in named_programmes:
+        slug = p.slug or slugify(p.name)
+        fields: dict[str, Any] = {"programme": p.slug}
+        if p.slug is None:
+            fields.update(name=p.name, acronym=p.acronym)
+        facts.append(_fact(f"programme-{slug}", "programme", text, p.start, p.end, fields))
+    return _unique(facts)
+
+
+def _fact(fact_id: str, kind: str, text: str, start: int, end: int,
+          fields: dict[str, Any]) -> dict[str, Any]:
+    return {"id": fact_id, "kind": kind, "status": "extracted", "start": start, "end": end,
+            "exact": text[start:end], **fields}
+
+
+def _unique(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the first fact of each id, but number repeated sums of money."""
+    seen: dict[str, int] = {}
+    result = []
+    for fact in facts:
+        fact_id = fact["id"]
+        if fact_id in seen:
+            if fact["kind"] != "funding":
+                continue
+            seen[fact_id] += 1
+            fact["id"] = f"{fact_id}-{seen[fact_id]}"
+        else:
+            seen[fact_id] = 1
+        result.append(fact)
+    return result

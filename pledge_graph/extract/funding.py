@@ -1,0 +1,134 @@
+"""Funding commitments: each sum of money (see money.py) with what the words around it say
+about it, all within its sentence unless noted:
+
+- recipient: the first organisation after the sum introduced by "to", "for", "towards", "in
+  support of" or "through" ("1 million USD to OHCHR"), or else one before it introduced by
+  "to" ("a contribution to OHCHR of USD 1 million");
+- fiscal year ("Fiscal Year 2023", "FY2023") and period ("for 2024-2027", "from 2024 to
+  2026", "in 2025": the years right after the sum);
+- budget source: "from the supplementary budget", "from its regular budget";
+- purpose: words after the sum that begin "to support", "to strengthen", "in support of",
+  "aimed at" ..., or the next sentence when it begins "The contribution aims at ...";
+- kind: a firm commitment (IATI transaction type 2) when the words report a decision or an
+  allocation already made ("decided to", "has allocated", "has committed", "approved"), and
+  an indicative pledge (IATI type 12) otherwise ("will contribute", "pledges").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .gazetteer import Match
+from .money import Amount
+from .text import Sentences
+
+__all__ = ["funding_fact"]
+
+_RECIPIENT_AFTER = re.compile(
+    r"(?i:\s*(?:,\s*)?(?:to|for|towards|toward|in\s+support\s+of|through|via|into)"
+    r"(?:\s+(?:the|its|their|our))?\s*)$"
+)
+_RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s+(?:the\s+)?)$")
+_FISCAL_YEAR = re.compile(r"(?i:\b(?:fiscal\s+year|financial\s+year|FY)\s*(?P<year>(?:19|20)\d\d))")
+_PERIOD = re.compile(
+    r"^[^.;]{0,40}?\b(?:(?:from|between)\s+(?P<a>(?:19|20)\d\d)\s+(?:to|and|until|through)\s+"
+    r"(?P<b>(?:19|20)\d\d)|(?P<c>(?:19|20)\d\d)\s*[-\u2013/]\s*(?P<d>(?:19|20)?\d\d)"
+    r"|(?:in|for|during)\s+(?P<e>(?:19|20)\d\d)\b)"
+)
+_BUDGET = re.compile(
+    r"(?i:\bfrom\s+(?:the|its|our|their|a|an)\s+(?P<source>(?:[\w-]+\s+){0,3}?"
+    r"(?:budget|fund|funds|appropriations?|resources)))\b"
+)
+_PURPOSE_IN = re.compile(
+    r"(?i:\b(?P<purpose>(?:to|in\s+order\s+to)\s+(?:support|strengthen|improve|promote|help|fund|"
+    r"finance|assist|enable|protect|advance|implement|build|develop|ensure|address|combat|end|"
+    r"prevent|expand|establish|carry\s+out)\b[^.;]*"
+    r"|in\s+support\s+of\s+(?!OHCHR|the\s+Office)[^.;]*|aim(?:ed|ing|s)?\s+at\s+[^.;]*"
+    r"|with\s+the\s+aim\s+of\s+[^.;]*|for\s+the\s+purpose\s+of\s+[^.;]*))"
+)
+_PURPOSE_NEXT = re.compile(
+    r"^(?:The|This|These|Such)\s+(?:contribution|funding|funds|grant|support|allocation|money"
+    r"|amount|donation|financing)s?\s+(?:aims?\s+at|is\s+aimed\s+at|will\s+be\s+used\s+(?:to|for)"
+    r"|is\s+intended\s+(?:to|for)|will\s+(?=support|fund|finance|help|strengthen|improve))\s*"
+    r"(?P<purpose>[^.;]+)"
+)
+_FIRM = re.compile(
+    r"(?i:\b(?:decided|has\s+decided|have\s+decided|has\s+allocated|have\s+allocated|allocated"
+    r"|has\s+committed|have\s+committed|approved|has\s+approved|earmarked|has\s+disbursed"
+    r"|disbursed|has\s+provided|has\s+contributed|signed\s+an?\s+agreement)\b)"
+)
+
+
+def funding_fact(text: str, sentences: Sentences, amount: Amount,
+                 organisations: list[Match], next_start: int) -> dict[str, Any]:
+    """Return the fact of one sum of money; ``next_start`` is where the next sum begins.
+
+    ``organisations`` are the organisations named in the text, left to right; an unknown
+    one has an empty key and is named as a recipient by ``recipient_name``."""
+    s_start, s_end = sentences.bounds(amount.start)
+    clause_end = min(s_end, next_start)
+    recipient = _recipient(text, amount, organisations, s_start, clause_end)
+    sentence = text[s_start:s_end]
+    fiscal = _FISCAL_YEAR.search(sentence)
+    period = _PERIOD.search(text, amount.end, clause_end)
+    budget = _BUDGET.search(text, amount.end, s_end) or _BUDGET.search(sentence)
+    fact: dict[str, Any] = {
+        "amount": amount.value,
+        "currency": amount.currency,
+        "approximate": amount.approximate,
+        "limit": amount.limit,
+    }
+    if amount.high:
+        fact["amount_max"] = amount.high
+    fact["recipient"] = (recipient.key or None) if recipient else None
+    if recipient is not None and not recipient.key:
+        fact["recipient_name"] = recipient.text
+    fact["fiscal_year"] = int(fiscal.group("year")) if fiscal else None
+    start_year, end_year = _years(period) if period else (None, None)
+    if start_year and start_year != fact["fiscal_year"]:
+        fact["period_start"], fact["period_end"] = start_year, end_year
+    fact["budget_source"] = " ".join(budget.group("source").split()).lower() if budget else None
+    fact["purpose"] = _purpose(text, sentences, amount, clause_end)
+    before = text[s_start:amount.start]
+    fact["commitment"] = "firm" if _FIRM.search(before) else "pledge"
+    return fact
+
+
+def _recipient(text: str, amount: Amount, organisations: list[Match], s_start: int,
+               clause_end: int) -> Match | None:
+    for org in organisations:
+        if amount.end <= org.start < clause_end and _RECIPIENT_AFTER.search(
+                text, amount.end, org.start):
+            return org
+    for org in reversed(organisations):
+        if s_start <= org.start and org.end <= amount.start and _RECIPIENT_BEFORE.search(
+                text, s_start, org.start):
+            return org
+    return None
+
+
+def _years(m: re.Match[str]) -> tuple[int, int]:
+    if m.group("a"):
+        return int(m.group("a")), int(m.group("b"))
+    if m.group("c"):
+        first, last = m.group("c"), m.group("d")
+        if len(last) == 2:
+            last = first[:2] + last
+        return int(first), int(last)
+    year = int(m.group("e"))
+    return year, year
+
+
+def _purpose(text: str, sentences: Sentences, amount: Amount, clause_end: int) -> str | None:
+    found = _PURPOSE_IN.search(text, amount.end, clause_end)
+    if found:
+        return _clean(found.group("purpose"))
+    i = sentences.index(amount.start)
+    n_start, n_end = sentences.span(i + 1)
+    following = _PURPOSE_NEXT.match(text[n_start:n_end])
+    return _clean(following.group("purpose")) if following else None
+
+
+def _clean(words: str) -> str:
+    return " ".join(words.split()).rstrip(" ,")

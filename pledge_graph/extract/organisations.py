@@ -1,0 +1,121 @@
+"""Organisations a pledge names: the bodies of the gazetteer (data/authorities/organisations.yaml)
+by name, acronym or variant, and bodies the gazetteer does not know, kept as unlinked mentions.
+
+An unknown body is recognised by the way organisations are written: a capitalised name ending
+in an organisational head word ("Agency", "Commission", "Fund", "Institute", "Ministry",
+"Office", ...), either followed by "of/for/on" and a capitalised complement ("Ministry of
+Justice") or by an acronym in parentheses ("National Human Rights Commission (NHRC)")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .gazetteer import Gazetteer, Match, authority_path, load_entries
+
+__all__ = ["ORG_TYPES", "Organisation", "OrganisationIndex", "load_organisations"]
+
+ORG_TYPES = ("intergovernmental", "government", "network")
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """One gazetteer entry."""
+
+    slug: str
+    name: str
+    acronyms: tuple[str, ...]
+    variants: tuple[str, ...]
+    type: str
+    part_of: str | None
+    wikidata: str | None
+    homepage: str | None
+
+
+_HEAD = (
+    r"(?:Agency|Authority|Bureau|Centre|Center|Commission|Committee|Council|Court|Department"
+    r"|Foundation|Fund|Institute|Institution|Ministry|Office|Organi[sz]ation|Secretariat"
+    r"|Tribunal|Association|Federation|Alliance|Network)"
+)
+_CAP = r"(?:[A-Z][\w'\u2019&-]*)"
+_LINK = r"(?:of|for|on|and|the|in|against)"
+_UNKNOWN = re.compile(
+    rf"(?<![\w-])(?P<name>(?:{_CAP}\s+)*{_HEAD}"
+    rf"(?:\s+(?:of|for|on|against)(?:\s+the)?\s+{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})*)?)"
+    rf"(?:\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z]{{1,}}[A-Za-z]*)\))?"
+)
+_LEADING = re.compile(r"^(?:(?:The|A|An|Our|Its|This|These|Their|In|With|By|And)\s+)+")
+
+
+class OrganisationIndex:
+    """The gazetteer and its compiled matcher."""
+
+    def __init__(self, organisations: list[Organisation]) -> None:
+        self.by_slug = {o.slug: o for o in organisations}
+        names: dict[str, str] = {}
+        for o in organisations:
+            for form in (o.name, *o.acronyms, *o.variants):
+                names[form] = o.slug
+        self._gazetteer = Gazetteer(names)
+
+    def find(self, text: str) -> list[Match]:
+        """Return the gazetteer's organisations named in ``text``."""
+        return list(self._gazetteer.finditer(text))
+
+    def find_unknown(self, text: str, taken: list[tuple[int, int]]) -> list[Match]:
+        """Return organisation-like names the gazetteer does not know, outside ``taken`` spans.
+
+        The key of each match is the name as written (without a leading article)."""
+        found = []
+        for m in _UNKNOWN.finditer(text):
+            name = m.group("name")
+            lead = _LEADING.match(name)
+            offset = lead.end() if lead else 0
+            start, end = m.start() + offset, m.end()
+            words = name[offset:].split()
+            has_complement = bool(re.search(rf"{_HEAD}\s+(?:of|for|on|against)\s", name))
+            if len(words) < 2 or not (has_complement or m.group("acronym")):
+                continue
+            if any(s < end and start < e for s, e in taken):
+                continue
+            if self._gazetteer.key_of(name[offset:]) is not None:
+                continue
+            found.append(Match(name[offset:], start, end, text[start:end]))
+        return found
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime: float) -> OrganisationIndex:
+    entries = load_entries(path, ("slug", "name", "type"))
+    organisations = []
+    for entry in entries:
+        if entry["type"] not in ORG_TYPES:
+            raise InputError(f"unknown organisation type {entry['type']!r}", file=path,
+                             line=entry["_line"], expected=" | ".join(ORG_TYPES))
+        organisations.append(_organisation(entry))
+    slugs = {o.slug for o in organisations}
+    for o, entry in zip(organisations, entries, strict=True):
+        if o.part_of and o.part_of not in slugs:
+            raise InputError(f"part_of names unknown organisation {o.part_of!r}", file=path,
+                             line=entry["_line"], expected="the slug of another entry")
+    return OrganisationIndex(organisations)
+
+
+def _organisation(entry: dict[str, Any]) -> Organisation:
+    return Organisation(
+        slug=str(entry["slug"]), name=str(entry["name"]),
+        acronyms=tuple(map(str, entry.get("acronyms") or ())),
+        variants=tuple(map(str, entry.get("variants") or ())),
+        type=str(entry["type"]), part_of=entry.get("part_of"),
+        wikidata=entry.get("wikidata"), homepage=entry.get("homepage"),
+    )
+
+
+def load_organisations(data_dir: Path | None = None) -> OrganisationIndex:
+    """Return the organisation gazetteer of ``data_dir`` (or the bundled one), cached."""
+    path = authority_path(data_dir, "organisations.yaml")
+    return _load(path, path.stat().st_mtime if path.exists() else 0.0)

@@ -1,0 +1,49 @@
+"""Countries a pledge is about, found by the names and variants of the State authority
+(data/authorities/states.yaml, through pledge_graph.authorities).
+
+Names match with their capitals as written ("Turkey", not "turkey"), longest first and as
+whole words, so "Sudan" is not found inside "South Sudan", "Guinea" inside "Papua New
+Guinea" or "Niger" inside "Nigeria". Places that contain a State's name but are not that State
+("Northern Ireland", "New Mexico", "Latin America") are recognised and skipped. A name that
+is also a person's or a US state's ("Jordan", "Georgia") is taken as the State: pledges
+rarely mean the others. The pledging State itself is left out by the caller."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from ..authorities import find_state, state_names
+from .gazetteer import Gazetteer, Match
+
+__all__ = ["find_countries", "state_of"]
+
+_NOT_STATES = (
+    "Northern Ireland", "New Mexico", "New Jersey", "New South Wales", "New England",
+    "Latin America", "Central America", "South America", "North America",
+    "Jordan River", "Georgia State", "Sudanese", "Guinea worm", "Indian Ocean",
+)
+_SKIP = ""
+
+
+@lru_cache(maxsize=8)
+def _gazetteer(data_dir: Path | None) -> Gazetteer:
+    names: dict[str, str] = {}
+    for name in state_names(data_dir):
+        state = find_state(name, data_dir)
+        if state is not None:
+            names[name] = state.alpha3
+    for name in _NOT_STATES:
+        names.setdefault(name, _SKIP)
+    return Gazetteer(names, ignore_case=False)
+
+
+def find_countries(text: str, data_dir: Path | None = None) -> list[Match]:
+    """Return the States named in ``text`` (key: ISO 3166-1 alpha-3), left to right."""
+    return [m for m in _gazetteer(data_dir).finditer(text) if m.key != _SKIP]
+
+
+def state_of(name: str, data_dir: Path | None = None) -> str | None:
+    """Return the alpha-3 code of the State a pledging entity's name names, or None."""
+    state = find_state(name, data_dir)
+    return state.alpha3 if state is not None else None

@@ -1,0 +1,134 @@
+"""National programmes and initiatives a pledge names: those of the authority file
+(data/authorities/programmes.yaml) by name, acronym or variant, and others from the way
+programmes are written:
+
+- a quoted name followed by initiative, programme, program, strategy, plan, project or
+  campaign (``its "Justice Affairs Diplomacy" initiative``);
+- a capitalised name ending in Programme, Program, Initiative, Strategy, Plan, Scheme or
+  System, followed by an acronym in parentheses (``the Technical Intern Training Program
+  (TITP)``), or ending in Programme, Program or Initiative without one.
+
+Unknown programmes are minted from their name (``programme-<slug of the name>``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .gazetteer import Gazetteer, authority_path, load_entries
+
+__all__ = ["Programme", "ProgrammeIndex", "ProgrammeMention", "load_programmes"]
+
+
+@dataclass(frozen=True, slots=True)
+class Programme:
+    """One programme of the authority file."""
+
+    slug: str
+    name: str
+    acronyms: tuple[str, ...]
+    variants: tuple[str, ...]
+    provider: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeMention:
+    """A programme named in text; ``slug`` is None for one the authority does not list."""
+
+    slug: str | None
+    name: str
+    acronym: str | None
+    start: int
+    end: int
+
+
+_KIND = r"(?:initiative|programme|program|strategy|plan|project|campaign)"
+_QUOTED = re.compile(
+    rf"[\"\u201c](?P<name>[A-Z][^\"\u201c\u201d]{{2,80}}?)[\"\u201d]\s+(?i:{_KIND})\b"
+)
+_CAP = r"[A-Z][\w'\u2019-]*"
+_NAMED = re.compile(
+    rf"(?<![\w-])(?P<name>(?:{_CAP}\s+(?:(?:on|for|of|and|the)\s+)*)+"
+    rf"(?:(?P<head>Programme|Program|Initiative|Strategy|Plan|Scheme|System)))"
+    rf"(?:\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)\))?"
+)
+_LEADING = re.compile(r"^(?:(?:The|A|An|Our|Its|This|These|Their|Under|In|With|By|And)\s+)+")
+
+
+class ProgrammeIndex:
+    """The programme authority and its compiled matcher."""
+
+    def __init__(self, programmes: list[Programme]) -> None:
+        self.by_slug = {p.slug: p for p in programmes}
+        names: dict[str, str] = {}
+        for p in programmes:
+            for form in (p.name, *p.acronyms, *p.variants):
+                names[form] = p.slug
+        self._gazetteer = Gazetteer(names)
+
+    def find(self, text: str, taken: list[tuple[int, int]]) -> list[ProgrammeMention]:
+        """Return the programmes named in ``text``, known ones first found; unknown ones only
+        where they overlap nothing in ``taken`` (spans of organisations, treaties)."""
+        found: list[ProgrammeMention] = []
+        for m in self._gazetteer.finditer(text):
+            p = self.by_slug[m.key]
+            found.append(ProgrammeMention(p.slug, p.name, None, m.start, m.end))
+        spans = list(taken) + [(f.start, f.end) for f in found]
+        for mention in self._unknown(text):
+            if not any(mention.start < e and s < mention.end for s, e in spans):
+                found.append(mention)
+                spans.append((mention.start, mention.end))
+        return sorted(found, key=lambda f: f.start)
+
+    def _unknown(self, text: str) -> list[ProgrammeMention]:
+        found = []
+        for m in _QUOTED.finditer(text):
+            found.append(ProgrammeMention(None, m.group("name").strip(), None, m.start(), m.end()))
+        for m in _NAMED.finditer(text):
+            name = m.group("name")
+            lead = _LEADING.match(name)
+            offset = lead.end() if lead else 0
+            name = name[offset:]
+            acronym = m.group("acronym")
+            if len(name.split()) < 2 or (m.group("head") not in _BARE and not acronym):
+                continue
+            if self._gazetteer.key_of(name) is not None:
+                continue
+            found.append(ProgrammeMention(None, name, acronym, m.start() + offset, m.end()))
+        return found
+
+
+_BARE = ("Programme", "Program", "Initiative")
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime: float) -> ProgrammeIndex:
+    entries = load_entries(path, ("slug", "name"))
+    programmes = []
+    for entry in entries:
+        provider = entry.get("provider")
+        if provider is not None and not re.fullmatch(r"[A-Z]{3}", str(provider)):
+            raise InputError(f"bad provider {provider!r}", file=path, line=entry["_line"],
+                             expected="an ISO 3166-1 alpha-3 code such as JPN")
+        programmes.append(_programme(entry))
+    return ProgrammeIndex(programmes)
+
+
+def _programme(entry: dict[str, Any]) -> Programme:
+    return Programme(
+        slug=str(entry["slug"]), name=str(entry["name"]),
+        acronyms=tuple(map(str, entry.get("acronyms") or ())),
+        variants=tuple(map(str, entry.get("variants") or ())),
+        provider=entry.get("provider"), note=entry.get("note"),
+    )
+
+
+def load_programmes(data_dir: Path | None = None) -> ProgrammeIndex:
+    """Return the programme authority of ``data_dir`` (or the bundled one), cached."""
+    path = authority_path(data_dir, "programmes.yaml")
+    return _load(path, path.stat().st_mtime if path.exists() else 0.0)

@@ -1,0 +1,201 @@
+"""Pledges to ratify, accede to, sign or withdraw reservations to the core human rights
+treaties and their optional protocols (data/authorities/treaties.yaml).
+
+A treaty named in a sentence takes the nearest treaty action word before it in that sentence
+("ratify the CPED and the OPCAT": both ratification), or else one right after it ("the OPCAT
+will be ratified"). The action is a pledge only when the words say it is still to come:
+
+- past forms ("has ratified", "ratified in 2010", "has been signed") are facts about the past,
+  not pledges; "will be ratified" and "to be signed" are pledges;
+- a noun after "since", "following", "after" or "upon" ("since its accession to") is past;
+- a negation shortly before ("will not ratify", "no plans to accede") is no pledge;
+- a pledge to "consider", "explore" or "study" ratifying is kept, marked ``consider: true``;
+- "become a party to" is recorded as ratification: the words do not say which procedure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .gazetteer import Gazetteer, Match, authority_path, load_entries
+from .text import Sentences
+
+__all__ = ["ACTIONS", "Treaty", "TreatyAction", "TreatyIndex", "load_treaties"]
+
+ACTIONS = ("ratify", "accede", "sign", "withdraw-reservation")
+
+
+@dataclass(frozen=True, slots=True)
+class Treaty:
+    """One treaty or optional protocol of the authority file."""
+
+    slug: str
+    title: str
+    short: str
+    acronyms: tuple[str, ...]
+    variants: tuple[str, ...]
+    protocol_to: str | None
+    adopted: int | None
+    ordinal: str | None
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TreatyAction:
+    """A pledge to act on a treaty, with the span from the action word to the treaty name."""
+
+    action: str
+    treaty: str
+    start: int
+    end: int
+    consider: bool
+
+
+_ACTION = re.compile(
+    r"(?i:\b(?P<ratify>ratif(?:y|ies|ying|ied|ication|ications)|become\s+(?:a\s+)?part(?:y|ies))\b"
+    r"|\b(?P<accede>acced(?:e|es|ing|ed)|accession)\b"
+    r"|\b(?P<sign>sign(?:s|ing|ed|ature)?)\b(?!\s+(?:up|language))"
+    r"|\b(?P<withdraw>(?:withdraw(?:s|ing|n|al)?|withdrew|lift(?:s|ing|ed)?|remov(?:e|es|ing|ed|al))"
+    r"(?:\s+(?:of|the|its|our|their|all|remaining|a|any|existing|outstanding|\w+'s)){0,3}"
+    r"\s+reservations?)\b)"
+)
+_PAST = re.compile(r"(?i:ratified|acceded|signed|withdrawn|withdrew|lifted|removed)")
+_FUTURE_PASSIVE = re.compile(r"(?i:\b(?:be|being)\s+$)")
+_PERFECT = re.compile(r"(?i:\b(?:has|have|had|having)\s+(?:\w+\s+)?$)")
+_PAST_NOUN = re.compile(r"(?i:\b(?:since|following|after|upon)\s+(?:\w+\s+){0,2}$)")
+_NEGATION = re.compile(r"(?i:\b(?:not|no|never|without|neither|nor|cannot)\b|n't\b)")
+_CONSIDER = re.compile(
+    r"(?i:\b(?:consider|considering|consideration|explore|exploring|study|studying|examine"
+    r"|examining|assess|assessing|review|reviewing|possibility|possible|feasibility)\b)"
+)
+_ITS_PROTOCOL = re.compile(
+    r"\b(?:its|the|their)\s+(?:(?P<ordinal>First|Second|Third|first|second|third)\s+)?"
+    r"Optional\s+Protocol\b(?!\s+(?:to|on)\b)"
+)
+
+
+class TreatyIndex:
+    """The treaty authority and its compiled matcher."""
+
+    def __init__(self, treaties: list[Treaty]) -> None:
+        self.by_slug = {t.slug: t for t in treaties}
+        self._gazetteer = Gazetteer(_names(treaties))
+
+    def find(self, text: str) -> list[Match]:
+        """Return the treaties named in ``text``, with "its Optional Protocol" resolved to the
+        protocol of the treaty named just before, where that is unambiguous."""
+        found = list(self._gazetteer.finditer(text))
+        for m in _ITS_PROTOCOL.finditer(text):
+            before = [f for f in found if f.end <= m.start()]
+            if not before or any(f.start < m.end() and m.start() < f.end for f in found):
+                continue
+            parent = before[-1].key
+            parent = self.by_slug[parent].protocol_to or parent
+            slug = self._protocol_of(parent, m.group("ordinal"))
+            if slug:
+                found.append(Match(slug, m.start(), m.end(), m.group()))
+        return sorted(found, key=lambda f: f.start)
+
+    def actions(self, text: str, sentences: Sentences) -> list[TreatyAction]:
+        """Return the treaty pledges in ``text`` (see the module rules)."""
+        words = list(_ACTION.finditer(text))
+        result = []
+        for mention in self.find(text):
+            s_start, s_end = sentences.bounds(mention.start)
+            before = [w for w in words if s_start <= w.start() and w.end() <= mention.start]
+            after = [w for w in words if mention.end <= w.start() < min(s_end, mention.end + 40)]
+            if before:
+                word, start, end = before[-1], before[-1].start(), mention.end
+            elif after:
+                word, start, end = after[0], mention.start, after[0].end()
+            else:
+                continue
+            if not _is_pledge(text, word, s_start):
+                continue
+            action = next(a for a in ("ratify", "accede", "sign", "withdraw") if word.group(a))
+            action = "withdraw-reservation" if action == "withdraw" else action
+            window = text[max(s_start, word.start() - 60):word.start()]
+            result.append(TreatyAction(action, mention.key, start, end,
+                                       bool(_CONSIDER.search(window))))
+        return result
+
+    def _protocol_of(self, parent: str, ordinal: str | None) -> str | None:
+        protocols = [t for t in self.by_slug.values() if t.protocol_to == parent]
+        if ordinal:
+            protocols = [t for t in protocols if t.ordinal == ordinal.title()]
+        return protocols[0].slug if len(protocols) == 1 else None
+
+
+def _is_pledge(text: str, word: re.Match[str], sentence_start: int) -> bool:
+    before = text[max(sentence_start, word.start() - 40):word.start()]
+    if _PAST.fullmatch(word.group().split()[0]):
+        if not _FUTURE_PASSIVE.search(before) or _PERFECT.search(before.rsplit(" be", 1)[0] + " "):
+            return False
+    elif _PERFECT.search(before) or _PAST_NOUN.search(before):
+        return False
+    return not _NEGATION.search(before[-25:])
+
+
+def _names(treaties: list[Treaty]) -> dict[str, str]:
+    """All the names of each treaty, with the composed names of optional protocols."""
+    names: dict[str, str] = {}
+    by_slug = {t.slug: t for t in treaties}
+    for t in treaties:
+        for form in (t.title, t.short, *t.acronyms, *t.variants):
+            names[form] = t.slug
+    for t in treaties:
+        if not t.protocol_to:
+            continue
+        parent = by_slug[t.protocol_to]
+        siblings = sum(1 for o in treaties if o.protocol_to == parent.slug)
+        topics = t.topics
+        for pname in (parent.title, parent.short, *parent.acronyms, *parent.variants):
+            for article in ("the ", ""):
+                base = f"Optional Protocol to {article}{pname}"
+                if siblings == 1:
+                    names[base] = t.slug
+                if t.ordinal:
+                    names[f"{t.ordinal} {base}"] = t.slug
+                for topic in topics:
+                    names[f"{base} {topic}".replace(" ,", ",")] = t.slug
+        for topic in topics:
+            names[f"Optional Protocol {topic}".replace(" ,", ",")] = t.slug
+    return names
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime: float) -> TreatyIndex:
+    entries = load_entries(path, ("slug", "title", "short"))
+    slugs = {str(e["slug"]) for e in entries}
+    treaties = []
+    for entry in entries:
+        parent = entry.get("protocol_to")
+        if parent is not None and parent not in slugs:
+            raise InputError(f"protocol_to names unknown treaty {parent!r}", file=path,
+                             line=entry["_line"], expected="the slug of another entry")
+        treaties.append(_treaty(entry))
+    return TreatyIndex(treaties)
+
+
+def _treaty(entry: dict[str, Any]) -> Treaty:
+    adopted = entry.get("adopted")
+    return Treaty(
+        slug=str(entry["slug"]), title=str(entry["title"]), short=str(entry["short"]),
+        acronyms=tuple(map(str, entry.get("acronyms") or ())),
+        variants=tuple(map(str, entry.get("variants") or ())),
+        protocol_to=entry.get("protocol_to"),
+        adopted=int(adopted) if adopted is not None else None,
+        ordinal=str(entry["ordinal"]).title() if entry.get("ordinal") else None,
+        topics=tuple(map(str, entry.get("topics") or ())),
+    )
+
+
+def load_treaties(data_dir: Path | None = None) -> TreatyIndex:
+    """Return the treaty authority of ``data_dir`` (or the bundled one), cached."""
+    path = authority_path(data_dir, "treaties.yaml")
+    return _load(path, path.stat().st_mtime if path.exists() else 0.0)
