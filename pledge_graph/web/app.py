@@ -1,0 +1,113 @@
+"""The web application, made by :func:`create_app` from :class:`Settings`.
+
+Routes (the published base IRI is mapped onto this server's root, so
+``<base>id/pledge/japan-2023/1`` is ``/id/pledge/japan-2023/1`` here):
+
+    /                     landing page: what the dataset is, how big, how to use it
+    /sparql               SPARQL 1.1 Protocol (query only), service description, query page
+    /store                Graph Store Protocol, read-only (GET ?graph=IRI or ?default)
+    /dumps/, /dumps/FILE  the release's files
+    /.well-known/void     the VoID description        /catalog  the DCAT catalog
+    /context.jsonld       the JSON-LD context
+    /id/..., /ontology/..., /shapes/..., /dataset..., /queries/...   resources
+
+Domain errors are mapped to HTTP answers here, in one place, by class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..errors import StoreError
+from ..pool import DEFAULT_TIMEOUT
+from ..queries import ExampleQuery
+from ..results import NotAcceptable
+from ..store import QueryRefused, QuerySyntaxError, QueryTimeout, ResultTooLarge, Store
+from ..vocab import Iris
+from . import dumps, pages, resources, sparql
+from .http import CorsMiddleware, error, not_acceptable
+from .negotiation import FORMATS, Unacceptable
+
+__all__ = ["MAX_BODY", "Settings", "create_app"]
+
+MAX_BODY = 1_000_000
+"""Bytes a request body (a POSTed query) may have."""
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+@dataclass
+class Settings:
+    """Everything the app needs: the store, the IRIs, the release and the service limits."""
+
+    store: Store
+    iris: Iris = field(default_factory=Iris)
+    release_dir: Path | None = None
+    digest: str = "unversioned"
+    version: str = ""
+    built: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    examples: list[ExampleQuery] = field(default_factory=list)
+    timeout: float = DEFAULT_TIMEOUT
+    result_limit: int = 100_000
+    max_body: int = MAX_BODY
+    allow_service: tuple[str, ...] = ()
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Return the Starlette application serving ``settings.store``."""
+    routes = [
+        Route("/", pages.landing),
+        Route("/sparql", sparql.endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/sparql/", sparql.endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/store", resources.graph_store, methods=["GET", "PUT", "POST", "DELETE", "PATCH"]),
+        Route("/dumps/", dumps.listing),
+        Route("/dumps/{name}", dumps.dump_file),
+        Route("/.well-known/void", dumps.void),
+        Route("/catalog", dumps.catalog),
+        Route("/context.jsonld", dumps.context),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Route("/{path:path}", resources.resource),
+    ]
+    app = Starlette(routes=routes, exception_handlers={
+        Unacceptable: _unacceptable,
+        NotAcceptable: _not_acceptable,
+        QuerySyntaxError: _status(400),
+        QueryRefused: _status(403),
+        QueryTimeout: _status(503),
+        ResultTooLarge: _status(503),
+        StoreError: _status(500),
+    })
+    app.state.settings = settings
+    app.add_middleware(CorsMiddleware)
+    return app
+
+
+async def _unacceptable(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Unacceptable)
+    return not_acceptable(exc, request.url.path)
+
+
+async def _not_acceptable(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotAcceptable)
+    offered = [f for f in FORMATS if exc.kind in f.kinds]
+    return not_acceptable(Unacceptable(str(exc), offered), request.url.path)
+
+
+def _status(code: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        return error(code, f"{code} {_REASONS[code]}: {exc}")
+    return handler
+
+
+_REASONS = {400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error",
+            503: "Service Unavailable"}

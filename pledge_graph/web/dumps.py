@@ -1,0 +1,110 @@
+"""The release's files over HTTP, and the dataset's metadata at stable URLs.
+
+``/dumps/FILE`` serves each file of the release with its media type, Content-Length, a
+strong ETag (release digest + file name), Last-Modified and Cache-Control; compressed dumps
+(``.gz``) are served as ``application/gzip`` files, not as a Content-Encoding of the
+uncompressed type, so what is downloaded is byte for byte the file the catalog's checksum
+describes. ``/.well-known/void`` and ``/catalog`` answer the release's VoID and DCAT graphs,
+negotiated; ``/context.jsonld`` is the JSON-LD context, cacheable for a day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from . import pages
+from .http import error, etag, not_modified, validated
+from .negotiation import FORMATS, negotiate
+
+__all__ = [
+    "catalog",
+    "context",
+    "dump_file",
+    "listing",
+    "media_type_for",
+    "release_files",
+    "void",
+]
+
+_OTHER_TYPES = {".gz": "application/gzip", ".json": "application/json"}
+
+
+def media_type_for(name: str) -> str:
+    """Return the media type a release file is served with."""
+    suffix = Path(name).suffix
+    if suffix in _OTHER_TYPES:
+        return _OTHER_TYPES[suffix]
+    found = next((f for f in FORMATS if f.extension == suffix.lstrip(".")), None)
+    return found.media_type if found else "application/octet-stream"
+
+
+def release_files(release_dir: Path | None) -> list[Path]:
+    """Return the regular files of the release directory, sorted by name."""
+    if release_dir is None or not release_dir.is_dir():
+        return []
+    return sorted(p for p in release_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+async def listing(request: Request) -> Response:
+    """List the release's files (HTML)."""
+    settings = request.app.state.settings
+    return pages.dumps_page(request, release_files(settings.release_dir))
+
+
+async def dump_file(request: Request) -> Response:
+    """Serve one file of the release."""
+    settings = request.app.state.settings
+    name = request.path_params["name"]
+    files = {p.name: p for p in release_files(settings.release_dir)}
+    if name not in files:
+        return error(404, f"404 Not Found: the release has no file {name!r}; see /dumps/")
+    return _file(request, files[name], settings.digest, "public, max-age=3600")
+
+
+async def context(request: Request) -> Response:
+    """Serve the JSON-LD context."""
+    settings = request.app.state.settings
+    path = settings.release_dir / "context.jsonld" if settings.release_dir else None
+    if path is None or not path.is_file():
+        return error(404, "404 Not Found: this release has no JSON-LD context")
+    return _file(request, path, settings.digest, "public, max-age=86400")
+
+
+async def void(request: Request) -> Response:
+    """Serve the VoID description of the dataset."""
+    return await _release_graph(request, "void.ttl")
+
+
+async def catalog(request: Request) -> Response:
+    """Serve the DCAT catalog."""
+    return await _release_graph(request, "catalog.ttl")
+
+
+async def _release_graph(request: Request, name: str) -> Response:
+    settings = request.app.state.settings
+    fmt = negotiate(request.headers.get("accept"), ("graph",), request.query_params.get("format"))
+    graph = str(settings.iris.dump(name))
+    answer = await run_in_threadpool(settings.store.graph, graph, fmt.media_type)
+    if answer is None:
+        return error(404, f"404 Not Found: this release has no {name}")
+    headers = {"Vary": "Accept", "Content-Location": f"{request.url.path}?format={fmt.key}"}
+    return validated(request, answer.body, fmt.media_type, etag(settings.digest, name, fmt.key),
+                     settings.built, headers)
+
+
+def _file(request: Request, path: Path, digest: str, cache: str) -> Response:
+    stat = path.stat()
+    tag = etag(digest, path.name, str(stat.st_size), str(stat.st_mtime_ns))
+    modified = datetime.fromtimestamp(int(stat.st_mtime), UTC)
+    headers = {"ETag": tag, "Cache-Control": cache,
+               "Last-Modified": format_datetime(modified, usegmt=True)}
+    if not_modified(request, tag, modified):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type=media_type_for(path.name), headers=headers,
+                        stat_result=stat)

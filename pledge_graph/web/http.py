@@ -1,0 +1,95 @@
+"""Small HTTP helpers every handler shares: validators (ETag, Last-Modified, 304), plain-text
+errors, the 406 answer, and the middleware that adds CORS headers to every answer."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .negotiation import Format, Unacceptable
+
+__all__ = [
+    "CorsMiddleware",
+    "error",
+    "etag",
+    "not_acceptable",
+    "not_modified",
+    "validated",
+]
+
+
+def etag(*parts: str) -> str:
+    """Return a strong ETag derived from ``parts`` (release digest, IRI, format...)."""
+    return '"' + hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, tag: str, modified: datetime) -> bool:
+    """Return True when the request's validators show the client's copy is current."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in tags or tag in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            return int(modified.timestamp()) <= int(parsedate_to_datetime(since).timestamp())
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+    return False
+
+
+def validated(request: Request, body: bytes, media_type: str, tag: str, modified: datetime,
+              headers: dict[str, str] | None = None, status: int = 200) -> Response:
+    """Answer ``body`` with ETag, Last-Modified and caching headers, or 304 when current."""
+    all_headers = {"ETag": tag, "Last-Modified": format_datetime(modified, usegmt=True),
+                   "Cache-Control": "public, max-age=300", **(headers or {})}
+    if not_modified(request, tag, modified):
+        return Response(status_code=304, headers=all_headers)
+    return Response(body, status_code=status, media_type=media_type, headers=all_headers)
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """Return a plain-text error saying what went wrong and what was expected."""
+    return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
+
+
+def not_acceptable(problem: Unacceptable, path: str) -> Response:
+    """Return 406 listing the formats that are available here."""
+    lines = [f"406 Not Acceptable: {problem.reason}", "", "Available here:"]
+    lines += [f"  {f.media_type}  ({path}?format={f.key})" for f in problem.alternatives]
+    return error(406, "\n".join(lines), headers={"Vary": "Accept"})
+
+
+def alternates(path: str, formats: list[Format]) -> str:
+    """Return a Link header value naming each RDF variant of ``path``."""
+    return ", ".join(f'<{path}?format={f.key}>; rel="alternate"; type="{f.media_type}"'
+                     for f in formats)
+
+
+class CorsMiddleware:
+    """Adds ``Access-Control-Allow-Origin: *`` to every answer: the data is public and
+    read-only, so any web page may read it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Access-Control-Allow-Origin"] = "*"
+                headers["Access-Control-Expose-Headers"] = (
+                    "ETag, Link, Content-Location, Location")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

@@ -1,0 +1,144 @@
+"""Content negotiation: one table of formats, one pure function over it.
+
+Every answer the server negotiates (resource pages and descriptions, SPARQL results, the
+service description, graphs) picks its format here. A ``format`` parameter (a short name
+or a media type) overrides Accept; otherwise the Accept header's q-values decide, a more
+specific range wins over a wildcard at equal q, and the server's order breaks ties. When
+nothing fits, or the header cannot be read, :class:`Unacceptable` lists what would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["FORMATS", "Format", "Unacceptable", "by_media_type", "negotiate", "parse_accept"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One format: its key (``?format=``), media type, other accepted names and media types,
+    the kinds of answer it can carry, and a file extension."""
+
+    key: str
+    media_type: str
+    kinds: frozenset[str]
+    names: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    extension: str = ""
+
+
+def _f(key: str, media_type: str, kinds: str, names: str = "", aliases: str = "",
+       extension: str = "") -> Format:
+    return Format(key, media_type, frozenset(kinds.split()), tuple(names.split()),
+                  tuple(aliases.split()), extension)
+
+
+# Kinds: page (HTML), graph (RDF triples), solutions (SELECT), boolean (ASK).
+# Order is the server's preference among formats of the same kind.
+FORMATS: tuple[Format, ...] = (
+    _f("html", "text/html", "page", "htm", "application/xhtml+xml", "html"),
+    _f("ttl", "text/turtle", "graph", "turtle", "application/turtle application/x-turtle",
+       "ttl"),
+    _f("jsonld", "application/ld+json", "graph", "json-ld json",
+       "application/x-json+ld application/json", "jsonld"),
+    _f("nt", "application/n-triples", "graph", "ntriples n-triples", "text/plain", "nt"),
+    _f("rdf", "application/rdf+xml", "graph", "rdfxml xml", "application/xml text/xml", "rdf"),
+    _f("json", "application/sparql-results+json", "solutions boolean", "srj",
+       "application/json", "srj"),
+    _f("xml", "application/sparql-results+xml", "solutions boolean", "srx",
+       "application/xml text/xml", "srx"),
+    _f("csv", "text/csv", "solutions", "", "", "csv"),
+    _f("tsv", "text/tab-separated-values", "solutions", "", "", "tsv"),
+)
+
+
+class Unacceptable(ValueError):
+    """No format of the wanted kinds fits the request; ``alternatives`` lists those that would."""
+
+    def __init__(self, reason: str, alternatives: Sequence[Format]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.alternatives = tuple(alternatives)
+
+
+_RANGE = re.compile(r"^([\w!#$%&'*+.^`|~-]+)/([\w!#$%&'*+.^`|~-]+)$")
+
+
+def parse_accept(header: str) -> list[tuple[str, float]]:
+    """Given an Accept header, return its (media range, q) pairs; ValueError if malformed."""
+    ranges = []
+    for part in header.split(","):
+        if not part.strip():
+            continue
+        media, *params = (p.strip() for p in part.split(";"))
+        if not _RANGE.match(media) or (media.startswith("*/") and media != "*/*"):
+            raise ValueError(f"malformed media range {media!r}")
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    raise ValueError(f"malformed q-value {value!r}") from None
+                if not 0 <= q <= 1:
+                    raise ValueError(f"q-value out of range: {value}")
+        ranges.append((media.lower(), q))
+    return ranges
+
+
+def negotiate(accept: str | None, kinds: Sequence[str], fmt: str | None = None) -> Format:
+    """Given the Accept header, the kinds of answer on offer (in the server's order of
+    preference) and an optional ``format`` parameter, return the format to answer in."""
+    offered = [f for kind in kinds for f in FORMATS if kind in f.kinds]
+    offered = list(dict.fromkeys(offered))
+    if fmt:
+        wanted = fmt.strip().lower()
+        for f in offered:
+            if wanted in (f.key, f.media_type, *f.names, *f.aliases):
+                return f
+        raise Unacceptable(f"format {fmt!r} is not offered here", offered)
+    if not accept or not accept.strip():
+        return offered[0]
+    try:
+        ranges = parse_accept(accept)
+    except ValueError as error:
+        raise Unacceptable(f"cannot read the Accept header: {error}", offered) from None
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for index, f in enumerate(offered):
+        score = _score(f, ranges)
+        if score is None:
+            continue
+        key = (score[0], score[1], -index)
+        if score[0] > 0 and (best is None or key > best):
+            best, chosen = key, f
+    if chosen is None:
+        raise Unacceptable(f"none of the offered media types is acceptable ({accept})", offered)
+    return chosen
+
+
+def by_media_type(media_type: str) -> Format | None:
+    """Return the format whose main media type is ``media_type`` (parameters ignored)."""
+    base = media_type.split(";")[0].strip().lower()
+    return next((f for f in FORMATS if f.media_type == base), None)
+
+
+def _score(f: Format, ranges: list[tuple[str, float]]) -> tuple[float, int] | None:
+    """Return (q, specificity) of the most specific range matching ``f``, None if none does."""
+    types = (f.media_type, *f.aliases)
+    found: tuple[float, int] | None = None
+    for media, q in ranges:
+        if media in types:
+            specificity = 2 if media == f.media_type else 1
+        elif media.endswith("/*") and any(t.startswith(media[:-1]) for t in types):
+            specificity = 0
+        elif media == "*/*":
+            specificity = -1
+        else:
+            continue
+        if found is None or specificity > found[1] or (specificity == found[1] and q > found[0]):
+            found = (q, specificity)
+    return found

@@ -1,0 +1,136 @@
+"""HTML pages: the landing page, resource pages, the query page and the dumps listing.
+
+Pages are rendered from jinja2 templates (``templates/``); the query page's script and the
+style sheet are served from ``/static`` (no third-party assets). Links to IRIs under the
+base point at this server's paths, so browsing stays on the server that is running.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from ..vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
+
+__all__ = ["dumps_page", "landing", "query_page", "resource_page", "statistics"]
+
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]))
+_LABELS = [str(p) for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)]
+_PROVENANCE = [str(p) for p in (PROV.hadPrimarySource, PROV.wasGeneratedBy, PROV.wasDerivedFrom,
+                                DCTERMS.source)]
+
+
+def statistics(settings: Any) -> dict[str, int]:
+    """Count triples, pledges, submissions and actors in the store (cached per app)."""
+    if not settings.stats:
+        pg = str(settings.iris.ontology)
+        data = str(settings.iris.dump("pledge-graph.nt"))
+        store = settings.store
+        settings.stats = {
+            "triples": store.count(f"GRAPH <{data}> {{ ?s ?p ?o }}"),
+            "pledges": store.count(f"?x a <{pg}Pledge>"),
+            "submissions": store.count(f"?x a <{pg}Submission>"),
+            "actors": store.count(f"{{ SELECT DISTINCT ?a WHERE {{ ?x <{pg}pledgedBy> ?a }} }}"),
+        }
+    return settings.stats
+
+
+async def landing(request: Request) -> Response:
+    """The landing page: what the dataset is, how big, how to query and download it."""
+    settings = request.app.state.settings
+    stats = await run_in_threadpool(statistics, settings)
+    return _render(request, "landing.html", stats=stats, examples=settings.examples,
+                   base=settings.iris.base, origin=_origin(request))
+
+
+def query_page(request: Request, query: str | None) -> Response:
+    """The query page: a form to run SPARQL here, with the example queries."""
+    settings = request.app.state.settings
+    return _render(request, "query.html", query=query or "", examples=settings.examples,
+                   headers={"Vary": "Accept"})
+
+
+def dumps_page(request: Request, files: list[Path]) -> Response:
+    """List the release's files with their sizes."""
+    rows = [{"name": p.name, "size": p.stat().st_size} for p in files]
+    return _render(request, "dumps.html", files=rows)
+
+
+def resource_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
+    """Render a resource's description: labels, links both ways, sub-resources, provenance."""
+    settings = request.app.state.settings
+    base = settings.iris.base
+    table = prefixes(settings.iris)
+    view = _ViewTerms(base, table)
+    subject = ox.NamedNode(iri)
+    outgoing = [t for t in triples if t.subject == subject]
+    incoming = [t for t in triples if t.object == subject and t.subject != subject]
+    others = [t for t in triples if t.subject != subject and t.object != subject]
+    labels = [t.object for t in outgoing
+              if t.predicate.value in _LABELS and isinstance(t.object, ox.Literal)]
+    provenance = [t for t in outgoing if t.predicate.value in _PROVENANCE]
+    describe = f"DESCRIBE <{iri}>"
+    local = view.href(iri)
+    return _ENV.get_template("resource.html").render(
+        iri=iri, local=local,
+        title=labels[0].value if labels else view.short(iri),
+        labels=[view.term(t) for t in labels],
+        outgoing=[(view.term(t.predicate), view.term(t.object)) for t in _sorted(outgoing)],
+        incoming=[(view.term(t.subject), view.term(t.predicate)) for t in _sorted(incoming)],
+        others=[tuple(view.term(x) for x in (t.subject, t.predicate, t.object))
+                for t in _sorted(others)],
+        provenance=[(view.term(t.predicate), view.term(t.object)) for t in provenance],
+        version=settings.version, digest=settings.digest,
+        query_link="/sparql?query=" + quote(describe),
+        formats=[("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"),
+                 ("RDF/XML", "rdf")],
+    ).encode("utf-8")
+
+
+class _ViewTerms:
+    """Turns RDF terms into what a template shows: text, a link, a hint."""
+
+    def __init__(self, base: str, table: dict[str, str]) -> None:
+        self.base = base
+        self.table = sorted(table.items(), key=lambda kv: -len(kv[1]))
+
+    def href(self, iri: str) -> str:
+        return "/" + iri[len(self.base):] if iri.startswith(self.base) else iri
+
+    def short(self, iri: str) -> str:
+        for prefix, ns in self.table:
+            local = iri[len(ns):]
+            if iri.startswith(ns) and local and "/" not in local and "#" not in local:
+                return f"{prefix}:{local}"
+        return iri
+
+    def term(self, term: object) -> dict[str, str]:
+        if isinstance(term, ox.NamedNode):
+            return {"text": self.short(term.value), "href": self.href(term.value),
+                    "title": term.value}
+        if isinstance(term, ox.Literal):
+            hint = f"@{term.language}" if term.language else self.short(term.datatype.value)
+            return {"text": term.value, "href": "", "title": hint}
+        return {"text": str(term), "href": "", "title": ""}
+
+
+def _sorted(triples: list[ox.Triple]) -> list[ox.Triple]:
+    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def _origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _render(request: Request, template: str, headers: dict[str, str] | None = None,
+            **context: object) -> Response:
+    html = _ENV.get_template(template).render(request_path=request.url.path, **context)
+    return HTMLResponse(html, headers=headers)

@@ -1,0 +1,111 @@
+"""Dereferencing: every IRI minted under the base answers here, negotiated.
+
+Policy: a resource IRI answers 200 with a description of the thing (HTML for browsers, RDF
+by Accept or ``?format=``), with ``Content-Location`` naming the variant and ``Vary:
+Accept``; there are no 303 redirects. The IRIs denote the things; serving their
+description at the same URL is the common practice the slash namespace allows, and it
+saves clients a round trip. RDF answers keep the published IRIs (``<base>...``); HTML pages
+link to this server's paths so browsing stays local.
+
+Also here: the read-only Graph Store Protocol at ``/store``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..results import write_triples
+from ..vocab import VOID, prefixes
+from . import pages
+from .http import alternates, error, etag, validated
+from .negotiation import FORMATS, Format, negotiate
+
+__all__ = ["RDF_FORMATS", "describe", "graph_store", "resource", "serialise_graph"]
+
+RDF_FORMATS = [f for f in FORMATS if "graph" in f.kinds]
+_NT = "application/n-triples"
+_NAMESPACES = ("id/", "ontology/", "shapes/", "dataset", "queries/", "sparql/", "catalog")
+
+
+async def resource(request: Request) -> Response:
+    """Answer a resource IRI (any path under the base) with its description."""
+    settings = request.app.state.settings
+    path = request.path_params["path"]
+    fmt = negotiate(request.headers.get("accept"), ("page", "graph"),
+                    request.query_params.get("format"))
+    iri = settings.iris.base + path
+    if not path.startswith(_NAMESPACES):
+        return error(404, f"404 Not Found: no resource <{iri}> is published here")
+    triples = await run_in_threadpool(describe, settings, iri)
+    if not triples:
+        return error(404, f"404 Not Found: the graph says nothing about <{iri}>")
+    local = "/" + path
+    headers = {"Vary": "Accept", "Content-Location": f"{local}?format={fmt.key}"}
+    tag = etag(settings.digest, iri, fmt.key)
+    if fmt.key == "html":
+        headers["Link"] = alternates(local, RDF_FORMATS)
+        body = pages.resource_page(request, iri, triples)
+    else:
+        body = serialise_graph(triples, fmt, settings)
+    return validated(request, body, fmt.media_type, tag, settings.built, headers)
+
+
+async def graph_store(request: Request) -> Response:
+    """Read-only Graph Store Protocol: GET ``?graph=IRI`` or ``?default``; writes get 405."""
+    settings = request.app.state.settings
+    if request.method not in ("GET", "HEAD"):
+        return error(405, f"405 Method Not Allowed: the graph store is read-only; "
+                     f"{request.method} is refused", {"Allow": "GET, HEAD"})
+    params = request.query_params
+    graphs = params.getlist("graph")
+    if ("default" in params) == bool(graphs) or len(graphs) > 1:
+        return error(400, "400 Bad Request: name one graph: ?graph=IRI or ?default")
+    fmt = negotiate(request.headers.get("accept"), ("graph",), params.get("format"))
+    name = graphs[0] if graphs else None
+    answer = await run_in_threadpool(settings.store.graph, name, fmt.media_type)
+    if answer is None:
+        return error(404, f"404 Not Found: no graph <{name}> in this store")
+    tag = etag(settings.digest, "graph", name or "", fmt.key)
+    return validated(request, answer.body, fmt.media_type, tag, settings.built,
+                     {"Vary": "Accept"})
+
+
+def describe(settings: Any, iri: str) -> list[ox.Triple]:
+    """Return the triples describing ``iri`` (empty when unknown), with void:inDataset."""
+    answer = settings.store.resource(iri, _NT)
+    triples = [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+    if triples:
+        link = ox.Triple(ox.NamedNode(iri), ox.NamedNode(str(VOID.inDataset)),
+                         ox.NamedNode(str(settings.iris.dataset())))
+        if link not in triples:
+            triples.append(link)
+    return triples
+
+
+def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any) -> bytes:
+    """Serialise triples in an RDF format; JSON-LD is compacted with the release's context."""
+    context = _context(settings)
+    if fmt.key != "jsonld" or context is None:
+        return write_triples(triples, fmt.media_type, prefixes(settings.iris))
+    graph = Graph()
+    graph.parse(data=write_triples(triples, _NT).decode("utf-8"), format="nt")
+    return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
+
+
+def _context(settings: Any) -> dict[str, Any] | None:
+    if settings.release_dir is None:
+        return None
+    path = settings.release_dir / "context.jsonld"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    context = data.get("@context") if isinstance(data, dict) else None
+    return context if isinstance(context, dict) else None

@@ -1,0 +1,226 @@
+"""The SPARQL 1.1 Protocol, query operation only (https://www.w3.org/TR/sparql11-protocol/).
+
+A request is read into a :class:`SparqlRequest` by :func:`read_request` (a pure function of
+method, parameters, content type and body) or refused with a :class:`ProtocolError`; the
+query is then checked for SERVICE calls, its answer's format negotiated from its form,
+and run on the store with the service's time limit. Updates are refused before anything
+runs: the endpoint is read-only. GET without a query gives the service description (RDF)
+or, for a browser, the query page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..guard import check_services, query_form
+from ..results import write_triples
+from ..vocab import RDF, SD, Iris
+from . import pages
+from .http import error
+from .negotiation import negotiate
+
+__all__ = [
+    "W3C_FORMATS",
+    "ProtocolError",
+    "SparqlRequest",
+    "endpoint",
+    "read_request",
+    "service_description",
+]
+
+_FORM = "application/x-www-form-urlencoded"
+_QUERY = "application/sparql-query"
+_UPDATE = "application/sparql-update"
+_ALLOW = "GET, HEAD, POST"
+W3C_FORMATS = {
+    "application/sparql-results+json": "SPARQL_Results_JSON",
+    "application/sparql-results+xml": "SPARQL_Results_XML",
+    "text/csv": "SPARQL_Results_CSV",
+    "text/tab-separated-values": "SPARQL_Results_TSV",
+    "text/turtle": "Turtle",
+    "application/n-triples": "N-Triples",
+    "application/ld+json": "JSON-LD",
+    "application/rdf+xml": "RDF_XML",
+}
+
+
+class ProtocolError(Exception):
+    """The request breaks the protocol; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class SparqlRequest:
+    """A query request: the query (None asks for the service description), its protocol
+    dataset and an optional ``format`` parameter."""
+
+    query: str | None
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    format: str | None = None
+
+
+def read_request(method: str, params: list[tuple[str, str]], content_type: str | None,
+                 body: bytes) -> SparqlRequest:
+    """Given a request's method, URL parameters, Content-Type and body, return what it asks."""
+    if method not in ("GET", "HEAD", "POST"):
+        raise ProtocolError(405, f"{method} is not a SPARQL Protocol operation here; use GET "
+                            "or POST (the endpoint is read-only)", {"Allow": _ALLOW})
+    fields = list(params)
+    direct: str | None = None
+    if method == "POST":
+        media, charset = _content_type(content_type)
+        if media == _UPDATE:
+            raise _read_only()
+        if media not in (_FORM, _QUERY):
+            shown = media or "no Content-Type"
+            raise ProtocolError(415, f"a POSTed query must be sent as {_FORM} or {_QUERY}, "
+                                f"not {shown}")
+        if charset not in (None, "utf-8", "utf8", "us-ascii"):
+            raise ProtocolError(415, f"the request body must be UTF-8, not {charset}")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError(400, "the request body is not valid UTF-8") from None
+        if media == _FORM:
+            fields += parse_qsl(text, keep_blank_values=True)
+        else:
+            direct = text
+    names = [name for name, _ in fields]
+    if "update" in names or "using-graph-uri" in names or "using-named-graph-uri" in names:
+        raise _read_only()
+    queries = [value for name, value in fields if name == "query"]
+    if direct is not None:
+        if queries:
+            raise ProtocolError(400, "a direct POST carries the query in its body; a `query` "
+                                "parameter as well is ambiguous")
+        queries = [direct]
+    if len(queries) > 1:
+        raise ProtocolError(400, "exactly one `query` parameter is allowed, "
+                            f"{len(queries)} were given")
+    formats = [value for name, value in fields if name == "format"]
+    query = queries[0] if queries else None
+    if query is not None and not query.strip():
+        raise ProtocolError(400, "the query is empty")
+    if query is None and method == "POST":
+        raise ProtocolError(400, "the request has no `query` parameter")
+    return SparqlRequest(
+        query,
+        tuple(v for n, v in fields if n == "default-graph-uri"),
+        tuple(v for n, v in fields if n == "named-graph-uri"),
+        formats[-1] if formats else None,
+    )
+
+
+async def endpoint(request: Request) -> Response:
+    """Answer one protocol request at /sparql."""
+    settings = request.app.state.settings
+    try:
+        body = await _read_body(request, settings.max_body)
+        asked = read_request(request.method, list(request.query_params.multi_items()),
+                             request.headers.get("content-type"), body)
+    except ProtocolError as problem:
+        return error(problem.status, f"{problem.status} {problem.message}", problem.headers)
+    accept = request.headers.get("accept")
+    if asked.query is None:
+        fmt = negotiate(accept, ("graph", "page"), asked.format)
+        if fmt.key == "html":
+            return pages.query_page(request, None)
+        body = service_description(settings.iris, _endpoint_url(request), settings.allow_service,
+                                   await run_in_threadpool(settings.store.graphs), fmt.media_type)
+        return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
+    kind = query_form(asked.query)
+    kinds = (kind, "page") if kind else ("solutions", "boolean", "graph", "page")
+    fmt = negotiate(accept, kinds, asked.format)
+    if fmt.key == "html":
+        return pages.query_page(request, asked.query)
+    check_services(asked.query, settings.allow_service)
+    media_types = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
+    media_types = {k: v for k, v in media_types.items() if v}
+    answer = await run_in_threadpool(
+        settings.store.query, asked.query, media_types=media_types,
+        default_graph_uris=asked.default_graph_uris, named_graph_uris=asked.named_graph_uris,
+        timeout=settings.timeout)
+    return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
+
+
+def service_description(iris: Iris, endpoint_url: str, allow_service: tuple[str, ...],
+                        graphs: list[str], media_type: str) -> bytes:
+    """Describe the service (SPARQL 1.1 Service Description), claiming only what it does."""
+    service = ox.NamedNode(str(iris.sparql()))
+    dataset = ox.NamedNode(str(iris.sparql_part("dataset")))
+    default = ox.NamedNode(str(iris.sparql_part("default-graph")))
+    triples: list[tuple[ox.NamedNode, object, ox.NamedNode | ox.Literal]] = [
+        (service, RDF.type, ox.NamedNode(str(SD.Service))),
+        (service, SD.endpoint, ox.NamedNode(endpoint_url)),
+        (service, SD.supportedLanguage, ox.NamedNode(str(SD.SPARQL11Query))),
+        (service, SD.defaultDataset, dataset),
+        (dataset, RDF.type, ox.NamedNode(str(SD.Dataset))),
+        (dataset, SD.defaultGraph, default),
+        (default, RDF.type, ox.NamedNode(str(SD.Graph))),
+    ]
+    triples += [(service, SD.resultFormat, ox.NamedNode("http://www.w3.org/ns/formats/" + name))
+                for name in W3C_FORMATS.values()]
+    if allow_service:
+        triples.append((service, SD.feature, ox.NamedNode(str(SD.BasicFederatedQuery))))
+    for n, graph in enumerate(graphs, 1):
+        named = ox.NamedNode(str(iris.sparql_part("named-graph", str(n))))
+        triples += [(dataset, SD.namedGraph, named),
+                    (named, RDF.type, ox.NamedNode(str(SD.NamedGraph))),
+                    (named, SD.name, ox.NamedNode(graph))]
+    return write_triples([ox.Triple(s, ox.NamedNode(str(p)), o) for s, p, o in triples],
+                         media_type)
+
+
+def _choose(accept: str | None, kind: str, fmt: str | None) -> str | None:
+    try:
+        return negotiate(accept, (kind,), fmt).media_type
+    except ValueError:
+        return None
+
+
+def _content_type(header: str | None) -> tuple[str, str | None]:
+    if not header:
+        return "", None
+    media, *params = (p.strip() for p in header.split(";"))
+    charset = None
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.lower(), charset
+
+
+def _read_only() -> ProtocolError:
+    return ProtocolError(403, "this endpoint is read-only: SPARQL Update is refused and "
+                         "nothing was changed")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ProtocolError(413, f"the request body is larger than {limit:,} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(413, f"the request body is larger than {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _endpoint_url(request: Request) -> str:
+    url = request.url
+    return f"{url.scheme}://{url.netloc}{url.path}"
+
