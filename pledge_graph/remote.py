@@ -171,25 +171,25 @@ def release_graph(release_dir: Path) -> tuple[str, dict[str, object]]:
 def release_payload(release_dir: Path) -> tuple[bytes, int]:
     """Return the release's files merged as one N-Triples document, and its triple count.
 
-    Each file is parsed on its own, so blank nodes of different files stay apart."""
-    chunks: list[bytes] = []
-    count = 0
+    Each file is parsed on its own, so blank nodes of different files stay apart; a triple
+    that several files state is sent once, as a store holds it once."""
+    triples: dict[ox.Triple, None] = {}
+    found = False
     for name in RELEASE_GRAPH_FILES:
         path = release_dir / name
         if not path.exists():
             continue
+        found = True
         fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
         try:
-            triples = list(ox.parse(path=str(path), format=fmt))
+            triples.update(dict.fromkeys(ox.parse(path=str(path), format=fmt)))
         except SyntaxError as error:
             raise StoreError(f"not valid {fmt.name if fmt else 'RDF'}: {error}", file=path,
                              line=getattr(error, "lineno", None)) from None
-        chunks.append(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-        count += len(triples)
-    if not chunks:
+    if not found:
         raise StoreError("the release holds none of the files a store loads", file=release_dir,
                          expected=", ".join(RELEASE_GRAPH_FILES))
-    return b"".join(chunks), count
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)
 
 
 def load_release(release_dir: Path, endpoints: Endpoints, *,
