@@ -306,12 +306,16 @@ def split_labels(text: str, known_labels: Iterable[str]) -> tuple[list[str], lis
     Controlled labels contain commas ('Judges, lawyers and prosecutors'), so the value is
     never split on commas first: at each position the longest known label that matches
     (ignoring case, spacing, non-breaking spaces, typographic quotes, '&' versus 'and') is
-    taken, and returned as the label's own text. Text no label matches is cut at the next
-    ',' or ';' and returned as written, without its trailing full stop. Both lists keep
-    document order and hold each entry once.
+    taken, and returned as the label's own text (the one written, when two labels differ
+    only in such details). Text no label matches is cut at the next ',' or ';' and returned
+    as written, without its trailing full stop. Both lists keep document order and hold each
+    entry once.
     """
-    candidates = sorted({_fold(label): label for label in known_labels if _fold(label)}.items(),
-                        key=lambda item: len(item[0]), reverse=True)
+    by_key: dict[str, list[str]] = {}
+    for label in known_labels:
+        if _fold(label):
+            by_key.setdefault(_fold(label), []).append(label)
+    keys = sorted(by_key, key=len, reverse=True)
     folded, origin = _fold_with_index(text)
     matched: list[str] = []
     unknown: list[str] = []
@@ -320,11 +324,16 @@ def split_labels(text: str, known_labels: Iterable[str]) -> tuple[list[str], lis
         if folded[position] in _LABEL_SEPARATORS:
             position += 1
             continue
-        label = _label_at(folded, position, candidates)
-        if label is not None:
-            if label[1] not in matched:
-                matched.append(label[1])
-            position += len(label[0])
+        key = _label_at(folded, position, keys)
+        if key is not None:
+            written = text[origin[position]:origin[position + len(key) - 1] + 1]
+            labels = by_key[key]
+            written = " ".join(written.split()).casefold()
+            label = next((c for c in labels if " ".join(c.split()).casefold() == written),
+                         labels[0])
+            if label not in matched:
+                matched.append(label)
+            position += len(key)
             continue
         end = position
         while end < len(folded) and folded[end] not in ",;":
@@ -337,14 +346,13 @@ def split_labels(text: str, known_labels: Iterable[str]) -> tuple[list[str], lis
     return matched, unknown
 
 
-def _label_at(folded: str, position: int,
-              candidates: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
-    """Return the longest (folded, canonical) label starting at ``position`` on a boundary."""
-    for key, label in candidates:
+def _label_at(folded: str, position: int, keys: Sequence[str]) -> str | None:
+    """Return the longest folded label starting at ``position`` and ending on a boundary."""
+    for key in keys:
         if folded.startswith(key, position):
             after = position + len(key)
             if after == len(folded) or folded[after] in _LABEL_SEPARATORS or not key[-1].isalnum():
-                return key, label
+                return key
     return None
 
 
@@ -484,6 +492,8 @@ class _Parser:
             assert match is not None
             value_line = self.position + 1
             self.position += 1
+            if not _strip_bold(match["value"]).strip():
+                self.skip_blank()  # the value may follow on the next lines
             more: list[tuple[str, int]] = []
             while (self.position < len(self.lines) and self.lines[self.position].strip()
                    and not _is_structural(self.lines[self.position])):
@@ -508,7 +518,8 @@ class _Parser:
             pledges.append(self.pledge(header, len(pledges) + 1))
             self.skip_blank()
         if not pledges:
-            raise self.fail("the document has no pledge", len(self.lines),
+            last = max((i for i, text in enumerate(self.lines) if text.strip()), default=0)
+            raise self.fail("the document has no pledge", last + 1,
                             "at least one 'PLEDGE NUMBER 1:' with the pledge's text")
         return pledges
 

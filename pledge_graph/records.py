@@ -70,10 +70,11 @@ class _Checker:
 
     def __init__(self, file: str) -> None:
         self.file = file
+        self.key_lines: dict[int, int] = {}  # id(value node) -> line of its key
 
     def fail(self, node: Node, message: str, expected: str) -> RecordError:
-        return RecordError(message, file=self.file, line=node.start_mark.line + 1,
-                           expected=expected)
+        line = self.key_lines.get(id(node), node.start_mark.line)
+        return RecordError(message, file=self.file, line=line + 1, expected=expected)
 
     def fields(self, node: Node, what: str, required: tuple[str, ...],
                optional: tuple[str, ...] = (), open_: bool = False) -> dict[str, Node]:
@@ -90,6 +91,7 @@ class _Checker:
                 raise self.fail(key_node, f"unknown field {key!r} in {what}",
                                 "one of " + ", ".join(required + optional))
             nodes[str(key)] = value_node
+            self.key_lines[id(value_node)] = key_node.start_mark.line
         for key in required:
             if key not in nodes:
                 raise self.fail(node, f"{what} has no field {key!r}", f"a {key!r} field")
