@@ -23,7 +23,7 @@ from .errors import BuildError, ValidationFailed
 from .mapping import MappedGraph, load_records, map_records
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from .publish import publish
-from .validate import ValidationOutcome, validate_graph
+from .validate import ValidationOutcome, shapes_graph, validate_graph
 from .vocab import Iris
 
 __all__ = [
@@ -91,18 +91,20 @@ def _steps(progress: Progress | None, what: str) -> Callable[[int, int], None] |
     return report
 
 
-def check(data_dir: Path, base: str = DEFAULT_BASE, *,
-          progress: Progress | None = None) -> tuple[MappedGraph, ValidationOutcome, str]:
+def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None = None,
+          ontology_dir: Path = ONTOLOGY_DIR,
+          shapes_dir: Path = SHAPES_DIR) -> tuple[MappedGraph, ValidationOutcome, str]:
     """Map and validate the records of ``data_dir``; return the graph, outcome and digest."""
     data_dir = Path(data_dir)
     records = load_records(data_dir)
     if not records:
         raise BuildError("no pledge records", file=data_dir / "records",
                          expected="records/<slug>.yaml files, written by `pledge-graph import`")
-    digest = input_digest(data_dir, base)
+    digest = input_digest(data_dir, base, ontology_dir=ontology_dir, shapes_dir=shapes_dir)
     graph = map_records(records, Iris(base), digest, data_dir,
                         progress=_steps(progress, "mapped submissions"))
-    outcome = validate_graph(graph, base, progress=_steps(progress, "validated batches"))
+    outcome = validate_graph(graph, base, shapes=shapes_graph(base, shapes_dir),
+                             progress=_steps(progress, "validated batches"))
     return graph, outcome, digest
 
 
@@ -140,8 +142,12 @@ def _check_out_dir(out: Path) -> None:
 
 
 def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
-          progress: Progress | None = None) -> BuildResult:
-    """Build the release of ``data_dir`` into ``out_dir`` under ``base``, atomically."""
+          progress: Progress | None = None, ontology_dir: Path = ONTOLOGY_DIR,
+          shapes_dir: Path = SHAPES_DIR) -> BuildResult:
+    """Build the release of ``data_dir`` into ``out_dir`` under ``base``, atomically.
+
+    ``ontology_dir`` and ``shapes_dir`` default to the project's own files.
+    """
     started = time.monotonic()
     out = Path(out_dir).absolute()
     _check_out_dir(out)
@@ -149,22 +155,24 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
     failed_report = out.parent / f"{out.name}.failed-validation-report.ttl"
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        graph, outcome, digest = check(data_dir, base, progress=progress)
+        graph, outcome, digest = check(data_dir, base, progress=progress,
+                                       ontology_dir=ontology_dir, shapes_dir=shapes_dir)
         if not outcome.conforms:
             failed_report.write_text(outcome.report_turtle(), encoding="utf-8")
             raise _failed(outcome, failed_report)
         if progress and len(graph.submissions) >= PROGRESS_FROM:
             progress("writing the release")
         release = publish(graph.triples(), outcome, tmp, base=base, digest=digest,
-                          build_time=build_time())
+                          build_time=build_time(), ontology_dir=ontology_dir,
+                          shapes_dir=shapes_dir)
         _swap(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     failed_report.unlink(missing_ok=True)
     pledges = sum(len(s.pledge_lines) for s in graph.submissions)
+    warnings = "\n".join([*graph.notes, outcome.readable(outcome.warnings)]).strip()
     return BuildResult(out, release.version, digest, release.triples, len(graph.submissions),
-                       pledges, outcome.readable(outcome.warnings),
-                       time.monotonic() - started)
+                       pledges, warnings, time.monotonic() - started)
 
 
 def _stderr(message: str) -> None:
@@ -185,8 +193,9 @@ def build_command(args: argparse.Namespace) -> int:
 def validate_command(args: argparse.Namespace) -> int:
     """``pledge-graph validate``: check the records' graph against the shapes."""
     graph, outcome, _ = check(args.data, args.base, progress=_stderr)
-    if outcome.warnings:
-        _stderr(outcome.readable(outcome.warnings))
+    warnings = "\n".join([*graph.notes, outcome.readable(outcome.warnings)]).strip()
+    if warnings:
+        _stderr(warnings)
     if not outcome.conforms:
         raise _failed(outcome, None)
     pledges = sum(len(s.pledge_lines) for s in graph.submissions)

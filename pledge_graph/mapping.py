@@ -80,6 +80,7 @@ class MappedGraph:
     build: list[Triple]
     build_iri: URIRef
     unmatched: list[tuple[Path, int | None, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def triples(self) -> Iterator[Triple]:
         """Yield every triple of the graph (duplicates possible across parts)."""
@@ -276,12 +277,15 @@ def _concept_iri(label: str, iris: Iris, finder: Callable[..., Any] | None) -> U
     return None if finder is None else finder(label, iris.base)
 
 
-def _actor_parts(name: str, iris: Iris, resolve: Callable[[str], Any] | None,
-                 triples_of: Callable[..., Iterable[Triple]] | None) -> tuple[URIRef, list[Triple]]:
+def _actor_parts(name: str, iris: Iris, data_dir: Path, resolve: Callable[..., Any] | None,
+                 triples_of: Callable[..., Iterable[Triple]] | None,
+                 notes: list[str]) -> tuple[URIRef, list[Triple]]:
     """Return the IRI of the actor a name refers to, and the actor's own triples."""
     if resolve is None or triples_of is None:
         return iris.actor(slugify(name)), [(iris.actor(slugify(name)), RDFS.label, Literal(name))]
-    actor = resolve(name)
+    actor = resolve(name, data_dir)
+    if getattr(actor, "warning", None):
+        notes.append(actor.warning)
     triples = list(triples_of(actor, iris))
     iri = actor.iri(iris) if callable(getattr(actor, "iri", None)) else None
     if iri is None:
@@ -324,7 +328,8 @@ def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_d
         actor_iris = []
         for name in names:
             if name not in actor_by_name:
-                iri, triples = _actor_parts(name, iris, resolve, actor_triples)
+                iri, triples = _actor_parts(name, iris, data_dir, resolve, actor_triples,
+                                            graph.notes)
                 actor_by_name[name] = iri
                 actors.setdefault(iri, triples)
             actor_iris.append(actor_by_name[name])
@@ -445,7 +450,8 @@ def _map_submission(fields: _Fields, slug: str, names: list[str], actor_iris: li
         if fact_triples is not None:
             for fact in facts:
                 if isinstance(fact, dict) and fact.get("status") != "rejected":
-                    out.extend(fact_triples(fact, pledge, slug, number, text, language, iris))
+                    out.extend(fact_triples(fact, pledge, slug, number, text, language, iris,
+                                            actor_iris, data_dir=data_dir))
     return MappedSubmission(slug, sub, fields.path, source, out, lines, actor_iris)
 
 

@@ -21,7 +21,7 @@ from rdflib import Literal, Namespace, URIRef
 
 from .jsonld import compact_lines, load_context
 from .mapping import Triple, nt_line
-from .paths import DEFAULT_BASE, ONTOLOGY_DIR
+from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from .turtle import turtle
 from .validate import ValidationOutcome, shapes_text
 from .vocab import (
@@ -99,14 +99,15 @@ def _merged(paths: Iterable[Path], base: str) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
-def _vocabularies(directory: Path, base: str, ontology_dir: Path) -> list[URIRef]:
+def _vocabularies(directory: Path, base: str, ontology_dir: Path,
+                  shapes_dir: Path) -> list[URIRef]:
     """Write ontology, scheme, shapes and context; return the shapes graphs' IRIs."""
     modules = [p for p in sorted(ontology_dir.glob("*.ttl")) if p.name != "rights-holders.ttl"]
     _write(directory, "ontology.ttl", _merged(modules, base))
     scheme = ontology_dir / "rights-holders.ttl"
     if scheme.exists():
         _write(directory, "rights-holders.ttl", _merged([scheme], base))
-    shapes = shapes_text(base).encode("utf-8")
+    shapes = shapes_text(base, shapes_dir).encode("utf-8")
     _write(directory, "shapes.ttl", shapes)
     context = load_context(base, ontology_dir)
     _write(directory, "context.jsonld",
@@ -310,7 +311,7 @@ def _sorted_lines(triples: Iterable[Triple]) -> list[str]:
 
 def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Path, *,
             base: str, digest: str, build_time: str,
-            ontology_dir: Path = ONTOLOGY_DIR) -> Release:
+            ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR) -> Release:
     """Write the whole release into ``directory`` (which must exist and be empty)."""
     iris = Iris(base)
     unique = set(triples)
@@ -321,7 +322,7 @@ def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Pa
     context_iri = iris.base + "context.jsonld"
     context = load_context(base, ontology_dir)
     _write(directory, f"{STEM}.jsonld", compact_lines(unique, context, context_iri), gz=True)
-    shapes = _vocabularies(directory, base, ontology_dir)
+    shapes = _vocabularies(directory, base, ontology_dir, shapes_dir)
     (directory / "validation-report.ttl").write_text(outcome.report_turtle(), encoding="utf-8")
     dumps = [name for stem in DUMPS for name in (stem, f"{stem}.gz")]
     files = {p.name: _file_info(p) for p in sorted(directory.iterdir())}
