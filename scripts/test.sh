@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends raptor2-utils serdi >/dev/null
+# raptor2-utils, serdi: independent RDF parsers; chromium: the browser test;
+# virtuoso-opensource: the external-store tests.
+$SUDO apt-get install -y -qq --no-install-recommends \
+    raptor2-utils serdi chromium chromium-driver virtuoso-opensource >/dev/null
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'
