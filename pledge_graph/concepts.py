@@ -66,11 +66,11 @@ def _labels() -> dict[str, URIRef]:
     """Map every normalised preferred and alternative label to its concept."""
     graph = _scheme()
     index: dict[str, URIRef] = {}
-    for concept in sorted(graph.subjects(RDF.type, SKOS.Concept)):
+    for concept in sorted(URIRef(str(c)) for c in graph.subjects(RDF.type, SKOS.Concept)):
         for prop in (SKOS.prefLabel, SKOS.altLabel):
             for label in graph.objects(concept, prop):
                 key = normalise_label(str(label))
-                other = index.setdefault(key, URIRef(concept))
+                other = index.setdefault(key, concept)
                 if other != concept:
                     raise InputError(f"label {str(label)!r} names both {other} and {concept}",
                                      file=SCHEME_FILE, expected="each label on one concept")
