@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 
 import pyoxigraph
 import pytest
@@ -82,6 +84,18 @@ def test_header_has_version_license_dates_and_namespace(core: Graph) -> None:
 
 def test_no_blank_nodes(core: Graph) -> None:
     assert not [t for t in core if any(isinstance(x, BNode) for x in t)]
+
+
+@pytest.mark.parametrize("tool", [["serdi", "-i", "turtle", "-o", "ntriples"],
+                                  ["rapper", "-q", "-i", "turtle", "-o", "ntriples"]])
+@pytest.mark.parametrize("name", ["pledge-graph.ttl", "rights-holders.ttl"])
+def test_independent_turtle_parsers_read_the_same_triples(tool: list[str], name: str) -> None:
+    """serdi and rapper (Debian packages serdi, raptor2-utils) are stricter than rdflib."""
+    assert shutil.which(tool[0]), f"{tool[0]} is not installed"
+    path = ONTOLOGY_DIR / name
+    out = subprocess.run([*tool, str(path)], capture_output=True, check=True, timeout=60)
+    assert isomorphic(Graph().parse(data=out.stdout.decode(), format="nt"),
+                      Graph().parse(path, format="turtle"))
 
 
 # --- every term documented ------------------------------------------------------------------
