@@ -127,13 +127,15 @@ def by_media_type(media_type: str) -> Format | None:
 
 
 def _score(f: Format, ranges: list[tuple[str, float]]) -> tuple[float, int] | None:
-    """Return (q, specificity) of the most specific range matching ``f``, None if none does."""
+    """Return (q, specificity) of the most specific range matching ``f``, None if none does.
+
+    Aliases match only exactly; a ``type/*`` range matches the main media type."""
     types = (f.media_type, *f.aliases)
     found: tuple[float, int] | None = None
     for media, q in ranges:
         if media in types:
             specificity = 2 if media == f.media_type else 1
-        elif media.endswith("/*") and any(t.startswith(media[:-1]) for t in types):
+        elif media.endswith("/*") and f.media_type.startswith(media[:-1]):
             specificity = 0
         elif media == "*/*":
             specificity = -1

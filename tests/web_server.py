@@ -1,0 +1,97 @@
+"""Test support for the serving tests: the bundled release, built once per test run, and
+real ``pledge-graph serve`` processes on an ephemeral loopback port."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from pledge_graph.paths import DATA_DIR
+
+__all__ = ["W3C_GRAPHS", "Server", "bundled_release", "cli", "w3c_quads"]
+
+W3C_GRAPHS = [f"http://kasei.us/2009/09/sparql/data/data{n}.rdf" for n in (1, 2, 3)]
+
+
+def cli(*args: str | Path, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the ``pledge-graph`` command line in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "pledge_graph.cli", *map(str, args)],
+                          capture_output=True, text=True, check=check, timeout=timeout)
+
+
+@functools.cache
+def bundled_release() -> tuple[Path, Path]:
+    """Build the bundled pledges (a copy of data/) once; return (data dir, release dir)."""
+    root = Path(tempfile.mkdtemp(prefix="pledge-graph-web-tests-"))
+    atexit.register(shutil.rmtree, root, True)
+    data = root / "data"
+    shutil.copytree(DATA_DIR, data)
+    for source in sorted((data / "sources").glob("*.txt")):
+        if not (data / "records" / f"{source.stem}.yaml").exists():
+            cli("import", source, "--data", data)
+    cli("build", "--data", data, "--out", root / "dist")
+    return data, root / "dist"
+
+
+def w3c_quads(directory: Path) -> Path:
+    """Write the W3C protocol tests' graphs (data1..3.rdf as named graphs) as N-Quads."""
+    path = directory / "w3c-protocol.nq"
+    lines = [f"<{g}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+             f"<http://xmlns.com/foaf/0.1/Document> <{g}> .\n" for g in W3C_GRAPHS]
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+class Server:
+    """A ``pledge-graph serve`` process on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, *args: str | Path, log_dir: Path | None = None) -> None:
+        data, release = bundled_release()
+        self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="pledge-graph-serve-"))
+        self.stdout = self.log_dir / "stdout.log"
+        self.stderr = self.log_dir / "stderr.log"
+        self.started = time.monotonic()
+        with open(self.stdout, "wb") as out, open(self.stderr, "wb") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pledge_graph.cli", "serve", "--data", str(data),
+                 "--out", str(release), "--host", "127.0.0.1", "--port", "0", *map(str, args)],
+                stdout=out, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.url = self._wait_for_url()
+        self.ready = time.monotonic()
+
+    def _wait_for_url(self, limit: float = 60) -> str:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            match = re.search(r"at (http://127\.0\.0\.1:\d+)/", self.stdout.read_text())
+            if match:
+                return match.group(1)
+            if self.process.poll() is not None:
+                raise RuntimeError(f"serve exited: {self.stderr.read_text()}")
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("serve did not print its URL in time")
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        """Return an httpx client for this server."""
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        """Stop the server process (by its PID) and wait for it."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        shutil.rmtree(self.log_dir, ignore_errors=True)
