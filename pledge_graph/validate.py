@@ -146,7 +146,7 @@ def _term(graph: Graph, node: Node, predicate: URIRef) -> str:
 
 def _findings(results: Graph) -> list[Finding]:
     found = []
-    for result in results.subjects(SH.resultSeverity, None):
+    for result in results.objects(None, SH.result):
         found.append(Finding(
             severity=str(results.value(result, SH.resultSeverity)),
             focus=_term(results, result, SH.focusNode),
