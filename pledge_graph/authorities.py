@@ -7,7 +7,8 @@ guessed from keywords in the name, with a warning so that a curator can confirm 
 
 Names match whatever their case, diacritics, punctuation, spacing (NBSP too) or apostrophes,
 and after a leading "the", "Government of", "Kingdom of" or "Republic of" is dropped,
-unless the names file lists the shortened name as ambiguous.
+unless the names file lists the shortened name as ambiguous. A State's permanent mission to
+the United Nations is the State.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ LABEL_LANGUAGES: dict[str, str] = {"ar": "ar", "zh": "zh_CN", "fr": "fr", "ru": 
 """UN languages other than English, and pycountry's catalogue for each."""
 
 _STRIPPABLE = ("the ", "government of ", "kingdom of ", "republic of ")
+# "Permanent Mission of Japan to the United Nations Office at Geneva" speaks for Japan.
+_MISSION = re.compile(r"^(?:the )?permanent mission of (.+?) to (?:the )?(?:united nations|un)\b.*$")
 
 # Keyword rules for a non-State actor's kind, tried in this order; the first match wins and
 # anything else is a civil society organisation.
@@ -254,7 +257,7 @@ def _lookup(name: str, data_dir: Path | None) -> State | Actor | None:
     """Find a State or known actor by name, dropping safe leading words one at a time."""
     tables = _authorities(_authority_file(data_dir, "states.yaml"),
                           _authority_file(data_dir, "actors.yaml"))
-    key = normalise_name(name)
+    key = _MISSION.sub(r"\1", normalise_name(name))
     while key and key not in tables.ambiguous:
         found = tables.index.get(key)
         if found is not None:

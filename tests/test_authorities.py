@@ -249,6 +249,8 @@ VARIANTS = {
     "Republic of Guinea": "GIN", "Guinea-Bissau": "GNB", "Papua New Guinea": "PNG",
     "Sao Tome and Principe": "STP", "São Tomé and Príncipe": "STP",
     "Saint Vincent and the Grenadines": "VCT", "St. Lucia": "LCA",
+    "Permanent Mission of Japan to the United Nations Office at Geneva": "JPN",
+    "the Permanent Mission of the Republic of Korea to the UN": "KOR",
 }
 
 
