@@ -11,9 +11,12 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyshacl
 from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from .mapping import MappedGraph, MappedSubmission, Triple, nt_term
@@ -128,8 +131,27 @@ def shapes_graph(base: str = DEFAULT_BASE, shapes_dir: Path = SHAPES_DIR) -> Gra
     return graph
 
 
+_PREPARED: dict[str, Query] = {}
+
+
+class _Data(Graph):
+    """A data graph that parses each SPARQL constraint once, not once per focus node.
+
+    pyshacl runs a SPARQL-based constraint as query text for every focus node; parsing that
+    text dominates validation time, so prepared queries are kept by text.
+    """
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if isinstance(query_object, str):
+            prepared = _PREPARED.get(query_object)
+            if prepared is None:
+                prepared = _PREPARED[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
+
+
 def _graph(parts: Iterable[Iterable[Triple]]) -> Graph:
-    graph = Graph()
+    graph = _Data()
     add = graph.add
     for triples in parts:
         for triple in triples:
