@@ -17,15 +17,16 @@ with the same currency and amount gets ``-2`` appended.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..vocab import slugify
 from .funding import funding_fact
-from .gazetteer import Match
+from .gazetteer import Gazetteer, Match
 from .money import find_amounts
 from .organisations import load_organisations
-from .places import find_countries, state_of
+from .places import country_names, state_of
 from .programmes import load_programmes
 from .text import Sentences
 from .treaties import load_treaties
@@ -44,10 +45,14 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
     treaties = load_treaties(data_dir)
     programmes = load_programmes(data_dir)
 
-    orgs = organisations.find(text)
-    treaty_names = treaties.find(text)
-    taken = [(m.start, m.end) for m in (*orgs, *treaty_names)]
-    named_programmes = programmes.find(text, taken)
+    named: dict[str, list[Match]] = {"org": [], "treaty": [], "programme": [], "country": []}
+    for m in _all_names(data_dir).finditer(text):
+        kind, _, key = m.key.partition(":")
+        named[kind].append(Match(key, m.start, m.end, m.text))
+    orgs = named["org"]
+    treaty_names = treaties.with_protocols(text, named["treaty"])
+    taken = [(m.start, m.end) for m in (*orgs, *treaty_names, *named["country"])]
+    named_programmes = programmes.with_unknown(text, named["programme"], taken)
     taken += [(p.start, p.end) for p in named_programmes]
     unknown_orgs = organisations.find_unknown(text, taken)
     taken += [(m.start, m.end) for m in unknown_orgs]
@@ -61,7 +66,7 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
         facts.append(_fact(f"funding-{key}", "funding", text, amount.start, amount.end,
                            funding_fact(text, sentences, amount, all_orgs, next_start)))
-    for action in treaties.actions(text, sentences):
+    for action in treaties.actions(text, sentences, treaty_names):
         facts.append(_fact(f"treaty-{action.action}-{action.treaty}", "treaty", text,
                            action.start, action.end,
                            {"action": action.action, "treaty": action.treaty,
@@ -73,8 +78,8 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
         facts.append(_fact(f"org-{slugify(m.key)}", "organisation", text, m.start, m.end,
                            {"organisation": None, "name": m.key}))
     excluded = {code for name in pledgers if (code := state_of(name, data_dir))}
-    for m in find_countries(text, data_dir):
-        if m.key in excluded or any(s < m.end and m.start < e for s, e in taken):
+    for m in named["country"]:
+        if not m.key or m.key in excluded:
             continue
         facts.append(_fact(f"country-{m.key.lower()}", "country", text, m.start, m.end,
                            {"country": m.key}))
@@ -85,6 +90,23 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
             fields.update(name=p.name, acronym=p.acronym)
         facts.append(_fact(f"programme-{slug}", "programme", text, p.start, p.end, fields))
     return _unique(facts)
+
+
+@lru_cache(maxsize=8)
+def _all_names(data_dir: Path | None) -> Gazetteer:
+    """One matcher for every name of every authority, keyed ``<kind>:<key>``, so a text is
+    scanned once and the longest name wins across kinds ("Japan International Cooperation
+    Agency" is an organisation, not Japan)."""
+    names: dict[str, str] = {}
+    tables = (("org", load_organisations(data_dir).names), ("treaty", load_treaties(data_dir).names),
+              ("programme", load_programmes(data_dir).names))
+    for kind, table in tables:
+        for form, key in table.items():
+            names.setdefault(form, f"{kind}:{key}")
+    countries = country_names(data_dir)
+    for form, code in countries.items():
+        names.setdefault(form, f"country:{code}")
+    return Gazetteer(names, case_sensitive=countries)
 
 
 def _fact(fact_id: str, kind: str, text: str, start: int, end: int,

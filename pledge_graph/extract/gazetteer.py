@@ -15,7 +15,7 @@ import yaml
 from ..errors import InputError
 from ..paths import DATA_DIR
 
-__all__ = ["Gazetteer", "Match", "authority_path", "load_entries", "name_pattern"]
+__all__ = ["Gazetteer", "Match", "authority_path", "load_entries"]
 
 _APOSTROPHE = re.compile(r"['\u2019]")
 
@@ -30,49 +30,86 @@ class Match:
     text: str
 
 
-def name_pattern(name: str) -> str:
-    """Return a regex for ``name`` that tolerates any run of spaces and either apostrophe."""
-    words = name.split()
-    parts = [_APOSTROPHE.sub("['\u2019]", re.escape(w)) for w in words]
-    return r"\s+".join(parts)
-
-
 class Gazetteer:
     """Finds names in text; ``names`` maps each surface form to the key it stands for.
 
-    Forms written entirely in capitals (acronyms) match case-sensitively ("WHO" but not
-    "who"); other forms ignore case unless ``ignore_case`` is False. Matches never start or end inside a word, and a form
-    followed by a hyphen and a letter ("UN-Habitat") does not match as the bare form.
+    Forms written entirely in capitals (acronyms) and the forms in ``case_sensitive`` match
+    with their capitals as written ("WHO" but not "who"); other forms ignore case. Matches never start or
+    end inside a word, and a form followed by a hyphen and a letter ("UN-Habitat") does not
+    match as the bare form. Where names overlap, the one starting first wins, then the longest.
+
+    The forms are compiled into a trie-shaped regular expression (one branch per common
+    prefix), so scanning costs about the same for ten names as for a thousand.
     """
 
-    def __init__(self, names: dict[str, str], *, ignore_case: bool = True) -> None:
+    def __init__(self, names: dict[str, str], *, case_sensitive: Iterable[str] = ()) -> None:
         self._keys: dict[str, str] = {}
-        alternatives = []
-        for form in sorted(names, key=lambda f: (-len(f), f)):
-            pattern = name_pattern(form)
-            if ignore_case and not _is_acronym(form):
-                pattern = f"(?i:{pattern})"
-            alternatives.append(pattern)
-            self._keys[_fold(form)] = names[form]
-        self._regex = (
-            re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?!\w|-\w)")
-            if alternatives
-            else None
-        )
+        exact, folded = [], []
+        keep_case = set(case_sensitive)
+        for form, key in names.items():
+            self._keys[_fold(form)] = key
+            words = " ".join(_APOSTROPHE.sub("'", form).split())
+            if form not in keep_case and not _is_acronym(form):
+                folded.append(words.lower())
+            else:
+                exact.append(words)
+        # Names that ignore case are matched in the lower-cased text (several times faster
+        # than a case-insensitive pattern), or case-insensitively when lower-casing a text
+        # would change its length and so its offsets.
+        pattern = _BEFORE + _trie_pattern(folded) + _AFTER
+        self._exact = re.compile(_BEFORE + _trie_pattern(exact) + _AFTER) if exact else None
+        self._lower = re.compile(pattern) if folded else None
+        self._any_case = re.compile(pattern, re.IGNORECASE) if folded else None
 
     def finditer(self, text: str) -> Iterator[Match]:
-        """Yield the names in ``text`` from left to right, longest first, never overlapping."""
-        if self._regex is None:
-            return
-        for m in self._regex.finditer(text):
-            key = self.key_of(m.group())
+        """Yield the names in ``text`` from left to right, never overlapping."""
+        spans = [(m.start(), m.end()) for m in self._exact.finditer(text)] if self._exact else []
+        if self._lower is not None and self._any_case is not None:
+            lowered = text.lower()
+            regex, haystack = ((self._lower, lowered) if len(lowered) == len(text)
+                               else (self._any_case, text))
+            spans += [(m.start(), m.end()) for m in regex.finditer(haystack)]
+            spans.sort(key=lambda span: (span[0], -span[1]))
+        last = -1
+        for start, end in spans:
+            if start < last:
+                continue
+            key = self.key_of(text[start:end])
             if key is not None:
-                yield Match(key, m.start(), m.end(), m.group())
+                last = end
+                yield Match(key, start, end, text[start:end])
 
     def key_of(self, name: str) -> str | None:
         """Return the key a whole name stands for, or None."""
         text = " ".join(_APOSTROPHE.sub("'", name).split())
         return self._keys.get(text) or self._keys.get(text.casefold())
+
+
+_BEFORE = r"(?<![\w-])"
+_AFTER = r"(?!\w|-\w)"
+
+
+def _trie_pattern(forms: list[str]) -> str:
+    """Return a regex matching any of ``forms``, longest first, shaped as a prefix trie."""
+    trie: dict[str, Any] = {}
+    for form in forms:
+        node = trie
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _node_pattern(trie)
+
+
+def _node_pattern(node: dict[str, Any]) -> str:
+    branches = []
+    for char in sorted(c for c in node if c):
+        atom = r"\s+" if char == " " else "['\u2019]" if char == "'" else re.escape(char)
+        branches.append(atom + _node_pattern(node[char]))
+    if not branches:
+        return ""
+    # A longer name is tried before the name it extends: an optional group is greedy.
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 def _is_acronym(form: str) -> bool:

@@ -25,8 +25,11 @@ The rules, in the order they are applied:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+from .gazetteer import _trie_pattern
 
 __all__ = ["Amount", "find_amounts", "parse_number"]
 
@@ -88,9 +91,11 @@ def _alternation(forms: object) -> str:
     return "|".join(re.escape(f).replace("\\ ", r"\s+").replace("'", "['\u2019]") for f in items)
 
 
-_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
+# Number words in lower case or capitalised (matching them ignoring case is several times
+# slower, and pledges do not shout numbers).
+_UNIT = _trie_pattern([*_UNITS, *(w.title() for w in _UNITS)])
 _WORD_NUMBER = (
-    rf"(?:(?:{_UNIT}|a)(?:(?:\s+and\s+|[\s-]+)(?:{_UNIT}|hundred|thousand|million|billion))+"
+    rf"(?:(?:{_UNIT}|[aA])(?:(?:\s+and\s+|[\s-]+)(?:{_UNIT}|hundred|thousand|million|billion))+"
     rf"|(?:{_UNIT}))"
 )
 _DIGITS = (
@@ -121,12 +126,22 @@ _AMOUNT = re.compile(
     rf"(?<![\w.,/$€£¥-])"
     rf"(?:(?:{_MARKER})\s+)?"
     rf"(?:(?P<pre>{_PRE})\s?)?"
-    rf"(?P<number>(?i:{_WORD_NUMBER})|{_DIGITS})"
+    rf"(?P<number>{_WORD_NUMBER}|{_DIGITS})"
     rf"(?:\s*(?:-|–|to)\s*(?P<high>{_DIGITS}))?"
     rf"(?P<scale>(?i:{_SCALE}))?"
     rf"(?:{_POST})?"
     rf"(?![\w%]|\s*(?:per\s*cent|percent|%))",
 )
+
+# Every sum has a digit, a currency symbol or a number word; scanning for these first and
+# matching the full pattern only around them keeps extraction fast on long texts.
+_ANCHOR = re.compile(
+    r"\d[\d.,]*|[$€£¥₹₩₽]|\b(?:" + _trie_pattern(
+        [*_UNITS, *(w.title() for w in _UNITS), "hundred", "thousand", "million", "billion"]
+    ) + r")\b"
+)
+_LOOKBACK = 40  # enough for "approximately US$ " before the number
+_LOOKAHEAD = 120  # longer than any sum ("two hundred and fifty thousand Swiss francs")
 
 _MONEY_WORD = re.compile(
     r"(?i:\b(?:contribut|provid|donat|allocat|fund|grant|disburs|invest|earmark|pledg|financ|budget"
@@ -143,7 +158,7 @@ def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[Amou
     end = len(text) if end is None else end
     found: list[Amount] = []
     last_currency: str | None = None
-    for m in _AMOUNT.finditer(text, start, end):
+    for m in _matches(text, start, end):
         currency = _currency(m)
         scale = m.group("scale")
         number = m.group("number")
@@ -165,6 +180,25 @@ def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[Amou
         found.append(Amount(m.start(), m.end(), _plain(value), currency,
                             bool(m.group("approx")), limit, _plain(high) if high else None))
     return found
+
+
+def _matches(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """Yield the matches of the sum pattern, trying it only near anchors."""
+    pos = start
+    for anchor in _ANCHOR.finditer(text, start, end):
+        a = anchor.start()
+        if a < pos:
+            continue
+        bound = min(end, a + _LOOKAHEAD)
+        m = _AMOUNT.search(text, max(pos, a - _LOOKBACK), bound)
+        if m is None:
+            continue
+        if m.end() >= bound - 1 and bound < end:
+            m = _AMOUNT.match(text, m.start(), end)
+            if m is None:
+                continue
+        pos = m.end()
+        yield m
 
 
 def parse_number(number: str, scale: str | None = None) -> Decimal | None:

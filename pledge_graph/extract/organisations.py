@@ -48,6 +48,7 @@ _UNKNOWN = re.compile(
     rf"(?:\s+(?:of|for|on|against)(?:\s+the)?\s+{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})*)?)"
     rf"(?:\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z]{{1,}}[A-Za-z]*)\))?"
 )
+_HEAD_WORD = re.compile(rf"\b{_HEAD}\b")
 _LEADING = re.compile(r"^(?:(?:The|A|An|Our|Its|This|These|Their|In|With|By|And)\s+)+")
 
 
@@ -56,11 +57,11 @@ class OrganisationIndex:
 
     def __init__(self, organisations: list[Organisation]) -> None:
         self.by_slug = {o.slug: o for o in organisations}
-        names: dict[str, str] = {}
+        self.names: dict[str, str] = {}
         for o in organisations:
             for form in (o.name, *o.acronyms, *o.variants):
-                names[form] = o.slug
-        self._gazetteer = Gazetteer(names)
+                self.names[form] = o.slug
+        self._gazetteer = Gazetteer(self.names)
 
     def find(self, text: str) -> list[Match]:
         """Return the gazetteer's organisations named in ``text``."""
@@ -70,7 +71,9 @@ class OrganisationIndex:
         """Return organisation-like names the gazetteer does not know, outside ``taken`` spans.
 
         The key of each match is the name as written (without a leading article)."""
-        found = []
+        found: list[Match] = []
+        if not _HEAD_WORD.search(text):
+            return found
         for m in _UNKNOWN.finditer(text):
             name = m.group("name")
             lead = _LEADING.match(name)
@@ -89,7 +92,7 @@ class OrganisationIndex:
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path, mtime: float) -> OrganisationIndex:
+def _load(path: Path) -> OrganisationIndex:
     entries = load_entries(path, ("slug", "name", "type"))
     organisations = []
     for entry in entries:
@@ -115,7 +118,9 @@ def _organisation(entry: dict[str, Any]) -> Organisation:
     )
 
 
+@lru_cache(maxsize=8)
 def load_organisations(data_dir: Path | None = None) -> OrganisationIndex:
-    """Return the organisation gazetteer of ``data_dir`` (or the bundled one), cached."""
-    path = authority_path(data_dir, "organisations.yaml")
-    return _load(path, path.stat().st_mtime if path.exists() else 0.0)
+    """Return the organisation gazetteer of ``data_dir`` (or the bundled one).
+
+    Read once per process: authority files are inputs of a run, not edited during one."""
+    return _load(authority_path(data_dir, "organisations.yaml"))

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..authorities import find_state, state_names
 from .gazetteer import Gazetteer, Match
 
-__all__ = ["find_countries", "state_of"]
+__all__ = ["country_names", "find_countries", "state_of"]
 
 _NOT_STATES = (
     "Northern Ireland", "New Mexico", "New Jersey", "New South Wales", "New England",
@@ -27,7 +27,10 @@ _SKIP = ""
 
 
 @lru_cache(maxsize=8)
-def _gazetteer(data_dir: Path | None) -> Gazetteer:
+def country_names(data_dir: Path | None = None) -> dict[str, str]:
+    """Return every name of every State with its alpha-3 code, and the names of places that
+    are not States ("Northern Ireland") with an empty code; all to be matched with their
+    capitals as written."""
     names: dict[str, str] = {}
     for name in state_names(data_dir):
         state = find_state(name, data_dir)
@@ -35,7 +38,13 @@ def _gazetteer(data_dir: Path | None) -> Gazetteer:
             names[name] = state.alpha3
     for name in _NOT_STATES:
         names.setdefault(name, _SKIP)
-    return Gazetteer(names, ignore_case=False)
+    return names
+
+
+@lru_cache(maxsize=8)
+def _gazetteer(data_dir: Path | None) -> Gazetteer:
+    names = country_names(data_dir)
+    return Gazetteer(names, case_sensitive=names)
 
 
 def find_countries(text: str, data_dir: Path | None = None) -> list[Match]:

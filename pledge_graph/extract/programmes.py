@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .gazetteer import Gazetteer, authority_path, load_entries
+from .gazetteer import Gazetteer, Match, authority_path, load_entries
 
 __all__ = ["Programme", "ProgrammeIndex", "ProgrammeMention", "load_programmes"]
 
@@ -57,6 +57,7 @@ _NAMED = re.compile(
     rf"(?:(?P<head>Programme|Program|Initiative|Strategy|Plan|Scheme|System)))"
     rf"(?:\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)\))?"
 )
+_HEAD_WORD = re.compile(r"\b(?:Programme|Program|Initiative|Strategy|Plan|Scheme|System)\b")
 _LEADING = re.compile(r"^(?:(?:The|A|An|Our|Its|This|These|Their|Under|In|With|By|And)\s+)+")
 
 
@@ -65,19 +66,23 @@ class ProgrammeIndex:
 
     def __init__(self, programmes: list[Programme]) -> None:
         self.by_slug = {p.slug: p for p in programmes}
-        names: dict[str, str] = {}
+        self.names: dict[str, str] = {}
         for p in programmes:
             for form in (p.name, *p.acronyms, *p.variants):
-                names[form] = p.slug
-        self._gazetteer = Gazetteer(names)
+                self.names[form] = p.slug
+        self._gazetteer = Gazetteer(self.names)
 
     def find(self, text: str, taken: list[tuple[int, int]]) -> list[ProgrammeMention]:
-        """Return the programmes named in ``text``, known ones first found; unknown ones only
-        where they overlap nothing in ``taken`` (spans of organisations, treaties)."""
-        found: list[ProgrammeMention] = []
-        for m in self._gazetteer.finditer(text):
-            p = self.by_slug[m.key]
-            found.append(ProgrammeMention(p.slug, p.name, None, m.start, m.end))
+        """Return the programmes named in ``text``: the known ones, and unknown ones where they
+        overlap nothing in ``taken`` (spans of organisations, treaties)."""
+        return self.with_unknown(text, list(self._gazetteer.finditer(text)), taken)
+
+    def with_unknown(self, text: str, known: list[Match],
+                     taken: list[tuple[int, int]]) -> list[ProgrammeMention]:
+        """Return the ``known`` programmes found in ``text`` and the unknown ones that overlap
+        neither them nor ``taken``."""
+        found = [ProgrammeMention(m.key, self.by_slug[m.key].name, None, m.start, m.end)
+                 for m in known]
         spans = list(taken) + [(f.start, f.end) for f in found]
         for mention in self._unknown(text):
             if not any(mention.start < e and s < mention.end for s, e in spans):
@@ -89,7 +94,7 @@ class ProgrammeIndex:
         found = []
         for m in _QUOTED.finditer(text):
             found.append(ProgrammeMention(None, m.group("name").strip(), None, m.start(), m.end()))
-        for m in _NAMED.finditer(text):
+        for m in _NAMED.finditer(text) if _HEAD_WORD.search(text) else ():
             name = m.group("name")
             lead = _LEADING.match(name)
             offset = lead.end() if lead else 0
@@ -107,7 +112,7 @@ _BARE = ("Programme", "Program", "Initiative")
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path, mtime: float) -> ProgrammeIndex:
+def _load(path: Path) -> ProgrammeIndex:
     entries = load_entries(path, ("slug", "name"))
     programmes = []
     for entry in entries:
@@ -128,7 +133,9 @@ def _programme(entry: dict[str, Any]) -> Programme:
     )
 
 
+@lru_cache(maxsize=8)
 def load_programmes(data_dir: Path | None = None) -> ProgrammeIndex:
-    """Return the programme authority of ``data_dir`` (or the bundled one), cached."""
-    path = authority_path(data_dir, "programmes.yaml")
-    return _load(path, path.stat().st_mtime if path.exists() else 0.0)
+    """Return the programme authority of ``data_dir`` (or the bundled one).
+
+    Read once per process: authority files are inputs of a run, not edited during one."""
+    return _load(authority_path(data_dir, "programmes.yaml"))

@@ -84,13 +84,19 @@ class TreatyIndex:
 
     def __init__(self, treaties: list[Treaty]) -> None:
         self.by_slug = {t.slug: t for t in treaties}
-        self._gazetteer = Gazetteer(_names(treaties))
+        self.names = _names(treaties)
+        self._gazetteer = Gazetteer(self.names)
 
     def find(self, text: str) -> list[Match]:
         """Return the treaties named in ``text``, with "its Optional Protocol" resolved to the
         protocol of the treaty named just before, where that is unambiguous."""
-        found = list(self._gazetteer.finditer(text))
-        for m in _ITS_PROTOCOL.finditer(text):
+        return self.with_protocols(text, list(self._gazetteer.finditer(text)))
+
+    def with_protocols(self, text: str, named: list[Match]) -> list[Match]:
+        """Return the treaties ``named`` in ``text`` and the protocols it names as "its
+        Optional Protocol", left to right."""
+        found = list(named)
+        for m in _ITS_PROTOCOL.finditer(text) if "Protocol" in text else ():
             before = [f for f in found if f.end <= m.start()]
             if not before or any(f.start < m.end() and m.start() < f.end for f in found):
                 continue
@@ -101,11 +107,12 @@ class TreatyIndex:
                 found.append(Match(slug, m.start(), m.end(), m.group()))
         return sorted(found, key=lambda f: f.start)
 
-    def actions(self, text: str, sentences: Sentences) -> list[TreatyAction]:
-        """Return the treaty pledges in ``text`` (see the module rules)."""
-        words = list(_ACTION.finditer(text))
+    def actions(self, text: str, sentences: Sentences,
+                mentions: list[Match]) -> list[TreatyAction]:
+        """Return the treaty pledges in ``text``, given the treaties it names (``find``)."""
+        words = list(_ACTION.finditer(text)) if mentions else []
         result = []
-        for mention in self.find(text):
+        for mention in mentions:
             s_start, s_end = sentences.bounds(mention.start)
             before = [w for w in words if s_start <= w.start() and w.end() <= mention.start]
             after = [w for w in words if mention.end <= w.start() < min(s_end, mention.end + 40)]
@@ -169,7 +176,7 @@ def _names(treaties: list[Treaty]) -> dict[str, str]:
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path, mtime: float) -> TreatyIndex:
+def _load(path: Path) -> TreatyIndex:
     entries = load_entries(path, ("slug", "title", "short"))
     slugs = {str(e["slug"]) for e in entries}
     treaties = []
@@ -195,7 +202,9 @@ def _treaty(entry: dict[str, Any]) -> Treaty:
     )
 
 
+@lru_cache(maxsize=8)
 def load_treaties(data_dir: Path | None = None) -> TreatyIndex:
-    """Return the treaty authority of ``data_dir`` (or the bundled one), cached."""
-    path = authority_path(data_dir, "treaties.yaml")
-    return _load(path, path.stat().st_mtime if path.exists() else 0.0)
+    """Return the treaty authority of ``data_dir`` (or the bundled one).
+
+    Read once per process: authority files are inputs of a run, not edited during one."""
+    return _load(authority_path(data_dir, "treaties.yaml"))
