@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from rdflib import Literal, Namespace, URIRef
 
 from .jsonld import compact_lines, load_context
-from .mapping import Triple, nt_line
+from .mapping import Triple, nt_line, nt_term
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from .turtle import turtle
 from .validate import ValidationOutcome, shapes_text
@@ -136,16 +136,16 @@ class _Stats:
 
 def _stats(triples: Iterable[Triple], iris: Iris) -> _Stats:
     space = iris.base + "id/"
-    subjects: set[object] = set()
-    objects: set[object] = set()
+    subjects: set[str] = set()
+    objects: set[str] = set()
     classes: Counter[URIRef] = Counter()
     properties: Counter[URIRef] = Counter()
     links: Counter[tuple[str, URIRef]] = Counter()
     count = 0
     for s, p, o in triples:
         count += 1
-        subjects.add(s)
-        objects.add(o)
+        subjects.add(str(s))
+        objects.add(nt_term(o))
         properties[p] += 1  # type: ignore[index]
         if p == RDF.type:
             classes[o] += 1  # type: ignore[index]
@@ -153,8 +153,8 @@ def _stats(triples: Iterable[Triple], iris: Iris) -> _Stats:
             for slug, (namespace, _) in LINK_TARGETS.items():
                 if o.startswith(namespace):
                     links[(slug, p)] += 1  # type: ignore[index]
-    entities = sum(1 for s in subjects if str(s).startswith(space))
-    firsts = sorted(str(s) for s in subjects if str(s).startswith(space + "pledge/"))[:1]
+    entities = sum(1 for s in subjects if s.startswith(space))
+    firsts = sorted(s for s in subjects if s.startswith(space + "pledge/"))[:1]
     return _Stats(count, entities, len(subjects), len(objects), classes, properties, links,
                   [URIRef(x) for x in firsts])
 
@@ -190,6 +190,7 @@ def _void(stats: _Stats, iris: Iris, when: Literal, dumps: list[str],
         (ds, DCTERMS.title, Literal(TITLE, lang="en")),
         (ds, DCTERMS.description, Literal(DESCRIPTION, lang="en")),
         (ds, DCTERMS.license, LICENSE),
+        (ds, DCTERMS.publisher, URIRef(iris.base)),
         (ds, DCTERMS.issued, when),
         (ds, DCTERMS.modified, when),
         (ds, VOID.sparqlEndpoint, iris.sparql()),
@@ -305,17 +306,14 @@ def _file_info(path: Path) -> dict[str, object]:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def _sorted_lines(triples: Iterable[Triple]) -> list[str]:
-    return sorted({nt_line(t) for t in triples})
-
-
 def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Path, *,
             base: str, digest: str, build_time: str,
             ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR) -> Release:
     """Write the whole release into ``directory`` (which must exist and be empty)."""
     iris = Iris(base)
-    unique = set(triples)
-    lines = _sorted_lines(unique)
+    by_line = {nt_line(t): t for t in triples}  # one triple per RDF term, however it was built
+    lines = sorted(by_line)
+    unique = list(by_line.values())
     nt = "".join(line + "\n" for line in lines).encode("utf-8")
     _write(directory, f"{STEM}.nt", nt, gz=True)
     _write(directory, f"{STEM}.ttl", _turtle(unique, iris), gz=True)
