@@ -4,6 +4,10 @@ pyoxigraph cannot interrupt a query, and a thread cannot be killed, so each quer
 one of a few worker processes, each with its own read-only view of one on-disk store. When
 a query passes its time limit the worker is killed (and replaced in the background) and the
 caller gets :class:`QueryTimeout` at once; the other workers keep answering.
+
+Workers are forked from a fork server (a clean process without threads that has already
+imported this module), so starting or replacing one takes milliseconds; call
+:func:`prepare_workers` early to start that server while other work goes on.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from .store import (
     SparqlMethods,
 )
 
-__all__ = ["DEFAULT_TIMEOUT", "DEFAULT_WORKERS", "ProcessPool"]
+__all__ = ["DEFAULT_TIMEOUT", "DEFAULT_WORKERS", "ProcessPool", "prepare_workers"]
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds a query may run when no ``--timeout`` is given."""
@@ -39,6 +43,23 @@ DEFAULT_WORKERS = 2
 _ERRORS: dict[str, type[StoreError]] = {
     cls.__name__: cls for cls in (StoreError, QuerySyntaxError, ResultTooLarge)
 }
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def prepare_workers() -> None:
+    """Start the process workers are forked from, so the first pool starts at once."""
+    context = _context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _serve(path: str, limit: int, conn: Connection) -> None:
@@ -60,7 +81,7 @@ def _serve(path: str, limit: int, conn: Connection) -> None:
 
 class _Worker:
     def __init__(self, path: Path, limit: int) -> None:
-        context = multiprocessing.get_context("spawn")
+        context = _context()
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(str(path), limit, child),
                                        daemon=True, name="pledge-graph-query")

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import BuildError
+from .paths import ONTOLOGY_DIR, SHAPES_DIR
 
 __all__ = ["Release", "ensure_release", "is_stale", "read_release"]
 
@@ -60,15 +61,23 @@ def read_release(directory: Path) -> Release:
 
 
 def is_stale(directory: Path, data_dir: Path, base: str) -> bool:
-    """Return True when the release is missing or was built from other inputs."""
-    from .build import input_digest
+    """Return True when the release is missing or was built from other inputs.
 
+    When no input file is newer than the manifest and the base is the same, the release is
+    current without hashing the inputs (which needs the build stage, slow to import)."""
+    path = directory / "manifest.json"
     try:
-        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        built = path.stat().st_mtime
     except (OSError, ValueError):
         return True
-    recorded = manifest.get("digest") if isinstance(manifest, dict) else None
-    return recorded != input_digest(data_dir, base)
+    if not isinstance(manifest, dict):
+        return True
+    if manifest.get("base") == base and _newest(data_dir, ONTOLOGY_DIR, SHAPES_DIR) <= built:
+        return False
+    from .build import input_digest
+
+    return manifest.get("digest") != input_digest(data_dir, base)
 
 
 def ensure_release(data_dir: Path, out_dir: Path, base: str) -> Release:
@@ -79,3 +88,8 @@ def ensure_release(data_dir: Path, out_dir: Path, base: str) -> Release:
         build(data_dir, out_dir, base)
     return read_release(out_dir)
 
+
+def _newest(*directories: Path) -> float:
+    times = [p.stat().st_mtime for d in directories if d.exists()
+             for p in d.rglob("*") if p.is_file()]
+    return max(times, default=0.0)

@@ -17,7 +17,6 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from .errors import StoreError
-from .vocab import PREFIXES, XSD
 
 __all__ = [
     "BOOLEAN_TYPES",
@@ -46,8 +45,8 @@ GRAPH_TYPES = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
 
-_XSD_STRING = str(XSD.string)
-_XSD_INTEGER = str(XSD.integer)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 _SR = "http://www.w3.org/2005/sparql-results#"
 
 
@@ -95,7 +94,11 @@ def write_triples(triples: Sequence[ox.Triple], media_type: str,
     if fmt is None:
         raise NotAcceptable("graph")
     if fmt is ox.RdfFormat.TURTLE:
-        table = prefixes if prefixes is not None else {k: str(v) for k, v in PREFIXES.items()}
+        if prefixes is None:
+            from .vocab import PREFIXES  # rdflib, which the query workers otherwise never load
+
+            prefixes = {k: str(v) for k, v in PREFIXES.items()}
+        table = prefixes
         used = _used_prefixes(triples, table)
         return ox.serialize(triples, format=fmt, prefixes=used)
     return ox.serialize(triples, format=fmt)

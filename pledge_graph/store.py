@@ -22,13 +22,15 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
 from . import results
 from .errors import StoreError
-from .vocab import Iris
+
+if TYPE_CHECKING:
+    from .vocab import Iris
 
 __all__ = [
     "DEFAULT_RESULT_LIMIT",

@@ -1,60 +1,94 @@
 """``pledge-graph serve``: build the release if needed, load it, serve it over HTTP.
 
-The release is bulk-loaded into a fresh on-disk pyoxigraph store in a temporary directory
-(removed on exit); queries then run in worker processes that open it read-only, so a
-query past ``--timeout`` can be stopped. With ``--store URL`` the server answers from that
+The release is loaded into an on-disk pyoxigraph store kept next to it
+(``<release>/.store/<key>``, the key a digest of the release, the example queries and the
+``--also`` files, so a restart on the same inputs opens it at once and a rebuild, which
+replaces the release directory, drops it). Queries run in worker processes that open the
+store read-only, so a query past ``--timeout`` can be stopped. With ``--store URL`` the server answers from that
 SPARQL 1.1 store instead (``pledge_graph.remote``).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import socket
 import tempfile
 from pathlib import Path
 
+import pyoxigraph as ox
 import uvicorn
 
 from ..errors import PledgeGraphError, StoreError
-from ..pool import DEFAULT_TIMEOUT, ProcessPool
+from ..pool import DEFAULT_TIMEOUT, ProcessPool, prepare_workers
 from ..queries import example_triples, load_examples
-from ..release import ensure_release
+from ..release import Release, ensure_release
 from ..store import EmbeddedStore, Store, load_file, load_release
 from ..vocab import Iris
 from .app import Settings, create_app
 
-__all__ = ["build_store", "serve_command"]
+__all__ = ["build_store", "cached_store", "serve_command"]
+
+_COMPLETE = "complete"
 
 
 def build_store(directory: Path, release_dir: Path, iris: Iris, also: list[Path],
-                extra: list) -> None:
+                extra: list[ox.Triple]) -> None:
     """Load the release, the example queries and the ``--also`` files into ``directory``."""
     store = EmbeddedStore(directory)
     load_release(store, release_dir, iris, extra, str(iris.example_query("")))
     for path in also:
-        if not path.is_file():
-            raise StoreError("no such file", file=path, expected="an RDF file to load")
         load_file(store, path)
     store.flush()
 
 
+def cached_store(release: Release, iris: Iris, also: list[Path],
+                 extra: list[ox.Triple]) -> Path:
+    """Return the store directory for these inputs, building it when it does not exist."""
+    for path in also:
+        if not path.is_file():
+            raise StoreError("no such file", file=path, expected="an RDF file to load")
+    key = hashlib.sha256(release.digest.encode())
+    key.update(iris.base.encode())
+    for path in also:
+        key.update(f"\0{path.resolve()}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    for triple in extra:
+        key.update(str(triple).encode())
+    root = release.directory / ".store"
+    target = root / key.hexdigest()[:32]
+    if (target / _COMPLETE).exists():
+        return target
+    root.mkdir(exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix="building-", dir=root))
+    try:
+        build_store(building, release.directory, iris, also, extra)
+        (building / _COMPLETE).touch()
+        building.rename(target)
+    except OSError:
+        if not (target / _COMPLETE).exists():
+            raise
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return target
+
+
 def serve_command(args: argparse.Namespace) -> int:
     """Serve the release until interrupted; return the exit status."""
+    prepare_workers()
     iris = Iris(args.base)
     release = ensure_release(args.data, args.out, iris.base)
     examples = load_examples()
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     listener = _listen(args.host, args.port)
-    workdir = Path(tempfile.mkdtemp(prefix="pledge-graph-store-"))
     store: Store | None = None
     try:
         if args.store:
             store = _remote(args.store, release.directory, timeout)
         else:
-            build_store(workdir, release.directory, iris, list(args.also),
-                        example_triples(examples, iris, str(iris.sparql())))
-            store = ProcessPool(workdir, timeout=timeout)
+            path = cached_store(release, iris, list(args.also),
+                                example_triples(examples, iris, str(iris.sparql())))
+            store = ProcessPool(path, timeout=timeout)
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
@@ -68,7 +102,6 @@ def serve_command(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
         listener.close()
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
