@@ -163,8 +163,7 @@ def normalise_name(name: str) -> str:
 
 def states(data_dir: Path | None = None) -> list[State]:
     """Return every UN member and observer State, in the order of the names file."""
-    return list(_authorities(_authority_file(data_dir, "states.yaml"),
-                             _authority_file(data_dir, "actors.yaml")).states)
+    return list(_tables(data_dir).states)
 
 
 def state_names(data_dir: Path | None = None) -> list[str]:
@@ -255,8 +254,7 @@ class _Authorities:
 
 def _lookup(name: str, data_dir: Path | None) -> State | Actor | None:
     """Find a State or known actor by name, dropping safe leading words one at a time."""
-    tables = _authorities(_authority_file(data_dir, "states.yaml"),
-                          _authority_file(data_dir, "actors.yaml"))
+    tables = _tables(data_dir)
     key = _MISSION.sub(r"\1", normalise_name(name))
     while key and key not in tables.ambiguous:
         found = tables.index.get(key)
@@ -267,6 +265,13 @@ def _lookup(name: str, data_dir: Path | None) -> State | Actor | None:
             return None
         key = key[len(prefix):]
     return None
+
+
+@lru_cache(maxsize=8)
+def _tables(data_dir: Path | None) -> _Authorities:
+    """The authorities of a data folder, read once per process."""
+    return _authorities(_authority_file(data_dir, "states.yaml"),
+                        _authority_file(data_dir, "actors.yaml"))
 
 
 def _authority_file(data_dir: Path | None, filename: str) -> Path:
