@@ -32,9 +32,10 @@ _RECIPIENT_AFTER = re.compile(
 _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s+(?:the\s+)?)$")
 _FISCAL_YEAR = re.compile(r"(?i:\b(?:fiscal\s+year|financial\s+year|FY)\s*(?P<year>(?:19|20)\d\d))")
 _PERIOD = re.compile(
-    r"^[^.;]{0,40}?\b(?:(?:from|between)\s+(?P<a>(?:19|20)\d\d)\s+(?:to|and|until|through)\s+"
+    r"[^.;]{0,40}?\b(?:(?:from|between)\s+(?P<a>(?:19|20)\d\d)\s+(?:to|and|until|through)\s+"
     r"(?P<b>(?:19|20)\d\d)|(?P<c>(?:19|20)\d\d)\s*[-\u2013/]\s*(?P<d>(?:19|20)?\d\d)"
-    r"|(?:in|for|during)\s+(?P<e>(?:19|20)\d\d)\b)"
+    r"|(?:in|for|during|over)\s+(?:the\s+(?:years?|period)\s+)?(?P<e>(?:19|20)\d\d)\b"
+    r"(?:\s*[-\u2013/]\s*(?P<f>(?:19|20)?\d\d)\b)?)"
 )
 _BUDGET = re.compile(
     r"(?i:\bfrom\s+(?:the|its|our|their|a|an)\s+(?P<source>(?:[\w-]+\s+){0,3}?"
@@ -71,7 +72,7 @@ def funding_fact(text: str, sentences: Sentences, amount: Amount,
     recipient = _recipient(text, amount, organisations, s_start, clause_end)
     sentence = text[s_start:s_end]
     fiscal = _FISCAL_YEAR.search(sentence)
-    period = _PERIOD.search(text, amount.end, clause_end)
+    period = _PERIOD.match(text, amount.end, clause_end)
     budget = _BUDGET.search(text, amount.end, s_end) or _BUDGET.search(sentence)
     fact: dict[str, Any] = {
         "amount": amount.value,
@@ -86,8 +87,9 @@ def funding_fact(text: str, sentences: Sentences, amount: Amount,
         fact["recipient_name"] = recipient.text
     fact["fiscal_year"] = int(fiscal.group("year")) if fiscal else None
     start_year, end_year = _years(period) if period else (None, None)
-    if start_year and start_year != fact["fiscal_year"]:
-        fact["period_start"], fact["period_end"] = start_year, end_year
+    if start_year is not None and (start_year, end_year) == (fact["fiscal_year"],) * 2:
+        start_year = end_year = None
+    fact["period_start"], fact["period_end"] = start_year, end_year
     fact["budget_source"] = " ".join(budget.group("source").split()).lower() if budget else None
     fact["purpose"] = _purpose(text, sentences, amount, clause_end)
     before = text[s_start:amount.start]
@@ -116,8 +118,10 @@ def _years(m: re.Match[str]) -> tuple[int, int]:
         if len(last) == 2:
             last = first[:2] + last
         return int(first), int(last)
-    year = int(m.group("e"))
-    return year, year
+    first, last = m.group("e"), m.group("f") or m.group("e")
+    if len(last) == 2:
+        last = first[:2] + last
+    return int(first), int(last)
 
 
 def _purpose(text: str, sentences: Sentences, amount: Amount, clause_end: int) -> str | None:

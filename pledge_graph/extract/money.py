@@ -124,7 +124,7 @@ _POST = (
 
 _AMOUNT = re.compile(
     rf"(?<![\w.,/$€£¥-])"
-    rf"(?:(?:{_MARKER})\s+)?"
+    rf"(?:(?i:{_MARKER})\s+)?"
     rf"(?:(?P<pre>{_PRE})\s?)?"
     rf"(?P<number>{_WORD_NUMBER}|{_DIGITS})"
     rf"(?:\s*(?:-|–|to)\s*(?P<high>{_DIGITS}))?"

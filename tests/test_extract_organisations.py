@@ -1,0 +1,67 @@
+"""Organisations a pledge names: gazetteer names, acronyms and variants, false friends, and
+bodies the gazetteer does not know, which are kept unlinked rather than dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from pledge_graph.extract import extract_facts
+
+
+def _orgs(text: str) -> list[tuple[str | None, str]]:
+    return [(f["organisation"], f["exact"]) for f in extract_facts(text)
+            if f["kind"] == "organisation"]
+
+
+CASES: list[tuple[str, list[tuple[str | None, str]]]] = [
+    ("We support OHCHR.", [("ohchr", "OHCHR")]),
+    ("We support the Office of the United Nations High Commissioner for Human Rights.",
+     [("ohchr", "Office of the United Nations High Commissioner for Human Rights")]),
+    ("We fund UN Human Rights in Geneva.", [("ohchr", "UN Human Rights")]),
+    ("We will engage with the Human Rights Council and its Universal Periodic Review.",
+     [("human-rights-council", "Human Rights Council"), ("upr", "Universal Periodic Review")]),
+    ("We work with UNHCR, UNICEF, UNDP, UN Women and UNFPA.",
+     [("unhcr", "UNHCR"), ("unicef", "UNICEF"), ("undp", "UNDP"), ("un-women", "UN Women"),
+      ("unfpa", "UNFPA")]),
+    ("With the ILO and the IOM we protect migrant workers.",
+     [("ilo", "ILO"), ("iom", "IOM")]),
+    ("The WHO guidance applies.", [("who", "WHO")]),
+    ("Those who need help will get it.", []),
+    ("The PILOT project and the BIOME study.", []),
+    ("UN-Habitat works on housing.", [("un-habitat", "UN-Habitat")]),
+    ("The UN will host the meeting.", [("united-nations", "UN")]),
+    ("We will report to the Committee on the Elimination of Racial Discrimination (CERD).",
+     [("cerd", "Committee on the Elimination of Racial Discrimination")]),
+    ("We will invite the Subcommittee on Prevention of Torture.",
+     [("spt", "Subcommittee on Prevention of Torture")]),
+    ("Organizations including UNAFEI and JICA train lawyers.",
+     [("unafei", "UNAFEI"), ("jica", "JICA")]),
+    ("The Japan International Cooperation Agency supports courts.",
+     [("jica", "Japan International Cooperation Agency")]),
+    ("Our NHRI joined GANHRI in 2020.", [("ganhri", "GANHRI")]),
+    ("The Ministry of Justice will train prosecutors.", [(None, "Ministry of Justice")]),
+    ("The National Human Rights Commission (NHRC) will monitor prisons.",
+     [(None, "National Human Rights Commission (NHRC)")]),
+    ("We will fund the Agency for Gender Equality of Ruritania.",
+     [(None, "Agency for Gender Equality of Ruritania")]),
+    ("The Government of Japan entrusted an Advisory Panel of Experts.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:48] for c in CASES])
+def test_organisations_named(text: str, expected: list[tuple[str | None, str]]) -> None:
+    assert _orgs(text) == expected
+
+
+def test_unknown_body_keeps_its_name_and_links_nothing() -> None:
+    [fact] = [f for f in extract_facts("The Ministry of Justice will act.")
+              if f["kind"] == "organisation"]
+    assert fact["organisation"] is None
+    assert fact["name"] == "Ministry of Justice"
+    assert fact["id"] == "org-ministry-of-justice"
+
+
+def test_a_body_named_twice_gives_one_fact_at_its_first_mention() -> None:
+    text = "We fund OHCHR. We will cooperate with OHCHR."
+    facts = [f for f in extract_facts(text) if f["kind"] == "organisation"]
+    assert [(f["id"], f["start"]) for f in facts] == [("org-ohchr", 8)]
