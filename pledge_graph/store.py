@@ -214,7 +214,8 @@ class EmbeddedStore(SparqlMethods):
         """Run one query and serialise its whole answer (see :meth:`Store.query`)."""
         dataset: dict[str, object] = {}
         if default_graph_uris or named_graph_uris:
-            dataset["default_graph"] = [_node(g) for g in default_graph_uris] or ox.DefaultGraph()
+            # the protocol's dataset replaces the query's: graphs not named are not in it
+            dataset["default_graph"] = [_node(g) for g in default_graph_uris]
             dataset["named_graphs"] = [_node(g) for g in named_graph_uris]
         try:
             result = self._store.query(sparql, **dataset)

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..guard import check_services, query_form
+from ..guard import check_services, query_form, tokens
 from ..results import write_triples
 from ..vocab import RDF, SD, Iris
 from . import pages
@@ -146,10 +146,11 @@ async def endpoint(request: Request) -> Response:
     if fmt.key == "html":
         return pages.query_page(request, asked.query)
     check_services(asked.query, settings.allow_service)
+    query = _with_base(asked.query, _endpoint_url(request))
     media_types = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
     media_types = {k: v for k, v in media_types.items() if v}
     answer = await run_in_threadpool(
-        settings.store.query, asked.query, media_types=media_types,
+        settings.store.query, query, media_types=media_types,
         default_graph_uris=asked.default_graph_uris, named_graph_uris=asked.named_graph_uris,
         timeout=settings.timeout)
     return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
@@ -181,6 +182,13 @@ def service_description(iris: Iris, endpoint_url: str, allow_service: tuple[str,
                     (named, SD.name, ox.NamedNode(graph))]
     return write_triples([ox.Triple(s, ox.NamedNode(str(p)), o) for s, p, o in triples],
                          media_type)
+
+
+def _with_base(query: str, endpoint_url: str) -> str:
+    """Resolve relative IRIs against the endpoint's URL, the protocol's service-defined base
+    (prefixed on the first line, so error positions keep their line numbers)."""
+    relative = any(kind == "iri" and ":" not in text for kind, text in tokens(query))
+    return f"BASE <{endpoint_url}> {query}" if relative else query
 
 
 def _choose(accept: str | None, kind: str, fmt: str | None) -> str | None:
