@@ -56,16 +56,17 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
     taken += [(p.start, p.end) for p in named_programmes]
     unknown_orgs = organisations.find_unknown(text, taken)
     taken += [(m.start, m.end) for m in unknown_orgs]
-    all_orgs = sorted([*orgs, *(Match("", m.start, m.end, m.text) for m in unknown_orgs)],
+    all_orgs = sorted([*orgs, *(Match("", m.start, m.end, m.key) for m in unknown_orgs)],
                       key=lambda m: m.start)
 
     facts: list[dict[str, Any]] = []
     amounts = find_amounts(text)
     for i, amount in enumerate(amounts):
         next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
+        prev_end = amounts[i - 1].end if i else 0
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
         facts.append(_fact(f"funding-{key}", "funding", text, amount.start, amount.end,
-                           funding_fact(text, sentences, amount, all_orgs, next_start)))
+                           funding_fact(text, sentences, amount, all_orgs, prev_end, next_start)))
     for action in treaties.actions(text, sentences, treaty_names):
         facts.append(_fact(f"treaty-{action.action}-{action.treaty}", "treaty", text,
                            action.start, action.end,

@@ -62,8 +62,9 @@ _FIRM = re.compile(
 
 
 def funding_fact(text: str, sentences: Sentences, amount: Amount,
-                 organisations: list[Match], next_start: int) -> dict[str, Any]:
-    """Return the fact of one sum of money; ``next_start`` is where the next sum begins.
+                 organisations: list[Match], prev_end: int, next_start: int) -> dict[str, Any]:
+    """Return the fact of one sum of money; ``prev_end`` is where the previous sum ends and
+    ``next_start`` where the next one begins (words beyond them belong to those sums).
 
     ``organisations`` are the organisations named in the text, left to right; an unknown
     one has an empty key and is named as a recipient by ``recipient_name``."""
@@ -73,7 +74,8 @@ def funding_fact(text: str, sentences: Sentences, amount: Amount,
     sentence = text[s_start:s_end]
     fiscal = _FISCAL_YEAR.search(sentence)
     period = _PERIOD.match(text, amount.end, clause_end)
-    budget = _BUDGET.search(text, amount.end, s_end) or _BUDGET.search(sentence)
+    budget = (_BUDGET.search(text, amount.end, clause_end)
+              or _BUDGET.search(text, max(s_start, prev_end), amount.start))
     fact: dict[str, Any] = {
         "amount": amount.value,
         "currency": amount.currency,
@@ -135,4 +137,4 @@ def _purpose(text: str, sentences: Sentences, amount: Amount, clause_end: int) -
 
 
 def _clean(words: str) -> str:
-    return " ".join(words.split()).rstrip(" ,")
+    return re.sub(r"(?:[\s,]+(?:and|or|as\s+well\s+as))?[\s,]*$", "", " ".join(words.split()))
