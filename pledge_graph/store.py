@@ -145,7 +145,8 @@ class SparqlMethods:
     def resource(self, iri: str, media_type: str) -> Answer:
         """Describe ``iri``: the triples with it as subject or object, and the triples of its
         owned sub-resources (IRIs extending it with ``/...`` that it links to or that link to
-        it, such as selectors and checksums). An unknown IRI gives an empty graph."""
+        it, such as selectors and checksums), and the blank nodes it reaches (OWL and SHACL
+        lists in the ontology and shapes). An unknown IRI gives an empty graph."""
         return self.query(_resource_query(iri), media_types={"graph": media_type})
 
     def graph(self, iri: str | None, media_type: str) -> Answer | None:
@@ -331,6 +332,11 @@ def _resource_query(iri: str) -> str:
   UNION {{
     {{ SELECT DISTINCT ?s WHERE {{ {{ {ref} ?x ?s }} UNION {{ ?s ?x {ref} }}
                                   FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix})) }} }}
+    ?s ?p ?o
+  }}
+  UNION {{
+    {{ SELECT DISTINCT ?s WHERE {{ {ref} ?x ?b FILTER(isBlank(?b))
+                                  ?b (<urn:x-none:>|!<urn:x-none:>)* ?s FILTER(isBlank(?s)) }} }}
     ?s ?p ?o
   }}
 }}"""

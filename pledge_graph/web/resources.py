@@ -12,11 +12,9 @@ Also here: the read-only Graph Store Protocol at ``/store``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,7 +29,6 @@ __all__ = ["RDF_FORMATS", "describe", "graph_store", "resource", "serialise_grap
 
 RDF_FORMATS = [f for f in FORMATS if "graph" in f.kinds]
 _NT = "application/n-triples"
-_NAMESPACES = ("id/", "ontology/", "shapes/", "dataset", "queries/", "sparql/", "catalog")
 
 
 async def resource(request: Request) -> Response:
@@ -41,8 +38,6 @@ async def resource(request: Request) -> Response:
     fmt = negotiate(request.headers.get("accept"), ("page", "graph"),
                     request.query_params.get("format"))
     iri = settings.iris.base + path
-    if not path.startswith(_NAMESPACES):
-        return error(404, f"404 Not Found: no resource <{iri}> is published here")
     triples = await run_in_threadpool(describe, settings, iri)
     if not triples:
         return error(404, f"404 Not Found: the graph says nothing about <{iri}>")
@@ -90,22 +85,9 @@ def describe(settings: Any, iri: str) -> list[ox.Triple]:
 
 
 def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any) -> bytes:
-    """Serialise triples in an RDF format; JSON-LD is compacted with the release's context."""
-    context = _context(settings)
-    if fmt.key != "jsonld" or context is None:
-        return write_triples(triples, fmt.media_type, prefixes(settings.iris))
-    graph = Graph()
-    graph.parse(data=write_triples(triples, _NT).decode("utf-8"), format="nt")
-    return graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
+    """Serialise triples in an RDF format, Turtle with the project's prefixes.
 
-
-def _context(settings: Any) -> dict[str, Any] | None:
-    if settings.release_dir is None:
-        return None
-    path = settings.release_dir / "context.jsonld"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    context = data.get("@context") if isinstance(data, dict) else None
-    return context if isinstance(context, dict) else None
+    JSON-LD is written by pyoxigraph in expanded form: literals keep their exact lexical
+    form (rdflib's compaction rewrites some, e.g. ``Z`` as ``+00:00`` in dateTimes), so every
+    format carries the very same triples; the project context is at /context.jsonld."""
+    return write_triples(triples, fmt.media_type, prefixes(settings.iris))
