@@ -74,8 +74,9 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes
     outgoing = [t for t in triples if t.subject == subject]
     incoming = [t for t in triples if t.object == subject and t.subject != subject]
     others = [t for t in triples if t.subject != subject and t.object != subject]
-    labels = [t.object for t in outgoing
-              if t.predicate.value in _LABELS and isinstance(t.object, ox.Literal)]
+    labels = sorted((t.object for t in outgoing
+                     if t.predicate.value in _LABELS and isinstance(t.object, ox.Literal)),
+                    key=_label_order)
     provenance = [t for t in outgoing if t.predicate.value in _PROVENANCE]
     describe = f"DESCRIBE <{iri}>"
     local = view.href(iri)
@@ -120,6 +121,12 @@ class _ViewTerms:
             hint = f"@{term.language}" if term.language else self.short(term.datatype.value)
             return {"text": term.value, "href": "", "title": hint}
         return {"text": str(term), "href": "", "title": ""}
+
+
+def _label_order(label: ox.Literal) -> tuple[int, str, str]:
+    """English labels first, then untagged ones, then the other languages."""
+    language = label.language or ""
+    return (0 if language == "en" else 1 if not language else 2, language, label.value)
 
 
 def _sorted(triples: list[ox.Triple]) -> list[ox.Triple]:

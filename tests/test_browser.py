@@ -1,0 +1,96 @@
+"""A real browser (headless Chromium driven by selenium) on a real server: the landing page,
+a pledge page, and an example query run from the query page."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+
+import pytest
+from web_server import Server
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="pledge-graph-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(browser, css: str, timeout: float = 20):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, timeout).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def test_landing_page_shows_the_size(server, browser):
+    browser.get(server.url + "/")
+    assert "Human Rights 75" in browser.title
+    assert wait_for(browser, "#stat-pledges").text == "3"
+
+
+def test_pledge_page_shows_its_text_and_links(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.url + "/id/pledge/japan-2023/1")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Japan, pledge 1 (December 2023)"
+    links = {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#outgoing a")}
+    assert server.url + "/id/state/jpn" in links
+    browser.find_element(By.CSS_SELECTOR, '#outgoing a[href="/id/state/jpn"]').click()
+    assert wait_for(browser, "h1").text == "Japan"
+
+
+def test_query_page_runs_an_example_and_shows_a_table(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(server.url + "/sparql")
+    Select(browser.find_element(By.ID, "example")).select_by_value("pledges-by-rights-holder")
+    assert "rightsHolderGroup" in browser.find_element(By.ID, "query").get_attribute("value")
+    browser.find_element(By.ID, "run").click()
+    table = wait_for(browser, "#results-table")
+    rows = table.find_elements(By.TAG_NAME, "tr")
+    assert [th.text for th in rows[0].find_elements(By.TAG_NAME, "th")] == [
+        "group", "label", "pledges"]
+    assert len(rows) == 1 + 12
+    first = [td.text for td in rows[1].find_elements(By.TAG_NAME, "td")]
+    assert first[1:] == ["Judges, lawyers and prosecutors", "2"]
+
+
+def test_describe_link_of_a_pledge_opens_the_query_page_and_runs(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.url + "/id/pledge/japan-2023/2")
+    browser.find_element(By.ID, "query-link").click()
+    graph = wait_for(browser, "#results-graph")
+    assert "Technical Intern Training Program" in graph.text
+    assert browser.find_element(By.ID, "query").get_attribute("value").startswith("DESCRIBE")
