@@ -83,6 +83,8 @@ CASES: list[tuple[str, list[tuple[str, str | None, bool, str | None]]]] = [
      [("1000000", "USD", True, None), ("2000000", "USD", False, MAX)]),
     ("Each year we give €250,000, or €1 million over four years.",
      [("250000", "EUR", False, None), ("1000000", "EUR", False, None)]),
+    ("Japan will allocate JPY 100 million (approximately USD 700,000) to UNICEF.",
+     [("100000000", "JPY", False, None)]),
     # --- no currency: money only in money context ----------------------------------------------
     ("We will contribute 1.5 billion to UNICEF over five years.",
      [("1500000000", None, False, None)]),

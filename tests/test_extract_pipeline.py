@@ -181,8 +181,9 @@ def test_curator_decisions_survive_reimport_and_rejected_facts_are_not_published
     text = record(data, "japan-2023")["pledges"][0]["text"]
     start = text.index("judicial institutions")
     assert select(store, f"""
-        SELECT ?start ?status WHERE {{ <{fact}1/org-judicial-institutions> pg:curationStatus ?status ;
-          pg:evidence/oa:hasSelector/oa:start ?start }}""") == [(str(start), PG + "Added")]
+        SELECT ?start ?status WHERE {{
+          <{fact}1/org-judicial-institutions> pg:curationStatus ?status ;
+            pg:evidence/oa:hasSelector/oa:start ?start }}""") == [(str(start), PG + "Added")]
 
 
 def test_fact_that_quotes_words_not_in_the_pledge_stops_the_build(tmp_path: Path) -> None:
@@ -239,7 +240,8 @@ def test_query_funding_by_recipient(two: ox.Store) -> None:
 
 
 def test_query_treaty_pledges(two: ox.Store) -> None:
-    rows = [(t, a, actor, p, c) for t, _, a, _, actor, _, p, c in run_example(two, "treaty-pledges")]
+    rows = [(t, a, actor, p, c)
+            for t, _, a, _, actor, _, p, c in run_example(two, "treaty-pledges")]
     chile = ID + "state/chl"
     assert rows == [
         (ID + "treaty/icmw", PG + "Accession", chile, ID + "pledge/synthetic-chile-2023/1", "true"),

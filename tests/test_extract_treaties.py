@@ -47,6 +47,8 @@ CASES: list[tuple[str, list[tuple[str, str, bool]]]] = [
      [("ratify", "op-crpd", False)]),
     (("We will ratify the International Convention on the Elimination of All Forms of Racial "
      "Discrimination."), [("ratify", "icerd", False)]),
+    ("We will sign and ratify the CPED.", [("sign", "cped", False), ("ratify", "cped", False)]),
+    ("We signed and will now ratify the ICMW.", [("ratify", "icmw", False)]),
     # --- the past, negations, and treaties without an action -----------------------------
     ("We have ratified the CRPD.", []),
     ("Japan ratified the Convention against Torture in 1999.", []),

@@ -99,7 +99,8 @@ def _all_names(data_dir: Path | None) -> Gazetteer:
     scanned once and the longest name wins across kinds ("Japan International Cooperation
     Agency" is an organisation, not Japan)."""
     names: dict[str, str] = {}
-    tables = (("org", load_organisations(data_dir).names), ("treaty", load_treaties(data_dir).names),
+    tables = (("org", load_organisations(data_dir).names),
+              ("treaty", load_treaties(data_dir).names),
               ("programme", load_programmes(data_dir).names))
     for kind, table in tables:
         for form, key in table.items():

@@ -34,9 +34,10 @@ class Gazetteer:
     """Finds names in text; ``names`` maps each surface form to the key it stands for.
 
     Forms written entirely in capitals (acronyms) and the forms in ``case_sensitive`` match
-    with their capitals as written ("WHO" but not "who"); other forms ignore case. Matches never start or
-    end inside a word, and a form followed by a hyphen and a letter ("UN-Habitat") does not
-    match as the bare form. Where names overlap, the one starting first wins, then the longest.
+    with their capitals as written ("WHO" but not "who"); other forms ignore case. Matches
+    never start or end inside a word, and a form followed by a hyphen and a letter
+    ("UN-Habitat") does not match as the bare form. Where names overlap, the one starting
+    first wins, then the longest.
 
     The forms are compiled into a trie-shaped regular expression (one branch per common
     prefix), so scanning costs about the same for ten names as for a thousand.

@@ -20,6 +20,8 @@ The rules, in the order they are applied:
   "roughly", "nearly" make it approximate; "up to" makes it a maximum; "over", "more than",
   "at least" a minimum.
 - Years, percentages, ordinals ("75th"), resolution numbers ("48/13") are never money.
+- A sum in parentheses right after another restates it in another currency ("JPY 100 million
+  (approximately USD 700,000)") and is not a second sum.
 """
 
 from __future__ import annotations
@@ -47,7 +49,12 @@ class Amount:
     high: str | None = None  # the upper end of a range ("USD 1-2 million")
 
 
-_CODES = ["USD", "EUR", "CHF", "GBP", "JPY", "CAD", "AUD", "NZD", "NOK", "SEK", "DKK", "ISK", "CNY", "KRW", "INR", "BRL", "ZAR", "MXN", "RUB", "TRY", "PLN", "CZK", "HUF", "RON", "BGN", "QAR", "SAR", "AED", "KWD", "SGD", "HKD", "THB", "IDR", "MYR", "PHP", "NGN", "KES", "EGP", "ARS", "CLP", "COP", "UAH", "ILS", "XOF", "XAF"]
+_CODES = (
+    "COD", "USD", "EUR", "CHF", "GBP", "JPY", "CAD", "AUD", "NZD", "NOK", "SEK", "DKK", "ISK",
+    "CNY", "KRW", "INR", "BRL", "ZAR", "MXN", "RUB", "TRY", "PLN", "CZK", "HUF", "RON", "BGN",
+    "QAR", "SAR", "AED", "KWD", "SGD", "HKD", "THB", "IDR", "MYR", "PHP", "NGN", "KES", "EGP",
+    "ARS", "CLP", "COP", "UAH", "ILS", "XOF", "XAF",
+)
 
 _SYMBOLS = {
     "US$": "USD", "U.S.$": "USD", "USD$": "USD", "A$": "AUD", "AU$": "AUD", "C$": "CAD",
@@ -147,10 +154,17 @@ _MONEY_WORD = re.compile(
     r"(?i:\b(?:contribut|provid|donat|allocat|fund|grant|disburs|invest|earmark|pledg|financ|budget"
     r"|amount\s+of|sum\s+of|worth|USD|EUR|dollars|euros))"
 )
-_NEXT_WORD = re.compile(r"\s*([A-Za-z]+)?")
-_AFTER_OK = frozenset(
-    ["to", "for", "towards", "toward", "in", "over", "per", "each", "annually", "yearly", "from", "through", "by", "into", "and", "or", "until", "till", "during", "between", "as", "via", "with", "which", "that", "this", "under"]
+# "JPY 100 million (approximately USD 700,000)": the second sum restates the first.
+_CONVERSION = re.compile(
+    r"\s*[(\[]\s*(?:(?i:approximately|approx\.|about|around|some|roughly|equivalent\s+to|"
+    r"equal\s+to|i\.e\.|or|ca\.|c\.)\s*)?"
 )
+_NEXT_WORD = re.compile(r"\s*([A-Za-z]+)?")
+_AFTER_OK = frozenset((
+    "to", "for", "towards", "toward", "in", "over", "per", "each", "annually", "yearly", "from",
+    "through", "by", "into", "and", "or", "until", "till", "during", "between", "as", "via",
+    "with", "which", "that", "this", "under",
+))
 
 
 def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[Amount]:
@@ -168,6 +182,8 @@ def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[Amou
             currency = last_currency
         value = parse_number(number, scale)
         if value is None or value == 0:
+            continue
+        if found and _CONVERSION.fullmatch(text, found[-1].end, m.start()):
             continue
         if currency is not None:
             last_currency = currency

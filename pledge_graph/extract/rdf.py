@@ -362,7 +362,8 @@ def _decimal(value: object, where: _Where, key: str) -> Decimal:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or number <= 0:
-        raise _error(*where, f"bad {key} {value!r}", f"{key} as a positive decimal, e.g. \"1000000\"")
+        raise _error(*where, f"bad {key} {value!r}",
+                     f"{key} as a positive decimal, e.g. \"1000000\"")
     return number
 
 

@@ -10,7 +10,8 @@ will be ratified"). The action is a pledge only when the words say it is still t
 - a noun after "since", "following", "after" or "upon" ("since its accession to") is past;
 - a negation shortly before ("will not ratify", "no plans to accede") is no pledge;
 - a pledge to "consider", "explore" or "study" ratifying is kept, marked ``consider: true``;
-- "become a party to" is recorded as ratification: the words do not say which procedure.
+- "become a party to" is recorded as ratification: the words do not say which procedure;
+- chained actions all count: "sign and ratify the CPED" gives a signature and a ratification.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ _ACTION = re.compile(
     r"(?i:\b(?P<ratify>ratif(?:y|ies|ying|ied|ication|ications)|become\s+(?:a\s+)?part(?:y|ies))\b"
     r"|\b(?P<accede>acced(?:e|es|ing|ed)|accession)\b"
     r"|\b(?P<sign>sign(?:s|ing|ed|ature)?)\b(?!\s+(?:up|language))"
-    r"|\b(?P<withdraw>(?:withdraw(?:s|ing|n|al)?|withdrew|lift(?:s|ing|ed)?|remov(?:e|es|ing|ed|al))"
+    r"|\b(?P<withdraw>(?:withdraw(?:s|ing|n|al)?|withdrew|lift(?:s|ing|ed)?"
+    r"|remov(?:e|es|ing|ed|al))"
     r"(?:\s+(?:of|the|its|our|their|all|remaining|a|any|existing|outstanding|\w+'s)){0,3}"
     r"\s+reservations?)\b)"
 )
@@ -73,6 +75,7 @@ _CONSIDER = re.compile(
     r"(?i:\b(?:consider|considering|consideration|explore|exploring|study|studying|examine"
     r"|examining|assess|assessing|review|reviewing|possibility|possible|feasibility)\b)"
 )
+_CHAIN = re.compile(r"(?i:\s*(?:,|and|or|and/or|,\s*and)\s*)")
 _ITS_PROTOCOL = re.compile(
     r"\b(?:its|the|their)\s+(?:(?P<ordinal>First|Second|Third|first|second|third)\s+)?"
     r"Optional\s+Protocol\b(?!\s+(?:to|on)\b)"
@@ -122,13 +125,17 @@ class TreatyIndex:
                 word, start, end = after[0], mention.start, after[0].end()
             else:
                 continue
-            if not _is_pledge(text, word, s_start):
-                continue
-            action = next(a for a in ("ratify", "accede", "sign", "withdraw") if word.group(a))
-            action = "withdraw-reservation" if action == "withdraw" else action
-            window = text[max(s_start, word.start() - 60):word.start()]
-            result.append(TreatyAction(action, mention.key, start, end,
-                                       bool(_CONSIDER.search(window))))
+            chained = [word]
+            while before and (i := before.index(chained[0])) > 0 and _CHAIN.fullmatch(
+                    text, before[i - 1].end(), chained[0].start()):
+                chained.insert(0, before[i - 1])
+            for link in chained:
+                if not _is_pledge(text, link, s_start):
+                    continue
+                window = text[max(s_start, chained[0].start() - 60):chained[0].start()]
+                result.append(TreatyAction(_action(link), mention.key,
+                                           min(start, link.start()), end,
+                                           bool(_CONSIDER.search(window))))
         return result
 
     def _protocol_of(self, parent: str, ordinal: str | None) -> str | None:
@@ -136,6 +143,11 @@ class TreatyIndex:
         if ordinal:
             protocols = [t for t in protocols if t.ordinal == ordinal.title()]
         return protocols[0].slug if len(protocols) == 1 else None
+
+
+def _action(word: re.Match[str]) -> str:
+    action = next(a for a in ("ratify", "accede", "sign", "withdraw") if word.group(a))
+    return "withdraw-reservation" if action == "withdraw" else action
 
 
 def _is_pledge(text: str, word: re.Match[str], sentence_start: int) -> bool:
