@@ -4,11 +4,14 @@ exactly that shape report it (pyshacl)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
+import pyoxigraph
 import pytest
 from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 
 from pledge_graph.errors import RecordError
 from pledge_graph.extract import extract_facts
@@ -271,3 +274,18 @@ def test_ontology_declares_every_term_the_facts_use() -> None:
 def test_recipient_is_an_organisation_of_the_graph() -> None:
     graph = base_graph()
     assert (IRIS.org("ohchr"), RDF.type, ORG.FormalOrganization) in graph
+
+
+def test_json_ld_with_the_context_uses_short_terms_and_reads_back_the_same() -> None:
+    context = json.loads((ONTOLOGY_DIR / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    graph = base_graph()
+    document = json.loads(graph.serialize(format="json-ld", context=context))
+    nodes = document.get("@graph", [document])
+    funding = next(n for n in nodes if n["@id"].endswith("/funding-usd-1000000"))
+    assert funding["curationStatus"] == "Extracted"
+    assert funding["commitmentKind"] == "FirmCommitment"
+    assert funding["recipient"].endswith("/org/ohchr")
+    body = json.dumps({"@context": context, "@graph": nodes}).encode()
+    triples = pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.JSON_LD)
+    ntriples = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert isomorphic(graph, Graph().parse(data=ntriples.decode(), format="nt"))
