@@ -78,6 +78,8 @@ _WORDS = {
     "dólares": "USD", "de euros": "EUR", "de francos suizos": "CHF",
 }
 
+_WORD_CODES = {form.lower(): code for form, code in _WORDS.items()}
+
 _UNITS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -131,7 +133,6 @@ _POST = (
 
 _AMOUNT = re.compile(
     rf"(?<![\w.,/$€£¥-])"
-    rf"(?:(?i:{_MARKER})\s+)?"
     rf"(?:(?P<pre>{_PRE})\s?)?"
     rf"(?P<number>{_WORD_NUMBER}|{_DIGITS})"
     rf"(?:\s*(?:-|–|to)\s*(?P<high>{_DIGITS}))?"
@@ -140,15 +141,15 @@ _AMOUNT = re.compile(
     rf"(?![\w%]|\s*(?:per\s*cent|percent|%))",
 )
 
-# Every sum has a digit, a currency symbol or a number word; scanning for these first and
-# matching the full pattern only around them keeps extraction fast on long texts.
+# A sum starts with a currency or a number, and a marker may stand before it. Matching the
+# full pattern only where a currency or number stands (anchors found by one fast scan), and
+# looking for a marker only in the few characters before, keeps extraction linear and fast.
 _ANCHOR = re.compile(
-    r"\d[\d.,]*|[$€£¥₹₩₽]|\b(?:" + _trie_pattern(
-        [*_UNITS, *(w.title() for w in _UNITS), "hundred", "thousand", "million", "billion"]
-    ) + r")\b"
+    r"\d+|[$€£¥₹₩₽]|\b(?:[A-Z]{1,3}\$|[A-Z]{3}\b|S?Fr\.|U\.S\.\$|[aA]\s+(?=hundred|thousand"
+    r"|million|billion)|" + _trie_pattern([*_UNITS, *(w.title() for w in _UNITS)]) + r"\b)"
 )
-_LOOKBACK = 40  # enough for "approximately US$ " before the number
-_LOOKAHEAD = 120  # longer than any sum ("two hundred and fifty thousand Swiss francs")
+_MARKER_BEFORE = re.compile(rf"(?<![\w-])(?i:{_MARKER})\s+\Z")
+_MARKER_REACH = 30  # characters before a sum where its marker may start ("no more than ")
 
 _MONEY_WORD = re.compile(
     r"(?i:\b(?:contribut|provid|donat|allocat|fund|grant|disburs|invest|earmark|pledg|financ|budget"
@@ -187,34 +188,32 @@ def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[Amou
             continue
         if currency is not None:
             last_currency = currency
-        limit = "maximum" if m.group("max") else "minimum" if m.group("min") else None
+        start_at = m.start()
+        marker = _MARKER_BEFORE.search(text[max(start, start_at - _MARKER_REACH):start_at])
+        if marker:
+            start_at -= len(marker.group())
+        kind = marker.lastgroup if marker else None
+        limit = {"max": "maximum", "min": "minimum"}.get(kind or "")
         high = parse_number(m.group("high"), scale) if m.group("high") else None
         if high is not None and high > value:
             limit = "range"
         else:
             high = None
-        found.append(Amount(m.start(), m.end(), _plain(value), currency,
-                            bool(m.group("approx")), limit, _plain(high) if high else None))
+        found.append(Amount(start_at, m.end(), _plain(value), currency, kind == "approx",
+                            limit, _plain(high) if high else None))
     return found
 
 
 def _matches(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
-    """Yield the matches of the sum pattern, trying it only near anchors."""
+    """Yield the matches of the sum pattern, trying it only where an anchor stands."""
     pos = start
     for anchor in _ANCHOR.finditer(text, start, end):
-        a = anchor.start()
-        if a < pos:
+        if anchor.start() < pos:
             continue
-        bound = min(end, a + _LOOKAHEAD)
-        m = _AMOUNT.search(text, max(pos, a - _LOOKBACK), bound)
-        if m is None:
-            continue
-        if m.end() >= bound - 1 and bound < end:
-            m = _AMOUNT.match(text, m.start(), end)
-            if m is None:
-                continue
-        pos = m.end()
-        yield m
+        m = _AMOUNT.match(text, anchor.start(), end)
+        if m is not None:
+            pos = m.end()
+            yield m
 
 
 def parse_number(number: str, scale: str | None = None) -> Decimal | None:
@@ -237,8 +236,7 @@ def _currency(m: re.Match[str]) -> str | None:
         return m.group("post_code")
     word = m.group("post_word")
     if word:
-        key = " ".join(word.replace("\u2019", "'").split()).lower()
-        return next(code for form, code in _WORDS.items() if form.lower() == key)
+        return _WORD_CODES[" ".join(word.replace("\u2019", "'").split()).lower()]
     return None
 
 
