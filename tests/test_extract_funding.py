@@ -27,6 +27,18 @@ def test_each_sum_has_its_own_recipient() -> None:
     assert [f["recipient"] for f in facts] == ["ohchr", "unhcr"]
 
 
+def test_recipient_the_money_is_to_support() -> None:
+    [fact] = _funding("The UK will provide £2.5 million over three years to support the Global "
+                      "Alliance of National Human Rights Institutions (GANHRI).")
+    assert fact["recipient"] == "ganhri"
+
+
+def test_recipient_in_french() -> None:
+    [fact] = _funding("La France versera 5 millions d'euros au Haut-Commissariat aux droits de "
+                      "l'homme en 2024.")
+    assert (fact["recipient"], fact["currency"], fact["period_start"]) == ("ohchr", "EUR", 2024)
+
+
 def test_recipient_unknown_to_the_gazetteer_is_kept_by_name() -> None:
     [fact] = _funding("We will give USD 200,000 to the National Commission for Human Rights.")
     assert fact["recipient"] is None

@@ -45,6 +45,13 @@ CASES: list[tuple[str, list[tuple[str | None, str]]]] = [
     ("We will fund the Agency for Gender Equality of Ruritania.",
      [(None, "Agency for Gender Equality of Ruritania")]),
     ("The Government of Japan entrusted an Advisory Panel of Experts.", []),
+    ("We apply the UN Guiding Principles on Business and Human Rights.", []),
+    ("The UN Voluntary Fund for Victims of Torture helps survivors.",
+     [("vfvt", "UN Voluntary Fund for Victims of Torture")]),
+    ("Une contribution au Haut-Commissariat aux droits de l'homme.",
+     [("ohchr", "Haut-Commissariat aux droits de l'homme")]),
+    ("We will strengthen the Commission on Human Rights of the Philippines (CHRP).",
+     [(None, "Commission on Human Rights of the Philippines (CHRP)")]),
 ]
 
 

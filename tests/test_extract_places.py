@@ -29,6 +29,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("a turkey and a chad", []),
     ("the Indian Ocean and Latin America", []),
     ("the Japan International Cooperation Agency", []),
+    ("the Commission on Human Rights of the Philippines (CHRP)", []),
 ]
 
 

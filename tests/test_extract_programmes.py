@@ -29,6 +29,9 @@ CASES: list[tuple[str, list[tuple[str, str | None, str]]]] = [
      [("programme-national-legal-aid-programme", None, "National Legal Aid Programme (NLAP)")]),
     ("the Youth Employment Initiative reaches rural areas",
      [("programme-youth-employment-initiative", None, "Youth Employment Initiative")]),
+    ("through its National Action Plan on Business and Human Rights",
+     [("programme-national-action-plan-on-business-and-human-rights", None,
+       "National Action Plan on Business and Human Rights")]),
     ("a renewed program aimed at securing human resources", []),
     ("the United Nations Development Programme supports it", []),
 ]

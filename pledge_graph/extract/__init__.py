@@ -16,6 +16,7 @@ with the same currency and amount gets ``-2`` appended.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -49,9 +50,10 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
     for m in _all_names(data_dir).finditer(text):
         kind, _, key = m.key.partition(":")
         named[kind].append(Match(key, m.start, m.end, m.text))
-    orgs = named["org"]
+    orgs = [m for m in named["org"]
+            if not (m.key == "united-nations" and _UN_IN_A_NAME.match(text, m.start))]
     treaty_names = treaties.with_protocols(text, named["treaty"])
-    taken = [(m.start, m.end) for m in (*orgs, *treaty_names, *named["country"])]
+    taken = [(m.start, m.end) for m in (*orgs, *treaty_names)]
     named_programmes = programmes.with_unknown(text, named["programme"], taken)
     taken += [(p.start, p.end) for p in named_programmes]
     unknown_orgs = organisations.find_unknown(text, taken)
@@ -80,7 +82,7 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
                            {"organisation": None, "name": m.key}))
     excluded = {code for name in pledgers if (code := state_of(name, data_dir))}
     for m in named["country"]:
-        if not m.key or m.key in excluded:
+        if not m.key or m.key in excluded or any(s < m.end and m.start < e for s, e in taken):
             continue
         facts.append(_fact(f"country-{m.key.lower()}", "country", text, m.start, m.end,
                            {"country": m.key}))
@@ -91,6 +93,11 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
             fields.update(name=p.name, acronym=p.acronym)
         facts.append(_fact(f"programme-{slug}", "programme", text, p.start, p.end, fields))
     return _unique(facts)
+
+
+# "UN" followed by a capitalised word begins the name of something else ("UN Guiding
+# Principles", "UN Special Rapporteur"): it is not a mention of the United Nations itself.
+_UN_IN_A_NAME = re.compile(r"(?:UN|U\.N\.)\s+[A-Z]")
 
 
 @lru_cache(maxsize=8)

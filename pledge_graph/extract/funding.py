@@ -2,8 +2,9 @@
 about it, all within its sentence unless noted:
 
 - recipient: the first organisation after the sum introduced by "to", "for", "towards", "in
-  support of" or "through" ("1 million USD to OHCHR"), or else one before it introduced by
-  "to" ("a contribution to OHCHR of USD 1 million");
+  support of", "to support" or "through" (or French "au", "à la", Spanish "a la", "al"):
+  "1 million USD to OHCHR"; or else one before it introduced by "to" ("a contribution to
+  OHCHR of USD 1 million");
 - fiscal year ("Fiscal Year 2023", "FY2023") and period ("for 2024-2027", "from 2024 to
   2026", "in 2025": the years right after the sum);
 - budget source: "from the supplementary budget", "from its regular budget";
@@ -26,15 +27,18 @@ from .text import Sentences
 __all__ = ["funding_fact"]
 
 _RECIPIENT_AFTER = re.compile(
-    r"(?i:\s*(?:,\s*)?(?:to|for|towards|toward|in\s+support\s+of|through|via|into)"
+    r"(?i:\s*(?:,\s*)?(?:to|for|towards|toward|in\s+support\s+of|to\s+support|through|via"
+    r"|into|au|aux|à\s+la|à\s+l['\u2019]|a\s+la|al|para\s+(?:la|el))"
     r"(?:\s+(?:the|its|their|our))?\s*)$"
 )
 _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s+(?:the\s+)?)$")
 _FISCAL_YEAR = re.compile(r"(?i:\b(?:fiscal\s+year|financial\s+year|FY)\s*(?P<year>(?:19|20)\d\d))")
 _PERIOD = re.compile(
-    r"[^.;]{0,40}?\b(?:(?:from|between)\s+(?P<a>(?:19|20)\d\d)\s+(?:to|and|until|through)\s+"
+    r"[^.;]{0,40}?\b(?:(?:from|between|de|entre|desde)\s+(?P<a>(?:19|20)\d\d)\s+"
+    r"(?:to|and|until|through|à|et|a|y|hasta)\s+"
     r"(?P<b>(?:19|20)\d\d)|(?P<c>(?:19|20)\d\d)\s*[-\u2013/]\s*(?P<d>(?:19|20)?\d\d)"
-    r"|(?:in|for|during|over)\s+(?:the\s+(?:years?|period)\s+)?(?P<e>(?:19|20)\d\d)\b"
+    r"|(?:in|for|during|over|en|pour|durante|para)\s+(?:the\s+(?:years?|period)\s+)?"
+    r"(?P<e>(?:19|20)\d\d)\b"
     r"(?:\s*[-\u2013/]\s*(?P<f>(?:19|20)?\d\d)\b)?)"
 )
 _BUDGET = re.compile(

@@ -4,9 +4,10 @@ programmes are written:
 
 - a quoted name followed by initiative, programme, program, strategy, plan, project or
   campaign (``its "Justice Affairs Diplomacy" initiative``);
-- a capitalised name ending in Programme, Program, Initiative, Strategy, Plan, Scheme or
-  System, followed by an acronym in parentheses (``the Technical Intern Training Program
-  (TITP)``), or ending in Programme, Program or Initiative without one.
+- a capitalised name ending in Programme, Program, Initiative, Strategy, Plan or Scheme,
+  with an optional capitalised complement ("National Action Plan on Business and Human
+  Rights") and acronym ("the National Legal Aid Programme (NLAP)"); one ending in System
+  only with an acronym ("Specified Skilled Worker System (SSWS)").
 
 Unknown programmes are minted from their name (``programme-<slug of the name>``)."""
 
@@ -54,7 +55,8 @@ _QUOTED = re.compile(
 _CAP = r"[A-Z][\w'\u2019-]*"
 _NAMED = re.compile(
     rf"(?<![\w-])(?P<name>(?:{_CAP}\s+(?:(?:on|for|of|and|the)\s+)*)+"
-    rf"(?:(?P<head>Programme|Program|Initiative|Strategy|Plan|Scheme|System)))"
+    rf"(?:(?P<head>Programme|Program|Initiative|Strategy|Plan|Scheme|System))"
+    rf"(?:\s+(?:on|for|of)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|of|the|for|on)\s+)*{_CAP})*)?)"
     rf"(?:\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)\))?"
 )
 _HEAD_WORD = re.compile(r"\b(?:Programme|Program|Initiative|Strategy|Plan|Scheme|System)\b")
@@ -108,7 +110,7 @@ class ProgrammeIndex:
         return found
 
 
-_BARE = ("Programme", "Program", "Initiative")
+_BARE = ("Programme", "Program", "Initiative", "Strategy", "Plan", "Scheme")
 
 
 @lru_cache(maxsize=8)
