@@ -1,0 +1,45 @@
+"""The pipeline stays free of the web stack: importing, mapping, validating and publishing
+never load Starlette, uvicorn or Jinja, so a build runs where no server is installed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+PIPELINE = [
+    "pledge_graph.ingest",
+    "pledge_graph.records",
+    "pledge_graph.importer",
+    "pledge_graph.mapping",
+    "pledge_graph.validate",
+    "pledge_graph.publish",
+    "pledge_graph.build",
+    "pledge_graph.extract",
+    "pledge_graph.authorities",
+    "pledge_graph.concepts",
+]
+WEB = ("starlette", "uvicorn", "jinja2", "pledge_graph.web")
+
+
+@pytest.mark.parametrize("module", PIPELINE)
+def test_pipeline_module_does_not_import_the_web_stack(module: str) -> None:
+    probe = (
+        f"import sys, {module}\n"
+        f"loaded = sorted(m for m in sys.modules if m.split('.')[0] in {WEB!r} "
+        f"or m.startswith('pledge_graph.web'))\n"
+        "print(','.join(loaded))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "", f"{module} loads {result.stdout.strip()}"
+
+
+def test_command_line_help_loads_no_pipeline_or_web_module() -> None:
+    probe = (
+        "import sys, pledge_graph.cli\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('starlette', 'uvicorn', 'rdflib', 'pyshacl'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
