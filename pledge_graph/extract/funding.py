@@ -34,7 +34,7 @@ _RECIPIENT_AFTER = re.compile(
 _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s+(?:the\s+)?)$")
 _FISCAL_YEAR = re.compile(r"(?i:\b(?:fiscal\s+year|financial\s+year|FY)\s*(?P<year>(?:19|20)\d\d))")
 _PERIOD = re.compile(
-    r"[^.;]{0,40}?\b(?:(?:from|between|de|entre|desde)\s+(?P<a>(?:19|20)\d\d)\s+"
+    r"[^.;]{0,80}?\b(?:(?:from|between|de|entre|desde)\s+(?P<a>(?:19|20)\d\d)\s+"
     r"(?:to|and|until|through|à|et|a|y|hasta)\s+"
     r"(?P<b>(?:19|20)\d\d)|(?P<c>(?:19|20)\d\d)\s*[-\u2013/]\s*(?P<d>(?:19|20)?\d\d)"
     r"|(?:in|for|during|over|en|pour|durante|para)\s+(?:the\s+(?:years?|period)\s+)?"
