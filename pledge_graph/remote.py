@@ -3,8 +3,9 @@
 ``pledge-graph load --store URL`` puts a release into any store that speaks the SPARQL 1.1
 Graph Store Protocol, as one named graph per release, ``<base>dataset/<version>``, with one
 PUT (which replaces the graph in one step where the store does). The graph merges the files
-the embedded store loads (:data:`pledge_graph.store.RELEASE_GRAPH_FILES`), so a resource
-described from either store is the same graph.
+the embedded store loads (:data:`pledge_graph.store.RELEASE_GRAPH_FILES`) and the example
+queries, as the embedded store's default graph does, so a resource described from either
+store is the same graph.
 
 ``pledge-graph serve --store URL`` answers through :class:`RemoteStore`, which implements the
 :class:`pledge_graph.store.Store` interface over the SPARQL 1.1 Protocol and queries the
@@ -28,7 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -39,6 +40,7 @@ import pyoxigraph as ox
 from . import results
 from .errors import StoreError
 from .guard import query_form, tokens
+from .queries import example_triples, load_examples
 from .store import (
     DEFAULT_RESULT_LIMIT,
     RELEASE_GRAPH_FILES,
@@ -48,6 +50,7 @@ from .store import (
     ResultTooLarge,
     SparqlMethods,
 )
+from .vocab import Iris
 
 __all__ = [
     "Endpoints",
@@ -168,12 +171,14 @@ def release_graph(release_dir: Path) -> tuple[str, dict[str, object]]:
     return f"{base}dataset/{version}", manifest
 
 
-def release_payload(release_dir: Path) -> tuple[bytes, int]:
-    """Return the release's files merged as one N-Triples document, and its triple count.
+def release_payload(release_dir: Path,
+                    extra: Iterable[ox.Triple] = ()) -> tuple[bytes, int]:
+    """Return the release's files and ``extra`` triples merged as one N-Triples document,
+    and its triple count.
 
     Each file is parsed on its own, so blank nodes of different files stay apart; a triple
     that several files state is sent once, as a store holds it once."""
-    triples: dict[ox.Triple, None] = {}
+    triples: dict[ox.Triple, None] = dict.fromkeys(extra)
     found = False
     for name in RELEASE_GRAPH_FILES:
         path = release_dir / name
@@ -198,8 +203,10 @@ def load_release(release_dir: Path, endpoints: Endpoints, *,
 
     One PUT carries the whole graph, so readers see the old graph or the new one."""
     started = time.perf_counter()
-    graph, _ = release_graph(release_dir)
-    payload, expected = release_payload(release_dir)
+    graph, manifest = release_graph(release_dir)
+    iris = Iris(str(manifest["base"]))
+    examples = example_triples(load_examples(), iris, str(iris.sparql()))
+    payload, expected = release_payload(release_dir, examples)
     client = endpoints.client(timeout=timeout)
     try:
         response = _send(client, "PUT", endpoints.graph_store, params={"graph": graph},
@@ -326,14 +333,15 @@ class RemoteStore(SparqlMethods):
                 self._check(len(triples), "triples")
                 return Answer(kind, media_type, results.write_triples(triples, media_type),
                               len(triples))
-            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            parsed = ox.parse_query_results(_blank_node_ids(body),
+                                            format=ox.QueryResultsFormat.JSON)
+            if isinstance(parsed, ox.QueryBoolean):
+                return Answer("boolean", media_type,
+                              results.write_boolean(bool(parsed), media_type), 1)
+            variables = [v.value for v in parsed.variables]
+            rows = [[solution[v] for v in variables] for solution in parsed]
         except SyntaxError as error:
             raise StoreError(f"the store's answer is not valid: {error}") from None
-        if isinstance(parsed, ox.QueryBoolean):
-            return Answer("boolean", media_type,
-                          results.write_boolean(bool(parsed), media_type), 1)
-        variables = [v.value for v in parsed.variables]
-        rows = [[solution[v] for v in variables] for solution in parsed]
         self._check(len(rows), "rows")
         written, count = results.write_solutions(variables, rows, media_type)
         return Answer("solutions", media_type, written, count)
@@ -343,6 +351,19 @@ class RemoteStore(SparqlMethods):
             raise ResultTooLarge(f"the answer has more than {self.limit:,} {what}, the limit "
                                  "of this service; nothing was returned",
                                  expected="a narrower query or a LIMIT")
+
+
+def _blank_node_ids(body: bytes) -> bytes:
+    """Return SPARQL JSON results whose blank node labels are valid N-Triples labels
+    (Virtuoso writes ``nodeID://b10001``); labels are per answer, so renaming keeps them."""
+    if b'"bnode"' not in body:
+        return body
+    data = json.loads(body)
+    for row in data.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "bnode":
+                term["value"] = "b" + "".join(c if c.isalnum() else "_" for c in term["value"])
+    return json.dumps(data).encode()
 
 
 def _has_from(sparql: str) -> bool:

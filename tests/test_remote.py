@@ -7,6 +7,8 @@ server (the `oxigraph` package of the test extras) and Virtuoso Open Source (Deb
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -19,11 +21,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from rdflib import XSD, Graph, Literal
 from rdflib.compare import isomorphic
 
 from pledge_graph.paths import DATA_DIR, PROJECT_ROOT
+from pledge_graph.queries import example_triples, load_examples
 from pledge_graph.remote import open_remote
 from pledge_graph.store import EmbeddedStore, QueryTimeout, ResultTooLarge, load_release
 from pledge_graph.vocab import Iris
@@ -45,11 +49,13 @@ def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
                           timeout=timeout, check=False)
 
 
-def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30,
+              log: Path | None = None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            said = log.read_text() if log else ""
+            raise RuntimeError(f"{process.args} exited with {process.returncode}: {said}")
         try:
             httpx.get(url, timeout=1)
             return
@@ -59,6 +65,8 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
     os.kill(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=10)
@@ -100,8 +108,11 @@ def base(release: Path) -> str:
 
 @pytest.fixture(scope="module")
 def embedded(release: Path, base: str) -> Iterator[EmbeddedStore]:
+    """The embedded store as `pledge-graph serve` fills it: the release and the examples."""
+    iris = Iris(base)
     store = EmbeddedStore()
-    load_release(store, release, Iris(base))
+    examples = example_triples(load_examples(), iris, str(iris.sparql()))
+    load_release(store, release, iris, examples, str(iris.example_query("")))
     yield store
     store.close()
 
@@ -272,3 +283,87 @@ def test_a_runaway_query_times_out(oxigraph: str, release: Path) -> None:
         store.query(runaway, media_types={"solutions": JSON_RESULTS})
     assert time.monotonic() - started < 5
     store.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Serving from the store: `pledge-graph serve --store URL`
+# ---------------------------------------------------------------------------------------------
+
+
+def _serve(release: Path, *extra: str) -> Iterator[str]:
+    port = _free_port()
+    log = release.parent / f"serve-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "pledge-graph"), "serve", "--data", str(release.parent / "data"),
+             "--out", str(release), "--host", "127.0.0.1", "--port", str(port), *extra],
+            stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url + "/sparql?query=ASK%7B%7D", process, seconds=60, log=log)
+        yield url
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def embedded_server(release: Path) -> Iterator[str]:
+    yield from _serve(release)
+
+
+@pytest.fixture
+def remote_server(store_url: str, release: Path) -> Iterator[str]:
+    assert _cli("load", "--store", store_url, "--out", str(release)).returncode == 0
+    yield from _serve(release, "--store", store_url)
+
+
+def _parse(body: bytes, media_type: str) -> Graph:
+    """Parse an answer with pyoxigraph (rdflib's JSON-LD parser warns on its own API)."""
+    triples = ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))
+    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                         format="nt")
+
+
+@pytest.mark.parametrize("media_type", ["text/turtle", "application/ld+json"])
+def test_served_pledge_is_the_same_from_the_store(remote_server: str, embedded_server: str,
+                                                  media_type: str) -> None:
+    graphs = []
+    for server in (embedded_server, remote_server):
+        response = httpx.get(f"{server}/{PLEDGE}", headers={"Accept": media_type}, timeout=30)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith(media_type)
+        graphs.append(_integers_as_xsd_integer(_parse(response.content, media_type)))
+    assert len(graphs[0]) > 10
+    assert isomorphic(*graphs)
+
+
+def test_served_page_comes_from_the_store(remote_server: str) -> None:
+    response = httpx.get(f"{remote_server}/{PLEDGE}", headers={"Accept": "text/html"},
+                         timeout=30)
+    assert response.status_code == 200
+    assert "approximately 1 million USD to OHCHR" in response.text
+
+
+def _rows(text: str) -> list[tuple[str, ...]]:
+    """CSV rows, sorted, each cell's space-separated values sorted (SPARQL leaves the order
+    of GROUP_CONCAT to the engine), and booleans as 1 and 0 (Virtuoso gives the value of a
+    boolean expression as an integer)."""
+    booleans = {"true": "1", "false": "0"}
+    return sorted(tuple(" ".join(sorted(booleans.get(cell, cell).split(" "))) for cell in row)
+                  for row in csv.reader(io.StringIO(text)))
+
+
+def test_example_queries_give_the_same_rows_from_the_store(remote_server: str,
+                                                           embedded_server: str) -> None:
+    queries = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
+    rows = 0
+    for path in queries:
+        answers = []
+        for server in (embedded_server, remote_server):
+            response = httpx.post(f"{server}/sparql", data={"query": path.read_text()},
+                                  headers={"Accept": "text/csv"}, timeout=30)
+            assert response.status_code == 200, (path.name, response.text)
+            answers.append(_rows(response.text))
+        assert answers[0] == answers[1], path.name
+        rows += len(answers[0]) - 1
+    assert rows > 10
