@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from .errors import StoreError
 from .results import NotAcceptable
@@ -45,7 +46,8 @@ _ERRORS: dict[str, type[StoreError]] = {
 }
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> Any:
+    """The multiprocessing context workers start in: a fork server where there is one."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")

@@ -71,9 +71,9 @@ def load_example(path: Path) -> ExampleQuery:
                              expected=f"a '# {field}: ...' comment line at the top")
     kind = query_form(text)
     if kind is None:
-        line = next((n for n, s in enumerate(text.splitlines(), 1)
-                     if s.strip() and not s.startswith("#")), 1)
-        raise InputError("not a SPARQL query", file=path, line=line,
+        first = next((n for n, content in enumerate(text.splitlines(), 1)
+                      if content.strip() and not content.startswith("#")), 1)
+        raise InputError("not a SPARQL query", file=path, line=first,
                          expected="SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue")
     return ExampleQuery(path.stem, header["title"], header["description"], text, kind, path)
 

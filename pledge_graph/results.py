@@ -99,9 +99,15 @@ def write_triples(triples: Sequence[ox.Triple], media_type: str,
 
             prefixes = {k: str(v) for k, v in PREFIXES.items()}
         table = prefixes
-        used = _used_prefixes(triples, table)
-        return ox.serialize(triples, format=fmt, prefixes=used)
-    return ox.serialize(triples, format=fmt)
+        return _bytes(ox.serialize(triples, format=fmt,
+                                   prefixes=_used_prefixes(triples, table)))
+    return _bytes(ox.serialize(triples, format=fmt))
+
+
+def _bytes(serialised: bytes | None) -> bytes:
+    """pyoxigraph returns the bytes when no output file is given."""
+    assert serialised is not None
+    return serialised
 
 
 def _used_prefixes(triples: Sequence[ox.Triple], table: dict[str, str]) -> dict[str, str]:

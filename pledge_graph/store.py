@@ -139,7 +139,16 @@ _JSON = "application/sparql-results+json"
 class SparqlMethods:
     """Resource descriptions, graphs and counts written as SPARQL over ``self.query``."""
 
-    def query(self, sparql: str, **kwargs: object) -> Answer:  # pragma: no cover - interface
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_types: dict[str, str],
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+    ) -> Answer:
+        """Run one SPARQL query (see :meth:`Store.query`); implementations provide it."""
         raise NotImplementedError
 
     def resource(self, iri: str, media_type: str) -> Answer:
@@ -213,13 +222,14 @@ class EmbeddedStore(SparqlMethods):
         timeout: float | None = None,
     ) -> Answer:
         """Run one query and serialise its whole answer (see :meth:`Store.query`)."""
-        dataset: dict[str, object] = {}
-        if default_graph_uris or named_graph_uris:
-            # the protocol's dataset replaces the query's: graphs not named are not in it
-            dataset["default_graph"] = [_node(g) for g in default_graph_uris]
-            dataset["named_graphs"] = [_node(g) for g in named_graph_uris]
         try:
-            result = self._store.query(sparql, **dataset)
+            if default_graph_uris or named_graph_uris:
+                # the protocol's dataset replaces the query's: graphs not named are not in it
+                result = self._store.query(
+                    sparql, default_graph=[_node(g) for g in default_graph_uris],
+                    named_graphs=[_node(g) for g in named_graph_uris])
+            else:
+                result = self._store.query(sparql)
         except SyntaxError as error:
             raise QuerySyntaxError(f"the query is not valid SPARQL 1.1: {error}") from None
         except (OSError, ValueError) as error:

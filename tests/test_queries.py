@@ -183,3 +183,12 @@ def test_command_line_reports_a_bad_query_without_a_traceback(tmp_path):
     result = cli("query", path, "--data", data, "--out", release, check=False)
     assert result.returncode == 1
     assert "not valid SPARQL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_command_line_builds_a_missing_release(tmp_path):
+    data, _ = bundled_release()
+    out = tmp_path / "dist"
+    result = cli("query", "word-counts", "--format", "csv", "--data", data, "--out", out)
+    assert (out / "manifest.json").exists()
+    assert [r["computed"] for r in csv.DictReader(io.StringIO(result.stdout))] == [
+        "99", "84", "85"]

@@ -8,6 +8,8 @@ import hashlib
 import io
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -174,3 +176,12 @@ def test_pool_stops_a_runaway_query_and_keeps_answering(release, tmp_path):
             assert bindings(pool.query(COUNT_PLEDGES, media_types=JSON).body) == [{"n": "3"}]
     finally:
         pool.close()
+
+
+def test_query_workers_load_neither_rdflib_nor_the_web_stack():
+    code = ("import sys, pledge_graph.pool; "
+            "print(sorted(m for m in ('rdflib', 'starlette', 'uvicorn', 'pyshacl') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"

@@ -57,7 +57,6 @@ class Settings:
     built: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     examples: list[ExampleQuery] = field(default_factory=list)
     timeout: float = DEFAULT_TIMEOUT
-    result_limit: int = 100_000
     max_body: int = MAX_BODY
     allow_service: tuple[str, ...] = ()
     stats: dict[str, int] = field(default_factory=dict)
