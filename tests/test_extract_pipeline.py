@@ -201,8 +201,10 @@ def test_fact_that_quotes_words_not_in_the_pledge_stops_the_build(tmp_path: Path
         capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300, check=False)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert "records/japan-2023.yaml" in done.stderr and "org-x" in done.stderr
-    assert "words nowhere" in done.stderr
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, row in enumerate(lines, 1) if row.strip() == "- id: org-x")
+    assert f"records/japan-2023.yaml:{line}:" in done.stderr
+    assert "org-x" in done.stderr and "words nowhere" in done.stderr
     assert not (tmp_path / "dist").exists()
 
 

@@ -55,11 +55,21 @@ def fact_triples(fact: dict[str, Any], pledge_iri: URIRef, slug: str, number: in
     ``funders`` are the pledging actors: the funders of a funding commitment and the actors of
     a treaty action. A rejected fact gives nothing; so does a country fact naming one of the
     funders (the pledging State is not a country its own pledge is about). Raises RecordError
-    when the fact is malformed (unknown kind, amount, slug, or words not in the text).
+    when the fact is malformed (unknown kind, amount, slug, or words not in the text), naming
+    the record and, when ``data_dir`` is given, the line of the fact in it.
     """
-    status = fact.get("status", "extracted")
-    if status == "rejected":
+    if fact.get("status", "extracted") == "rejected":
         return []
+    try:
+        return _fact_triples(fact, pledge_iri, slug, number, text, lang, iris, funders, data_dir)
+    except RecordError as error:
+        raise _located(error, data_dir, slug, number, fact.get("id")) from None
+
+
+def _fact_triples(fact: dict[str, Any], pledge_iri: URIRef, slug: str, number: int, text: str,
+                  lang: str, iris: Iris, funders: Sequence[URIRef],
+                  data_dir: Path | None) -> list[Triple]:
+    status = fact.get("status", "extracted")
     where = f"records/{slug}.yaml"
     fact_id = _field(fact, "id", str, where, number)
     if not _FACT_ID.match(fact_id):
@@ -373,6 +383,32 @@ def _field(fact: dict[str, Any], key: str, kind: type, where: str, number: int) 
         raise RecordError(f"pledge {number}: a fact has no {key}", file=where,
                           expected=f"a {key} for every fact")
     return value
+
+
+def _located(error: RecordError, data_dir: Path | None, slug: str, number: int,
+             fact_id: object) -> RecordError:
+    """Return the error with the record's path and the line of the fact, where they are known."""
+    if data_dir is None:
+        return error
+    path = Path(data_dir) / "records" / f"{slug}.yaml"
+    line = None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    pledge = None
+    for i, row in enumerate(lines, 1):
+        found = _NUMBER_LINE.match(row)
+        if found:
+            pledge = int(found.group(1))
+        elif pledge == number and (named := _ID_LINE.match(row)) and named.group(1) == fact_id:
+            line = i
+            break
+    return RecordError(error.message, file=path, line=line, expected=error.expected)
+
+
+_NUMBER_LINE = re.compile(r"^\s*-\s+number:\s*(\d+)\s*$")
+_ID_LINE = re.compile(r"^\s*-\s+id:\s*['\"]?([^'\"\s]+)['\"]?\s*$")
 
 
 def _error(where: str, number: int, fact_id: str, message: str, expected: str) -> RecordError:
