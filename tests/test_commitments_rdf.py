@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 
 from pledge_graph.errors import RecordError
 from pledge_graph.extract import extract_facts
-from pledge_graph.extract.rdf import fact_triples
+from pledge_graph.extract.rdf import authority_triples, fact_triples
 from pledge_graph.paths import ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.vocab import DCTERMS, OA, ORG, RDF, RDFS, SCHEMA, SH, XSD, Iris
 
@@ -289,3 +289,15 @@ def test_json_ld_with_the_context_uses_short_terms_and_reads_back_the_same() -> 
     triples = pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.JSON_LD)
     ntriples = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
     assert isomorphic(graph, Graph().parse(data=ntriples.decode(), format="nt"))
+
+
+def test_authorities_published_whole_conform_and_link_protocols_to_treaties() -> None:
+    graph = Graph()
+    for triple in authority_triples(IRIS):
+        graph.add(triple)
+    treaties = set(graph.subjects(RDF.type, PG.Treaty))
+    assert len(treaties) == 18
+    assert (IRIS.treaty("opcat"), PG.protocolTo, IRIS.treaty("cat")) in graph
+    assert (IRIS.org("ohchr"), ORG.subOrganizationOf, IRIS.org("un-secretariat")) in graph
+    assert (IRIS.programme("titp"), SCHEMA.provider, IRIS.state("jpn")) in graph
+    assert results(graph) == set()
