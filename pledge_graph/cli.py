@@ -41,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(p, out=True, base=True)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--also", nargs="*", type=Path, default=[], metavar="FILE",
-                   help="extra RDF files to load (N-Quads and TriG keep their graphs)")
+    p.add_argument("--also", nargs="*", default=[], metavar="[GRAPH=]FILE",
+                   help="extra RDF files to load (N-Quads and TriG keep their graphs; "
+                        "GRAPH=FILE loads a triples file into the named graph GRAPH)")
     p.add_argument("--store", default=None, metavar="URL",
                    help="answer from this SPARQL 1.1 store instead of the embedded one")
     p.add_argument("--timeout", type=float, default=None, help="per-query timeout in seconds")

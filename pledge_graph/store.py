@@ -280,7 +280,10 @@ def load_file(store: EmbeddedStore, path: Path, *, to_graph: str | None = None) 
     if fmt is None:
         raise StoreError("unknown RDF file extension", file=path,
                          expected=".nt, .nq, .ttl, .trig, .rdf, .jsonld")
-    target = _node(to_graph) if to_graph and not fmt.supports_datasets else None
+    if to_graph and fmt.supports_datasets:
+        raise StoreError(f"a {fmt.name} file names its own graphs", file=path,
+                         expected="GRAPH=FILE only for a file of triples")
+    target = _node(to_graph) if to_graph else None
     try:
         store.native.bulk_load(path=str(path), format=fmt, to_graph=target)
     except SyntaxError as error:

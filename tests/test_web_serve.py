@@ -36,6 +36,13 @@ def test_a_malformed_extra_file_is_reported_with_its_line(tmp_path):
     assert "bad.ttl:3" in message and "Turtle" in message
 
 
+def test_a_graph_name_for_a_quads_file_is_refused(tmp_path):
+    quads = tmp_path / "g.nq"
+    quads.write_text("<http://a> <http://b> <http://c> <http://g> .\n", encoding="utf-8")
+    message = serve_fails("--also", f"http://example.org/g={quads}")
+    assert "g.nq" in message and "names its own graphs" in message
+
+
 def test_a_port_in_use_is_reported():
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
@@ -53,12 +60,17 @@ def test_extra_files_load_next_to_the_release(tmp_path):
                      "<http://example.org/b> \"in a graph\" }\n"
                      "<http://example.org/c> <http://example.org/d> \"default\" .\n",
                      encoding="utf-8")
-    server = Server("--also", extra)
+    triples = tmp_path / "data1.nt"
+    triples.write_text("<http://example.org/t> <http://example.org/u> \"named\" .\n",
+                       encoding="utf-8")
+    server = Server("--also", extra, f"http://example.org/named={triples}")
     try:
         with server.client() as http:
             ask = "ASK { GRAPH <http://example.org/g> { ?s ?p \"in a graph\" } }"
             assert http.get("/sparql", params={"query": ask}).json()["boolean"] is True
             ask = "ASK { <http://example.org/c> ?p \"default\" }"
+            assert http.get("/sparql", params={"query": ask}).json()["boolean"] is True
+            ask = "ASK { GRAPH <http://example.org/named> { ?s ?p \"named\" } }"
             assert http.get("/sparql", params={"query": ask}).json()["boolean"] is True
             count = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a <{PG}Pledge> }}"
             bindings = http.get("/sparql", params={"query": count}).json()["results"]["bindings"]

@@ -1,17 +1,19 @@
 """``pledge-graph serve``: build the release if needed, load it, serve it over HTTP.
 
-The release is loaded into an on-disk pyoxigraph store kept next to it
-(``<release>/.store/<key>``, the key a digest of the release, the example queries and the
-``--also`` files, so a restart on the same inputs opens it at once and a rebuild, which
-replaces the release directory, drops it). Queries run in worker processes that open the
-store read-only, so a query past ``--timeout`` can be stopped. With ``--store URL`` the server answers from that
-SPARQL 1.1 store instead (``pledge_graph.remote``).
+The release and the ``--also`` files (``FILE``, or ``GRAPH=FILE`` to put a file of triples
+in a named graph) are loaded into an on-disk pyoxigraph store kept next to the release
+(``<release>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
+same inputs opens it at once, and a rebuild, which replaces the release directory, drops
+it. Queries run in worker processes that open the store read-only, so a query past
+``--timeout`` can be stopped. With ``--store URL`` the server answers from that SPARQL 1.1
+store instead (``pledge_graph.remote``).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import shutil
 import socket
 import tempfile
@@ -28,31 +30,46 @@ from ..store import EmbeddedStore, Store, load_file, load_release
 from ..vocab import Iris
 from .app import Settings, create_app
 
-__all__ = ["build_store", "cached_store", "serve_command"]
+__all__ = ["Extra", "build_store", "cached_store", "parse_extra", "serve_command"]
 
 _COMPLETE = "complete"
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"]+$")
 
 
-def build_store(directory: Path, release_dir: Path, iris: Iris, also: list[Path],
+Extra = tuple[str | None, Path]
+"""An ``--also`` file and the named graph its triples go to (None: as the file says)."""
+
+
+def parse_extra(value: str) -> Extra:
+    """Read an ``--also`` value: ``FILE``, or ``GRAPH=FILE`` with an absolute graph IRI."""
+    for at in [i for i, c in enumerate(value) if c == "="][::-1]:
+        graph, path = value[:at], Path(value[at + 1:])
+        if _ABSOLUTE_IRI.match(graph) and path.is_file():
+            return graph, path
+    return None, Path(value)
+
+
+def build_store(directory: Path, release_dir: Path, iris: Iris, also: list[Extra],
                 extra: list[ox.Triple]) -> None:
     """Load the release, the example queries and the ``--also`` files into ``directory``."""
     store = EmbeddedStore(directory)
     load_release(store, release_dir, iris, extra, str(iris.example_query("")))
-    for path in also:
-        load_file(store, path)
+    for graph, path in also:
+        load_file(store, path, to_graph=graph)
     store.flush()
 
 
-def cached_store(release: Release, iris: Iris, also: list[Path],
+def cached_store(release: Release, iris: Iris, also: list[Extra],
                  extra: list[ox.Triple]) -> Path:
     """Return the store directory for these inputs, building it when it does not exist."""
-    for path in also:
+    for _, path in also:
         if not path.is_file():
             raise StoreError("no such file", file=path, expected="an RDF file to load")
     key = hashlib.sha256(release.digest.encode())
     key.update(iris.base.encode())
-    for path in also:
-        key.update(f"\0{path.resolve()}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    for graph, path in also:
+        key.update(f"\0{graph}\0{path.resolve()}\0".encode())
+        key.update(hashlib.sha256(path.read_bytes()).digest())
     for triple in extra:
         key.update(str(triple).encode())
     root = release.directory / ".store"
@@ -86,7 +103,7 @@ def serve_command(args: argparse.Namespace) -> int:
         if args.store:
             store = _remote(args.store, release.directory, timeout)
         else:
-            path = cached_store(release, iris, list(args.also),
+            path = cached_store(release, iris, [parse_extra(v) for v in args.also],
                                 example_triples(examples, iris, str(iris.sparql())))
             store = ProcessPool(path, timeout=timeout)
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
