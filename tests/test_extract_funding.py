@@ -39,6 +39,11 @@ def test_recipient_in_french() -> None:
     assert (fact["recipient"], fact["currency"], fact["period_start"]) == ("ohchr", "EUR", 2024)
 
 
+def test_recipient_in_spanish() -> None:
+    [fact] = _funding("España aportará USD 250.000 a la OACNUDH en 2024.")
+    assert (fact["amount"], fact["recipient"], fact["period_start"]) == ("250000", "ohchr", 2024)
+
+
 def test_recipient_unknown_to_the_gazetteer_is_kept_by_name() -> None:
     [fact] = _funding("We will give USD 200,000 to the National Commission for Human Rights.")
     assert fact["recipient"] is None

@@ -32,6 +32,8 @@ CASES: list[tuple[str, list[tuple[str, str | None, str]]]] = [
     ("through its National Action Plan on Business and Human Rights",
      [("programme-national-action-plan-on-business-and-human-rights", None,
        "National Action Plan on Business and Human Rights")]),
+    ("Le programme « Justice pour tous » sera étendu aux zones rurales.",
+     [("programme-justice-pour-tous", None, "programme « Justice pour tous »")]),
     ("a renewed program aimed at securing human resources", []),
     ("the United Nations Development Programme supports it", []),
 ]

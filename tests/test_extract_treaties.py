@@ -49,6 +49,13 @@ CASES: list[tuple[str, list[tuple[str, str, bool]]]] = [
      "Discrimination."), [("ratify", "icerd", False)]),
     ("We will sign and ratify the CPED.", [("sign", "cped", False), ("ratify", "cped", False)]),
     ("We signed and will now ratify the ICMW.", [("ratify", "icmw", False)]),
+    (("La France s’engage à ratifier le Protocole facultatif se rapportant à la Convention "
+     "contre la torture d’ici 2025."), [("ratify", "opcat", False)]),
+    (("Chile se compromete a adherirse a la Convención Internacional para la protección de "
+     "todas las personas contra las desapariciones forzadas antes de 2025."),
+     [("accede", "cped", False)]),
+    ("La France ne ratifiera pas la Convention relative aux droits des personnes handicapées.",
+     []),
     # --- the past, negations, and treaties without an action -----------------------------
     ("We have ratified the CRPD.", []),
     ("Japan ratified the Convention against Torture in 1999.", []),

@@ -3,7 +3,8 @@
 programmes are written:
 
 - a quoted name followed by initiative, programme, program, strategy, plan, project or
-  campaign (``its "Justice Affairs Diplomacy" initiative``);
+  campaign (``its "Justice Affairs Diplomacy" initiative``), or preceded by one of these
+  words, in English, French or Spanish (``le programme « Droits pour tous »``);
 - a capitalised name ending in Programme, Program, Initiative, Strategy, Plan or Scheme,
   with an optional capitalised complement ("National Action Plan on Business and Human
   Rights") and acronym ("the National Legal Aid Programme (NLAP)"); one ending in System
@@ -50,7 +51,10 @@ class ProgrammeMention:
 
 _KIND = r"(?:initiative|programme|program|strategy|plan|project|campaign)"
 _QUOTED = re.compile(
-    rf"[\"\u201c](?P<name>[A-Z][^\"\u201c\u201d]{{2,80}}?)[\"\u201d]\s+(?i:{_KIND})\b"
+    rf"[\"\u201c\u00ab]\s*(?P<name>[A-Z][^\"\u201c\u201d\u00ab\u00bb]{{2,80}}?)\s*[\"\u201d\u00bb]"
+    rf"\s+(?i:{_KIND})\b"
+    rf"|(?i:\b(?:{_KIND}|programa|iniciativa|stratégie|estrategia|plan))\s+"
+    rf"[\"\u201c\u00ab]\s*(?P<after>[A-Z][^\"\u201c\u201d\u00ab\u00bb]{{2,80}}?)\s*[\"\u201d\u00bb]"
 )
 _CAP = r"[A-Z][\w'\u2019-]*"
 _NAMED = re.compile(
@@ -95,7 +99,8 @@ class ProgrammeIndex:
     def _unknown(self, text: str) -> list[ProgrammeMention]:
         found = []
         for m in _QUOTED.finditer(text):
-            found.append(ProgrammeMention(None, m.group("name").strip(), None, m.start(), m.end()))
+            name = (m.group("name") or m.group("after")).strip()
+            found.append(ProgrammeMention(None, name, None, m.start(), m.end()))
         for m in _NAMED.finditer(text) if _HEAD_WORD.search(text) else ():
             name = m.group("name")
             lead = _LEADING.match(name)

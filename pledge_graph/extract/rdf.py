@@ -281,6 +281,8 @@ def _treaty(slug: str, iris: Iris, data_dir: Path | None) -> Iterator[Triple]:
         yield iri, SKOS.prefLabel, Literal(t.short, lang="en")
         for variant in t.variants:
             yield iri, SKOS.altLabel, Literal(variant, lang="en")
+        for lang, title in t.translations:
+            yield iri, SKOS.altLabel, Literal(title, lang=lang)
         for acronym in t.acronyms:
             yield iri, SCHEMA.alternateName, Literal(acronym)
         if t.adopted:

@@ -11,7 +11,9 @@ will be ratified"). The action is a pledge only when the words say it is still t
 - a negation shortly before ("will not ratify", "no plans to accede") is no pledge;
 - a pledge to "consider", "explore" or "study" ratifying is kept, marked ``consider: true``;
 - "become a party to" is recorded as ratification: the words do not say which procedure;
-- chained actions all count: "sign and ratify the CPED" gives a signature and a ratification.
+- chained actions all count: "sign and ratify the CPED" gives a signature and a ratification;
+- French and Spanish pledges use the same rules with their verbs (ratifier, adhérer à,
+  signer; ratificar, adherirse a, firmar) and the treaties' French and Spanish titles.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Treaty:
     adopted: int | None
     ordinal: str | None
     topics: tuple[str, ...]
+    translations: tuple[tuple[str, str], ...] = ()  # (language, title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +61,12 @@ class TreatyAction:
 
 
 _ACTION = re.compile(
-    r"(?i:\b(?P<ratify>ratif(?:y|ies|ying|ied|ication|ications)|become\s+(?:a\s+)?part(?:y|ies))\b"
-    r"|\b(?P<accede>acced(?:e|es|ing|ed)|accession)\b"
-    r"|\b(?P<sign>sign(?:s|ing|ed|ature)?)\b(?!\s+(?:up|language))"
+    r"(?i:\b(?P<ratify>ratif(?:y|ies|ying|ied|ication|ications)|become\s+(?:a\s+)?part(?:y|ies)"
+    r"|ratifier|ratifiera|ratifieront|ratificar|ratificará|ratificarán|ratificación)\b"
+    r"|\b(?P<accede>acced(?:e|es|ing|ed)|accession|adhérer|adhérera|adhéreront|adhésion"
+    r"|adherirse|adherirá|adherirán|adhesión)\b"
+    r"|\b(?P<sign>sign(?:s|ing|ed|ature)?|signer|signera|signeront|firmar|firmará|firmarán)\b"
+    r"(?!\s+(?:up|language))"
     r"|\b(?P<withdraw>(?:withdraw(?:s|ing|n|al)?|withdrew|lift(?:s|ing|ed)?"
     r"|remov(?:e|es|ing|ed|al))"
     r"(?:\s+(?:of|the|its|our|their|all|remaining|a|any|existing|outstanding|\w+'s)){0,3}"
@@ -70,7 +76,9 @@ _PAST = re.compile(r"(?i:ratified|acceded|signed|withdrawn|withdrew|lifted|remov
 _FUTURE_PASSIVE = re.compile(r"(?i:\b(?:be|being)\s+$)")
 _PERFECT = re.compile(r"(?i:\b(?:has|have|had|having)\s+(?:\w+\s+)?$)")
 _PAST_NOUN = re.compile(r"(?i:\b(?:since|following|after|upon)\s+(?:\w+\s+){0,2}$)")
-_NEGATION = re.compile(r"(?i:\b(?:not|no|never|without|neither|nor|cannot)\b|n't\b)")
+_NEGATION = re.compile(
+    r"(?i:\b(?:not|no|never|without|neither|nor|cannot|ne|nunca|jamais)\b|n't\b|\bn['\u2019])"
+)
 _CONSIDER = re.compile(
     r"(?i:\b(?:consider|considering|consideration|explore|exploring|study|studying|examine"
     r"|examining|assess|assessing|review|reviewing|possibility|possible|feasibility)\b)"
@@ -165,7 +173,8 @@ def _names(treaties: list[Treaty]) -> dict[str, str]:
     names: dict[str, str] = {}
     by_slug = {t.slug: t for t in treaties}
     for t in treaties:
-        for form in (t.title, t.short, *t.acronyms, *t.variants):
+        for form in (t.title, t.short, *t.acronyms, *t.variants,
+                     *(title for _, title in t.translations)):
             names[form] = t.slug
     for t in treaties:
         if not t.protocol_to:
@@ -211,6 +220,8 @@ def _treaty(entry: dict[str, Any]) -> Treaty:
         adopted=int(adopted) if adopted is not None else None,
         ordinal=str(entry["ordinal"]).title() if entry.get("ordinal") else None,
         topics=tuple(map(str, entry.get("topics") or ())),
+        translations=tuple((lang, str(title)) for lang in ("fr", "es")
+                           for title in entry.get(lang) or ()),
     )
 
 
