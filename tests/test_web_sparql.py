@@ -278,3 +278,16 @@ def test_runaway_query_is_stopped_while_others_are_answered(strict_server):
         assert elapsed < 2.0
         assert quick[0][0] == 200 and quick[0][1] < 0.5
         assert client.get("/sparql", params={"query": COUNT}).status_code == 200
+
+
+def test_cors_preflight_allows_a_direct_post_from_any_page(http):
+    r = http.options("/sparql", headers={"Origin": "https://example.org",
+                                         "Access-Control-Request-Method": "POST",
+                                         "Access-Control-Request-Headers": "content-type"})
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "POST" in r.headers["access-control-allow-methods"]
+    assert "content-type" in r.headers["access-control-allow-headers"].lower()
+    answer = http.post("/sparql", content=COUNT, headers={
+        "Content-Type": "application/sparql-query", "Origin": "https://example.org"})
+    assert answer.headers["access-control-allow-origin"] == "*"

@@ -16,6 +16,7 @@ from .negotiation import Format, Unacceptable
 
 __all__ = [
     "CorsMiddleware",
+    "alternates",
     "error",
     "etag",
     "not_acceptable",
@@ -72,9 +73,16 @@ def alternates(path: str, formats: list[Format]) -> str:
                      for f in formats)
 
 
+_PREFLIGHT = Response(status_code=204, headers={
+    "Access-Control-Allow-Methods": "GET, HEAD, POST",
+    "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match, If-Modified-Since",
+    "Access-Control-Max-Age": "86400",
+})
+
+
 class CorsMiddleware:
-    """Adds ``Access-Control-Allow-Origin: *`` to every answer: the data is public and
-    read-only, so any web page may read it."""
+    """Adds ``Access-Control-Allow-Origin: *`` to every answer, and answers CORS preflight
+    requests: the data is public and read-only, so any web page may query and read it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -92,4 +100,8 @@ class CorsMiddleware:
                     "ETag, Link, Content-Location, Location")
             await send(message)
 
+        if scope["method"] == "OPTIONS" and any(
+                name == b"access-control-request-method" for name, _ in scope["headers"]):
+            await _PREFLIGHT(scope, receive, send_with_cors)
+            return
         await self.app(scope, receive, send_with_cors)
