@@ -27,8 +27,7 @@ from .records import (
     merge_records,
     parse_record,
     record_path,
-    write_atomic,
-    write_record,
+    write_if_changed,
 )
 from .vocab import slugify
 
@@ -98,7 +97,8 @@ def build_record(document: Document, *, slug: str, source_sha256: str,
             "declared_words": pledge.declared_words,
             "rights_holders": matched + unknown,
             "rights_holders_line": pledge.rights_holders_line,
-            "facts": extract_facts(pledge.text, data_dir=data_dir),
+            "facts": extract_facts(pledge.text, data_dir=data_dir,
+                                   pledgers=[e.name for e in document.entities]),
         })
     record: Record = {
         "slug": slug,
@@ -124,8 +124,9 @@ class _Plan:
     slug: str
     path: Path
     data: bytes
-    imported: Record
-    merged: Record
+    imported: bytes
+    merged: bytes
+    pledges: int
     notices: list[Notice]
 
 
@@ -147,25 +148,30 @@ def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]) -> _Plan:
                                      known_labels=known_labels, data_dir=data_dir)
     current = record_path(data_dir, slug)
     base = imported_path(data_dir, slug)
-    ours = load_record(current) if current.exists() else None
-    last = load_record(base) if base.exists() else None
-    merged = merge_records(last, ours, imported)
-    parse_record(dump_record(merged), file=current)  # a merge of valid records stays valid
-    return _Plan(slug, path, data, imported, merged, notices)
+    imported_text = merged_text = dump_record(imported)
+    if current.exists():
+        ours = load_record(current)
+        # A record identical to the last import holds no edit: the new import replaces it.
+        if not base.exists() or base.read_bytes() != current.read_bytes():
+            last = load_record(base) if base.exists() else None
+            merged_text = dump_record(merge_records(last, ours, imported))
+            parse_record(merged_text, file=current)  # a merge of valid records stays valid
+    return _Plan(slug, path, data, imported_text.encode("utf-8"), merged_text.encode("utf-8"),
+                 len(imported["pledges"]), notices)
 
 
 def _write(plan: _Plan, data_dir: Path) -> DocumentReport:
     """Write one planned document: source, then the imported copy, then the record."""
     source = Path(data_dir) / "sources" / f"{plan.slug}.txt"
-    if not source.exists() or source.read_bytes() != plan.data:
-        write_atomic(source, plan.data)
+    # Only a curated record that is replaced is flushed to disk before the rename: every
+    # other file can be made again by importing the document again.
+    write_if_changed(source, plan.data, sync=False)
     current = record_path(data_dir, plan.slug)
     existed = current.exists()
-    write_record(imported_path(data_dir, plan.slug), plan.imported)
-    changed = write_record(current, plan.merged)
+    write_if_changed(imported_path(data_dir, plan.slug), plan.imported, sync=False)
+    changed = write_if_changed(current, plan.merged, sync=existed)
     status = "unchanged" if not changed else "updated" if existed else "created"
-    return DocumentReport(plan.slug, source, current, len(plan.merged["pledges"]),
-                          tuple(plan.notices), status)
+    return DocumentReport(plan.slug, source, current, plan.pledges, tuple(plan.notices), status)
 
 
 def import_documents(paths: Sequence[str | Path], data_dir: str | Path, *,

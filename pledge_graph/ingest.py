@@ -288,8 +288,8 @@ def split_entities(value: str) -> list[str]:
             names.append(pieces[index] + "".join(
                 separators[k] + pieces[k + 1] for k in range(index, end)))
             index = end + 1
-    cleaned = [re.sub(r"^(?:and|&)\s+", "", name.strip(), flags=re.IGNORECASE).rstrip(" .")
-               for name in names]
+    cleaned = [re.sub(r"^(?:and|&)\s+", "", name.strip(), flags=re.IGNORECASE)
+               .rstrip(" .").strip(_QUOTE_CHARACTERS + " ") for name in names]
     return [name for name in cleaned if name]
 
 
@@ -297,7 +297,8 @@ def split_entities(value: str) -> list[str]:
 # Rights-holder labels
 # ---------------------------------------------------------------------------------------
 
-_LABEL_SEPARATORS = " ,;."
+_LABEL_SEPARATORS = " ,;.\""  # after folding, typographic quotes are '"' too
+_QUOTE_CHARACTERS = "\"'\u2018\u2019\u201c\u201d\u00ab\u00bb"
 
 
 def split_labels(text: str, known_labels: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -311,11 +312,7 @@ def split_labels(text: str, known_labels: Iterable[str]) -> tuple[list[str], lis
     as written, without its trailing full stop. Both lists keep document order and hold each
     entry once.
     """
-    by_key: dict[str, list[str]] = {}
-    for label in known_labels:
-        if _fold(label):
-            by_key.setdefault(_fold(label), []).append(label)
-    keys = sorted(by_key, key=len, reverse=True)
+    by_key, keys = _label_index(tuple(known_labels))
     folded, origin = _fold_with_index(text)
     matched: list[str] = []
     unknown: list[str] = []
@@ -339,11 +336,21 @@ def split_labels(text: str, known_labels: Iterable[str]) -> tuple[list[str], lis
         while end < len(folded) and folded[end] not in ",;":
             end += 1
         stop = origin[end] if end < len(folded) else len(text)
-        fragment = text[origin[position]:stop].strip().rstrip(".").strip()
+        fragment = text[origin[position]:stop].strip().rstrip(".").strip(_QUOTE_CHARACTERS + " ")
         if fragment and fragment not in unknown:
             unknown.append(fragment)
         position = end
     return matched, unknown
+
+
+@lru_cache(maxsize=8)
+def _label_index(labels: tuple[str, ...]) -> tuple[dict[str, list[str]], list[str]]:
+    """Return folded label -> labels, and the folded labels longest first."""
+    by_key: dict[str, list[str]] = {}
+    for label in labels:
+        if _fold(label):
+            by_key.setdefault(_fold(label), []).append(label)
+    return by_key, sorted(by_key, key=len, reverse=True)
 
 
 def _label_at(folded: str, position: int, keys: Sequence[str]) -> str | None:
@@ -580,7 +587,7 @@ def _single_value(parser: _Parser, name: str, value: str, line: int,
     if not value:
         raise parser.fail(f"the field {_FIELD_NAMES[name]} is empty", line,
                           f"a value after {_FIELD_NAMES[name]}")
-    return value.strip("\"'“”‘’ "), line
+    return value.strip(_QUOTE_CHARACTERS + " "), line
 
 
 def _entities(parser: _Parser, pledge_type: str, value: str, line: int,
@@ -590,7 +597,8 @@ def _entities(parser: _Parser, pledge_type: str, value: str, line: int,
     if not values:
         raise parser.fail("the pledging entity is empty", line, "the name of the pledging entity")
     if pledge_type == "single":
-        return (Entity(" ".join(v for v, _ in values), values[0][1]),)
+        name = " ".join(v for v, _ in values).strip(_QUOTE_CHARACTERS + " ")
+        return (Entity(name, values[0][1]),)
     if len(values) > 1:
         entities = [Entity(name, at) for v, at in values
                     for name in split_entities(re.sub(r"^[-*•]\s+", "", v))]

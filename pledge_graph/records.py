@@ -36,6 +36,7 @@ __all__ = [
     "parse_record",
     "record_path",
     "write_atomic",
+    "write_if_changed",
     "write_record",
 ]
 
@@ -44,6 +45,10 @@ FACT_KINDS = ("funding", "treaty", "organisation", "country", "programme")
 FACT_STATUSES = ("extracted", "confirmed", "corrected", "added", "rejected")
 
 Record = dict[str, Any]
+
+# LibYAML when PyYAML was built with it: records are read and written on every import.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # ---------------------------------------------------------------------------------------
 # Where records live
@@ -218,7 +223,7 @@ def _with_defaults(record: Record) -> Record:
 
 def parse_record(text: str, *, file: str | Path) -> Record:
     """Parse and check the YAML text of a record; ``file`` names it in errors."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -236,6 +241,7 @@ def parse_record(text: str, *, file: str | Path) -> Record:
         raise RecordError("the record is empty", file=file, line=1,
                           expected="a YAML mapping as in docs/model.md")
     _Checker(str(file)).record(node, data)
+    assert isinstance(data, dict)  # the checker has made sure
     return _with_defaults(data)
 
 
@@ -265,7 +271,7 @@ def load_records(data_dir: str | Path) -> list[Record]:
 # ---------------------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
     """Writes records for people: pledge texts as literal blocks, no aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -276,7 +282,7 @@ class _Block(str):
     """A text written as a literal block, so curators edit it without quoting."""
 
 
-def _represent_block(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_block(dumper: Any, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="|")
 
 
@@ -293,30 +299,39 @@ def dump_record(record: Record) -> str:
                      default_flow_style=False)
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: all or nothing."""
+def write_atomic(path: str | Path, data: bytes, *, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: all or nothing.
+
+    ``sync`` flushes the data to disk before the rename, so a power cut cannot leave an
+    empty file in place of the old one; files that can be made again may skip it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if sync:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def write_record(path: str | Path, record: Record) -> bool:
-    """Write a record atomically unless the file already holds it; return True if written."""
+def write_if_changed(path: str | Path, data: bytes, *, sync: bool = True) -> bool:
+    """Write ``data`` atomically unless the file already holds it; return True if written."""
     path = Path(path)
-    data = dump_record(record).encode("utf-8")
     if path.exists() and path.read_bytes() == data:
         return False
-    write_atomic(path, data)
+    write_atomic(path, data, sync=sync)
     return True
+
+
+def write_record(path: str | Path, record: Record) -> bool:
+    """Write a record atomically unless the file already holds it; return True if written."""
+    return write_if_changed(path, dump_record(record).encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------

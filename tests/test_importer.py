@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pledge_graph.errors import InputError, RecordError
+from pledge_graph.errors import DocumentFormatError, InputError, RecordError
 from pledge_graph.importer import import_documents
 from pledge_graph.paths import DATA_DIR, PROJECT_ROOT
 from pledge_graph.records import dump_record, load_record
@@ -164,6 +164,17 @@ def curated(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("malformed", MALFORMED, ids=lambda p: p.stem)
+def test_malformed_documents_write_nothing(curated: Path, malformed: Path) -> None:
+    before = snapshot(curated)
+    with pytest.raises(DocumentFormatError) as caught:
+        import_documents([FIXTURES / "kenya-2023.txt", malformed], curated)
+    assert caught.value.file == str(malformed) and caught.value.line
+    assert snapshot(curated) == before
+
+
+@pytest.mark.parametrize("malformed", [FIXTURES / "malformed" / "duplicate-number.txt",
+                                       FIXTURES / "malformed" / "latin1.txt"],
+                         ids=lambda p: p.stem)
 def test_cli_rejects_malformed_documents_and_writes_nothing(curated: Path,
                                                             malformed: Path) -> None:
     before = snapshot(curated)

@@ -115,6 +115,8 @@ def test_japanese_rights_holders_match_one_two_and_ten_labels() -> None:
     ("Migrants, Persons with albinism, Civil society.",
      ["Migrants", "Civil society"], ["Persons with albinism"]),
     ("Migrantsx; Youth", [], ["Migrantsx", "Youth"]),
+    ("\u201cWomen & girls\u201d, \u201cPersons with albinism\u201d",
+     ["Women & girls"], ["Persons with albinism"]),
     ("Migrants, Migrants", ["Migrants"], []),
     ("", [], []),
 ])
@@ -289,6 +291,14 @@ def test_joint_entities_one_per_line() -> None:
     assert [(e.name, e.line) for e in doc.entities] == [("Chile", 10), ("Peru", 11)]
 
 
+def test_quotes_and_no_break_spaces_around_field_values_are_not_part_of_them() -> None:
+    text = document("**PLEDGE NUMBER 1:** Text.\n", entity="\u00a0\u201cJapan\u201d")
+    text = text.replace("**Type of pledge:**", "**Type of pledge**\u00a0:")
+    doc = parse_document(text, file="inline.txt")
+    assert doc.entities[0].name == "Japan"
+    assert doc.pledge_type == "single"
+
+
 def test_title_that_disagrees_with_the_entity_field_is_noticed() -> None:
     text = document("**PLEDGE NUMBER 1:** Text.\n", title="Japan", entity="Nepal")
     doc = parse_document(text, file="inline.txt")
@@ -341,6 +351,8 @@ def test_malformed_documents_fail_with_file_line_and_expectation(
 
 @pytest.mark.parametrize(("text", "line", "message"), [
     ("", 1, "empty"),
+    (document("**PLEDGE NUMBER 1:** Text.\n").replace("December 2023**", "**"), 4,
+     "month and year are missing"),
     ("\n\n**Pledge submitted by Japan**\nDecember 2023\n", 3, "does not name"),
     (document("Some stray sentence.\n"), 10, "unexpected text"),
     (document("**PLEDGE NUMBER one:** Text.\n"), 10, "malformed pledge header"),
