@@ -192,8 +192,10 @@ _MONTH_NAMES: tuple[tuple[str, ...], ...] = (
 _MONTH_BY_NAME = {_bare(name): number for number, names in enumerate(_MONTH_NAMES, start=1)
                   for name in names}
 
-_DATE_NAMED = re.compile(r"^(?P<month>\D+?)\s+(?:de\s+|del\s+)?(?P<year>\d{4})(?:\s*(?:г|года)\.?)?$",
-                         re.IGNORECASE)
+_DATE_NAMED = re.compile(
+    r"^(?:\d{1,2}\s+(?:de\s+)?)?(?P<month>\D+?)\s+(?:de\s+|del\s+)?(?P<year>\d{4})"
+    r"(?:\s*(?:г|года)\.?)?$",
+    re.IGNORECASE)
 _DATE_NUMERIC = re.compile(r"^(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月$")
 _DATE_EXPECTED = "the month and year, e.g. 'December 2023'"
 
@@ -387,8 +389,9 @@ _PLEDGE_HEADER = re.compile(
 _PLEDGE_HEADER_LOOSE = re.compile(rf"^\s*{_BOLD}?\s*pledge\s+number\b", re.IGNORECASE)
 _TITLE_START = re.compile(rf"^\s*(?:#+\s*)?{_BOLD}?\s*pledge\s+submitted\s+by\b", re.IGNORECASE)
 _TITLE = re.compile(
-    r"^(?P<title>pledge\s+submitted\s+by\s+(?P<entity>.+?)\s+to\s+the\s+human\s+rights\s*75\s+"
-    r"secretariat)\b[\s.,:;\-\u2013\u2014]*(?P<rest>.*)$",
+    r"^(?P<title>pledge\s+submitted\s+by\s+(?P<entity>.+?)\s+to\s+the\s+"
+    r"(?:human\s+rights\s*75(?:\s*\(hr\s*75\))?|hr\s*75)\s+secretariat)\b"
+    r"[\s.,:;\-\u2013\u2014]*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL)
 _WORD_COUNT = re.compile(r"\s*[(\[]\s*(?P<count>\d+)\s+words?\s*[)\]]\s*\Z", re.IGNORECASE)
 _HEADER_FIELDS = {"language": _LANGUAGE_FIELD, "type": _TYPE_FIELD, "entity": _ENTITY_FIELD}

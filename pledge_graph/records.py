@@ -149,7 +149,7 @@ class _Checker:
 
     def entities(self, node: Node, entities: Any, pledge_type: str) -> None:
         items = self.sequence(node, entities, "entities")
-        for item_node, entity in zip(items, entities):
+        for item_node, entity in zip(items, entities, strict=True):
             nodes = self.fields(item_node, "an entity", ("name",), ("line",), open_=True)
             self.value(nodes["name"], entity["name"], "the entity name", "str")
             if "line" in nodes:
@@ -164,7 +164,7 @@ class _Checker:
         if not items:
             raise self.fail(node, "the record has no pledge", "at least one pledge")
         seen: set[int] = set()
-        for item_node, pledge in zip(items, pledges):
+        for item_node, pledge in zip(items, pledges, strict=True):
             nodes = self.fields(item_node, "a pledge", ("number", "text"), (
                 "line", "declared_words", "rights_holders", "rights_holders_line", "facts"))
             self.value(nodes["number"], pledge["number"], "number", "int", minimum=1)
@@ -182,14 +182,14 @@ class _Checker:
             if "rights_holders" in nodes:
                 labels = self.sequence(nodes["rights_holders"], pledge["rights_holders"],
                                        "rights_holders")
-                for label_node, label in zip(labels, pledge["rights_holders"]):
+                for label_node, label in zip(labels, pledge["rights_holders"], strict=True):
                     self.value(label_node, label, "a rights-holder label", "str")
             if "facts" in nodes:
                 self.facts(nodes["facts"], pledge["facts"])
 
     def facts(self, node: Node, facts: Any) -> None:
         seen: set[str] = set()
-        for item_node, fact in zip(self.sequence(node, facts, "facts"), facts):
+        for item_node, fact in zip(self.sequence(node, facts, "facts"), facts, strict=True):
             nodes = self.fields(item_node, "a fact", ("id", "kind", "status"), open_=True)
             self.value(nodes["id"], fact["id"], "the fact id", "str")
             if fact["id"] in seen:

@@ -101,7 +101,7 @@ def test_every_fixture_document_imports(tmp_path: Path) -> None:
 
     assert [d.slug for d in report.documents] == [p.stem for p in documents]
     assert {d.status for d in report.documents} == {"created"}
-    for path, document in zip(documents, report.documents):
+    for path, document in zip(documents, report.documents, strict=True):
         assert (tmp_path / "sources" / path.name).read_bytes() == path.read_bytes()
         record = load_record(document.record)
         assert len(record["pledges"]) == document.pledges
@@ -253,7 +253,8 @@ def test_reimport_keeps_curator_edits_and_updates_the_rest(tmp_path: Path) -> No
 
     # The Secretariat publishes a corrected document.
     source = JAPAN.read_text(encoding="utf-8")
-    source = source.replace("Japan will continue to do its utmost", "Japan will keep doing its utmost")
+    source = source.replace("Japan will continue to do its utmost",
+                            "Japan will keep doing its utmost")
     source = source.replace("The rule of law is the foundation", "The rule of law is the basis")
     source = source.replace("Women & girls.", "Women & girls; Older persons.")
     incoming.write_text(source, encoding="utf-8")

@@ -176,7 +176,7 @@ def test_language_code(label: str, code: str | None) -> None:
     ("December 2023", (12, 2023)), ("**December 2023**", (12, 2023)),
     ("décembre 2023", (12, 2023)), ("Diciembre de 2023", (12, 2023)),
     ("декабря 2023 г.", (12, 2023)), ("2023年12月", (12, 2023)), ("ديسمبر 2023", (12, 2023)),
-    ("Sept 2024", (9, 2024)),
+    ("Sept 2024", (9, 2024)), ("11 December 2023", (12, 2023)),
     ("December 23", None), ("Smarch 2023", None), ("2023年13月", None), ("2023", None),
 ])
 def test_parse_month_year(text: str, expected: tuple[int, int] | None) -> None:
@@ -297,6 +297,13 @@ def test_quotes_and_no_break_spaces_around_field_values_are_not_part_of_them() -
     doc = parse_document(text, file="inline.txt")
     assert doc.entities[0].name == "Japan"
     assert doc.pledge_type == "single"
+
+
+def test_title_may_name_the_secretariat_hr75() -> None:
+    text = document("**PLEDGE NUMBER 1:** Text.\n").replace(
+        "Human Rights 75 Secretariat", "HR75 Secretariat")
+    assert parse_document(text, file="x.txt").title == \
+        "Pledge submitted by Japan to the HR75 Secretariat"
 
 
 def test_title_that_disagrees_with_the_entity_field_is_noticed() -> None:
