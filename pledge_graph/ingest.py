@@ -386,7 +386,11 @@ _PLEDGE_HEADER = re.compile(
     rf"^\s*(?P<bold>{_BOLD})?\s*pledge\s+number\s*(?P<number>\d+)\s*"
     rf"(?(bold)(?:[:：]\s*{_BOLD}|{_BOLD}\s*[:：]|{_BOLD}|[:：])|[:：])\s*(?P<rest>.*)$",
     re.IGNORECASE)
-_PLEDGE_HEADER_LOOSE = re.compile(rf"^\s*{_BOLD}?\s*pledge\s+number\b", re.IGNORECASE)
+# What is meant as a pledge header even if malformed: bold, in capitals, or with a colon
+# after one word; "Pledge number 2 of the plan was..." in a pledge's text is not one.
+_PLEDGE_HEADER_LOOSE = re.compile(
+    rf"^\s*(?:{_BOLD}\s*(?i:pledge\s+number)|PLEDGE\s+NUMBER"
+    rf"|(?i:pledge\s+number)\s*\S*\s*[:：])")
 _TITLE_START = re.compile(rf"^\s*(?:#+\s*)?{_BOLD}?\s*pledge\s+submitted\s+by\b", re.IGNORECASE)
 _TITLE = re.compile(
     r"^(?P<title>pledge\s+submitted\s+by\s+(?P<entity>.+?)\s+to\s+the\s+"

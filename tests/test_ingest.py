@@ -320,6 +320,12 @@ def test_pledge_without_rights_holders_line_is_noticed() -> None:
     assert [n.line for n in doc.notices] == [10]
 
 
+def test_pledge_text_may_mention_a_pledge_number() -> None:
+    body = "**PLEDGE NUMBER 1:** First.\nPledge number 2 of our plan continues.\n"
+    doc = parse_document(document(body), file="x.txt")
+    assert doc.pledges[0].text == "First.\nPledge number 2 of our plan continues."
+
+
 def test_pledge_text_may_start_on_the_next_line() -> None:
     doc = parse_document(document("**PLEDGE NUMBER 1:**\nFirst line.\nSecond line.\n"),
                          file="x.txt")
