@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .concepts import known_labels as scheme_labels
 from .errors import InputError
 from .extract import extract_facts
 from .ingest import Document, Notice, decode_source, parse_document, split_labels
@@ -62,17 +63,6 @@ class ImportReport:
     @property
     def notices(self) -> tuple[Notice, ...]:
         return tuple(n for d in self.documents for n in d.notices)
-
-
-def _known_labels() -> list[str]:
-    """Return the controlled rights-holder labels of the concept scheme, if it is installed."""
-    try:
-        from . import concepts  # type: ignore[attr-defined]
-    except ModuleNotFoundError as error:
-        if error.name != f"{__package__}.concepts":
-            raise
-        return []
-    return list(concepts.known_labels())
 
 
 def build_record(document: Document, *, slug: str, source_sha256: str,
@@ -182,7 +172,7 @@ def import_documents(paths: Sequence[str | Path], data_dir: str | Path, *,
     concept scheme (``pledge_graph.concepts``).
     """
     data_dir = Path(data_dir)
-    labels = list(known_labels) if known_labels is not None else _known_labels()
+    labels = list(known_labels) if known_labels is not None else scheme_labels()
     plans: list[_Plan] = []
     seen: dict[str, Path] = {}
     for path in map(Path, paths):
