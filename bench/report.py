@@ -1,0 +1,208 @@
+"""Write the measured benchmark results into docs/benchmarks.md and docs/bench-scaling.png.
+
+The page is generated from bench/results/*.json so that its figures are always the ones
+measured; the prose around them lives here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = ["write_report"]
+
+BUILD_TARGET_S = 2.0
+STARTUP_TARGET_S = 1.0
+
+INTRO = """# Benchmarks
+
+How fast pledge-graph builds and serves, measured on the machine that runs its tests, with
+the commands to measure it again. Every figure is a median of several runs; ratios compare
+servers measured in the same run. This page is written by `python bench/run.py report` from
+`bench/results/*.json` (not kept in git).
+
+## Reproduce
+
+```sh
+pip install -e '.[bench]'                 # oxigraph, rdflib-endpoint[cli], matplotlib
+apt-get install -y wrk                    # HTTP load generator (Debian)
+python bench/generate.py --pledges 10000 --seed 1 --out bench/corpora/10k   # also 1k, 100k
+python bench/run.py build --sizes bundled,1k,10k,100k --runs 3
+python bench/run.py queries --runs 3 --seconds 5
+python bench/run.py deref --runs 3 --seconds 5
+python bench/run.py startup
+python bench/load.py --seconds 60 --connections 32
+python bench/run.py report
+```
+
+Corpora come from `bench/generate.py`: deterministic (seed 1) documents in the Secretariat's
+format, about three pledges each, with the real format's variation (joint pledges, six UN
+languages, bold or plain labels, CRLF, no-break spaces, typographic quotes, comma or
+semicolon separated rights-holder labels, funding sentences in several currencies, treaty
+ratifications, mentions of UN member states). Servers bind 127.0.0.1 and are stopped by
+their own PID; loads come from `wrk` (8 connections) on the same machine.
+"""
+
+
+def _load(results: Path, name: str) -> dict | None:
+    path = results / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def _build_section(data: dict) -> list[str]:
+    rows = data["results"]
+    lines = ["## Build: import + map + SHACL + all dumps", "",
+             (f"Measured {data['measured']}. `pledge-graph import` then `pledge-graph build` "
+              "into fresh folders; peak memory is the largest resident set of the two child "
+              "processes (`os.wait4`). The floor is the same graph's I/O: pyoxigraph parsing "
+              "the built N-Triples and writing Turtle, in a child process."), "",
+             ("| corpus | documents | triples | import s | build s | total s | peak MiB "
+              "| floor s | total / floor | runs |"),
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for size, r in rows.items():
+        lines.append(f"| {size} | {r['documents']:.0f} | {r['triples']:,.0f} | "
+                     f"{r['import_s']:.2f} | {r['build_s']:.2f} | {r['total_s']:.2f} | "
+                     f"{r['peak_rss_mb']:.0f} | {r['floor_s']:.2f} | "
+                     f"{r['ratio_to_floor']:.0f}x | {r['runs']:.0f} |")
+    lines += ["", "Targets:", ""]
+    if "bundled" in rows:
+        t = rows["bundled"]["total_s"]
+        lines.append(f"- bundled data builds in under {BUILD_TARGET_S:g} s: "
+                     f"{t:.2f} s, {_met(t < BUILD_TARGET_S)}")
+    if "100k" in rows:
+        r = rows["100k"]
+        lines.append(f"- 100k pledges within 10x the floor: {r['ratio_to_floor']:.0f}x, "
+                     f"{_met(r['ratio_to_floor'] <= 10)}; under 4 GB: "
+                     f"{r['peak_rss_mb']:.0f} MiB, {_met(r['peak_rss_mb'] < 4096)}")
+    else:
+        lines.append("- 100k pledges: not measured in this run (see below)")
+    sized = [(s, r) for s, r in rows.items() if s != "bundled"]
+    if len(sized) >= 2:
+        (s0, r0), (s1, r1) = sized[0], sized[-1]
+        growth = (r1["total_s"] / r0["total_s"]) / (r1["triples"] / r0["triples"])
+        lines.append(f"- linear growth: from {s0} to {s1} time grows {growth:.2f}x as fast "
+                     f"as the triples (1.0 is linear), {_met(growth < 1.5)}")
+    return lines + ["", "![build time and memory against corpus size](bench-scaling.png)", ""]
+
+
+def _queries_section(data: dict) -> list[str]:
+    lines = ["## Queries over HTTP, 10k corpus, 8 connections", "",
+             (f"Measured {data['measured']}. Each example query (`queries/*.rq`) and the two "
+              "reference queries, sent by form POST, on `pledge-graph serve`, Oxigraph server "
+              "(`serve-read-only`, the same release files) and rdflib-endpoint."), "",
+             ("| query | pledge-graph req/s | p50 ms | p99 ms | Oxigraph req/s | rdflib-endpoint "
+              "req/s | vs Oxigraph | vs rdflib-endpoint | errors |"),
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    met_ox, met_rdf = [], []
+    for name, row in data["results"].items():
+        ours, ox, rdf = row["pledge-graph"], row["oxigraph"], row["rdflib-endpoint"]
+        ratios = row["ratios"]
+        met_ox.append(ratios["vs_oxigraph"] >= 0.5)
+        met_rdf.append(ratios["vs_rdflib_endpoint"] >= 20)
+        errors = ours["errors"] + ox["errors"] + rdf["errors"]
+        lines.append(f"| {name} | {ours['rps']:.1f} | {ours['p50_ms']:.1f} | "
+                     f"{ours['p99_ms']:.1f} | {ox['rps']:.1f} | {rdf['rps']:.1f} | "
+                     f"{ratios['vs_oxigraph']:.2f}x | {ratios['vs_rdflib_endpoint']:.1f}x | "
+                     f"{errors:.0f} |")
+    lines += ["", (f"Targets: throughput >= 0.5x Oxigraph server's on {sum(met_ox)} of "
+               f"{len(met_ox)} queries; >= 20x rdflib-endpoint's on {sum(met_rdf)} of "
+               f"{len(met_rdf)}."), ""]
+    return lines
+
+
+def _deref_section(data: dict) -> list[str]:
+    lines = ["## Dereferencing pledge IRIs, 10k corpus, 8 connections", "",
+             (f"Measured {data['measured']}. GET on 200 pledge IRIs in turn, by media type, "
+              "against Oxigraph server answering `DESCRIBE <iri>` as Turtle."), "",
+             "| answer | req/s | p50 ms | p99 ms | vs Oxigraph DESCRIBE | errors |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for label, row in data["results"].items():
+        lines.append(f"| {label} | {row['rps']:.1f} | {row['p50_ms']:.1f} | "
+                     f"{row['p99_ms']:.1f} | {row['vs_oxigraph']:.2f}x | {row['errors']:.0f} |")
+    ours = [r["vs_oxigraph"] for k, r in data["results"].items() if k != "oxigraph-describe"]
+    lines += ["", (f"Target >= 0.5x Oxigraph's throughput: {sum(r >= 0.5 for r in ours)} of "
+               f"{len(ours)} media types."), ""]
+    return lines
+
+
+def _startup_section(data: dict) -> list[str]:
+    r = data["results"]
+    return ["## Start-up", "",
+            (f"Measured {data['measured']}. From starting `pledge-graph serve` on the bundled "
+             "data (release already built) to its first answered query."), "",
+            (f"Median {r['median_s']:.2f} s over {r['runs']} runs (min {r['min_s']:.2f} s, "
+             f"max {r['max_s']:.2f} s); target < {STARTUP_TARGET_S:g} s: "
+             f"{_met(r['median_s'] < STARTUP_TARGET_S)}."), ""]
+
+
+def _load_section(data: dict) -> list[str]:
+    r = data["results"]
+    base, mixed = r["baseline"], r["with_runaway"]
+    return ["## Load: mixed traffic with runaway queries", "",
+            (f"Measured {data['measured']}. `bench/load.py`: {r['connections']} connections "
+             f"for {r['seconds']} s per phase on the 10k corpus, mixing example queries, "
+             "dereferencing (Turtle, JSON-LD, HTML) and dump downloads; the second phase adds "
+             f"a runaway query every {r['runaway_every_s']:g} s."), "",
+            "| phase | requests | failed | p50 ms | p99 ms | server RSS max MiB |",
+            "|---|---:|---:|---:|---:|---:|",
+            (f"| without runaway | {base['requests']} | {base['failed']} | "
+             f"{base['p50_ms']:.1f} | {base['p99_ms']:.1f} | {base['rss_max_mb']:.0f} |"),
+            (f"| with runaway | {mixed['requests']} | {mixed['failed']} | "
+             f"{mixed['p50_ms']:.1f} | {mixed['p99_ms']:.1f} | {mixed['rss_max_mb']:.0f} |"),
+            "",
+            (f"Runaway queries: {mixed['runaway_sent']} sent, {mixed['runaway_timed_out']} "
+             f"stopped with a timeout error. p99 with runaways is "
+             f"{mixed['p99_ms'] / max(base['p99_ms'], 1e-9):.2f}x the p99 without (target "
+             f"within 3x: {_met(mixed['p99_ms'] <= 3 * base['p99_ms'])}); failed normal "
+             f"requests: {base['failed'] + mixed['failed']} (target 0)."), ""]
+
+
+def _plot(rows: dict, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sized = [(s, r) for s, r in rows.items() if s != "bundled"]
+    pledges = [r["triples"] for _, r in sized]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.loglog(pledges, [r["total_s"] for _, r in sized], "o-", label="import + build")
+    left.loglog(pledges, [r["floor_s"] for _, r in sized], "s--", label="I/O floor")
+    left.set_xlabel("triples")
+    left.set_ylabel("seconds")
+    left.set_title("Build time")
+    left.legend()
+    right.loglog(pledges, [r["peak_rss_mb"] for _, r in sized], "o-", label="import + build")
+    right.loglog(pledges, [r["floor_rss_mb"] for _, r in sized], "s--", label="I/O floor")
+    right.set_xlabel("triples")
+    right.set_ylabel("peak RSS (MiB)")
+    right.set_title("Peak memory")
+    right.legend()
+    for axis, (size, r) in ((left, s) for s in sized):
+        axis.annotate(size, (r["triples"], r["total_s"]))
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def write_report(results: Path, docs: Path) -> None:
+    """Write docs/benchmarks.md (and the plot) from whatever results exist."""
+    lines = [INTRO]
+    sections = (("build", _build_section), ("queries", _queries_section),
+                ("deref", _deref_section), ("startup", _startup_section),
+                ("load", _load_section))
+    for name, section in sections:
+        data = _load(results, name)
+        if data is None:
+            lines += [f"## {name.capitalize()}", "", "Not measured yet.", ""]
+            continue
+        lines += section(data)
+        if name == "build":
+            _plot(data["results"], docs / "bench-scaling.png")
+    hotspots = results.parent / "hotspots.md"
+    if hotspots.exists():
+        lines.append(hotspots.read_text())
+    (docs / "benchmarks.md").write_text("\n".join(lines).rstrip() + "\n")

@@ -1,0 +1,309 @@
+"""Benchmarks: build time and memory against corpus size, query and dereferencing throughput
+against Oxigraph server and rdflib-endpoint, and server start-up.
+
+    python bench/run.py build [--sizes bundled,1k,10k,100k] [--runs 3]
+    python bench/run.py queries [--runs 3] [--seconds 5]
+    python bench/run.py deref [--runs 3] [--seconds 5]
+    python bench/run.py startup [--runs 5]
+    python bench/run.py report        # docs/benchmarks.md and docs/bench-scaling.png
+
+Each prints medians of several runs and the ratios measured in the same run, and writes
+bench/results/<name>.json (not in git). Corpora come from bench/generate.py (seed 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import httpx
+from harness import BIN, ROOT, free_port, median, run_child, serve, wrk
+
+from pledge_graph.guard import query_form
+from pledge_graph.store import RELEASE_GRAPH_FILES
+
+RESULTS = ROOT / "bench" / "results"
+WORK = ROOT / "bench" / "work"
+CORPORA = ROOT / "bench" / "corpora"
+SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
+IMPORT_BATCH = 4_000  # files per `pledge-graph import` call, to stay under the argv limit
+ACCEPT = {"solutions": "application/sparql-results+json",
+          "boolean": "application/sparql-results+json", "graph": "text/turtle"}
+
+# The two queries of the reference figures in the project's engine notes.
+REFERENCE_QUERIES = {
+    "ref-analytic": """PREFIX pg: <https://w3id.org/pledge-graph/ontology/>
+SELECT ?group (COUNT(?pledge) AS ?pledges) WHERE {
+  ?pledge a pg:Pledge ; pg:rightsHolderGroup ?group .
+} GROUP BY ?group ORDER BY DESC(?pledges)""",
+    "ref-one-pledge": """SELECT ?p ?o WHERE {
+  <https://w3id.org/pledge-graph/id/pledge/japan-2023/1> ?p ?o }""",
+}
+
+FLOOR = """import sys, pyoxigraph as ox
+ox.serialize(ox.parse(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES),
+             output=sys.argv[2], format=ox.RdfFormat.TURTLE)"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Build
+# ---------------------------------------------------------------------------------------------
+
+
+def corpus(size: str) -> Path:
+    """Return the documents of a corpus size, generating the corpus when missing."""
+    if size == "bundled":
+        return ROOT / "data" / "sources"
+    folder = CORPORA / size
+    if not any(folder.glob("*.txt")):
+        done = run_child([sys.executable, str(ROOT / "bench" / "generate.py"), "--pledges",
+                          str(SIZES[size]), "--seed", "1", "--out", str(folder)])
+        _check(done, "generate")
+    return folder
+
+
+def build_once(size: str) -> dict[str, float]:
+    """Import and build one corpus into bench/work/<size>; time each step and the floor."""
+    work = WORK / size
+    shutil.rmtree(work, ignore_errors=True)
+    data = work / "data"
+    shutil.copytree(ROOT / "data" / "authorities", data / "authorities")
+    files = sorted(str(p) for p in corpus(size).glob("*.txt"))
+    import_s, import_rss = 0.0, 0.0
+    for start in range(0, len(files), IMPORT_BATCH):
+        child = run_child([str(BIN / "pledge-graph"), "import",
+                           *files[start:start + IMPORT_BATCH], "--data", str(data)])
+        _check(child, "import")
+        import_s += child.seconds
+        import_rss = max(import_rss, child.max_rss_mb)
+    build = run_child([str(BIN / "pledge-graph"), "build", "--data", str(data),
+                       "--out", str(work / "dist")])
+    _check(build, "build")
+    nt = work / "dist" / "pledge-graph.nt"
+    floor = run_child([sys.executable, "-c", FLOOR, str(nt), str(work / "floor.ttl")])
+    _check(floor, "floor")
+    with nt.open("rb") as lines:
+        triples = sum(1 for _ in lines)
+    return {"documents": len(files), "triples": triples,
+            "import_s": import_s, "import_rss_mb": import_rss,
+            "build_s": build.seconds, "build_rss_mb": build.max_rss_mb,
+            "total_s": import_s + build.seconds,
+            "peak_rss_mb": max(import_rss, build.max_rss_mb),
+            "floor_s": floor.seconds, "floor_rss_mb": floor.max_rss_mb}
+
+
+def bench_build(sizes: list[str], runs: int) -> dict[str, dict[str, float]]:
+    """Median of ``runs`` end-to-end builds per size (100k: one run unless asked)."""
+    table = {}
+    for size in sizes:
+        n = runs if size != "100k" else min(runs, 1)
+        samples = [build_once(size) for _ in range(n)]
+        row = {key: median([s[key] for s in samples]) for key in samples[0]}
+        row["runs"] = n
+        row["ratio_to_floor"] = row["total_s"] / row["floor_s"]
+        table[size] = row
+        print(f"build {size:>7}: {row['total_s']:7.2f} s (import {row['import_s']:.2f} + build "
+              f"{row['build_s']:.2f}), peak {row['peak_rss_mb']:.0f} MiB, "
+              f"{row['triples']:.0f} triples; floor {row['floor_s']:.2f} s "
+              f"-> {row['ratio_to_floor']:.1f}x", flush=True)
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers on one release
+# ---------------------------------------------------------------------------------------------
+
+
+def release(size: str = "10k") -> Path:
+    """Return bench/work/<size>, building it first when missing."""
+    if not (WORK / size / "dist" / "manifest.json").exists():
+        build_once(size)
+    return WORK / size
+
+
+def ours(work: Path, port: int) -> tuple[list[str], str]:
+    """The project's server on a built release; its SPARQL endpoint."""
+    argv = [str(BIN / "pledge-graph"), "serve", "--data", str(work / "data"),
+            "--out", str(work / "dist"), "--host", "127.0.0.1", "--port", str(port)]
+    return argv, f"http://127.0.0.1:{port}/sparql"
+
+
+def oxigraph(work: Path, port: int) -> tuple[list[str], str]:
+    """Oxigraph server, read-only, on the same release files loaded into its default graph."""
+    location = work / "oxigraph"
+    if not location.exists():
+        files = [str(work / "dist" / n) for n in RELEASE_GRAPH_FILES
+                 if (work / "dist" / n).exists()]
+        for name in files:
+            _check(run_child([str(BIN / "oxigraph"), "load", "--location", str(location),
+                              "--file", name]), "oxigraph load")
+    argv = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location),
+            "--bind", f"127.0.0.1:{port}"]
+    return argv, f"http://127.0.0.1:{port}/query"
+
+
+def rdflib_endpoint(work: Path, port: int) -> tuple[list[str], str]:
+    """rdflib-endpoint on the same release files (it serves its endpoint at /)."""
+    files = [str(work / "dist" / n) for n in RELEASE_GRAPH_FILES if (work / "dist" / n).exists()]
+    argv = [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port),
+            *files]
+    return argv, f"http://127.0.0.1:{port}/"
+
+
+SERVERS = {"pledge-graph": ours, "oxigraph": oxigraph, "rdflib-endpoint": rdflib_endpoint}
+
+
+def example_queries() -> dict[str, str]:
+    """The published example queries (queries/*.rq) and the two reference queries."""
+    found = {p.stem: p.read_text(encoding="utf-8")
+             for p in sorted((ROOT / "queries").glob("*.rq"))}
+    return {**found, **REFERENCE_QUERIES}
+
+
+def _post_lua(query: str) -> str:
+    body = "query=" + urllib.parse.quote(query, safe="")
+    accept = ACCEPT[query_form(query) or "solutions"]
+    return (f'wrk.method = "POST"\nwrk.body = "{body}"\n'
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+            f'wrk.headers["Accept"] = "{accept}"\n')
+
+
+def _get_lua(paths: list[str], accept: str) -> str:
+    listed = ",\n".join(json.dumps(p) for p in paths)
+    return (f"local paths = {{\n{listed}\n}}\nlocal i = 0\n"
+            "request = function()\n  i = i % #paths + 1\n"
+            f'  return wrk.format("GET", paths[i], {{Accept = "{accept}"}})\nend\n')
+
+
+def _measure(url: str, lua: str, runs: int, seconds: int) -> dict[str, float]:
+    samples = [wrk(url, lua, connections=8, seconds=seconds) for _ in range(runs)]
+    row = {key: median([s[key] for s in samples]) for key in ("rps", "p50_ms", "p99_ms")}
+    row["errors"] = sum(s["errors"] for s in samples)
+    return row
+
+
+def bench_queries(runs: int, seconds: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Throughput and latency of every example query on each server, 8 connections."""
+    work = release("10k")
+    queries = example_queries()
+    table: dict[str, dict[str, dict[str, float]]] = {name: {} for name in queries}
+    for server, make in SERVERS.items():
+        port = free_port()
+        argv, endpoint = make(work, port)
+        ready = endpoint + ("&" if "?" in endpoint else "?") + "query=ASK%7B%7D"
+        with serve(argv, ready, seconds=600, log=work / f"{server}.log"):
+            for name, query in queries.items():
+                row = _measure(endpoint, _post_lua(query), runs, seconds)
+                table[name][server] = row
+                print(f"query {name:>24} {server:>15}: {row['rps']:9.1f} req/s, p50 "
+                      f"{row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
+                      f"{row['errors']:.0f} errors", flush=True)
+    for name, row in table.items():
+        mine = row["pledge-graph"]["rps"]
+        row["ratios"] = {"vs_oxigraph": mine / max(row["oxigraph"]["rps"], 1e-9),
+                         "vs_rdflib_endpoint": mine / max(row["rdflib-endpoint"]["rps"], 1e-9)}
+        print(f"query {name:>24}: {row['ratios']['vs_oxigraph']:.2f}x Oxigraph, "
+              f"{row['ratios']['vs_rdflib_endpoint']:.1f}x rdflib-endpoint")
+    return table
+
+
+def pledge_paths(work: Path, count: int = 200) -> list[str]:
+    """Paths of pledge IRIs of a built release (number 1 of the first documents)."""
+    slugs = sorted(p.stem for p in (work / "data" / "records").glob("*.yaml"))[:count]
+    return [f"/id/pledge/{slug}/1" for slug in slugs]
+
+
+def bench_deref(runs: int, seconds: int) -> dict[str, dict[str, float]]:
+    """Dereferencing pledge IRIs (Turtle, JSON-LD, HTML) against Oxigraph's DESCRIBE."""
+    work = release("10k")
+    base = json.loads((work / "dist" / "manifest.json").read_text())["base"].rstrip("/")
+    paths = pledge_paths(work)
+    table: dict[str, dict[str, float]] = {}
+    port = free_port()
+    argv, endpoint = ours(work, port)
+    with serve(argv, endpoint + "?query=ASK%7B%7D", seconds=600, log=work / "deref.log"):
+        for label, accept in (("turtle", "text/turtle"), ("json-ld", "application/ld+json"),
+                              ("html", "text/html")):
+            table[label] = _measure(f"http://127.0.0.1:{port}", _get_lua(paths, accept),
+                                    runs, seconds)
+    port = free_port()
+    argv, endpoint = oxigraph(work, port)
+    describe = ["/query?query=" + urllib.parse.quote(f"DESCRIBE <{base}{p}>", safe="")
+                for p in paths]
+    with serve(argv, endpoint + "?query=ASK%7B%7D", seconds=600):
+        table["oxigraph-describe"] = _measure(f"http://127.0.0.1:{port}",
+                                              _get_lua(describe, "text/turtle"), runs, seconds)
+    reference = table["oxigraph-describe"]["rps"]
+    for label, row in table.items():
+        row["vs_oxigraph"] = row["rps"] / max(reference, 1e-9)
+        print(f"deref {label:>18}: {row['rps']:9.1f} req/s, p50 {row['p50_ms']:.1f} ms, "
+              f"p99 {row['p99_ms']:.1f} ms, {row['errors']:.0f} errors, "
+              f"{row['vs_oxigraph']:.2f}x Oxigraph DESCRIBE", flush=True)
+    return table
+
+
+def bench_startup(runs: int) -> dict[str, float]:
+    """Seconds from starting `pledge-graph serve` (bundled data, built) to a first answer."""
+    work = release("bundled")
+    samples = []
+    for _ in range(runs):
+        port = free_port()
+        argv, endpoint = ours(work, port)
+        started = time.perf_counter()
+        with serve(argv, endpoint + "?query=ASK%7B%7D", seconds=60):
+            answered = time.perf_counter() - started
+            response = httpx.get(endpoint, params={"query": "ASK {}"},
+                                 headers={"Accept": ACCEPT["boolean"]})
+            assert response.status_code == 200, response.text
+        samples.append(answered)
+    row = {"median_s": median(samples), "min_s": min(samples), "max_s": max(samples),
+           "runs": runs}
+    print(f"start-up: {row['median_s']:.2f} s median ({row['min_s']:.2f}-{row['max_s']:.2f})")
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
+
+
+def _check(child: object, what: str) -> None:
+    if child.returncode != 0:  # type: ignore[attr-defined]
+        raise SystemExit(f"{what} failed:\n{child.stderr[-3000:]}")  # type: ignore[attr-defined]
+
+
+def _save(name: str, data: object) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {"measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "results": data}
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one benchmark (or the report) and save its results."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("benchmark", choices=["build", "queries", "deref", "startup", "report"])
+    parser.add_argument("--sizes", default="bundled,1k,10k,100k")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
+    args = parser.parse_args(argv)
+    if args.benchmark == "build":
+        _save("build", bench_build(args.sizes.split(","), args.runs))
+    elif args.benchmark == "queries":
+        _save("queries", bench_queries(args.runs, args.seconds))
+    elif args.benchmark == "deref":
+        _save("deref", bench_deref(args.runs, args.seconds))
+    elif args.benchmark == "startup":
+        _save("startup", bench_startup(max(args.runs, 5)))
+    else:
+        from report import write_report
+        write_report(RESULTS, ROOT / "docs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
