@@ -72,3 +72,13 @@ def test_a_body_named_twice_gives_one_fact_at_its_first_mention() -> None:
     text = "We fund OHCHR. We will cooperate with OHCHR."
     facts = [f for f in extract_facts(text) if f["kind"] == "organisation"]
     assert [(f["id"], f["start"]) for f in facts] == [("org-ohchr", 8)]
+
+
+def test_the_pledging_organisation_is_not_an_organisation_its_pledge_names() -> None:
+    text = "The National Human Rights Commission of Kenya will work with OHCHR and UNHCR."
+    pledgers = ["National Human Rights Commission of Kenya"]
+    assert [f["id"] for f in extract_facts(text, pledgers=pledgers)
+            if f["kind"] == "organisation"] == ["org-ohchr", "org-unhcr"]
+    assert [f["id"] for f in extract_facts(text, pledgers=["UNHCR"])
+            if f["kind"] == "organisation"] == [
+        "org-ohchr", "org-national-human-rights-commission-of-kenya"]

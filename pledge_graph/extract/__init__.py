@@ -40,7 +40,8 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
     """Return the facts found in a pledge's text, as record dicts (see docs/model.md).
 
     ``pledgers`` are the names of the pledging entities: a State among them is not listed as
-    a country the pledge is about ("Japan decided to ...")."""
+    a country the pledge is about ("Japan decided to ..."), nor an organisation among them as
+    an organisation the pledge names."""
     sentences = Sentences(text)
     organisations = load_organisations(data_dir)
     treaties = load_treaties(data_dir)
@@ -74,12 +75,17 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
                            action.start, action.end,
                            {"action": action.action, "treaty": action.treaty,
                             "consider": action.consider}))
+    pledgers = list(pledgers)
+    itself = {" ".join(name.split()).casefold() for name in pledgers}
+    itself |= {key for name in pledgers if (key := organisations.key_of(name))}
     for m in orgs:
-        facts.append(_fact(f"org-{m.key}", "organisation", text, m.start, m.end,
-                           {"organisation": m.key}))
+        if m.key not in itself:
+            facts.append(_fact(f"org-{m.key}", "organisation", text, m.start, m.end,
+                               {"organisation": m.key}))
     for m in unknown_orgs:
-        facts.append(_fact(f"org-{slugify(m.key)}", "organisation", text, m.start, m.end,
-                           {"organisation": None, "name": m.key}))
+        if m.key.casefold() not in itself:
+            facts.append(_fact(f"org-{slugify(m.key)}", "organisation", text, m.start, m.end,
+                               {"organisation": None, "name": m.key}))
     excluded = {code for name in pledgers if (code := state_of(name, data_dir))}
     for m in named["country"]:
         if not m.key or m.key in excluded or any(s < m.end and m.start < e for s, e in taken):

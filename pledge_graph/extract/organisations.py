@@ -63,6 +63,10 @@ class OrganisationIndex:
                 self.names[form] = o.slug
         self._gazetteer = Gazetteer(self.names)
 
+    def key_of(self, name: str) -> str | None:
+        """Return the slug of the organisation a whole name names, or None."""
+        return self._gazetteer.key_of(name)
+
     def find(self, text: str) -> list[Match]:
         """Return the gazetteer's organisations named in ``text``."""
         return list(self._gazetteer.finditer(text))
