@@ -80,13 +80,14 @@ def build_time() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _steps(progress: Progress | None, what: str) -> Callable[[int, int], None] | None:
-    """Report every tenth of a long step on ``progress``."""
+def _steps(progress: Progress | None, what: str,
+           minimum: int = PROGRESS_FROM) -> Callable[[int, int], None] | None:
+    """Report every tenth of a step of at least ``minimum`` items on ``progress``."""
     if progress is None:
         return None
 
     def report(done: int, total: int) -> None:
-        if total >= PROGRESS_FROM and (done == total or done % max(total // 10, 1) == 0):
+        if total >= minimum and (done == total or done % max(total // 10, 1) == 0):
             progress(f"{what}: {done}/{total}")
     return report
 
@@ -104,7 +105,7 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     graph = map_records(records, Iris(base), digest, data_dir,
                         progress=_steps(progress, "mapped submissions"))
     outcome = validate_graph(graph, base, shapes=shapes_graph(base, shapes_dir),
-                             progress=_steps(progress, "validated batches"))
+                             progress=_steps(progress, "validated batches", 3))
     return graph, outcome, digest
 
 

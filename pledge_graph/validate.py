@@ -8,7 +8,9 @@ once on their own. The per-batch reports are merged into one standard SHACL repo
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 BATCH_PLEDGES = 500
+MAX_WORKERS = 8
 
 
 @dataclass(frozen=True, order=True)
@@ -240,30 +243,74 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _jobs(graph: MappedGraph, batch_pledges: int) -> list[list[Triple]]:
+    """The shared resources first, then each batch with the scheme and the actors it uses."""
+    jobs = [[t for part in (*graph.actors.values(), graph.scheme, graph.build) for t in part]]
+    for subs in _batches(graph.submissions, batch_pledges):
+        used = sorted({a for sub in subs for a in sub.actors if a in graph.actors})
+        jobs.append([t for part in (*(s.triples for s in subs), graph.scheme,
+                                    *(graph.actors[a] for a in used)) for t in part])
+    return jobs
+
+
+def _check(triples: list[Triple], shapes: Graph) -> list[Finding]:
+    _, results, _ = pyshacl.validate(_graph([triples]), shacl_graph=shapes, inference="none",
+                                     allow_warnings=True, inplace=True)
+    return _findings(results)
+
+
+_WORKER_SHAPES: Graph | None = None
+
+
+def _start_worker(shapes_nt: str) -> None:
+    """Worker set-up: the shapes graph once; Ctrl-C is left to the parent, which cleans up."""
+    global _WORKER_SHAPES
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _index_constraint_parameters()
+    _WORKER_SHAPES = Graph().parse(data=shapes_nt, format="nt")
+
+
+def _check_in_worker(triples: list[Triple]) -> list[Finding]:
+    assert _WORKER_SHAPES is not None
+    return _check(triples, _WORKER_SHAPES)
+
+
+def _workers(jobs: int, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, min(workers, jobs))
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, jobs // 2))
+
+
 def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
                    shapes: Graph | None = None, batch_pledges: int = BATCH_PLEDGES,
+                   workers: int | None = None,
                    progress: Callable[[int, int], None] | None = None) -> ValidationOutcome:
-    """Validate the graph batch by batch; return every finding (violations and warnings)."""
+    """Validate the graph batch by batch; return every finding (violations and warnings).
+
+    Batches are independent, so with several of them they run in worker processes (one per
+    CPU by default, ``workers=1`` to stay in this process).
+    """
     shapes = shapes if shapes is not None else shapes_graph(base)
     _index_constraint_parameters()
-    batches = _batches(graph.submissions, batch_pledges)
-    shared = [*graph.actors.values(), graph.scheme, graph.build]
-    runs: list[Graph] = [_graph(shared)]
+    jobs = _jobs(graph, batch_pledges)
     findings: set[Finding] = set()
-    total = len(batches) + 1
-    for index in range(total):
-        if index == 0:
-            data = runs[0]
-        else:
-            subs = batches[index - 1]
-            used = {a for sub in subs for a in sub.actors}
-            data = _graph([*(s.triples for s in subs), graph.scheme,
-                           *(graph.actors[a] for a in used if a in graph.actors)])
-        _, results, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                         allow_warnings=True, inplace=True)
-        findings.update(_findings(results))
-        if progress:
-            progress(index + 1, total)
+    count = _workers(len(jobs), workers)
+    if count == 1:
+        results: Iterable[list[Finding]] = (_check(job, shapes) for job in jobs)
+        for done, found in enumerate(results, 1):
+            findings.update(found)
+            if progress:
+                progress(done, len(jobs))
+    else:
+        pool = ProcessPoolExecutor(count, initializer=_start_worker,
+                                   initargs=(shapes.serialize(format="nt"),))
+        try:
+            for done, found in enumerate(pool.map(_check_in_worker, jobs), 1):
+                findings.update(found)
+                if progress:
+                    progress(done, len(jobs))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return ValidationOutcome(sorted(findings, key=_order), _locations(graph, None))
 
 
