@@ -144,8 +144,12 @@ def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]) -> _Plan:
         # A record identical to the last import holds no edit: the new import replaces it.
         if not base.exists() or base.read_bytes() != current.read_bytes():
             last = load_record(base) if base.exists() else None
-            merged_text = dump_record(merge_records(last, ours, imported))
-            parse_record(merged_text, file=current)  # a merge of valid records stays valid
+            merged = merge_records(last, ours, imported)
+            if merged == ours:  # nothing new: keep the curator's file, comments and all
+                merged_text = current.read_text(encoding="utf-8")
+            else:
+                merged_text = dump_record(merged)
+                parse_record(merged_text, file=current)  # a merge of valid records stays valid
     return _Plan(slug, path, data, imported_text.encode("utf-8"), merged_text.encode("utf-8"),
                  len(imported["pledges"]), notices)
 

@@ -283,6 +283,18 @@ def test_reimport_keeps_curator_edits_and_updates_the_rest(tmp_path: Path) -> No
     assert snapshot(data) == before
 
 
+def test_a_curated_record_the_document_does_not_change_is_left_as_written(tmp_path: Path) -> None:
+    import_documents([JAPAN], tmp_path)
+    record_file = tmp_path / "records" / "japan-2023.yaml"
+    text = record_file.read_text(encoding="utf-8").replace(
+        "title: Pledge", "# Checked against the PDF.\ntitle: Pledge").replace(
+        "language: en", "language: 'en'")
+    record_file.write_text(text, encoding="utf-8")
+    report = import_documents([JAPAN], tmp_path)
+    assert report.documents[0].status == "unchanged"
+    assert record_file.read_text(encoding="utf-8") == text
+
+
 def test_a_record_without_imported_copy_is_treated_as_curated(tmp_path: Path) -> None:
     report = import_documents([JAPAN], tmp_path)
     record_file = report.documents[0].record
