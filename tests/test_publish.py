@@ -16,6 +16,7 @@ from pipeline_data import japan_data
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from pledge_graph.build import build
+from pledge_graph.paths import DATA_DIR
 from pledge_graph.publish import DUMPS
 from pledge_graph.vocab import DCAT, DCTERMS, OWL, RDF, SH, SKOS, SPDX, UNBIS, VOID, WD, XSD, Iris
 
@@ -86,6 +87,19 @@ def test_turtle_ntriples_and_jsonld_dumps_are_isomorphic(dist: Path) -> None:
     assert len(nt) > 500
     assert set(nt) == set(ttl)
     assert set(nt) == set(jsonld_graph(dist))
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_bundled_release_with_facts_is_isomorphic_in_every_syntax(tmp_path: Path) -> None:
+    if not any((DATA_DIR / "records").glob("*.yaml")):
+        pytest.skip("no bundled records yet")
+    out = release(tmp_path, DATA_DIR, "bundled")
+    nt = Graph().parse(out / "pledge-graph.nt", format="nt")
+    assert set(nt) == set(Graph().parse(out / "pledge-graph.ttl", format="turtle"))
+    assert set(nt) == set(jsonld_graph(out))
+    done = subprocess.run(["serdi", "-i", "turtle", "pledge-graph.ttl"], cwd=out, check=False,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == len(nt), done.stderr
 
 
 def test_jsonld_expands_with_an_independent_parser(dist: Path) -> None:
