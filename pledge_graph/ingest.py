@@ -397,7 +397,8 @@ _TITLE = re.compile(
     r"(?:human\s+rights\s*75(?:\s*\(hr\s*75\))?|hr\s*75)\s+secretariat)\b"
     r"[\s.,:;\-\u2013\u2014]*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL)
-_WORD_COUNT = re.compile(r"\s*[(\[]\s*(?P<count>\d+)\s+words?\s*[)\]]\s*\Z", re.IGNORECASE)
+_WORD_COUNT = re.compile(r"\s*[(\[]\s*(?P<count>\d+)\s+words?\.?\s*[)\]]\.?\s*\Z",
+                         re.IGNORECASE)
 _HEADER_FIELDS = {"language": _LANGUAGE_FIELD, "type": _TYPE_FIELD, "entity": _ENTITY_FIELD}
 _FIELD_NAMES = {
     "language": "'Original language of submission:'",

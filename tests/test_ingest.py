@@ -326,6 +326,13 @@ def test_pledge_text_may_mention_a_pledge_number() -> None:
     assert doc.pledges[0].text == "First.\nPledge number 2 of our plan continues."
 
 
+@pytest.mark.parametrize("count", ["(3 words)", "(3 words).", "[3 words]", "(3\u00a0Words)",
+                                   "\n\n(3 words)"])
+def test_declared_word_count_forms(count: str) -> None:
+    doc = parse_document(document(f"**PLEDGE NUMBER 1:** We will act. {count}\n"), file="x")
+    assert (doc.pledges[0].text, doc.pledges[0].declared_words) == ("We will act.", 3)
+
+
 def test_pledge_text_may_start_on_the_next_line() -> None:
     doc = parse_document(document("**PLEDGE NUMBER 1:**\nFirst line.\nSecond line.\n"),
                          file="x.txt")
