@@ -283,6 +283,36 @@ def test_reimport_keeps_curator_edits_and_updates_the_rest(tmp_path: Path) -> No
     assert snapshot(data) == before
 
 
+def test_decisions_on_extracted_facts_survive_reimport(tmp_path: Path) -> None:
+    import_documents([JAPAN], tmp_path)
+    record_file = tmp_path / "records" / "japan-2023.yaml"
+    extracted = load_record(record_file)["pledges"][2]["facts"]
+    assert extracted, "the funding of pledge 3 is extracted"
+
+    def decide(record: dict) -> None:
+        facts = record["pledges"][2]["facts"]
+        facts[0]["status"] = "rejected"
+        for fact in facts[1:]:
+            fact["status"] = "confirmed"
+
+    edit_record(record_file, decide)
+    decided = load_record(record_file)["pledges"][2]["facts"]
+    for _ in range(2):
+        assert import_documents([JAPAN], tmp_path).documents[0].status == "unchanged"
+    assert load_record(record_file)["pledges"][2]["facts"] == decided
+
+
+def test_a_broken_imported_copy_is_reported(tmp_path: Path) -> None:
+    import_documents([JAPAN], tmp_path)
+    edit_record(tmp_path / "records" / "japan-2023.yaml", lambda r: r.update(year=2024))
+    base = tmp_path / "records" / ".imported" / "japan-2023.yaml"
+    base.write_text("slug: japan-2023\n", encoding="utf-8")
+    with pytest.raises(RecordError) as caught:
+        import_documents([JAPAN], tmp_path)
+    assert caught.value.file == str(base)
+    assert "has no field 'source'" in caught.value.message
+
+
 def test_a_curated_record_the_document_does_not_change_is_left_as_written(tmp_path: Path) -> None:
     import_documents([JAPAN], tmp_path)
     record_file = tmp_path / "records" / "japan-2023.yaml"
