@@ -606,6 +606,9 @@ def _entities(parser: _Parser, pledge_type: str, value: str, line: int,
         raise parser.fail("the pledging entity is empty", line, "the name of the pledging entity")
     if pledge_type == "single":
         name = " ".join(v for v, _ in values).strip(_QUOTE_CHARACTERS + " ")
+        if ";" in name:
+            parser.notices.append(Notice(parser.file, values[0][1],
+                                         f"a single pledge names several entities: {name!r}"))
         return (Entity(name, values[0][1]),)
     if len(values) > 1:
         entities = [Entity(name, at) for v, at in values

@@ -333,6 +333,26 @@ def test_declared_word_count_forms(count: str) -> None:
     assert (doc.pledges[0].text, doc.pledges[0].declared_words) == ("We will act.", 3)
 
 
+def test_single_pledge_with_several_entities_is_noticed() -> None:
+    doc = parse_document(document("**PLEDGE NUMBER 1:** Text.\n\nSector and Rights-holders: "
+                                  "Migrants\n", title="Chile; Peru", entity="Chile; Peru"),
+                         file="x.txt")
+    assert [e.name for e in doc.entities] == ["Chile; Peru"]
+    assert [(n.line, "several entities" in n.message) for n in doc.notices] == [(8, True)]
+
+
+def test_header_fields_in_another_order_and_wrapped_rights_holders() -> None:
+    text = ("Pledge submitted by Chile to the Human Rights 75 Secretariat\nMarch 2024\n\n"
+            "Pledging entities: Chile\n\nType of pledge: Single\n\n"
+            "Original language of submission: Spanish\n\n"
+            "PLEDGE NUMBER 1: Chile will act.\n\n"
+            "Sector and rights holders: Judges, lawyers\nand prosecutors; Migrants\n")
+    doc = parse_document(text, file="x.txt")
+    assert (doc.language, doc.pledge_type, doc.entities[0].name) == ("es", "single", "Chile")
+    assert split_labels(doc.pledges[0].rights_holders_text or "", HR75_LABELS) == (
+        ["Judges, lawyers and prosecutors", "Migrants"], [])
+
+
 def test_pledge_text_may_start_on_the_next_line() -> None:
     doc = parse_document(document("**PLEDGE NUMBER 1:**\nFirst line.\nSecond line.\n"),
                          file="x.txt")
