@@ -24,6 +24,7 @@ __all__ = ["Compactor", "compact_lines", "load_context"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
 _XSD_STRING = str(XSD.string)
+_TYPE = str(RDF.type)
 
 
 def load_context(base: str = DEFAULT_BASE, ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, Any]:
@@ -140,7 +141,7 @@ class Compactor:
         values: dict[str, list[Any]] = defaultdict(list)
         maps: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for p, o in pairs:
-            if p == RDF.type and isinstance(o, URIRef):
+            if str.__eq__(p, _TYPE) and isinstance(o, URIRef):
                 types.append(self.vocab(str(o)))
                 continue
             key, value, language = self.entry(p, o)

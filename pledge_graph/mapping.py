@@ -121,10 +121,23 @@ def nt_term(term: Node) -> str:
     raise TypeError(f"no blank nodes in the graph: {term!r}")
 
 
+_IRI_TEXT: dict[str, str] = {}
+
+
+def _iri_text(term: Node) -> str:
+    text = _IRI_TEXT.get(term)  # type: ignore[call-overload]
+    if text is None:
+        if len(_IRI_TEXT) > 1_000_000:
+            _IRI_TEXT.clear()
+        text = _IRI_TEXT[term] = nt_term(term)  # type: ignore[index]
+    return text
+
+
 def nt_line(triple: Triple) -> str:
     """Return one N-Triples line (without the newline)."""
     s, p, o = triple
-    return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ."
+    obj = _iri_text(o) if type(o) is URIRef else nt_term(o)
+    return f"{_iri_text(s)} {_iri_text(p)} {obj} ."
 
 
 # ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from rdflib import Literal, Namespace, URIRef
 from .jsonld import compact_lines, load_context
 from .mapping import Triple, nt_line, nt_term
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
-from .turtle import turtle
+from .turtle import turtle, turtle_lines
 from .validate import ValidationOutcome, shapes_text
 from .vocab import (
     DCAT,
@@ -50,6 +50,7 @@ __all__ = [
 
 DCAT3 = Namespace(str(DCAT))  # rdflib's DCAT predates DCAT 3's version terms
 STEM = "pledge-graph"
+_TYPE = str(RDF.type)
 DUMPS = (f"{STEM}.ttl", f"{STEM}.nt", f"{STEM}.jsonld")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -142,15 +143,16 @@ def _stats(triples: Iterable[Triple], iris: Iris) -> _Stats:
     properties: Counter[URIRef] = Counter()
     links: Counter[tuple[str, URIRef]] = Counter()
     count = 0
+    targets = [(slug, namespace) for slug, (namespace, _) in LINK_TARGETS.items()]
     for s, p, o in triples:
         count += 1
-        subjects.add(str(s))
+        subjects.add(s)  # type: ignore[arg-type]
         objects.add(nt_term(o))
         properties[p] += 1  # type: ignore[index]
-        if p == RDF.type:
+        if str.__eq__(p, _TYPE):
             classes[o] += 1  # type: ignore[index]
         elif isinstance(o, URIRef):
-            for slug, (namespace, _) in LINK_TARGETS.items():
+            for slug, namespace in targets:
                 if o.startswith(namespace):
                     links[(slug, p)] += 1  # type: ignore[index]
     entities = sum(1 for s in subjects if s.startswith(space))
@@ -316,7 +318,7 @@ def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Pa
     unique = list(by_line.values())
     nt = "".join(line + "\n" for line in lines).encode("utf-8")
     _write(directory, f"{STEM}.nt", nt, gz=True)
-    _write(directory, f"{STEM}.ttl", _turtle(unique, iris), gz=True)
+    _write(directory, f"{STEM}.ttl", turtle_lines(lines, prefixes(iris)), gz=True)
     context_iri = iris.base + "context.jsonld"
     context = load_context(base, ontology_dir)
     _write(directory, f"{STEM}.jsonld", compact_lines(unique, context, context_iri), gz=True)

@@ -1,64 +1,85 @@
 """A small, deterministic Turtle writer for graphs without blank nodes.
 
-Subjects, predicates and objects come out sorted, ``rdf:type`` first, with the project's
-prefixes wherever the local name needs no escaping: the same graph always gives the same
-bytes, and the output parses with any Turtle parser.
+It works on sorted N-Triples lines, as strings: consecutive lines of one subject become one
+block, ``rdf:type`` first, with the project's prefixes wherever the local name needs no
+escaping. The same graph always gives the same bytes, and the output parses with any Turtle
+parser. Working on strings keeps it fast on large graphs.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from rdflib import Literal, URIRef
-from rdflib.term import Node
-
-from .mapping import Triple, nt_term
+from .mapping import Triple, nt_line
 from .vocab import RDF
 
-__all__ = ["turtle"]
+__all__ = ["turtle", "turtle_lines"]
 
+_TYPE = f"<{RDF.type}>"
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 
 
 class _Names:
+    """Shortens ``<iri>`` to ``prefix:local`` where that is valid Turtle; caches answers."""
+
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.table = sorted(prefixes.items(), key=lambda item: -len(item[1]))
-        self.cache: dict[Node, str] = {}
+        self.cache: dict[str, str] = {}
 
-    def __call__(self, term: Node) -> str:
-        text = self.cache.get(term)
-        if text is None:
-            text = self.cache[term] = self._render(term)
+    def iri(self, text: str) -> str:
+        name = self.cache.get(text)
+        if name is None:
+            name = self.cache[text] = self._shorten(text)
+        return name
+
+    def _shorten(self, text: str) -> str:
+        iri = text[1:-1]
+        for prefix, namespace in self.table:
+            if iri.startswith(namespace) and _LOCAL.match(iri[len(namespace):]):
+                return f"{prefix}:{iri[len(namespace):]}"
         return text
 
-    def _render(self, term: Node) -> str:
-        if isinstance(term, URIRef):
-            for name, namespace in self.table:
-                if term.startswith(namespace) and _LOCAL.match(term[len(namespace):]):
-                    return f"{name}:{term[len(namespace):]}"
-            return f"<{term}>"
-        if isinstance(term, Literal) and term.datatype is not None and not term.language:
-            text = nt_term(term)
-            head, _, _ = text.rpartition("^^")
-            return f"{head}^^{self(URIRef(term.datatype))}" if head else text
-        return nt_term(term)
+    def term(self, text: str) -> str:
+        if text[0] == "<":
+            return self.iri(text)
+        if text[-1] == ">":  # only a datatyped literal ends so; IRIs hold no '^' or '<'
+            head, _, datatype = text.rpartition("^^<")
+            return f"{head}^^{self.iri('<' + datatype)}"
+        return text
+
+
+def _split(line: str) -> tuple[str, str, str]:
+    s, p, rest = line.split(" ", 2)
+    return s, p, rest[:-2]
+
+
+def turtle_lines(lines: Sequence[str], prefixes: dict[str, str]) -> bytes:
+    """Return the Turtle document of sorted, unique N-Triples ``lines``."""
+    names = _Names(prefixes)
+    out = [f"@prefix {k}: <{v}> .\n" for k, v in sorted(prefixes.items())]
+    block: list[tuple[str, str]] = []
+    subject = None
+    for line in [*lines, None]:
+        s, p, o = _split(line) if line is not None else (None, "", "")
+        if s != subject and block:
+            out.append(_block(names, subject, block))  # type: ignore[arg-type]
+            block = []
+        subject = s
+        block.append((p, o))
+    return "".join(out).encode("utf-8")
+
+
+def _block(names: _Names, subject: str, pairs: list[tuple[str, str]]) -> str:
+    grouped: dict[str, list[str]] = {}
+    for p, o in pairs:
+        grouped.setdefault(p, []).append(names.term(o))
+    order = sorted(grouped, key=lambda p: (p != _TYPE, p))
+    body = " ;\n    ".join(f"{'a' if p == _TYPE else names.iri(p)} {', '.join(sorted(grouped[p]))}"
+                           for p in order)
+    return f"\n{names.iri(subject)}\n    {body} .\n"
 
 
 def turtle(triples: Iterable[Triple], prefixes: dict[str, str]) -> bytes:
-    """Return the Turtle document of ``triples`` with ``prefixes`` declared."""
-    name = _Names(prefixes)
-    by_subject: dict[Node, dict[Node, set[Node]]] = defaultdict(lambda: defaultdict(set))
-    for s, p, o in triples:
-        by_subject[s][p].add(o)
-    out = [f"@prefix {k}: <{v}> .\n" for k, v in sorted(prefixes.items())]
-    for s in sorted(by_subject, key=nt_term):
-        preds = by_subject[s]
-        order = sorted(preds, key=lambda p: (p != RDF.type, nt_term(p)))
-        parts = []
-        for p in order:
-            objects = ", ".join(sorted(name(o) for o in preds[p]))
-            parts.append(f"{'a' if p == RDF.type else name(p)} {objects}")
-        out.append(f"\n{name(s)}\n    " + " ;\n    ".join(parts) + " .\n")
-    return "".join(out).encode("utf-8")
+    """Return the Turtle document of ``triples`` (any order, duplicates allowed)."""
+    return turtle_lines(sorted({nt_line(t) for t in triples}), prefixes)

@@ -18,7 +18,22 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from pledge_graph.build import build
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.publish import DUMPS
-from pledge_graph.vocab import DCAT, DCTERMS, OWL, RDF, SH, SKOS, SPDX, UNBIS, VOID, WD, XSD, Iris
+from pledge_graph.turtle import turtle
+from pledge_graph.vocab import (
+    DCAT,
+    DCTERMS,
+    OWL,
+    RDF,
+    RDFS,
+    SH,
+    SKOS,
+    SPDX,
+    UNBIS,
+    VOID,
+    WD,
+    XSD,
+    Iris,
+)
 
 DCAT3 = Namespace(str(DCAT))
 EPOCH = "1700000000"
@@ -284,3 +299,21 @@ def test_same_input_gives_byte_identical_release(tmp_path: Path, data: Path, dis
         assert (later / name).read_bytes() == (dist / name).read_bytes(), name
     for name in sorted(stamped):
         assert (later / name).read_bytes() != (dist / name).read_bytes(), name
+
+
+def test_turtle_writer_round_trips_awkward_terms(tmp_path: Path) -> None:
+    ex = "http://example.org/"
+    tricky = [
+        (URIRef(ex + "a"), RDF.type, URIRef(ex + "C")),
+        (URIRef(ex + "a"), URIRef(ex + "p"), Literal('ends "quoted"^^<http://x/>')),
+        (URIRef(ex + "a"), URIRef(ex + "p"), Literal("two\nlines\tand \\ back", lang="fr")),
+        (URIRef(ex + "a"), URIRef(ex + "p"), Literal("7", datatype=XSD.positiveInteger)),
+        (URIRef(ex + "a"), URIRef(ex + "p"), URIRef(ex + "path/with/slashes")),
+        (RDF.type, RDFS.label, Literal("type")),
+    ]
+    data = turtle(tricky, {"ex": ex, "xsd": str(XSD), "rdfs": str(RDFS)})
+    assert set(Graph().parse(data=data, format="turtle")) == set(tricky)
+    (tmp_path / "t.ttl").write_bytes(data)
+    done = subprocess.run(["serdi", "-i", "turtle", "t.ttl"], cwd=tmp_path, check=False,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == len(tricky), done.stderr
