@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import Literal, URIRef
 
-from .mapping import Triple
+from .ntriples import Triple
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR
 from .vocab import RDF, XSD, Iris, prefixes
 

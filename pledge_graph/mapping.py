@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 from rdflib import Literal, URIRef
-from rdflib.term import Node
 
 from .errors import RecordError
+from .ntriples import Triple
 from .vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris, slugify
 
 __all__ = [
@@ -31,12 +31,9 @@ __all__ = [
     "Triple",
     "load_records",
     "map_records",
-    "nt_line",
-    "nt_term",
     "record_lines",
 ]
 
-Triple = tuple[Node, Node, Node]
 
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 LANGUAGE_BASE = "http://id.loc.gov/vocabulary/iso639-1/"
@@ -79,7 +76,6 @@ class MappedGraph:
     scheme: list[Triple]
     build: list[Triple]
     build_iri: URIRef
-    unmatched: list[tuple[Path, int | None, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def triples(self) -> Iterator[Triple]:
@@ -90,54 +86,6 @@ class MappedGraph:
             yield from triples
         yield from self.scheme
         yield from self.build
-
-
-# ---------------------------------------------------------------------------
-# N-Triples encoding of terms
-# ---------------------------------------------------------------------------
-
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
-            "\b": "\\b", "\f": "\\f"}
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
-_XSD_STRING = str(XSD.string)
-
-
-def _escape(char: re.Match[str]) -> str:
-    c = char.group()
-    return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
-
-
-def nt_term(term: Node) -> str:
-    """Return the N-Triples form of an IRI or literal (UTF-8, minimal escapes)."""
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        text = _NEEDS_ESCAPE.sub(_escape, str(term))
-        if term.language:
-            return f'"{text}"@{term.language}'
-        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-            return f'"{text}"^^<{term.datatype}>'
-        return f'"{text}"'
-    raise TypeError(f"no blank nodes in the graph: {term!r}")
-
-
-_IRI_TEXT: dict[str, str] = {}
-
-
-def _iri_text(term: Node) -> str:
-    text = _IRI_TEXT.get(term)  # type: ignore[call-overload]
-    if text is None:
-        if len(_IRI_TEXT) > 1_000_000:
-            _IRI_TEXT.clear()
-        text = _IRI_TEXT[term] = nt_term(term)  # type: ignore[index]
-    return text
-
-
-def nt_line(triple: Triple) -> str:
-    """Return one N-Triples line (without the newline)."""
-    s, p, o = triple
-    obj = _iri_text(o) if type(o) is URIRef else nt_term(o)
-    return f"{_iri_text(s)} {_iri_text(p)} {obj} ."
 
 
 # ---------------------------------------------------------------------------
@@ -348,7 +296,7 @@ def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_d
             actor_iris.append(actor_by_name[name])
         graph.submissions.append(_map_submission(
             fields, slug, names, actor_iris, iris, terms, build_iri, data_dir, finder,
-            fact_triples, graph.unmatched))
+            fact_triples))
         if progress:
             progress(index + 1, len(records))
     if scheme_graph is not None:
@@ -368,8 +316,7 @@ def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_d
 def _map_submission(fields: _Fields, slug: str, names: list[str], actor_iris: list[URIRef],
                     iris: Iris, terms: _Terms, build_iri: URIRef, data_dir: Path,
                     finder: Callable[[str], Any] | None,
-                    fact_triples: Callable[..., Iterable[Triple]] | None,
-                    unmatched: list[tuple[Path, int | None, str]]) -> MappedSubmission:
+                    fact_triples: Callable[..., Iterable[Triple]] | None) -> MappedSubmission:
     ont = iris.ontology
     sub = iris.submission(slug)
     title = fields.get(("title",), str, "the document's title")
@@ -455,8 +402,6 @@ def _map_submission(fields: _Fields, slug: str, names: list[str], actor_iris: li
             concept = _concept_iri(label, iris, finder)
             if concept is None:
                 out.append((pledge, ont.rightsHolderLabel, Literal(label)))
-                unmatched.append((fields.path, fields.data["pledges"][i].get("rights_holders_line"),
-                                  label))
             else:
                 out.append((pledge, ont.rightsHolderGroup, concept))
         facts = fields.get(("pledges", i, "facts"), list, "a list of facts", optional=True) or []

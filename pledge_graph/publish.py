@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from rdflib import Literal, Namespace, URIRef
 
 from .jsonld import compact_lines, load_context
-from .mapping import Triple, nt_line, nt_term
+from .ntriples import Triple, nt_line, nt_term
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from .turtle import turtle, turtle_lines
 from .validate import ValidationOutcome, shapes_text

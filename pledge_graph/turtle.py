@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .mapping import Triple, nt_line
+from .ntriples import Triple, nt_line
 from .vocab import RDF
 
 __all__ = ["turtle", "turtle_lines"]

@@ -21,7 +21,8 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
-from .mapping import MappedGraph, MappedSubmission, Triple, nt_term
+from .mapping import MappedGraph, MappedSubmission
+from .ntriples import Triple, nt_term
 from .paths import DEFAULT_BASE, SHAPES_DIR
 from .vocab import SH, Iris
 
@@ -224,7 +225,7 @@ def _batches(submissions: Sequence[MappedSubmission], size: int) -> list[list[Ma
     return [b for b in batches if b]
 
 
-def _locations(graph: MappedGraph, data_dir: Path | None) -> dict[str, str]:
+def _locations(graph: MappedGraph) -> dict[str, str]:
     """Name the record (and source line) each subject comes from, for readable reports."""
     where: dict[str, str] = {}
     for sub in graph.submissions:
@@ -311,7 +312,7 @@ def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
                     progress(done, len(jobs))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-    return ValidationOutcome(sorted(findings, key=_order), _locations(graph, None))
+    return ValidationOutcome(sorted(findings, key=_order), _locations(graph))
 
 
 def _order(f: Finding) -> tuple[int, str, str, str, str]:

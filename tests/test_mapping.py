@@ -13,7 +13,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from pledge_graph.concepts import concept_for_label, scheme_graph
 from pledge_graph.errors import RecordError
-from pledge_graph.mapping import load_records, map_records, nt_line
+from pledge_graph.mapping import load_records, map_records
+from pledge_graph.ntriples import nt_line
 from pledge_graph.vocab import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, SPDX, WD, XSD, Iris
 
 DIGEST = "0" * 64
