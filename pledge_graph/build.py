@@ -155,6 +155,7 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
     out.parent.mkdir(parents=True, exist_ok=True)
     failed_report = out.parent / f"{out.name}.failed-validation-report.ttl"
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    tmp.chmod(0o755)  # a release is for reading by everyone, like the files in it
     try:
         graph, outcome, digest = check(data_dir, base, progress=progress,
                                        ontology_dir=ontology_dir, shapes_dir=shapes_dir)

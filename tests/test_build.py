@@ -59,6 +59,7 @@ def test_bundled_data_builds_and_validates_end_to_end(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "pledge(s)" in done.stdout and str(out) in done.stdout
     assert (out / "manifest.json").exists() and (out / "pledge-graph.ttl").exists()
+    assert out.stat().st_mode & 0o777 == 0o755
     report = Graph().parse(out / "validation-report.ttl")
     assert report.value(report.value(None, RDF.type, SH.ValidationReport),
                         SH.conforms) == Literal(True)
