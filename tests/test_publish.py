@@ -16,6 +16,7 @@ from pipeline_data import japan_data
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from pledge_graph.build import build
+from pledge_graph.jsonld import compact_lines
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.publish import DUMPS
 from pledge_graph.turtle import turtle
@@ -317,3 +318,36 @@ def test_turtle_writer_round_trips_awkward_terms(tmp_path: Path) -> None:
     done = subprocess.run(["serdi", "-i", "turtle", "t.ttl"], cwd=tmp_path, check=False,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and len(done.stdout.splitlines()) == len(tricky), done.stderr
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_jsonld_compaction_keeps_every_term_under_a_tricky_context() -> None:
+    ex = "http://example.org/"
+    context = {"@context": {
+        "@language": "en", "ex": ex, "xsd": str(XSD),
+        "name": {"@id": "ex:name"},
+        "label": {"@id": "ex:label", "@container": "@language"},
+        "count": {"@id": "ex:count", "@type": "xsd:integer"},
+        "link": {"@id": "ex:link", "@type": "@id"},
+        "kind": {"@id": "ex:kind", "@type": "@vocab"},
+        "Thing": "ex:Thing",
+    }}
+    s = URIRef(ex + "s")
+    triples = [
+        (s, RDF.type, URIRef(ex + "Thing")), (s, RDF.type, URIRef(ex + "Other")),
+        (s, URIRef(ex + "name"), Literal("plain")),
+        (s, URIRef(ex + "name"), Literal("anglais", lang="en")),
+        (s, URIRef(ex + "name"), Literal("français", lang="fr")),
+        (s, URIRef(ex + "label"), Literal("no language")),
+        (s, URIRef(ex + "label"), Literal("Etikett", lang="de")),
+        (s, URIRef(ex + "count"), Literal("3", datatype=XSD.integer)),
+        (s, URIRef(ex + "count"), Literal("3.5", datatype=XSD.decimal)),
+        (s, URIRef(ex + "link"), URIRef(ex + "t")),
+        (s, URIRef(ex + "link"), Literal("not an IRI")),
+        (s, URIRef(ex + "kind"), URIRef(ex + "Thing")),
+        (s, URIRef("http://other.example/p"), URIRef("http://other.example/o")),
+    ]
+    document = json.loads(compact_lines(triples, context, "http://example.org/context"))
+    assert len(document["@graph"]) == 1
+    document["@context"] = context["@context"]
+    assert set(Graph().parse(data=json.dumps(document), format="json-ld")) == set(triples)
