@@ -220,10 +220,9 @@ def _void(stats: _Stats, iris: Iris, when: Literal, dumps: list[str],
     for (slug, prop), n in sorted(stats.links.items()):
         linkset = iris.linkset(f"{slug}-{_local(prop, iris)}")
         name = LINK_TARGETS[slug][1]
-        out += [(linkset, RDF.type, VOID.Linkset), (linkset, VOID.subset, ds),
-                (ds, VOID.subset, linkset),
-                (linkset, DCTERMS.title, Literal(f"Links to {name} by {_local(prop, iris)}",
-                                                 lang="en")),
+        curie = _local(prop, iris).replace("-", ":", 1)
+        out += [(linkset, RDF.type, VOID.Linkset), (ds, VOID.subset, linkset),
+                (linkset, DCTERMS.title, Literal(f"Links to {name} by {curie}", lang="en")),
                 (linkset, VOID.subjectsTarget, ds), (linkset, VOID.linkPredicate, prop),
                 (linkset, VOID.triples, Literal(n, datatype=int_))]
     return out

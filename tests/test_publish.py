@@ -351,3 +351,13 @@ def test_jsonld_compaction_keeps_every_term_under_a_tricky_context() -> None:
     assert len(document["@graph"]) == 1
     document["@context"] = context["@context"]
     assert set(Graph().parse(data=json.dumps(document), format="json-ld")) == set(triples)
+
+
+def test_void_linksets_are_subsets_of_the_dataset(dist: Path) -> None:
+    void = Graph().parse(dist / "void.ttl")
+    ds = Iris().dataset()
+    linksets = set(void.subjects(RDF.type, VOID.Linkset))
+    assert linksets and linksets <= set(void.objects(ds, VOID.subset))
+    for linkset in linksets:
+        assert void.value(linkset, VOID.subjectsTarget) == ds
+        assert (linkset, VOID.subset, None) not in void
