@@ -326,7 +326,7 @@ def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Pa
     dumps = [name for stem in DUMPS for name in (stem, f"{stem}.gz")]
     files = {p.name: _file_info(p) for p in sorted(directory.iterdir())}
     version = digest[:12]
-    when = Literal(build_time, datatype=XSD.dateTime)
+    when = Literal(build_time, datatype=XSD.dateTime, normalize=False)
     stats = _stats(unique, iris)
     publisher = _publisher(iris)
     void = _void(stats, iris, when, dumps, publisher[1])
