@@ -7,10 +7,10 @@ once on their own. The per-batch reports are merged into one standard SHACL repo
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -283,7 +283,7 @@ def _workers(jobs: int, workers: int | None) -> int:
 
 
 def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
-                   shapes: Graph | None = None, batch_pledges: int = BATCH_PLEDGES,
+                   shapes: Graph | None = None, batch_pledges: int | None = None,
                    workers: int | None = None,
                    progress: Callable[[int, int], None] | None = None) -> ValidationOutcome:
     """Validate the graph batch by batch; return every finding (violations and warnings).
@@ -293,7 +293,7 @@ def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
     """
     shapes = shapes if shapes is not None else shapes_graph(base)
     _index_constraint_parameters()
-    jobs = _jobs(graph, batch_pledges)
+    jobs = _jobs(graph, batch_pledges or BATCH_PLEDGES)
     findings: set[Finding] = set()
     count = _workers(len(jobs), workers)
     if count == 1:
@@ -303,15 +303,19 @@ def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
             if progress:
                 progress(done, len(jobs))
     else:
-        pool = ProcessPoolExecutor(count, initializer=_start_worker,
-                                   initargs=(shapes.serialize(format="nt"),))
+        pool = multiprocessing.Pool(count, initializer=_start_worker,
+                                    initargs=(shapes.serialize(format="nt"),))
         try:
-            for done, found in enumerate(pool.map(_check_in_worker, jobs), 1):
+            for done, found in enumerate(pool.imap_unordered(_check_in_worker, jobs), 1):
                 findings.update(found)
                 if progress:
                     progress(done, len(jobs))
+            pool.close()
+        except BaseException:
+            pool.terminate()  # on an error or Ctrl-C, stop at once: the results are not wanted
+            raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.join()
     return ValidationOutcome(sorted(findings, key=_order), _locations(graph))
 
 

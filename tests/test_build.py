@@ -136,16 +136,21 @@ def test_crash_while_publishing_keeps_the_previous_release(
     assert leftovers(out) == []
 
 
-def test_interrupted_build_keeps_the_previous_release(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stage", ["mapped submissions: 150/", "validated batches: "])
+def test_interrupted_build_keeps_the_previous_release(tmp_path: Path, stage: str) -> None:
     data = japan_data(tmp_path, extra=300)
     out = tmp_path / "dist"
     before = snapshot(build(japan_data(tmp_path / "small"), out).out_dir)
-    process = subprocess.Popen([*CLI, "build", "--data", str(data), "--out", str(out)],
+    # small validation batches, so that several run in worker processes when Ctrl-C comes
+    code = ("import sys, pledge_graph.validate as v; v.BATCH_PLEDGES = 60; "
+            "from pledge_graph.cli import main; sys.exit(main(sys.argv[1:]))")
+    process = subprocess.Popen([sys.executable, "-c", code, "build", "--data", str(data),
+                                "--out", str(out)],
                                stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
         for line in process.stderr:
-            if line.startswith("mapped submissions: 150/"):
+            if line.startswith(stage):
                 break
         assert leftovers(out), "the build works in a temporary folder next to the release"
         process.send_signal(signal.SIGINT)
