@@ -5,6 +5,7 @@ exactly that shape report it (pyshacl)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import pyoxigraph
@@ -192,7 +193,6 @@ BROKEN: list[tuple[str, Change, str]] = [
     ("Evidence-source-class", put(TARGET, OA.hasSource, NOWHERE), "Violation"),
     ("Evidence-quote", lambda g: g.remove((TARGET, OA.hasSelector, QUOTE)), "Violation"),
     ("Evidence-position", lambda g: g.remove((TARGET, OA.hasSelector, POSITION)), "Violation"),
-    ("Evidence-quoteMatchesText", put(QUOTE, OA.exact, Literal("USD 2 million")), "Violation"),
     ("TextQuoteSelector-exact", drop(QUOTE, OA.exact), "Violation"),
     ("TextQuoteSelector-exact-datatype", put(QUOTE, OA.exact, Literal("USD 1 million", lang="en")),
      "Violation"),
@@ -220,7 +220,7 @@ BROKEN: list[tuple[str, Change, str]] = [
     ("MonetaryAmount-value", put(AMOUNT, SCHEMA.value, Literal("1000000")), "Violation"),
     ("MonetaryAmount-minValue", add(AMOUNT, SCHEMA.minValue, Literal("many")), "Violation"),
     ("MonetaryAmount-maxValue", add(AMOUNT, SCHEMA.maxValue, Literal("many")), "Violation"),
-    ("MonetaryAmount-hasNumber", drop(AMOUNT, SCHEMA.value), "Violation"),
+    ("MonetaryAmountShape", drop(AMOUNT, SCHEMA.value), "Violation"),
     ("MonetaryAmount-currency-missing", drop(AMOUNT, SCHEMA.currency), "Warning"),
     ("TreatyAction-actor", drop(TREATY, PG.actor), "Violation"),
     ("TreatyAction-actionType", drop(TREATY, PG.actionType), "Violation"),
@@ -232,7 +232,7 @@ BROKEN: list[tuple[str, Change, str]] = [
     ("Treaty-label", lambda g: g.remove((treaty_of(g), RDFS.label, None)), "Violation"),
     ("Treaty-protocolTo", lambda g: g.set((treaty_of(g), PG.protocolTo, NOWHERE)), "Violation"),
     ("OrganisationMention-refersTo", put(ORG_KNOWN, PG.refersTo, PLEDGE), "Violation"),
-    ("OrganisationMention-namesSomething", drop(ORG_UNKNOWN, PG.mentionedName), "Violation"),
+    ("OrganisationMentionShape", drop(ORG_UNKNOWN, PG.mentionedName), "Violation"),
     ("CountryMention-refersTo", drop(COUNTRY, PG.refersTo), "Violation"),
     ("CountryMention-refersTo-class", untype(referent(COUNTRY), PG.State), "Violation"),
     ("ProgrammeMention-refersTo", drop(PROGRAMME, PG.refersTo), "Violation"),
@@ -253,10 +253,19 @@ def test_shape_reports_its_broken_constraint(shape: str, change: Change, severit
 
 
 def test_every_shape_of_the_file_has_a_broken_fixture() -> None:
-    declared = {str(s).rsplit("/", 1)[1] for s in SHAPES.subjects(RDF.type, SH.PropertyShape)}
-    declared |= {str(s).rsplit("/", 1)[1] for s in SHAPES.subjects(RDF.type, SH.SPARQLConstraint)}
+    targeted = {s for p in (SH.targetClass, SH.targetObjectsOf) for s in SHAPES.subjects(p, None)}
+    declared = {str(p).rsplit("/", 1)[1] for s in targeted for p in SHAPES.objects(s, SH.property)}
+    declared |= {str(s).rsplit("/", 1)[1] for s in targeted if (s, SH["or"], None) in SHAPES}
     tested = {shape for shape, _, _ in BROKEN} | {"FundingCommitment-unconfirmed"}
     assert declared == tested
+
+
+def test_amount_with_only_a_bound_and_unknown_body_with_only_a_name_conform() -> None:
+    graph = base_graph()
+    value = graph.value(AMOUNT, SCHEMA.value)
+    graph.remove((AMOUNT, SCHEMA.value, None))
+    graph.add((AMOUNT, SCHEMA.maxValue, value))
+    assert results(graph) == {("FundingCommitment-unconfirmed", "Info")}
 
 
 def test_ontology_declares_every_term_the_facts_use() -> None:
@@ -301,3 +310,26 @@ def test_authorities_published_whole_conform_and_link_protocols_to_treaties() ->
     assert (IRIS.org("ohchr"), ORG.subOrganizationOf, IRIS.org("un-secretariat")) in graph
     assert (IRIS.programme("titp"), SCHEMA.provider, IRIS.state("jpn")) in graph
     assert results(graph) == set()
+
+
+def test_validation_time_grows_linearly_with_the_number_of_facts() -> None:
+    def graph_of_pledges(count: int) -> Graph:
+        graph = Graph()
+        facts = extract_facts(TEXT, pledgers=["Chile"])
+        for n in range(1, count + 1):
+            pledge = IRIS.pledge(SLUG, n)
+            graph.add((pledge, RDF.type, PG.Pledge))
+            graph.add((pledge, PG.pledgeText, Literal(TEXT, lang="en")))
+            for fact in facts:
+                for triple in fact_triples(fact, pledge, SLUG, n, TEXT, "en", IRIS, [CHILE]):
+                    graph.add(triple)
+        return graph
+
+    def cpu_seconds(count: int) -> float:
+        graph = graph_of_pledges(count)
+        started = time.process_time()
+        validate(graph, shacl_graph=SHAPES, inference="none", allow_warnings=True)
+        return time.process_time() - started
+
+    small, large = cpu_seconds(20), cpu_seconds(80)
+    assert large < 8 * small, (small, large)  # four times the facts; quadratic would be 16x
