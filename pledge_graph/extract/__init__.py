@@ -17,7 +17,8 @@ with the same currency and amount gets ``-2`` appended.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from .gazetteer import Gazetteer, Match
 from .money import find_amounts
 from .organisations import load_organisations
 from .places import country_names, state_of
-from .programmes import load_programmes
+from .programmes import ProgrammeMention, load_programmes
 from .text import Sentences
 from .treaties import load_treaties
 
@@ -42,63 +43,102 @@ def extract_facts(text: str, *, data_dir: Path | None = None,
     ``pledgers`` are the names of the pledging entities: a State among them is not listed as
     a country the pledge is about ("Japan decided to ..."), nor an organisation among them as
     an organisation the pledge names."""
+    pledgers = list(pledgers)
+    names = _Names.find(text, data_dir)
     sentences = Sentences(text)
-    organisations = load_organisations(data_dir)
-    treaties = load_treaties(data_dir)
-    programmes = load_programmes(data_dir)
+    return _unique([
+        *_funding_facts(text, sentences, names),
+        *_treaty_facts(text, sentences, names, data_dir),
+        *_organisation_facts(text, names, pledgers, data_dir),
+        *_country_facts(text, names, pledgers, data_dir),
+        *_programme_facts(text, names),
+    ])
 
-    named: dict[str, list[Match]] = {"org": [], "treaty": [], "programme": [], "country": []}
-    for m in _all_names(data_dir).finditer(text):
-        kind, _, key = m.key.partition(":")
-        named[kind].append(Match(key, m.start, m.end, m.text))
-    orgs = [m for m in named["org"]
-            if not (m.key == "united-nations" and _UN_IN_A_NAME.match(text, m.start))]
-    treaty_names = treaties.with_protocols(text, named["treaty"])
-    taken = [(m.start, m.end) for m in (*orgs, *treaty_names)]
-    named_programmes = programmes.with_unknown(text, named["programme"], taken)
-    taken += [(p.start, p.end) for p in named_programmes]
-    unknown_orgs = organisations.find_unknown(text, taken)
-    taken += [(m.start, m.end) for m in unknown_orgs]
-    all_orgs = sorted([*orgs, *(Match("", m.start, m.end, m.key) for m in unknown_orgs)],
-                      key=lambda m: m.start)
 
-    facts: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class _Names:
+    """Everything a text names, with the spans later finds must not overlap."""
+
+    orgs: list[Match]
+    unknown_orgs: list[Match]  # key: the name as written
+    treaties: list[Match]
+    programmes: list[ProgrammeMention]
+    countries: list[Match]
+    taken: list[tuple[int, int]]
+
+    @classmethod
+    def find(cls, text: str, data_dir: Path | None) -> _Names:
+        named: dict[str, list[Match]] = {"org": [], "treaty": [], "programme": [], "country": []}
+        for m in _all_names(data_dir).finditer(text):
+            kind, _, key = m.key.partition(":")
+            named[kind].append(Match(key, m.start, m.end, m.text))
+        orgs = [m for m in named["org"]
+                if not (m.key == "united-nations" and _UN_IN_A_NAME.match(text, m.start))]
+        treaties = load_treaties(data_dir).with_protocols(text, named["treaty"])
+        taken = [(m.start, m.end) for m in (*orgs, *treaties)]
+        programmes = load_programmes(data_dir).with_unknown(text, named["programme"], taken)
+        taken += [(p.start, p.end) for p in programmes]
+        unknown = load_organisations(data_dir).find_unknown(text, taken)
+        taken += [(m.start, m.end) for m in unknown]
+        return cls(orgs, unknown, treaties, programmes, named["country"], taken)
+
+    def recipients(self) -> list[Match]:
+        """Organisations in text order; an unknown one has an empty key and its name as text."""
+        unknown = (Match("", m.start, m.end, m.key) for m in self.unknown_orgs)
+        return sorted([*self.orgs, *unknown], key=lambda m: m.start)
+
+
+def _funding_facts(text: str, sentences: Sentences, names: _Names) -> Iterator[dict[str, Any]]:
     amounts = find_amounts(text)
+    recipients = names.recipients()
     for i, amount in enumerate(amounts):
         next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
         prev_end = amounts[i - 1].end if i else 0
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
-        facts.append(_fact(f"funding-{key}", "funding", text, amount.start, amount.end,
-                           funding_fact(text, sentences, amount, all_orgs, prev_end, next_start)))
-    for action in treaties.actions(text, sentences, treaty_names):
-        facts.append(_fact(f"treaty-{action.action}-{action.treaty}", "treaty", text,
-                           action.start, action.end,
-                           {"action": action.action, "treaty": action.treaty,
-                            "consider": action.consider}))
-    pledgers = list(pledgers)
+        yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end,
+                    funding_fact(text, sentences, amount, recipients, prev_end, next_start))
+
+
+def _treaty_facts(text: str, sentences: Sentences, names: _Names,
+                  data_dir: Path | None) -> Iterator[dict[str, Any]]:
+    for action in load_treaties(data_dir).actions(text, sentences, names.treaties):
+        yield _fact(f"treaty-{action.action}-{action.treaty}", "treaty", text,
+                    action.start, action.end,
+                    {"action": action.action, "treaty": action.treaty,
+                     "consider": action.consider})
+
+
+def _organisation_facts(text: str, names: _Names, pledgers: list[str],
+                        data_dir: Path | None) -> Iterator[dict[str, Any]]:
     itself = {" ".join(name.split()).casefold() for name in pledgers}
-    itself |= {key for name in pledgers if (key := organisations.key_of(name))}
-    for m in orgs:
+    itself |= {key for name in pledgers if (key := load_organisations(data_dir).key_of(name))}
+    for m in names.orgs:
         if m.key not in itself:
-            facts.append(_fact(f"org-{m.key}", "organisation", text, m.start, m.end,
-                               {"organisation": m.key}))
-    for m in unknown_orgs:
+            yield _fact(f"org-{m.key}", "organisation", text, m.start, m.end,
+                        {"organisation": m.key})
+    for m in names.unknown_orgs:
         if m.key.casefold() not in itself:
-            facts.append(_fact(f"org-{slugify(m.key)}", "organisation", text, m.start, m.end,
-                               {"organisation": None, "name": m.key}))
-    excluded = {code for name in pledgers if (code := state_of(name, data_dir))}
-    for m in named["country"]:
-        if not m.key or m.key in excluded or any(s < m.end and m.start < e for s, e in taken):
-            continue
-        facts.append(_fact(f"country-{m.key.lower()}", "country", text, m.start, m.end,
-                           {"country": m.key}))
-    for p in named_programmes:
-        slug = p.slug or slugify(p.name)
+            yield _fact(f"org-{slugify(m.key)}", "organisation", text, m.start, m.end,
+                        {"organisation": None, "name": m.key})
+
+
+def _country_facts(text: str, names: _Names, pledgers: list[str],
+                   data_dir: Path | None) -> Iterator[dict[str, Any]]:
+    itself = {code for name in pledgers if (code := state_of(name, data_dir))}
+    for m in names.countries:
+        inside = any(s < m.end and m.start < e for s, e in names.taken)
+        if m.key and m.key not in itself and not inside:
+            yield _fact(f"country-{m.key.lower()}", "country", text, m.start, m.end,
+                        {"country": m.key})
+
+
+def _programme_facts(text: str, names: _Names) -> Iterator[dict[str, Any]]:
+    for p in names.programmes:
         fields: dict[str, Any] = {"programme": p.slug}
         if p.slug is None:
             fields.update(name=p.name, acronym=p.acronym)
-        facts.append(_fact(f"programme-{slug}", "programme", text, p.start, p.end, fields))
-    return _unique(facts)
+        yield _fact(f"programme-{p.slug or slugify(p.name)}", "programme", text, p.start, p.end,
+                    fields)
 
 
 # "UN" followed by a capitalised word begins the name of something else ("UN Guiding
