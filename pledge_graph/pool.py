@@ -51,7 +51,8 @@ def _context() -> Any:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    # the vocabulary (and rdflib) too: workers write Turtle with the project's prefixes
+    context.set_forkserver_preload([__name__, "pledge_graph.vocab"])
     return context
 
 

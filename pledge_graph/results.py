@@ -24,6 +24,8 @@ __all__ = [
     "SOLUTION_TYPES",
     "NotAcceptable",
     "T",
+    "convert_solutions",
+    "convert_triples",
     "write_boolean",
     "write_solutions",
     "write_triples",
@@ -87,6 +89,37 @@ def write_boolean(value: bool, media_type: str) -> bytes:
     raise NotAcceptable("boolean")
 
 
+_RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_FEW = 10_000
+
+
+def convert_solutions(tsv: bytes, media_type: str) -> bytes:
+    """Given SELECT results as SPARQL TSV, return them in ``media_type``."""
+    fmt = _RESULT_FORMATS.get(media_type)
+    if fmt is None:
+        raise NotAcceptable("solutions")
+    if fmt is ox.QueryResultsFormat.TSV:
+        return tsv
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return _bytes(solutions.serialize(format=fmt))
+
+
+def convert_triples(ntriples: bytes, media_type: str,
+                    prefixes: dict[str, str] | None = None) -> bytes:
+    """Given triples as N-Triples, return them in a graph media type."""
+    if media_type == "application/n-triples":
+        return ntriples
+    if media_type not in GRAPH_TYPES:
+        raise NotAcceptable("graph")
+    triples = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    return write_triples(triples, media_type, prefixes)
+
+
 def write_triples(triples: Sequence[ox.Triple], media_type: str,
                   prefixes: dict[str, str] | None = None) -> bytes:
     """Given triples, return them serialised in a graph media type (prefixes for Turtle)."""
@@ -95,12 +128,11 @@ def write_triples(triples: Sequence[ox.Triple], media_type: str,
         raise NotAcceptable("graph")
     if fmt is ox.RdfFormat.TURTLE:
         if prefixes is None:
-            from .vocab import PREFIXES  # rdflib, which the query workers otherwise never load
+            from .vocab import PREFIXES  # loads rdflib: only where Turtle is written
 
             prefixes = {k: str(v) for k, v in PREFIXES.items()}
-        table = prefixes
-        return _bytes(ox.serialize(triples, format=fmt,
-                                   prefixes=_used_prefixes(triples, table)))
+        used = _used_prefixes(triples, prefixes) if len(triples) <= _FEW else prefixes
+        return _bytes(ox.serialize(triples, format=fmt, prefixes=used))
     return _bytes(ox.serialize(triples, format=fmt))
 
 

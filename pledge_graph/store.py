@@ -19,7 +19,7 @@ How a release is laid out in a store (see :func:`load_release`):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -295,18 +295,23 @@ def load_file(store: EmbeddedStore, path: Path, *, to_graph: str | None = None) 
 
 
 def _serialise(result: object, media_types: dict[str, str], limit: int) -> Answer:
+    """Serialise a whole answer in Rust, counting it against ``limit`` on the way.
+
+    Solutions are first written as TSV and triples as N-Triples, where every row or triple
+    is one line (newlines in literals are escaped), so counting lines counts the answer;
+    another format is then written from that text, without a Python object per row."""
     if isinstance(result, ox.QueryBoolean):
         media_type = _pick(media_types, "boolean")
         return Answer("boolean", media_type, results.write_boolean(bool(result), media_type), 1)
     if isinstance(result, ox.QuerySolutions):
         media_type = _pick(media_types, "solutions")
-        variables = [v.value for v in result.variables]
-        rows = _capped(([s[v] for v in variables] for s in result), limit, "rows")
-        body, count = results.write_solutions(variables, rows, media_type)
-        return Answer("solutions", media_type, body, count)
+        tsv = result.serialize(format=ox.QueryResultsFormat.TSV)
+        count = _check(tsv.count(b"\n") - 1, limit, "rows")
+        return Answer("solutions", media_type, results.convert_solutions(tsv, media_type), count)
     media_type = _pick(media_types, "graph")
-    triples = list(_capped(iter(result), limit, "triples"))  # type: ignore[call-overload]
-    return Answer("graph", media_type, results.write_triples(triples, media_type), len(triples))
+    ntriples = result.serialize(format=ox.RdfFormat.N_TRIPLES)  # type: ignore[attr-defined]
+    count = _check(ntriples.count(b"\n"), limit, "triples")
+    return Answer("graph", media_type, results.convert_triples(ntriples, media_type), count)
 
 
 def _pick(media_types: dict[str, str], kind: str) -> str:
@@ -316,13 +321,12 @@ def _pick(media_types: dict[str, str], kind: str) -> str:
         raise results.NotAcceptable(kind) from None
 
 
-def _capped(items: Iterator[results.T], limit: int, what: str) -> Iterator[results.T]:
-    for n, item in enumerate(items):
-        if n >= limit:
-            raise ResultTooLarge(f"the answer has more than {limit:,} {what}, the limit of "
-                                 "this service; nothing was returned",
-                                 expected="a narrower query or a LIMIT")
-        yield item
+def _check(count: int, limit: int, what: str) -> int:
+    if count > limit:
+        raise ResultTooLarge(f"the answer has more than {limit:,} {what}, the limit of "
+                             "this service; nothing was returned",
+                             expected="a narrower query or a LIMIT")
+    return count
 
 
 def _node(iri: str) -> ox.NamedNode:
