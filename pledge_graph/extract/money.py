@@ -150,6 +150,11 @@ _ANCHOR = re.compile(
 )
 _MARKER_BEFORE = re.compile(rf"(?<![\w-])(?i:{_MARKER})\s+\Z")
 _MARKER_REACH = 30  # characters before a sum where its marker may start ("no more than ")
+_MARKER_ENDS = frozenset((
+    "approximately", "approx.", "around", "about", "some", "roughly", "nearly", "almost", "to",
+    "estimated", "circa", "environ", "de", "aproximadamente", "of", "exceeding", "than",
+    "jusqu'à", "jusqu\u2019à", "hasta", "over", "least", "moins",
+))
 
 _MONEY_WORD = re.compile(
     r"(?i:\b(?:contribut|provid|donat|allocat|fund|grant|disburs|invest|earmark|pledg|financ|budget"
@@ -189,7 +194,10 @@ def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[Amou
         if currency is not None:
             last_currency = currency
         start_at = m.start()
-        marker = _MARKER_BEFORE.search(text[max(start, start_at - _MARKER_REACH):start_at])
+        before = text[max(start, start_at - _MARKER_REACH):start_at]
+        words = before.split()
+        marker = (_MARKER_BEFORE.search(before)
+                  if words and words[-1].lower() in _MARKER_ENDS else None)
         if marker:
             start_at -= len(marker.group())
         kind = marker.lastgroup if marker else None

@@ -56,6 +56,7 @@ _QUOTED = re.compile(
     rf"|(?i:\b(?:{_KIND}|programa|iniciativa|stratégie|estrategia|plan))\s+"
     rf"[\"\u201c\u00ab]\s*(?P<after>[A-Z][^\"\u201c\u201d\u00ab\u00bb]{{2,80}}?)\s*[\"\u201d\u00bb]"
 )
+_QUOTES = re.compile("[\"\u201c\u00ab]")
 _CAP = r"[A-Z][\w'\u2019-]*"
 _NAMED = re.compile(
     rf"(?<![\w-])(?P<name>(?:{_CAP}\s+(?:(?:on|for|of|and|the)\s+)*)+"
@@ -98,7 +99,7 @@ class ProgrammeIndex:
 
     def _unknown(self, text: str) -> list[ProgrammeMention]:
         found = []
-        for m in _QUOTED.finditer(text):
+        for m in _QUOTED.finditer(text) if _QUOTES.search(text) else ():
             name = (m.group("name") or m.group("after")).strip()
             found.append(ProgrammeMention(None, name, None, m.start(), m.end()))
         for m in _NAMED.finditer(text) if _HEAD_WORD.search(text) else ():
