@@ -3,6 +3,7 @@ files load next to the release, and SERVICE reaches only the endpoints the opera
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pyoxigraph as ox
@@ -107,3 +108,22 @@ def test_allowed_service_is_called_and_others_are_refused(remote):
                                                           format=ox.RdfFormat.N_TRIPLES)}
     finally:
         server.stop()
+
+
+def test_a_page_with_many_links_shows_the_first_ones_and_the_way_to_the_rest(tmp_path):
+    pledge = IRIS.pledge("japan-2023", 1)
+    extra = tmp_path / "citations.nt"
+    extra.write_text("".join(f"<http://example.org/cites/{n}> <http://purl.org/dc/terms/"
+                             f"references> <{pledge}> .\n" for n in range(600)),
+                     encoding="utf-8")
+    server = Server("--also", extra)
+    try:
+        with server.client() as http:
+            html = http.get("/id/pledge/japan-2023/1", headers={"Accept": "text/html"}).text
+            nt = http.get("/id/pledge/japan-2023/1?format=nt").text
+    finally:
+        server.stop()
+    assert html.count('href="http://example.org/cites/') == 500
+    shown = re.search(r"500 of (\d+) shown", html)
+    assert shown and int(shown.group(1)) > 600 and "query them all" in html
+    assert nt.count("<http://example.org/cites/") == 600

@@ -19,7 +19,17 @@ from starlette.responses import HTMLResponse, Response
 
 from ..vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
 
-__all__ = ["dumps_page", "landing", "query_page", "resource_page", "statistics"]
+__all__ = [
+    "PAGE_ROWS",
+    "dumps_page",
+    "landing",
+    "query_page",
+    "resource_page",
+    "statistics",
+]
+
+PAGE_ROWS = 500
+"""Rows a resource page shows per table; the rest is a query away (the RDF has all)."""
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]))
@@ -84,10 +94,15 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes
         iri=iri, local=local,
         title=labels[0].value if labels else view.short(iri),
         labels=[view.term(t) for t in labels],
-        outgoing=[(view.term(t.predicate), view.term(t.object)) for t in _sorted(outgoing)],
-        incoming=[(view.term(t.subject), view.term(t.predicate)) for t in _sorted(incoming)],
+        outgoing=[(view.term(t.predicate), view.term(t.object))
+                  for t in _sorted(outgoing)[:PAGE_ROWS]],
+        incoming=[(view.term(t.subject), view.term(t.predicate))
+                  for t in _sorted(incoming)[:PAGE_ROWS]],
         others=[tuple(view.term(x) for x in (t.subject, t.predicate, t.object))
-                for t in _sorted(others)],
+                for t in _sorted(others)[:PAGE_ROWS]],
+        counts={"outgoing": len(outgoing), "incoming": len(incoming), "others": len(others)},
+        page_rows=PAGE_ROWS, inverse_link="/sparql?query=" + quote(
+            f"SELECT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s"),
         provenance=[(view.term(t.predicate), view.term(t.object)) for t in provenance],
         version=settings.version, digest=settings.digest,
         query_link="/sparql?query=" + quote(describe),
