@@ -284,7 +284,7 @@ def test_vocabulary_files_and_report(dist: Path) -> None:
     scheme = Graph().parse(dist / "rights-holders.ttl")
     assert (Iris().scheme(), RDF.type, SKOS.ConceptScheme) in scheme
     shapes = Graph().parse(dist / "shapes.ttl")
-    assert (Iris().shapes.PledgeShape, SH.targetClass, Iris().ontology.Pledge) in shapes
+    assert (Iris().shapes["Pledge-number"], SH.targetClass, Iris().ontology.Pledge) in shapes
     report = Graph().parse(dist / "validation-report.ttl")
     node = report.value(None, RDF.type, SH.ValidationReport)
     assert report.value(node, SH.conforms) == Literal(True)

@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from pledge_graph.paths import SHAPES_DIR
 from pledge_graph.validate import shapes_graph, shapes_text
-from pledge_graph.vocab import RDF, SH, Iris
+from pledge_graph.vocab import RDF, RDFS, SH, Iris
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 VIOLATION, WARNING = SH.Violation, SH.Warning
@@ -122,9 +122,9 @@ def test_shape_fires_on_its_fixture(case: tuple, shapes: Graph) -> None:
 
 
 def _shapes_needing_fixtures(shapes: Graph) -> set[URIRef]:
-    """Every property shape reached from a targeted node shape, and every SPARQL shape."""
-    targeted = {s for s in shapes.subjects(SH.targetClass, None)}
-    wanted = {p for s in targeted for p in shapes.objects(s, SH.property)}
+    """Every targeted property shape, and every SPARQL-based shape."""
+    targeted = set(shapes.subjects(SH.targetClass, None))
+    wanted = {s for s in targeted if (s, RDF.type, SH.PropertyShape) in shapes}
     wanted |= {s for s in targeted if (s, SH.sparql, None) in shapes}
     return {s for s in wanted if isinstance(s, URIRef)}
 
@@ -145,6 +145,15 @@ def test_property_shapes_are_named_described_and_carry_one_constraint(shapes: Gr
         assert used and (len(used) == 1 or used == {SH.minCount, SH.maxCount}), (shape, used)
 
 
+def test_property_shapes_carry_their_target_and_group(shapes: Graph) -> None:
+    for shape in shapes.subjects(RDF.type, SH.PropertyShape):
+        assert shapes.value(shape, SH.targetClass) is not None, shape
+        group = shapes.value(shape, SH.group)
+        assert (group, RDF.type, SH.PropertyGroup) in shapes, shape
+        assert shapes.value(group, RDFS.label) and shapes.value(group, RDFS.comment)
+    assert not list(shapes.subjects(SH.property, None))
+
+
 def test_warnings_are_never_violations(shapes: Graph) -> None:
     warnings = {s for s in shapes.subjects(SH.severity, WARNING)}
     assert {PGS["Pledge-wordCountMatches"], PGS["Pledge-rightsHolderLabel-unmatched"]} <= warnings
@@ -156,7 +165,7 @@ def test_shapes_follow_the_base(core_dir: Path) -> None:
     assert "w3id.org" not in shapes_text(base, core_dir)
     other = shapes_graph(base, core_dir)
     assert len(other) == len(shapes_graph(shapes_dir=core_dir))
-    assert (URIRef(base + "shapes/PledgeShape"), SH.targetClass,
+    assert (URIRef(base + "shapes/Pledge-number"), SH.targetClass,
             URIRef(base + "ontology/Pledge")) in other
     allowed = other.value(URIRef(base + "shapes/Pledge-rightsHolderGroup-scheme"), SH["in"])
     assert list(Collection(other, allowed)) == [URIRef(base + "id/rights-holders")]
