@@ -27,7 +27,7 @@ The rules, in the order they are applied:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -95,8 +95,8 @@ _SCALES = {
 }
 
 
-def _alternation(forms: object) -> str:
-    items = sorted(forms, key=len, reverse=True)  # type: ignore[arg-type]
+def _alternation(forms: Iterable[str]) -> str:
+    items = sorted(forms, key=len, reverse=True)
     return "|".join(re.escape(f).replace("\\ ", r"\s+").replace("'", "['\u2019]") for f in items)
 
 

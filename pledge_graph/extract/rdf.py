@@ -42,8 +42,7 @@ _CLASS = {"funding": "FundingCommitment", "treaty": "TreatyAction",
           "programme": "ProgrammeMention"}
 _ACTION_TYPE = {"ratify": "Ratification", "accede": "Accession", "sign": "Signature",
                 "withdraw-reservation": "WithdrawalOfReservation"}
-_ORG_CLASS = {"intergovernmental": "IntergovernmentalOrganization",
-              "government": None, "network": None}
+_ORG_CLASS = {"intergovernmental": "IntergovernmentalOrganization"}
 _FACT_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 
@@ -253,7 +252,7 @@ def _organisation(slug: str, iris: Iris, data_dir: Path | None) -> Iterator[Trip
         yield iri, RDF.type, FOAF.Organization
         if o.type == "government":
             yield iri, RDF.type, SCHEMA.GovernmentOrganization
-        elif _ORG_CLASS[o.type]:
+        elif o.type in _ORG_CLASS:
             yield iri, RDF.type, iris.ontology[_ORG_CLASS[o.type]]
         yield iri, RDFS.label, Literal(o.name, lang="en")
         yield iri, SKOS.prefLabel, Literal(o.name, lang="en")
