@@ -138,34 +138,6 @@ def shapes_graph(base: str = DEFAULT_BASE, shapes_dir: Path = SHAPES_DIR) -> Gra
 _PREPARED: dict[str, Query] = {}
 
 
-class _ParameterList(list):  # type: ignore[type-arg]
-    """pyshacl's list of constraint parameters, with membership by hash instead of a scan."""
-
-    def __init__(self, items: Iterable[Any]) -> None:
-        super().__init__(items)
-        self._members = frozenset(self)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members
-
-
-def _index_constraint_parameters() -> None:
-    """Make pyshacl's per-shape parameter lookup O(1).
-
-    For every shape and every focus node pyshacl tests each predicate of the shape against a
-    list of ~40 parameter IRIs with rdflib's Python-level ``__eq__``; that scan was half the
-    validation time. pyshacl caches the list on its ``shape`` module, so the cache is filled
-    here with the same items in a list that answers ``in`` by hash. Nothing else changes.
-    """
-    import pyshacl.shape as shape_module
-    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-
-    cached = getattr(shape_module, "CONSTRAINT_PARAMS", None)
-    if not (cached and isinstance(cached[0], _ParameterList)):
-        shape_module.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
-            _ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
-
-
 class _Data(Graph):
     """A data graph that parses each SPARQL constraint once, not once per focus node.
 
@@ -267,7 +239,6 @@ def _start_worker(shapes_nt: str) -> None:
     """Worker set-up: the shapes graph once; Ctrl-C is left to the parent, which cleans up."""
     global _WORKER_SHAPES
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _index_constraint_parameters()
     _WORKER_SHAPES = Graph().parse(data=shapes_nt, format="nt")
 
 
@@ -292,7 +263,6 @@ def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
     CPU by default, ``workers=1`` to stay in this process).
     """
     shapes = shapes if shapes is not None else shapes_graph(base)
-    _index_constraint_parameters()
     jobs = _jobs(graph, batch_pledges or BATCH_PLEDGES)
     findings: set[Finding] = set()
     count = _workers(len(jobs), workers)

@@ -66,8 +66,9 @@ def test_word_count_mismatch_is_a_warning_not_a_violation(tmp_path: Path) -> Non
     assert outcome.conforms
     [warning] = outcome.warnings
     assert warning.severity == str(SH.Warning)
-    assert warning.shape == f"<{Iris().shapes['Pledge-wordCountMatches']}>"
-    assert "98" in warning.message and "99" in warning.message
+    assert warning.shape == f"<{Iris().shapes['Pledge-declaredWordCount-notBelow']}>"
+    assert warning.focus == f"<{Iris().pledge('japan-2023', 1)}>"
+    assert warning.value == f'"99"^^<{XSD.nonNegativeInteger}>'
     assert f"japan-2023.txt:{line_of(SOURCE, '**PLEDGE NUMBER 1:**')}" in outcome.readable()
 
 
