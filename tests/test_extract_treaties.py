@@ -41,6 +41,8 @@ CASES: list[tuple[str, list[tuple[str, str, bool]]]] = [
     ("We will ratify the Optional Protocol on the involvement of children in armed conflict.",
      [("ratify", "op-crc-ac", False)]),
     ("We pledge the ratification of OP-CEDAW.", [("ratify", "op-cedaw", False)]),
+    ("The ratification of the CRPD Optional Protocol will be completed in 2024.",
+     [("ratify", "op-crpd", False)]),
     ("We will become a party to the Convention on Enforced Disappearances.",
      [("ratify", "cped", False)]),
     ("Having ratified the CRPD in 2014, we will now ratify its Optional Protocol.",

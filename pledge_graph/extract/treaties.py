@@ -169,7 +169,9 @@ def _is_pledge(text: str, word: re.Match[str], sentence_start: int) -> bool:
 
 
 def _names(treaties: list[Treaty]) -> dict[str, str]:
-    """All the names of each treaty, with the composed names of optional protocols."""
+    """All the names of each treaty, with the composed names of optional protocols
+    ("Optional Protocol to the CAT", "Second Optional Protocol to the ICCPR", "CRPD Optional
+    Protocol")."""
     names: dict[str, str] = {}
     by_slug = {t.slug: t for t in treaties}
     for t in treaties:
@@ -193,6 +195,9 @@ def _names(treaties: list[Treaty]) -> dict[str, str]:
                     names[f"{base} {topic}".replace(" ,", ",")] = t.slug
         for topic in topics:
             names[f"Optional Protocol {topic}".replace(" ,", ",")] = t.slug
+        if siblings == 1:
+            for acronym in parent.acronyms:
+                names[f"{acronym} Optional Protocol"] = t.slug
     return names
 
 
