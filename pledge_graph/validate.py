@@ -35,7 +35,7 @@ __all__ = [
     "validate_graph",
 ]
 
-BATCH_PLEDGES = 500
+BATCH_PLEDGES = 2000
 MAX_WORKERS = 8
 
 
