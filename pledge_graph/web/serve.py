@@ -25,7 +25,7 @@ import uvicorn
 from ..errors import PledgeGraphError, StoreError
 from ..pool import DEFAULT_TIMEOUT, ProcessPool, prepare_workers
 from ..queries import example_triples, load_examples
-from ..release import Release, ensure_release
+from ..release import Release, ensure_release, read_release
 from ..store import EmbeddedStore, Store, load_file, load_release
 from ..vocab import Iris
 from .app import Settings, create_app
@@ -94,7 +94,9 @@ def serve_command(args: argparse.Namespace) -> int:
     """Serve the release until interrupted; return the exit status."""
     prepare_workers()
     iris = Iris(args.base)
-    release = ensure_release(args.data, args.out, iris.base)
+    # a remote store answers from the release loaded into it: serve that one, never rebuild
+    release = (read_release(args.out) if args.store
+               else ensure_release(args.data, args.out, iris.base))
     examples = load_examples()
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     listener = _listen(args.host, args.port)
