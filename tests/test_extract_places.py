@@ -28,6 +28,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("the Sudanese authorities", []),
     ("a turkey and a chad", []),
     ("the Indian Ocean and Latin America", []),
+    ("the Lake Chad region, the Niger Delta, the Gulf of Guinea and the Congo Basin", []),
+    ("American Samoa and Samoa", ["WSM"]),
     ("the Japan International Cooperation Agency", []),
     ("the Commission on Human Rights of the Philippines (CHRP)", []),
 ]

@@ -20,8 +20,9 @@ __all__ = ["country_names", "find_countries", "state_of"]
 
 _NOT_STATES = (
     "Northern Ireland", "New Mexico", "New Jersey", "New South Wales", "New England",
-    "Latin America", "Central America", "South America", "North America",
-    "Jordan River", "Georgia State", "Sudanese", "Guinea worm", "Indian Ocean",
+    "Latin America", "Central America", "South America", "North America", "American Samoa",
+    "New Guinea", "Gulf of Guinea", "Congo Basin", "Congo River", "Niger Delta", "Niger River",
+    "Lake Chad", "South China Sea", "Jordan River", "Georgia State", "Indian Ocean",
 )
 _SKIP = ""
 
