@@ -7,11 +7,9 @@ N-Triples. Every node has an IRI minted by :class:`~pledge_graph.vocab.Iris`.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import importlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,13 @@ from typing import Any
 import yaml
 from rdflib import Literal, URIRef
 
+from .authorities import actor_triples, resolve_actor
+from .concepts import concept_for_label, scheme_graph
 from .errors import RecordError
+from .extract.rdf import fact_triples
 from .ntriples import Triple
-from .vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris, slugify
+from .records import load_record
+from .vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris
 
 __all__ = [
     "UN_LANGUAGES",
@@ -56,7 +58,7 @@ class LoadedRecord:
 
 @dataclass
 class MappedSubmission:
-    """The triples of one submission (document, checksum, pledges, facts) and where they came from."""
+    """The triples of one submission (document, checksum, pledges, facts) and their origin."""
 
     slug: str
     iri: URIRef
@@ -92,53 +94,14 @@ class MappedGraph:
 # Reading records
 # ---------------------------------------------------------------------------
 
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """Return ``module.name`` when that stage is installed, else None (stages land separately)."""
-    try:
-        return getattr(importlib.import_module(f"pledge_graph.{module}"), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def _plain(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    raise TypeError(f"unexpected record type {type(value).__name__}")
-
-
-def _load_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        raise RecordError(
-            f"not valid YAML: {error.problem}",
-            file=path, line=mark.line + 1 if mark else None, expected="a YAML mapping",
-        ) from None
-    except UnicodeDecodeError:
-        raise RecordError("not UTF-8 text", file=path, expected="a UTF-8 YAML file") from None
-    if not isinstance(data, dict):
-        raise RecordError("the record is not a mapping", file=path, line=1,
-                          expected="a YAML mapping with slug, title, pledges, ...")
-    return data
-
-
 def load_records(data_dir: Path) -> list[LoadedRecord]:
     """Read every ``records/*.yaml`` of the data directory, sorted by file name.
 
-    Uses the importer's ``records.load_record`` when present, so both stages agree on what a
-    well-formed record is; errors name the file and line.
+    Records are read and checked by the importer's ``records.load_record``, so both stages
+    agree on what a well-formed record is; errors name the file and line.
     """
-    loader = _optional("records", "load_record")
-    records = []
-    for path in sorted((data_dir / "records").glob("*.yaml")):
-        data = _plain(loader(path)) if loader else _load_yaml(path)
-        records.append(LoadedRecord(path, data))
-    return records
+    return [LoadedRecord(path, load_record(path))
+            for path in sorted((data_dir / "records").glob("*.yaml"))]
 
 
 def record_lines(path: Path) -> dict[tuple[Any, ...], int]:
@@ -211,7 +174,8 @@ class _Fields:
                  zero: bool = False) -> int | None:
         value = self.get(key, int, "a positive whole number", optional=optional)
         if value is not None and value < (0 if zero else 1):
-            raise self.fail(key, f"bad number {value}", "a whole number >= " + ("0" if zero else "1"))
+            least = "0" if zero else "1"
+            raise self.fail(key, f"bad number {value}", f"a whole number >= {least}")
         return value
 
 
@@ -233,26 +197,13 @@ class _Terms:
         return lit
 
 
-def _concept_iri(label: str, iris: Iris, finder: Callable[..., Any] | None) -> URIRef | None:
-    """Return the rights-holder concept a label names under the build's base, or None."""
-    return None if finder is None else finder(label, iris.base)
-
-
-def _actor_parts(name: str, iris: Iris, data_dir: Path, resolve: Callable[..., Any] | None,
-                 triples_of: Callable[..., Iterable[Triple]] | None,
+def _actor_parts(name: str, iris: Iris, data_dir: Path,
                  notes: list[str]) -> tuple[URIRef, list[Triple]]:
-    """Return the IRI of the actor a name refers to, and the actor's own triples."""
-    if resolve is None or triples_of is None:
-        return iris.actor(slugify(name)), [(iris.actor(slugify(name)), RDFS.label, Literal(name))]
-    actor = resolve(name, data_dir)
-    if getattr(actor, "warning", None):
+    """Return the IRI of the State or actor a name refers to, and the actor's own triples."""
+    actor = resolve_actor(name, data_dir)
+    if actor.warning:
         notes.append(actor.warning)
-    triples = list(triples_of(actor, iris))
-    iri = actor.iri(iris) if callable(getattr(actor, "iri", None)) else None
-    if iri is None:
-        typed = [s for s, p, _ in triples if p == RDF.type]
-        iri = typed[0] if typed else triples[0][0]
-    return URIRef(iri), triples
+    return actor.iri(iris), list(actor_triples(actor, iris))
 
 
 def _entity_names(fields: _Fields) -> list[str]:
@@ -266,11 +217,6 @@ def _entity_names(fields: _Fields) -> list[str]:
 def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_dir: Path,
                 *, progress: Callable[[int, int], None] | None = None) -> MappedGraph:
     """Map the records to the graph; ``digest`` names the build activity (id/build/<digest>)."""
-    finder = _optional("concepts", "concept_for_label")
-    scheme_graph = _optional("concepts", "scheme_graph")
-    resolve = _optional("authorities", "resolve_actor")
-    actor_triples = _optional("authorities", "actor_triples")
-    fact_triples = _optional("extract.rdf", "fact_triples")
     terms = _Terms()
     build_iri = iris.build(digest)
     actors: dict[URIRef, list[Triple]] = {}
@@ -283,24 +229,22 @@ def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_d
         if not _SLUG.match(slug):
             raise fields.fail(("slug",), f"bad slug {slug!r}", "lower-case letters, digits and '-'")
         if slug in seen:
-            raise fields.fail(("slug",), f"slug {slug!r} also used by {seen[slug]}", "a unique slug")
+            raise fields.fail(("slug",), f"slug {slug!r} also used by {seen[slug]}",
+                              "a unique slug")
         seen[slug] = record.path
         names = _entity_names(fields)
         actor_iris = []
         for name in names:
             if name not in actor_by_name:
-                iri, triples = _actor_parts(name, iris, data_dir, resolve, actor_triples,
-                                            graph.notes)
+                iri, triples = _actor_parts(name, iris, data_dir, graph.notes)
                 actor_by_name[name] = iri
                 actors.setdefault(iri, triples)
             actor_iris.append(actor_by_name[name])
         graph.submissions.append(_map_submission(
-            fields, slug, names, actor_iris, iris, terms, build_iri, data_dir, finder,
-            fact_triples))
+            fields, slug, names, actor_iris, iris, terms, build_iri, data_dir))
         if progress:
             progress(index + 1, len(records))
-    if scheme_graph is not None:
-        graph.scheme = list(scheme_graph(iris.base))
+    graph.scheme = list(scheme_graph(iris.base))
     software = iris.software(SOFTWARE_NAME)
     graph.build = [
         (build_iri, RDF.type, PROV.Activity),
@@ -314,9 +258,8 @@ def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_d
 
 
 def _map_submission(fields: _Fields, slug: str, names: list[str], actor_iris: list[URIRef],
-                    iris: Iris, terms: _Terms, build_iri: URIRef, data_dir: Path,
-                    finder: Callable[[str], Any] | None,
-                    fact_triples: Callable[..., Iterable[Triple]] | None) -> MappedSubmission:
+                    iris: Iris, terms: _Terms, build_iri: URIRef,
+                    data_dir: Path) -> MappedSubmission:
     ont = iris.ontology
     sub = iris.submission(slug)
     title = fields.get(("title",), str, "the document's title")
@@ -399,17 +342,16 @@ def _map_submission(fields: _Fields, slug: str, names: list[str], actor_iris: li
             if not isinstance(label, str):
                 raise fields.fail(("pledges", i, "rights_holders", j),
                                   f"bad rights-holder label {label!r}", "a label as text")
-            concept = _concept_iri(label, iris, finder)
+            concept = concept_for_label(label, iris.base)
             if concept is None:
                 out.append((pledge, ont.rightsHolderLabel, Literal(label)))
             else:
                 out.append((pledge, ont.rightsHolderGroup, concept))
         facts = fields.get(("pledges", i, "facts"), list, "a list of facts", optional=True) or []
-        if fact_triples is not None:
-            for fact in facts:
-                if isinstance(fact, dict) and fact.get("status") != "rejected":
-                    out.extend(fact_triples(fact, pledge, slug, number, text, language, iris,
-                                            actor_iris, data_dir=data_dir))
+        for fact in facts:
+            if isinstance(fact, dict) and fact.get("status") != "rejected":
+                out.extend(fact_triples(fact, pledge, slug, number, text, language, iris,
+                                        actor_iris, data_dir=data_dir))
     return MappedSubmission(slug, sub, fields.path, source, out, lines, actor_iris)
 
 

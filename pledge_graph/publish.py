@@ -95,8 +95,8 @@ def _turtle(triples: Iterable[Triple], iris: Iris) -> bytes:
 
 
 def _merged(paths: Iterable[Path], base: str) -> bytes:
-    parts = [f"# ---- {p.name} ----\n\n{rebase_text(p.read_text(encoding='utf-8'), base).rstrip()}\n"
-             for p in paths]
+    parts = [f"# ---- {p.name} ----\n\n"
+             f"{rebase_text(p.read_text(encoding='utf-8'), base).rstrip()}\n" for p in paths]
     return "\n".join(parts).encode("utf-8")
 
 

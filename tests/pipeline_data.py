@@ -41,7 +41,8 @@ def japan_record() -> dict[str, Any]:
     lines = SOURCE.read_text(encoding="utf-8").split("\n")
     pledges = []
     for number in (1, 2, 3):
-        line = next(i for i, t in enumerate(lines, 1) if t.startswith(f"**PLEDGE NUMBER {number}:**"))
+        head = f"**PLEDGE NUMBER {number}:**"
+        line = next(i for i, t in enumerate(lines, 1) if t.startswith(head))
         text = re.sub(r"^\*\*PLEDGE NUMBER \d+:\*\* ", "", lines[line - 1].rstrip())
         text = re.sub(r" \(\d+ words\)$", "", text)
         pledges.append({

@@ -240,7 +240,8 @@ def test_dcat_distributions_match_the_files(dist: Path) -> None:
         assert cat.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
         assert str(cat.value(checksum, SPDX.checksumValue)) == sha256(path)
         inner = path.name.removesuffix(".gz").rsplit(".", 1)[1]
-        media = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json"}
+        media = {"ttl": "text/turtle", "nt": "application/n-triples",
+                 "jsonld": "application/ld+json"}
         assert cat.value(d, DCAT.mediaType) == URIRef(IANA + media[inner])
         compressed = cat.value(d, DCAT.compressFormat)
         assert compressed == (URIRef(IANA + "application/gzip") if path.suffix == ".gz" else None)
