@@ -149,7 +149,7 @@ def _stats(triples: Iterable[Triple], iris: Iris) -> _Stats:
         subjects.add(s)  # type: ignore[arg-type]
         objects.add(nt_term(o))
         properties[p] += 1  # type: ignore[index]
-        if str.__eq__(p, _TYPE):
+        if str.__eq__(p, _TYPE):  # type: ignore[operator]  # a plain str comparison is fast
             classes[o] += 1  # type: ignore[index]
         elif isinstance(o, URIRef):
             for slug, namespace in targets:
@@ -335,15 +335,16 @@ def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Pa
     _write(directory, "catalog.ttl", _turtle(catalog, iris))
     for name in ("void.ttl", "catalog.ttl"):
         files[name] = _file_info(directory / name)
+    listed = dict(sorted(files.items()))
     manifest = {
         "version": version, "digest": digest, "base": iris.base, "build_time": build_time,
         "triples": stats.triples,
         "pledges": stats.classes.get(iris.ontology.Pledge, 0),
         "submissions": stats.classes.get(iris.ontology.Submission, 0),
         "conforms": outcome.conforms, "warnings": len(outcome.warnings),
-        "files": dict(sorted(files.items())),
+        "files": listed,
     }
     _write(directory, "manifest.json",
            (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-    return Release(version, digest, iris.base, build_time, stats.triples, manifest["files"])
+    return Release(version, digest, iris.base, build_time, stats.triples, listed)
 
