@@ -114,8 +114,8 @@ def _failed(outcome: ValidationOutcome, report: Path | None) -> ValidationFailed
     where = f"; the SHACL report is in {report}" if report else ""
     readable = outcome.readable(violations)
     return ValidationFailed(
-        f"the graph violates the shapes: {len(violations)} violation(s){where}\n{readable}",
-        report=readable, expected="a graph that conforms to shapes/*.ttl")
+        f"the graph violates the shapes (shapes/*.ttl): {len(violations)} violation(s){where}"
+        f"\n{readable}", report=readable)
 
 
 def _swap(new: Path, out: Path) -> None:
