@@ -87,13 +87,16 @@ def test_query_dataset_full(http):
 
 
 def test_query_multiple_dataset_uses_the_protocol_dataset(http):
-    # The manifest's request encodes its "&" (one parameter, an erratum); the case tests
-    # that the protocol's named graphs win over the query's FROM, as sent here.
     query = (f"ASK FROM <{G3}> {{ GRAPH ?g1 {{ <{G1}> a ?type }} "
              f"GRAPH ?g2 {{ <{G2}> a ?type }} }}")
+    # the manifest's request, its second parameter behind an encoded "&"
+    as_in_manifest = f"/sparql/?named-graph-uri={D1}%26named-graph-uri%3D{D2}"
+    assert boolean(http.post(as_in_manifest, content=query, headers=DIRECT)) is True
     r = http.post(f"/sparql/?named-graph-uri={D1}&named-graph-uri={D2}", content=query,
                   headers=DIRECT)
     assert boolean(r) is True
+    only_one = http.post(f"/sparql/?named-graph-uri={D1}", content=query, headers=DIRECT)
+    assert boolean(only_one) is False
     without = http.post("/sparql/", content=query, headers=DIRECT)
     assert boolean(without) is False
 
