@@ -5,7 +5,6 @@ exactly that shape report it (pyshacl)."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 import pyoxigraph
@@ -311,25 +310,3 @@ def test_authorities_published_whole_conform_and_link_protocols_to_treaties() ->
     assert (IRIS.programme("titp"), SCHEMA.provider, IRIS.state("jpn")) in graph
     assert results(graph) == set()
 
-
-def test_validation_time_grows_linearly_with_the_number_of_facts() -> None:
-    def graph_of_pledges(count: int) -> Graph:
-        graph = Graph()
-        facts = extract_facts(TEXT, pledgers=["Chile"])
-        for n in range(1, count + 1):
-            pledge = IRIS.pledge(SLUG, n)
-            graph.add((pledge, RDF.type, PG.Pledge))
-            graph.add((pledge, PG.pledgeText, Literal(TEXT, lang="en")))
-            for fact in facts:
-                for triple in fact_triples(fact, pledge, SLUG, n, TEXT, "en", IRIS, [CHILE]):
-                    graph.add(triple)
-        return graph
-
-    def cpu_seconds(count: int) -> float:
-        graph = graph_of_pledges(count)
-        started = time.process_time()
-        validate(graph, shacl_graph=SHAPES, inference="none", allow_warnings=True)
-        return time.process_time() - started
-
-    small, large = cpu_seconds(20), cpu_seconds(80)
-    assert large < 8 * small, (small, large)  # four times the facts; quadratic would be 16x
