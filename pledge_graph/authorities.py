@@ -146,10 +146,17 @@ class Actor:
     m49_subregion: str | None = None
     matched: bool = True
     warning: str | None = None
+    organisation: str | None = None
 
     def iri(self, iris: Iris) -> URIRef:
-        """Return ``id/state/<alpha3>`` for a State, ``id/actor/<slug>`` for anyone else."""
-        return iris.state(self.slug) if self.kind == "state" else iris.actor(self.slug)
+        """Return ``id/state/<alpha3>`` for a State, ``id/org/<slug>`` for an actor that is
+        also in the organisations gazetteer (one resource whether it pledges or is named in
+        a pledge), ``id/actor/<slug>`` for anyone else."""
+        if self.kind == "state":
+            return iris.state(self.slug)
+        if self.organisation:
+            return iris.org(self.organisation)
+        return iris.actor(self.slug)
 
 
 def normalise_name(name: str) -> str:
@@ -337,7 +344,7 @@ def _state(path: Path, entry: dict[str, Any], status: str) -> State:
 
 
 def _actor(path: Path, entry: dict[str, Any]) -> Actor:
-    _check_keys(path, entry, {"slug", "name", "kind"}, {"variants", "wikidata"})
+    _check_keys(path, entry, {"slug", "name", "kind"}, {"variants", "wikidata", "organisation"})
     kind = _text(path, entry, "kind")
     if kind not in ACTOR_KINDS or kind == "state":
         raise _error(path, entry, f"unknown actor kind {kind!r}",
@@ -347,8 +354,12 @@ def _actor(path: Path, entry: dict[str, Any]) -> Actor:
         raise _error(path, entry, f"bad slug {slug!r}", "lower-case letters, digits and '-'")
     name = _text(path, entry, "name")
     variants = _unique([str(v) for v in _list(path, entry, "variants")], exclude=name)
+    organisation = _text(path, entry, "organisation") if "organisation" in entry else None
+    if organisation is not None and organisation != slugify(organisation):
+        raise _error(path, entry, f"bad organisation slug {organisation!r}",
+                     "the slug of an entry in authorities/organisations.yaml")
     return Actor(kind=kind, slug=slug, label=name, variants=variants,
-                 wikidata=_identifier(path, entry, "wikidata"))
+                 wikidata=_identifier(path, entry, "wikidata"), organisation=organisation)
 
 
 def _state_actor(state: State) -> Actor:

@@ -7,7 +7,8 @@ IRI patterns (relative to the base, see docs/model.md):
     id/submission/<slug>               a submission document (slug: the source file's stem)
     id/pledge/<slug>/<n>               pledge number n of that submission
     id/state/<iso-alpha-3, lower>      a UN member or observer state
-    id/actor/<slug>                    a non-State pledging actor
+    id/actor/<slug>                    a non-State pledging actor (id/org/<slug> when the
+                                       organisations gazetteer knows it)
     id/org/<slug>                      an organisation a pledge names or funds
     id/rights-holders                  the rights-holder concept scheme
     id/rights-holders/<slug>           one rights-holder concept
