@@ -149,16 +149,20 @@ def test_interrupted_build_keeps_the_previous_release(tmp_path: Path, stage: str
                                stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
+        seen = []
         for line in process.stderr:
+            seen.append(line)
             if line.startswith(stage):
                 break
+        else:
+            pytest.fail(f"the build ended before {stage!r}: {''.join(seen)}")
         assert leftovers(out), "the build works in a temporary folder next to the release"
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.communicate()
     assert process.returncode == 130
     assert "Traceback" not in err
     assert snapshot(out) == before
