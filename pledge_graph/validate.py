@@ -1,8 +1,11 @@
 """Validate the mapped graph against the SHACL shapes (pyshacl), one batch of submissions at a time.
 
-pyshacl's cost grows faster than the graph, so each batch holds a few hundred pledges with
-the scheme and the actors they use; the shared resources (actors, scheme, build) are checked
-once on their own. The per-batch reports are merged into one standard SHACL report.
+pyshacl on one big graph is slow, so the graph is cut into batches of whole submissions
+(about 2000 pledges) with the scheme and the actors they use, and the shared resources
+(actors, scheme, build) are checked once on their own: the cost stays linear, and batches
+run in parallel worker processes. Every shape looks at one submission at most, so batching
+finds exactly what one run over the whole graph would. The per-batch results are merged into
+one standard SHACL report.
 """
 
 from __future__ import annotations
