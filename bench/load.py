@@ -2,7 +2,7 @@
 downloads against `pledge-graph serve` on the 10k corpus, first without and then with a
 runaway query every few seconds.
 
-    python bench/load.py [--seconds 60] [--connections 32] [--runaway-every 5] [--timeout 5]
+    python bench/load.py [--seconds 60] [--connections 32] [--runaway-every 10] [--timeout 5]
 
 Passes when no normal request fails, every runaway query ends in the server's timeout
 error, the server's memory (with its worker processes) stays bounded, and the p99 latency of
@@ -57,15 +57,17 @@ class Phase:
 
 
 def _requests(paths: list[str]) -> list[tuple[str, str, dict[str, str], dict[str, str]]]:
-    """The normal requests: (method, path, headers, form) in a fixed, shuffled order."""
+    """The normal requests: (method, path, headers, form) in a fixed, shuffled order: each
+    example query once, 200 pledges in three media types, dump downloads (about 4 %, 92 %
+    and 3 % of the requests)."""
     mix: list[tuple[str, str, dict[str, str], dict[str, str]]] = []
     for query in example_queries().values():
         accept = "text/turtle" if "CONSTRUCT" in query or "DESCRIBE" in query \
             else "application/sparql-results+json"
-        mix += [("POST", "/sparql", {"Accept": accept}, {"query": query})] * 10
+        mix.append(("POST", "/sparql", {"Accept": accept}, {"query": query}))
     for i, path in enumerate(paths):
         mix.append(("GET", path, {"Accept": DEREF_TYPES[i % 3]}, {}))
-    mix += [("GET", f"/dumps/{name}", {}, {}) for name in DUMPS] * 5
+    mix += [("GET", f"/dumps/{name}", {}, {}) for name in DUMPS] * 2
     random.Random(1).shuffle(mix)
     return mix
 
@@ -98,7 +100,7 @@ async def _runaways(client: httpx.AsyncClient, every: float, deadline: float,
         try:
             response = await client.post("/sparql", data={"query": RUNAWAY},
                                          headers={"Accept": "application/sparql-results+json"})
-            if response.status_code >= 500 and "time" in response.text.lower():
+            if response.status_code == 503 and "limit" in response.text:
                 phase.runaway_timed_out += 1
             else:
                 phase.runaway_other.append(f"{response.status_code} {response.text[:120]}")
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--runaway-every", type=float, default=5.0)
+    parser.add_argument("--runaway-every", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=5.0, help="the server's --timeout")
     args = parser.parse_args(argv)
     work = release("10k")

@@ -6,6 +6,7 @@ measured; the prose around them lives here."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 __all__ = ["write_report"]
@@ -40,6 +41,14 @@ languages, bold or plain labels, CRLF, no-break spaces, typographic quotes, comm
 semicolon separated rights-holder labels, funding sentences in several currencies, treaty
 ratifications, mentions of UN member states). Servers bind 127.0.0.1 and are stopped by
 their own PID; loads come from `wrk` (8 connections) on the same machine.
+
+Conditions: a 2-CPU machine shared with other jobs (load average 5–7 during these runs),
+so absolute times are pessimistic and vary between runs; the ratios compare servers
+measured one after the other in the same session. The 10k corpus is 3,230 documents and
+611,958 triples (facts and their text selectors make about 60 triples per pledge). The
+release the servers answer from was published from the imported records without the SHACL
+step (`bench/run.py`, `release()`), as a validated build of 10k pledges did not fit the
+session; the graph is the same.
 """
 
 
@@ -97,25 +106,37 @@ def _queries_section(data: dict) -> list[str]:
               "req/s | vs Oxigraph | vs rdflib-endpoint | errors |"),
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     met_ox, met_rdf = [], []
+    missing = {"rps": float("nan"), "p50_ms": float("nan"), "p99_ms": float("nan"), "errors": 0}
     for name, row in data["results"].items():
-        ours, ox, rdf = row["pledge-graph"], row["oxigraph"], row["rdflib-endpoint"]
-        ratios = row["ratios"]
-        met_ox.append(ratios["vs_oxigraph"] >= 0.5)
-        met_rdf.append(ratios["vs_rdflib_endpoint"] >= 20)
+        ours, ox = row["pledge-graph"], row["oxigraph"]
+        rdf = row.get("rdflib-endpoint", missing)
+        vs_ox = ours["rps"] / ox["rps"] if ox["rps"] else float("nan")
+        vs_rdf = ours["rps"] / rdf["rps"] if rdf["rps"] else float("nan")
+        if not math.isnan(vs_ox):
+            met_ox.append(vs_ox >= 0.5)
+        if not math.isnan(vs_rdf):
+            met_rdf.append(vs_rdf >= 20)
         errors = ours["errors"] + ox["errors"] + rdf["errors"]
         lines.append(f"| {name} | {_rps(ours)} | {ours['p50_ms']:.1f} | "
                      f"{ours['p99_ms']:.1f} | {_rps(ox)} | {_rps(rdf)} | "
-                     f"{ratios['vs_oxigraph']:.2f}x | {ratios['vs_rdflib_endpoint']:.1f}x | "
-                     f"{errors:.0f} |")
-    lines += ["", ("¹ slower than 10 s alone: one request timed alone, not loaded; 0 when it "
-                   "did not answer within 60 s."), ""]
+                     f"{_ratio(vs_ox, 2)} | {_ratio(vs_rdf, 1)} | {errors:.0f} |")
+    lines += ["", ("¹ timed alone, one request after a warm-up, not under load: a query slower "
+                   "than 10 s, and every query on rdflib-endpoint, which answers one query at a "
+                   "time; 0 when no answer came within 60 s. n/m: not measured (the server was "
+                   "still busy with an earlier query that had passed the 60 s limit)."), ""]
     lines += ["", (f"Targets: throughput >= 0.5x Oxigraph server's on {sum(met_ox)} of "
                f"{len(met_ox)} queries; >= 20x rdflib-endpoint's on {sum(met_rdf)} of "
                f"{len(met_rdf)}."), ""]
     return lines
 
 
+def _ratio(value: float, digits: int) -> str:
+    return "–" if math.isnan(value) else f"{value:.{digits}f}x"
+
+
 def _rps(row: dict) -> str:
+    if math.isnan(row["rps"]):
+        return "n/m"
     return f"{row['rps']:.2f}¹" if row.get("probe_only") else f"{row['rps']:.1f}"
 
 
