@@ -18,13 +18,13 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
-    "PledgeGraphError",
-    "InputError",
-    "DocumentFormatError",
-    "RecordError",
-    "ValidationFailed",
     "BuildError",
+    "DocumentFormatError",
+    "InputError",
+    "PledgeGraphError",
+    "RecordError",
     "StoreError",
+    "ValidationFailed",
 ]
 
 

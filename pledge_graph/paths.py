@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
-    "PROJECT_ROOT",
     "DATA_DIR",
-    "ONTOLOGY_DIR",
-    "SHAPES_DIR",
-    "QUERIES_DIR",
-    "DIST_DIR",
     "DEFAULT_BASE",
+    "DIST_DIR",
+    "ONTOLOGY_DIR",
+    "PROJECT_ROOT",
+    "QUERIES_DIR",
+    "SHAPES_DIR",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -127,6 +127,10 @@ class Store(Protocol):
         """Return how many solutions a basic graph pattern has in the default graph."""
         ...
 
+    def labels(self, iris: Sequence[str]) -> dict[str, str]:
+        """Return an English (or untagged) label for each of ``iris`` that has one."""
+        ...
+
     def close(self) -> None:
         """Release what the store holds (processes, files)."""
         ...
@@ -176,6 +180,25 @@ class SparqlMethods:
         """Return how many solutions ``pattern`` has in the default graph."""
         rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         return int(rows[0]["n"]["value"])
+
+    def labels(self, iris: Sequence[str]) -> dict[str, str]:
+        """Return an English (or untagged) label for each of ``iris`` that has one: the
+        skos:prefLabel, else the rdfs:label, else the dct:title, the smallest if several."""
+        if not iris:
+            return {}
+        values = " ".join(_iri(iri) for iri in sorted(set(iris)))
+        rows = self._select(
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+            "PREFIX dct: <http://purl.org/dc/terms/> "
+            f"SELECT ?s ?rank ?l WHERE {{ VALUES ?s {{ {values} }} "
+            "VALUES (?p ?rank) { (skos:prefLabel 0) (rdfs:label 1) (dct:title 2) } "
+            "?s ?p ?l FILTER(isLiteral(?l) && (LANG(?l) = 'en' || LANG(?l) = '')) } "
+            "ORDER BY ?s ?rank ?l")
+        found: dict[str, str] = {}
+        for row in rows:
+            found.setdefault(row["s"]["value"], row["l"]["value"])
+        return found
 
     def _select(self, sparql: str) -> list[dict[str, dict[str, str]]]:
         answer = self.query(sparql, media_types={"solutions": _JSON})

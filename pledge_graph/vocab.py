@@ -38,14 +38,35 @@ import re
 import unicodedata
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, SH, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
 from .paths import DEFAULT_BASE
 
 __all__ = [
-    "SCHEMA", "OA", "SPDX", "SD", "WD", "UNBIS", "SDG", "GEONAMES",
-    "DCAT", "DCTERMS", "FOAF", "ORG", "OWL", "PROV", "RDF", "RDFS", "SKOS", "SH", "VOID", "XSD",
-    "PREFIXES", "Iris", "prefixes", "slugify",
+    "DCAT",
+    "DCTERMS",
+    "FOAF",
+    "GEONAMES",
+    "OA",
+    "ORG",
+    "OWL",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SCHEMA",
+    "SD",
+    "SDG",
+    "SH",
+    "SKOS",
+    "SPDX",
+    "UNBIS",
+    "VOID",
+    "WD",
+    "XSD",
+    "Iris",
+    "prefixes",
+    "slugify",
 ]
 
 SCHEMA = Namespace("http://schema.org/")

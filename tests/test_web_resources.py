@@ -177,6 +177,16 @@ def test_pledge_page_shows_labels_links_provenance_and_a_query_link(http):
     assert "The rule of law is the foundation" in html
 
 
+def test_pages_name_the_resources_they_link_to(http):
+    html = http.get("/id/pledge/japan-2023/3", headers={"Accept": "text/html"}).text
+    assert re.search(r'<a href="/id/state/jpn"[^>]*>Japan</a>', html)
+    assert re.search(r'<a href="/id/state/sdn"[^>]*>Sudan</a>', html)
+    assert re.search(r'<a href="/id/rights-holders/women-and-girls"[^>]*>Women &amp; girls</a>',
+                     html)
+    # properties stay prefixed names, with the full IRI as the hint
+    assert re.search(r'<a href="[^"]*"[^>]*title="[^"]*pledgedBy">pg:pledgedBy</a>', html)
+
+
 def test_the_dump_is_the_union_of_the_resource_documents(http):
     release = bundled_release()[1]
     dump = {_canonical(q.triple)

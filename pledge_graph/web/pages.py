@@ -74,12 +74,15 @@ def dumps_page(request: Request, files: list[Path]) -> Response:
     return _render(request, "dumps.html", files=rows)
 
 
-def resource_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
-    """Render a resource's description: labels, links both ways, sub-resources, provenance."""
+def resource_page(request: Request, iri: str, triples: list[ox.Triple],
+                  names: dict[str, str] | None = None) -> bytes:
+    """Render a resource's description: labels, links both ways, sub-resources, provenance.
+
+    ``names`` gives labels of the linked resources, shown instead of their IRIs."""
     settings = request.app.state.settings
     base = settings.iris.base
     table = prefixes(settings.iris)
-    view = _ViewTerms(base, table)
+    view = _ViewTerms(base, table, names or {})
     subject = ox.NamedNode(iri)
     outgoing = [t for t in triples if t.subject == subject]
     incoming = [t for t in triples if t.object == subject and t.subject != subject]
@@ -94,16 +97,17 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes
         iri=iri, local=local,
         title=labels[0].value if labels else view.short(iri),
         labels=[view.term(t) for t in labels],
-        outgoing=[(view.term(t.predicate), view.term(t.object))
+        outgoing=[(view.term(t.predicate, named=False), view.term(t.object))
                   for t in _sorted(outgoing)[:PAGE_ROWS]],
-        incoming=[(view.term(t.subject), view.term(t.predicate))
+        incoming=[(view.term(t.subject), view.term(t.predicate, named=False))
                   for t in _sorted(incoming)[:PAGE_ROWS]],
-        others=[tuple(view.term(x) for x in (t.subject, t.predicate, t.object))
+        others=[(view.term(t.subject), view.term(t.predicate, named=False), view.term(t.object))
                 for t in _sorted(others)[:PAGE_ROWS]],
         counts={"outgoing": len(outgoing), "incoming": len(incoming), "others": len(others)},
         page_rows=PAGE_ROWS, inverse_link="/sparql?query=" + quote(
             f"SELECT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s"),
-        provenance=[(view.term(t.predicate), view.term(t.object)) for t in provenance],
+        provenance=[(view.term(t.predicate, named=False), view.term(t.object))
+                    for t in provenance],
         version=settings.version, digest=settings.digest,
         query_link="/sparql?query=" + quote(describe),
         formats=[("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"),
@@ -114,9 +118,10 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes
 class _ViewTerms:
     """Turns RDF terms into what a template shows: text, a link, a hint."""
 
-    def __init__(self, base: str, table: dict[str, str]) -> None:
+    def __init__(self, base: str, table: dict[str, str], names: dict[str, str]) -> None:
         self.base = base
         self.table = sorted(table.items(), key=lambda kv: -len(kv[1]))
+        self.names = names
 
     def href(self, iri: str) -> str:
         return "/" + iri[len(self.base):] if iri.startswith(self.base) else iri
@@ -128,10 +133,11 @@ class _ViewTerms:
                 return f"{prefix}:{local}"
         return iri
 
-    def term(self, term: object) -> dict[str, str]:
+    def term(self, term: object, *, named: bool = True) -> dict[str, str]:
         if isinstance(term, ox.NamedNode):
-            return {"text": self.short(term.value), "href": self.href(term.value),
-                    "title": term.value}
+            name = self.names.get(term.value) if named else None
+            return {"text": name or self.short(term.value),
+                    "href": self.href(term.value), "title": term.value}
         if isinstance(term, ox.Literal):
             hint = f"@{term.language}" if term.language else self.short(term.datatype.value)
             return {"text": term.value, "href": "", "title": hint}

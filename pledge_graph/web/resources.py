@@ -25,10 +25,11 @@ from . import pages
 from .http import alternates, error, etag, validated
 from .negotiation import FORMATS, Format, negotiate
 
-__all__ = ["RDF_FORMATS", "describe", "graph_store", "resource", "serialise_graph"]
+__all__ = ["RDF_FORMATS", "describe", "graph_store", "linked_names", "resource", "serialise_graph"]
 
 RDF_FORMATS = [f for f in FORMATS if "graph" in f.kinds]
 _NT = "application/n-triples"
+_NAMED_LINKS = 2000  # labels looked up for one page at most
 
 
 async def resource(request: Request) -> Response:
@@ -46,7 +47,8 @@ async def resource(request: Request) -> Response:
     tag = etag(settings.digest, iri, fmt.key)
     if fmt.key == "html":
         headers["Link"] = alternates(local, RDF_FORMATS)
-        body = pages.resource_page(request, iri, triples)
+        names = await run_in_threadpool(linked_names, settings, iri, triples)
+        body = pages.resource_page(request, iri, triples, names)
     else:
         body = serialise_graph(triples, fmt, settings)
     return validated(request, body, fmt.media_type, tag, settings.built, headers)
@@ -82,6 +84,13 @@ def describe(settings: Any, iri: str) -> list[ox.Triple]:
         if link not in triples:
             triples.append(link)
     return triples
+
+
+def linked_names(settings: Any, iri: str, triples: list[ox.Triple]) -> dict[str, str]:
+    """Return labels for the resources a page links to, so it shows names, not IRIs."""
+    linked = {term.value for t in triples for term in (t.subject, t.object)
+              if isinstance(term, ox.NamedNode) and term.value != iri}
+    return settings.store.labels(sorted(linked)[:_NAMED_LINKS])
 
 
 def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any) -> bytes:
