@@ -328,7 +328,7 @@ def _serialise(result: object, media_types: dict[str, str], limit: int) -> Answe
         return Answer("boolean", media_type, results.write_boolean(bool(result), media_type), 1)
     if isinstance(result, ox.QuerySolutions):
         media_type = _pick(media_types, "solutions")
-        tsv = result.serialize(format=ox.QueryResultsFormat.TSV)
+        tsv = result.serialize(format=ox.QueryResultsFormat.TSV) or b""
         count = _check(tsv.count(b"\n") - 1, limit, "rows")
         return Answer("solutions", media_type, results.convert_solutions(tsv, media_type), count)
     media_type = _pick(media_types, "graph")
