@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load the release into a SPARQL 1.1 store (Graph Store Protocol)")
     p.add_argument("--store", required=True, metavar="URL")
+    p.add_argument("--user", help="user for the store's graph endpoint (or userinfo in the URL)")
+    p.add_argument("--password", help="password for the store's graph endpoint")
     _add_common(p, out=True)
     return parser
 

@@ -233,9 +233,9 @@ def load_release(release_dir: Path, endpoints: Endpoints, *,
 
 
 def load_command(args: argparse.Namespace) -> int:
-    """``pledge-graph load --store URL``: load the release in ``--out`` into the store."""
-    endpoints = find_endpoints(args.store, user=getattr(args, "user", None),
-                               password=getattr(args, "password", None))
+    """``pledge-graph load --store URL [--user U --password P]``: load the release in
+    ``--out`` into the store."""
+    endpoints = find_endpoints(args.store, user=args.user, password=args.password)
     report = load_release(Path(args.out), endpoints)
     print(f"loaded {report.triples} triples into <{report.graph}> "
           f"at {endpoints.graph_store} ({endpoints.engine}) in {report.seconds:.2f} s")

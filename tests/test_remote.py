@@ -209,6 +209,13 @@ def test_virtuoso_without_credentials_is_refused_with_a_clear_error(virtuoso: st
     assert "credentials" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_virtuoso_credentials_can_be_given_as_options(virtuoso: str, release: Path) -> None:
+    done = _cli("load", "--store", virtuoso.replace("dba:dba@", ""), "--user", "dba",
+                "--password", "dba", "--out", str(release))
+    assert done.returncode == 0, done.stderr
+    assert "sparql-graph-crud-auth" in done.stdout
+
+
 def test_load_names_the_release_it_cannot_find(oxigraph: str, tmp_path: Path) -> None:
     done = _cli("load", "--store", oxigraph, "--out", str(tmp_path))
     assert done.returncode == 1
