@@ -13,15 +13,11 @@ release's graph as its default graph.
 
 The URL names the server; its endpoints are found from its ``Server`` header:
 
-=================  ==============================  =======================================
-engine             URL                             endpoints
-=================  ==============================  =======================================
-Oxigraph server    ``http://127.0.0.1:7878``       ``/query``, ``/store``
-Virtuoso           ``http://dba:dba@127.0.0.1:8890``  ``/sparql``, ``/sparql-graph-crud-auth``
-                                                   (digest auth; ``/sparql-graph-crud``
-                                                   without credentials)
-Apache Jena Fuseki ``http://127.0.0.1:3030/ds``    ``/ds/query``, ``/ds/data``
-=================  ==============================  =======================================
+- Oxigraph server, ``http://127.0.0.1:7878``: ``/query`` and ``/store``;
+- Virtuoso, ``http://dba:dba@127.0.0.1:8890``: ``/sparql`` and ``/sparql-graph-crud-auth``
+  (digest auth; ``/sparql-graph-crud`` without credentials);
+- Apache Jena Fuseki, ``http://127.0.0.1:3030/ds``: ``/ds/query`` and ``/ds/data`` (not
+  tested here).
 """
 
 from __future__ import annotations
