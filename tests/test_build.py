@@ -212,15 +212,6 @@ def test_validate_command_reports_bad_records_without_a_traceback(tmp_path: Path
     assert f"japan-2023.yaml:{line_of(path, 'year:')}" in done.stderr
 
 
-def test_pipeline_never_loads_the_web_stack() -> None:
-    code = ("import sys, pledge_graph.build; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('starlette', 'uvicorn', 'jinja2', 'httpx') or m.startswith('pledge_graph.web')))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
-    assert done.stdout.strip() == "[]"
-
-
 def test_build_time_follows_source_date_epoch(previous: tuple[Path, Path, dict[str, str]],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     data, out, _ = previous

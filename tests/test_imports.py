@@ -20,7 +20,7 @@ PIPELINE = [
     "pledge_graph.authorities",
     "pledge_graph.concepts",
 ]
-WEB = ("starlette", "uvicorn", "jinja2", "pledge_graph.web")
+WEB = ("starlette", "uvicorn", "jinja2", "httpx", "pledge_graph.web")
 
 
 @pytest.mark.parametrize("module", PIPELINE)
