@@ -43,13 +43,14 @@ semicolon separated rights-holder labels, funding sentences in several currencie
 ratifications, mentions of UN member states). Servers bind 127.0.0.1 and are stopped by
 their own PID; loads come from `wrk` (8 connections) on the same machine.
 
-Conditions: a 2-CPU machine shared with other jobs (load average 5–7 during these runs),
-so absolute times are pessimistic and vary between runs; the ratios compare servers
-measured one after the other in the same session. The 10k corpus is 3,230 documents and
+Conditions: a 2-CPU machine shared with other jobs, so absolute times vary between runs
+(each section gives the time it was measured: the query, dereferencing and load figures
+were taken at a load average of 5–7, the build and start-up figures at about 1); the
+ratios compare servers measured one after the other in the same session. The 10k corpus is 3,230 documents and
 611,958 triples (facts and their text selectors make about 60 triples per pledge). The
 release the servers answer from was published from the imported records without the SHACL
-step (`bench/run.py`, `release()`), as a validated build of 10k pledges did not fit the
-session; the graph is the same.
+step (`bench/run.py`, `release()`), so that the server benchmarks do not wait on validation;
+the graph is the same.
 """
 
 

@@ -28,7 +28,7 @@ from pledge_graph.guard import query_form
 from pledge_graph.store import RELEASE_GRAPH_FILES
 
 RESULTS = ROOT / "bench" / "results"
-WORK = ROOT / "bench" / "work"
+WORK = ROOT / "bench" / "builds"
 CORPORA = ROOT / "bench" / "corpora"
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 PROBE_LIMIT_S = 60.0  # a query slower than this alone counts as 0 req/s
@@ -70,7 +70,7 @@ def corpus(size: str) -> Path:
 
 
 def build_once(size: str) -> dict[str, float]:
-    """Import and build one corpus into bench/work/<size>; time each step and the floor."""
+    """Import and build one corpus into bench/builds/<size>; time each step and the floor."""
     work = WORK / size
     shutil.rmtree(work, ignore_errors=True)
     data = work / "data"
@@ -138,7 +138,7 @@ publish(graph.triples(), ValidationOutcome([], {}), out, base=DEFAULT_BASE, dige
 
 
 def release(size: str = "10k") -> Path:
-    """Return bench/work/<size> with a release to serve, made when missing.
+    """Return bench/builds/<size> with a release to serve, made when missing.
 
     A missing release is imported and published without the SHACL step (the same graph; the
     validated build of a large corpus takes longer than a benchmark session, see the build
