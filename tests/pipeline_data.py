@@ -16,23 +16,30 @@ from pledge_graph.paths import DATA_DIR
 
 SOURCE = DATA_DIR / "sources" / "japan-2023.txt"
 
+# The twelve "Sector and Rights-holders" labels attested in the Japanese document
+# (reference hr75.md), verbatim, in alphabetical order.
+HR75_LABELS = [
+    ("Children in vulnerable situations (abused, living on the street, institutionalized, "
+     "indigenous, migrant children etc.)"),
+    "Civil society",
+    "Human rights defenders & activists",
+    "Internally displaced persons",
+    "Judges, lawyers and prosecutors",
+    "Law enforcement / police & prison officials",
+    "Migrants",
+    "Non-citizens",
+    "Persons affected by armed conflict",
+    "Refugees & asylum seekers",
+    "Vulnerable persons/groups",
+    "Women & girls",
+]
+
 JAPAN_HOLDERS = {
     1: ["Judges, lawyers and prosecutors"],
     2: ["Non-citizens", "Migrants"],
-    3: [
-        ("Children in vulnerable situations (abused, living on the street, institutionalized, "
-         "indigenous, migrant children etc.)"),
-        "Civil society",
-        "Human rights defenders & activists",
-        "Internally displaced persons",
-        "Judges, lawyers and prosecutors",
-        "Law enforcement / police & prison officials",
-        "Persons affected by armed conflict",
-        "Refugees & asylum seekers",
-        "Vulnerable persons/groups",
-        "Women & girls",
-    ],
+    3: [label for label in HR75_LABELS if label not in ("Migrants", "Non-citizens")],
 }
+
 JAPAN_WORDS = {1: 99, 2: 84, 3: 85}
 
 

@@ -7,7 +7,6 @@ import shutil
 import tempfile
 
 import pytest
-from web_server import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -15,13 +14,6 @@ DRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and DRIVER),
     reason="Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
-
-
-@pytest.fixture(scope="module")
-def server():
-    server = Server()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

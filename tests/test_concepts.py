@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 import pytest
+from pipeline_data import HR75_LABELS
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
@@ -16,23 +17,6 @@ from pledge_graph.vocab import Iris
 SCHEME = URIRef(DEFAULT_BASE + "id/rights-holders")
 CONCEPTS = DEFAULT_BASE + "id/rights-holders/"
 UNBIS = "http://metadata.un.org/thesaurus/"
-
-# The "Sector and Rights-holders" labels attested in the HR75 documents, verbatim, in order.
-HR75_LABELS = [
-    ("Children in vulnerable situations (abused, living on the street, institutionalized, "
-     "indigenous, migrant children etc.)"),
-    "Civil society",
-    "Human rights defenders & activists",
-    "Internally displaced persons",
-    "Judges, lawyers and prosecutors",
-    "Law enforcement / police & prison officials",
-    "Migrants",
-    "Non-citizens",
-    "Persons affected by armed conflict",
-    "Refugees & asylum seekers",
-    "Vulnerable persons/groups",
-    "Women & girls",
-]
 
 # The UHRI "Affected persons" list (2017 copy), verbatim, in order.
 UHRI_LABELS = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pipeline_data import HR75_LABELS
 
 from pledge_graph.errors import DocumentFormatError
 from pledge_graph.ingest import (
@@ -20,24 +21,6 @@ from pledge_graph.paths import DATA_DIR
 
 JAPAN = DATA_DIR / "sources" / "japan-2023.txt"
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"
-
-# The twelve "Sector and Rights-holders" labels attested in the Japanese document
-# (reference hr75.md), verbatim.
-HR75_LABELS = [
-    ("Children in vulnerable situations (abused, living on the street, institutionalized, "
-    "indigenous, migrant children etc.)"),
-    "Civil society",
-    "Human rights defenders & activists",
-    "Internally displaced persons",
-    "Judges, lawyers and prosecutors",
-    "Law enforcement / police & prison officials",
-    "Migrants",
-    "Non-citizens",
-    "Persons affected by armed conflict",
-    "Refugees & asylum seekers",
-    "Vulnerable persons/groups",
-    "Women & girls",
-]
 
 HEADER = """**Pledge submitted by {title} to the Human Rights 75 Secretariat
 December 2023**

@@ -8,7 +8,7 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from web_server import Server, bundled_release
+from web_server import bundled_release
 
 from pledge_graph.vocab import VOID, Iris
 
@@ -16,14 +16,6 @@ IRIS = Iris()
 TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples",
          ".jsonld": "application/ld+json", ".gz": "application/gzip",
          ".json": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def http():
-    server = Server()
-    with server.client() as client:
-        yield client
-    server.stop()
 
 
 @pytest.fixture(scope="module")

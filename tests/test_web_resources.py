@@ -9,7 +9,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 import pyoxigraph as ox
 import pytest
-from web_server import Server, bundled_release
+from web_server import bundled_release
 
 from pledge_graph.vocab import Iris
 
@@ -20,14 +20,6 @@ RESOURCES = [PLEDGE, "id/state/jpn", "id/rights-holders/migrants", "ontology/Ple
 RDF_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json",
              "nt": "application/n-triples", "rdf": "application/rdf+xml"}
 INTEGER_TYPES = re.compile(r"http://www.w3.org/2001/XMLSchema#(\w*[iI]nteger|int|long)")
-
-
-@pytest.fixture(scope="module")
-def http():
-    server = Server()
-    with server.client() as client:
-        yield client
-    server.stop()
 
 
 def media_type(response) -> str:

@@ -30,19 +30,6 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 SRJ = "application/sparql-results+json"
 
 
-@pytest.fixture(scope="module")
-def server():
-    server = Server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    with server.client() as client:
-        yield client
-
-
 def wrapper(server: Server, method: str, fmt: str, query: str = COUNT) -> SPARQLWrapper:
     sparql = SPARQLWrapper(server.url + "/sparql")
     sparql.setMethod(method)
