@@ -143,9 +143,16 @@ def _bytes(serialised: bytes | None) -> bytes:
 
 
 def _used_prefixes(triples: Sequence[ox.Triple], table: dict[str, str]) -> dict[str, str]:
+    """The prefixes some IRI of ``triples`` uses, leaving out any under which an IRI would
+    need escapes (``id:pledge\\/japan-2023\\/1``): those IRIs read better written in full."""
     iris = {t.predicate.value for t in triples}
     iris |= {n.value for t in triples for n in (t.subject, t.object) if isinstance(n, ox.NamedNode)}
-    return {p: ns for p, ns in table.items() if any(i.startswith(ns) for i in iris)}
+    used = {}
+    for prefix, ns in table.items():
+        locals_ = [i[len(ns):] for i in iris if i.startswith(ns)]
+        if locals_ and not any("/" in name or "#" in name for name in locals_):
+            used[prefix] = ns
+    return used
 
 
 def _json_term(term: Term) -> dict[str, object]:

@@ -169,6 +169,13 @@ def test_pledge_page_shows_labels_links_provenance_and_a_query_link(http):
     assert "The rule of law is the foundation" in html
 
 
+def test_turtle_writes_minted_iris_in_full_not_as_escaped_prefixed_names(http):
+    turtle = http.get("/id/pledge/japan-2023/3", headers={"Accept": "text/turtle"}).text
+    assert "\\/" not in turtle
+    assert "<https://w3id.org/pledge-graph/id/state/jpn>" in turtle
+    assert "pg:pledgedBy" in turtle
+
+
 def test_pages_name_the_resources_they_link_to(http):
     html = http.get("/id/pledge/japan-2023/3", headers={"Accept": "text/html"}).text
     assert re.search(r'<a href="/id/state/jpn"[^>]*>Japan</a>', html)
