@@ -190,7 +190,7 @@ def release_payload(release_dir: Path,
     if not found:
         raise StoreError("the release holds none of the files a store loads", file=release_dir,
                          expected=", ".join(RELEASE_GRAPH_FILES))
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", len(triples)
 
 
 def load_release(release_dir: Path, endpoints: Endpoints, *,
