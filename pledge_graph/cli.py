@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--store", default=None, metavar="URL",
                    help="answer from this SPARQL 1.1 store instead of the embedded one")
     p.add_argument("--timeout", type=float, default=None, help="per-query timeout in seconds")
+    p.add_argument("--access-log", action="store_true", help="log one line per request")
+    p.add_argument("--cache-mb", type=int, default=128,
+                   help="megabytes of answers kept per release (0: none)")
+    p.add_argument("--memory-mb", type=int, default=512,
+                   help="megabytes one query may allocate in its worker (0: no limit)")
+    p.add_argument("--no-in-memory", dest="in_memory", action="store_false",
+                   help="run queries on the on-disk store only (no in-memory copy)")
     p.add_argument("--allow-service", nargs="*", default=[], metavar="ENDPOINT",
                    help="endpoints SERVICE clauses may call (default: none)")
 

@@ -37,6 +37,7 @@ __all__ = [
     "RELEASE_GRAPH_FILES",
     "Answer",
     "EmbeddedStore",
+    "QueryOutOfMemory",
     "QueryRefused",
     "QuerySyntaxError",
     "QueryTimeout",
@@ -44,6 +45,7 @@ __all__ = [
     "SparqlMethods",
     "Store",
     "load_file",
+    "load_inputs",
     "load_release",
 ]
 
@@ -71,6 +73,10 @@ class QueryRefused(StoreError):
 
 class QueryTimeout(StoreError):
     """The query ran past its time limit and was stopped; nothing was answered."""
+
+
+class QueryOutOfMemory(StoreError):
+    """The query needed more memory than the service allows and was stopped."""
 
 
 class ResultTooLarge(StoreError):
@@ -294,6 +300,17 @@ def load_release(store: EmbeddedStore, release_dir: Path, iris: Iris,
         store.native.extend(quads)
     store.flush()
     return loaded
+
+
+def load_inputs(store: EmbeddedStore, release_dir: Path, iris: Iris,
+                also: Sequence[tuple[str | None, Path]] = (),
+                extra_triples: Sequence[ox.Triple] = ()) -> None:
+    """Load what a server serves: the release, ``extra_triples`` (the example queries, also
+    into their own graph) and the ``--also`` files (each into its graph, or as it says)."""
+    load_release(store, release_dir, iris, extra_triples, str(iris.example_query("")))
+    for graph, path in also:
+        load_file(store, path, to_graph=graph)
+    store.flush()
 
 
 def load_file(store: EmbeddedStore, path: Path, *, to_graph: str | None = None) -> None:

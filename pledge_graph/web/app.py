@@ -16,7 +16,7 @@ Domain errors are mapped to HTTP answers here, in one place, by class.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,14 +26,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Scope
 
 from ..errors import StoreError
 from ..pool import DEFAULT_TIMEOUT
 from ..queries import ExampleQuery
 from ..results import NotAcceptable
-from ..store import QueryRefused, QuerySyntaxError, QueryTimeout, ResultTooLarge, Store
+from ..store import (
+    QueryOutOfMemory,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    Store,
+)
 from ..vocab import Iris
 from . import dumps, pages, resources, sparql
+from .cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers, header, negotiated, query_parameter
 from .http import CorsMiddleware, error, not_acceptable
 from .negotiation import FORMATS, Unacceptable
 
@@ -60,10 +69,12 @@ class Settings:
     max_body: int = MAX_BODY
     allow_service: tuple[str, ...] = ()
     stats: dict[str, int] = field(default_factory=dict)
+    cache: AnswerCache = field(
+        default_factory=lambda: AnswerCache(DEFAULT_CACHE_MB * 1024 * 1024))
 
 
-def create_app(settings: Settings) -> Starlette:
-    """Return the Starlette application serving ``settings.store``."""
+def create_app(settings: Settings) -> ASGIApp:
+    """Return the application serving ``settings.store``: Starlette behind the answer cache."""
     routes = [
         Route("/", pages.landing),
         Route("/sparql", sparql.endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
@@ -83,12 +94,31 @@ def create_app(settings: Settings) -> Starlette:
         QuerySyntaxError: _status(400),
         QueryRefused: _status(403),
         QueryTimeout: _status(503),
+        QueryOutOfMemory: _status(503),
         ResultTooLarge: _status(503),
         StoreError: _status(500),
     })
     app.state.settings = settings
     app.add_middleware(CorsMiddleware)
-    return app
+    return CachedAnswers(app, settings.cache, _resource_key(settings))
+
+
+_NOT_RESOURCES = ("/", "/sparql", "/sparql/", "/store", "/dumps/", "/.well-known/void",
+                  "/catalog", "/context.jsonld")
+
+
+def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
+    """The cache key of a GET of a resource IRI, as :func:`resources.resource` marks it."""
+
+    def lookup(scope: Scope) -> Hashable | None:
+        path = scope["path"]
+        if path in _NOT_RESOURCES or path.startswith(("/dumps/", "/static/")):
+            return None
+        fmt = negotiated(header(scope, b"accept"), resources.RESOURCE_KINDS,
+                         query_parameter(scope, "format"))
+        return None if fmt is None else resources.cache_key(settings, path, fmt)
+
+    return lookup
 
 
 async def _unacceptable(request: Request, exc: Exception) -> Response:

@@ -12,6 +12,7 @@ Also here: the read-only Graph Store Protocol at ``/store``.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import pyoxigraph as ox
@@ -22,12 +23,24 @@ from starlette.responses import Response
 from ..results import write_triples
 from ..vocab import VOID, prefixes
 from . import pages
+from .cache import mark_cacheable
 from .http import alternates, error, etag, validated
 from .negotiation import FORMATS, Format, negotiate
 
-__all__ = ["RDF_FORMATS", "describe", "graph_store", "linked_names", "resource", "serialise_graph"]
+__all__ = [
+    "RDF_FORMATS",
+    "RESOURCE_KINDS",
+    "cache_key",
+    "describe",
+    "graph_store",
+    "linked_names",
+    "resource",
+    "serialise_graph",
+]
 
 RDF_FORMATS = [f for f in FORMATS if "graph" in f.kinds]
+RESOURCE_KINDS = ("page", "graph")
+"""What a resource IRI answers with, in the server's order of preference."""
 _NT = "application/n-triples"
 _NAMED_LINKS = 2000  # labels looked up for one page at most
 
@@ -36,7 +49,7 @@ async def resource(request: Request) -> Response:
     """Answer a resource IRI (any path under the base) with its description."""
     settings = request.app.state.settings
     path = request.path_params["path"]
-    fmt = negotiate(request.headers.get("accept"), ("page", "graph"),
+    fmt = negotiate(request.headers.get("accept"), RESOURCE_KINDS,
                     request.query_params.get("format"))
     iri = settings.iris.base + path
     triples = await run_in_threadpool(describe, settings, iri)
@@ -51,7 +64,13 @@ async def resource(request: Request) -> Response:
         body = pages.resource_page(request, iri, triples, names)
     else:
         body = serialise_graph(triples, fmt, settings)
+    mark_cacheable(request.scope, cache_key(settings, request.scope["path"], fmt))
     return validated(request, body, fmt.media_type, tag, settings.built, headers)
+
+
+def cache_key(settings: Any, path: str, fmt: Format) -> Hashable:
+    """The key a resource's answer in one format is kept under: release, path, format."""
+    return (settings.digest, "resource", path, fmt.key)
 
 
 async def graph_store(request: Request) -> Response:

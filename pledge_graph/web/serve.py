@@ -4,14 +4,16 @@ The release and the ``--also`` files (``FILE``, or ``GRAPH=FILE`` to put a file 
 in a named graph) are loaded into an on-disk pyoxigraph store kept next to the release
 (``<release>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
 same inputs opens it at once, and a rebuild, which replaces the release directory, drops
-it. Queries run in worker processes that open the store read-only, so a query past
-``--timeout`` can be stopped. With ``--store URL`` the server answers from that SPARQL 1.1
+it. Queries run in worker processes, first on the on-disk store read-only and, once a copy
+is loaded into memory in the background, on that copy, so a query past ``--timeout`` can be
+stopped (``pledge_graph.pool``). With ``--store URL`` the server answers from that SPARQL 1.1
 store instead (``pledge_graph.remote``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import re
 import shutil
@@ -26,9 +28,10 @@ from ..errors import PledgeGraphError, StoreError
 from ..pool import DEFAULT_TIMEOUT, ProcessPool, prepare_workers
 from ..queries import example_triples, load_examples
 from ..release import Release, ensure_release, read_release
-from ..store import EmbeddedStore, Store, load_file, load_release
+from ..store import EmbeddedStore, Store, load_inputs
 from ..vocab import Iris
 from .app import Settings, create_app
+from .cache import AnswerCache
 
 __all__ = ["Extra", "build_store", "cached_store", "parse_extra", "serve_command"]
 
@@ -52,11 +55,7 @@ def parse_extra(value: str) -> Extra:
 def build_store(directory: Path, release_dir: Path, iris: Iris, also: list[Extra],
                 extra: list[ox.Triple]) -> None:
     """Load the release, the example queries and the ``--also`` files into ``directory``."""
-    store = EmbeddedStore(directory)
-    load_release(store, release_dir, iris, extra, str(iris.example_query("")))
-    for graph, path in also:
-        load_file(store, path, to_graph=graph)
-    store.flush()
+    load_inputs(EmbeddedStore(directory), release_dir, iris, also, extra)
 
 
 def cached_store(release: Release, iris: Iris, also: list[Extra],
@@ -105,23 +104,34 @@ def serve_command(args: argparse.Namespace) -> int:
         if args.store:
             store = _remote(args.store, release.directory, timeout)
         else:
-            path = cached_store(release, iris, [parse_extra(v) for v in args.also],
-                                example_triples(examples, iris, str(iris.sparql())))
-            store = ProcessPool(path, timeout=timeout)
+            also = [parse_extra(v) for v in args.also]
+            extra = example_triples(examples, iris, str(iris.sparql()))
+            path = cached_store(release, iris, also, extra)
+            loader = (functools.partial(_load_copy, release.directory, iris, also, extra)
+                      if args.in_memory else None)
+            store = ProcessPool(path, timeout=timeout, memory_mb=args.memory_mb, loader=loader)
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
-                            allow_service=tuple(args.allow_service or ()))
+                            allow_service=tuple(args.allow_service or ()),
+                            cache=AnswerCache(args.cache_mb * 1024 * 1024))
         host, port = listener.getsockname()[:2]
         print(f"pledge-graph: serving {release.directory} at http://{host}:{port}/ "
               f"(SPARQL endpoint http://{host}:{port}/sparql)", flush=True)
-        config = uvicorn.Config(create_app(settings), log_level="info", access_log=True)
+        config = uvicorn.Config(create_app(settings), log_level="info",
+                                access_log=args.access_log)
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         if store is not None:
             store.close()
         listener.close()
     return 0
+
+
+def _load_copy(release_dir: Path, iris: Iris, also: list[Extra], extra: list[ox.Triple],
+               store: EmbeddedStore) -> None:
+    """Fill an in-memory store with what the on-disk store holds (run by the query pool)."""
+    load_inputs(store, release_dir, iris, also, extra)
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -3,7 +3,9 @@
 A request is read into a :class:`SparqlRequest` by :func:`read_request` (a pure function of
 method, parameters, content type and body) or refused with a :class:`ProtocolError`; the
 query is then checked for SERVICE calls, its answer's format negotiated from its form,
-and run on the store with the service's time limit. Updates are refused before anything
+and run on the store with the service's time limit. The release does not change while it is
+served, so the answer to the same query (same dataset, same formats) is kept and reused
+(``pledge_graph.web.cache``). Updates are refused before anything
 runs: the endpoint is read-only. GET without a query gives the service description (RDF)
 or, for a browser, the query page.
 """
@@ -150,10 +152,15 @@ async def endpoint(request: Request) -> Response:
     query = _with_base(asked.query, _endpoint_url(request))
     media_types = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
     media_types = {k: v for k, v in media_types.items() if v}
-    answer = await run_in_threadpool(
-        settings.store.query, query, media_types=media_types,
-        default_graph_uris=asked.default_graph_uris, named_graph_uris=asked.named_graph_uris,
-        timeout=settings.timeout)
+    key = (settings.digest, "query", query, asked.default_graph_uris, asked.named_graph_uris,
+           tuple(sorted(media_types.items())))
+    answer = settings.cache.get(key)
+    if answer is None:
+        answer = await run_in_threadpool(
+            settings.store.query, query, media_types=media_types,
+            default_graph_uris=asked.default_graph_uris,
+            named_graph_uris=asked.named_graph_uris, timeout=settings.timeout)
+        settings.cache.put(key, answer, len(answer.body) + len(query) + 256)
     return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
 
 

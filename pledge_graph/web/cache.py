@@ -1,0 +1,187 @@
+"""Answers computed once per release and kept: resource descriptions and query answers.
+
+A release never changes while it is served, so the answer to a GET of a resource IRI (in
+one negotiated format) or to one SPARQL query (with its dataset and negotiated formats) is
+the same every time. :class:`AnswerCache` keeps complete answers (status, headers, body)
+in a bounded least-recently-used table; :class:`CachedAnswers`, the outermost layer of the
+application, replays a kept answer without entering the framework at all, and keeps the
+answers the handlers mark as cacheable. Keys start with the release digest, so a new
+release never sees an old answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .negotiation import Format, Unacceptable, negotiate
+
+__all__ = [
+    "DEFAULT_CACHE_MB",
+    "AnswerCache",
+    "CachedAnswers",
+    "Kept",
+    "header",
+    "mark_cacheable",
+    "negotiated",
+    "query_parameter",
+]
+
+DEFAULT_CACHE_MB = 128
+"""Megabytes of answers one server process keeps (``--cache-mb``)."""
+
+_MARK = "pledge_graph.cache"
+_CONDITIONAL = (b"if-none-match", b"if-modified-since")
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A complete answer as it was sent: status, raw headers and body."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+
+    @property
+    def size(self) -> int:
+        """Bytes the answer holds (body and headers)."""
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
+
+
+class AnswerCache:
+    """A bounded, thread-safe LRU table of answers (any value with its size in bytes);
+    0 bytes turns it off."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._table: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        """Return the value kept for ``key`` (and mark it recently used), or None."""
+        with self._lock:
+            entry = self._table.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._table.move_to_end(key)
+            self.hits += 1
+            return entry[0]
+
+    def put(self, key: Hashable, value: Any, size: int) -> None:
+        """Keep ``value`` (``size`` bytes) under ``key``, dropping the least recently used
+        values to fit; a value larger than an eighth of the budget is not kept."""
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._table.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+            self._table[key] = (value, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _, (_, dropped) = self._table.popitem(last=False)
+                self.size -= dropped
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+def mark_cacheable(scope: Scope, key: Hashable) -> None:
+    """Let the answer to this request be kept under ``key`` (called by a handler)."""
+    mark = scope.get(_MARK)
+    if mark is not None:
+        mark["key"] = key
+
+
+KeyFunction = Callable[[Scope], Hashable | None]
+
+
+class CachedAnswers:
+    """ASGI layer in front of the application: answers a GET or HEAD whose answer is kept
+    straight from the cache; otherwise passes the request on and keeps a 200 answer that
+    the handler marked with :func:`mark_cacheable`.
+
+    ``lookup`` returns the key a request would be kept under, without doing the handler's
+    work (None: not a request whose answer is kept). Conditional requests always go to the
+    handlers, which answer 304 when the client's copy is current."""
+
+    def __init__(self, app: ASGIApp, cache: AnswerCache, lookup: KeyFunction) -> None:
+        self.app = app
+        self.cache = cache
+        self.lookup = lookup
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.cache.max_bytes <= 0:
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        if method in ("GET", "HEAD") and not any(
+                name in _CONDITIONAL for name, _ in scope["headers"]):
+            key = self.lookup(scope)
+            kept = self.cache.get(key) if key is not None else None
+            if kept is not None:
+                await send({"type": "http.response.start", "status": kept.status,
+                            "headers": kept.headers})
+                await send({"type": "http.response.body",
+                            "body": b"" if method == "HEAD" else kept.body})
+                return
+        mark: dict[str, Any] = {}
+        scope[_MARK] = mark
+        if method != "GET":
+            await self.app(scope, receive, send)
+            return
+        started: list[Message] = []
+        chunks: list[bytes] = []
+
+        async def keeping(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.append(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and mark.get("key") is not None:
+                    start = started[0] if started else {}
+                    if start.get("status") == 200:
+                        headers = tuple((bytes(k), bytes(v)) for k, v in start["headers"])
+                        kept = Kept(200, headers, b"".join(chunks))
+                        self.cache.put(mark["key"], kept, kept.size)
+            await send(message)
+
+        await self.app(scope, receive, keeping)
+
+
+def query_parameter(scope: Scope, name: str) -> str | None:
+    """Return the last value of one URL parameter of the request, or None."""
+    raw = scope.get("query_string", b"")
+    if not raw:
+        return None
+    values = [v for k, v in parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+              if k == name]
+    return values[-1] if values else None
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """Return one request header (the first of that name), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+@lru_cache(maxsize=512)
+def negotiated(accept: str | None, kinds: tuple[str, ...], fmt: str | None) -> Format | None:
+    """The format :func:`negotiate` picks, remembered; None when nothing is acceptable."""
+    try:
+        return negotiate(accept, kinds, fmt)
+    except Unacceptable:
+        return None
