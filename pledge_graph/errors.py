@@ -8,6 +8,7 @@ so the command line can print it as it is and exit non-zero without a traceback:
     ├── InputError            a source document or record is not in the expected form
     │   ├── DocumentFormatError   a pledge document breaks the Secretariat's format
     │   └── RecordError           a curated YAML record is malformed
+    ├── ShapesError           the SHACL shapes use a feature the compiled validator lacks
     ├── ValidationFailed      the graph violates the SHACL shapes
     ├── BuildError            a release could not be written
     └── StoreError            a SPARQL store could not be loaded or queried
@@ -23,6 +24,7 @@ __all__ = [
     "InputError",
     "PledgeGraphError",
     "RecordError",
+    "ShapesError",
     "StoreError",
     "ValidationFailed",
 ]
@@ -69,6 +71,10 @@ class DocumentFormatError(InputError):
 
 class RecordError(InputError):
     """A curated pledge record (YAML) is malformed."""
+
+
+class ShapesError(PledgeGraphError):
+    """The shapes graph uses a SHACL feature the compiled validator does not implement."""
 
 
 class ValidationFailed(PledgeGraphError):
