@@ -28,8 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("import", help="import pledge documents into curated YAML records")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE|DIR",
+                   help="pledge documents, or directories of them (*.txt, recursively)")
     _add_common(p)
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes reading documents (default: one per CPU)")
 
     p = sub.add_parser("validate", help="check the records' graph against the SHACL shapes")
     _add_common(p, base=True)

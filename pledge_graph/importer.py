@@ -11,28 +11,41 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing as mp
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .concepts import known_labels as scheme_labels
-from .errors import InputError
+from .errors import InputError, RecordError
 from .extract import extract_facts
 from .ingest import Document, Notice, decode_source, parse_document, split_labels
 from .records import (
     Record,
     dump_record,
+    holds,
     imported_path,
     load_record,
     merge_records,
     parse_record,
     record_path,
-    write_if_changed,
 )
 from .vocab import slugify
 
-__all__ = ["DocumentReport", "ImportReport", "build_record", "import_command", "import_documents"]
+__all__ = [
+    "DocumentReport",
+    "ImportReport",
+    "build_record",
+    "default_jobs",
+    "document_paths",
+    "import_command",
+    "import_documents",
+]
 
 
 @dataclass(frozen=True)
@@ -107,17 +120,15 @@ def build_record(document: Document, *, slug: str, source_sha256: str,
     return record, notices
 
 
-@dataclass
-class _Plan:
-    """One document, read and merged, waiting to be written."""
+@dataclass(frozen=True)
+class _Staged:
+    """One document read, merged and staged: which of its three files change."""
 
     slug: str
-    path: Path
-    data: bytes
-    imported: bytes
-    merged: bytes
     pledges: int
-    notices: list[Notice]
+    notices: tuple[Notice, ...]
+    existed: bool  # the curated record was there before
+    changed: tuple[bool, bool, bool]  # source, imported copy, record
 
 
 def _read_source(path: Path) -> bytes:
@@ -128,8 +139,21 @@ def _read_source(path: Path) -> bytes:
                          expected="a readable pledge document") from None
 
 
-def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]) -> _Plan:
-    """Read, parse and merge one document without writing anything."""
+def _read_record_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RecordError(f"cannot read the record: {error}", file=path,
+                          expected="a readable UTF-8 YAML file") from None
+
+
+def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]
+          ) -> tuple[str, bytes, bytes, bytes, int, list[Notice], bool]:
+    """Read, parse and merge one document without writing anything.
+
+    Return its slug, the source's bytes, the imported and merged records' bytes, its number
+    of pledges, its notices and whether a curated record exists.
+    """
     data = _read_source(path)
     document = parse_document(decode_source(data, file=path), file=path)
     slug = slugify(path.stem)
@@ -139,59 +163,169 @@ def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]) -> _Plan:
     current = record_path(data_dir, slug)
     base = imported_path(data_dir, slug)
     imported_text = merged_text = dump_record(imported)
-    if current.exists():
-        ours = load_record(current)
+    existed = current.exists()
+    if existed:
+        current_text = _read_record_text(current)
         # A record identical to the last import holds no edit: the new import replaces it.
-        if not base.exists() or base.read_bytes() != current.read_bytes():
+        if not holds(base, current_text.encode("utf-8")):
+            ours = load_record(current)
             last = load_record(base) if base.exists() else None
             merged = merge_records(last, ours, imported)
             if merged == ours:  # nothing new: keep the curator's file, comments and all
-                merged_text = current.read_text(encoding="utf-8")
+                merged_text = current_text
             else:
                 merged_text = dump_record(merged)
                 parse_record(merged_text, file=current)  # a merge of valid records stays valid
-    return _Plan(slug, path, data, imported_text.encode("utf-8"), merged_text.encode("utf-8"),
-                 len(imported["pledges"]), notices)
+    return (slug, data, imported_text.encode("utf-8"), merged_text.encode("utf-8"),
+            len(imported["pledges"]), notices, existed)
 
 
-def _write(plan: _Plan, data_dir: Path) -> DocumentReport:
-    """Write one planned document: source, then the imported copy, then the record."""
-    source = Path(data_dir) / "sources" / f"{plan.slug}.txt"
-    # Only a curated record that is replaced is flushed to disk before the rename: every
-    # other file can be made again by importing the document again.
-    write_if_changed(source, plan.data, sync=False)
-    current = record_path(data_dir, plan.slug)
-    existed = current.exists()
-    write_if_changed(imported_path(data_dir, plan.slug), plan.imported, sync=False)
-    changed = write_if_changed(current, plan.merged, sync=existed)
-    status = "unchanged" if not changed else "updated" if existed else "created"
-    return DocumentReport(plan.slug, source, current, plan.pledges, tuple(plan.notices), status)
+def _targets(data_dir: Path, slug: str) -> tuple[Path, Path, Path]:
+    """The three files of a document, in the order they are written: source, copy, record."""
+    return (Path(data_dir) / "sources" / f"{slug}.txt", imported_path(data_dir, slug),
+            record_path(data_dir, slug))
+
+
+def _stage(path: Path, *, data_dir: Path, staging: Path,
+           known_labels: Sequence[str]) -> _Staged:
+    """Plan one document and write the files it changes under ``staging``, not in place."""
+    slug, source, imported, merged, pledges, notices, existed = _plan(path, data_dir,
+                                                                       known_labels)
+    changed = []
+    for target, data, sync in zip(_targets(data_dir, slug), (source, imported, merged),
+                                  (False, False, existed), strict=True):
+        differs = not holds(target, data)
+        if differs:
+            with open(staging / target.relative_to(data_dir), "wb") as stream:
+                stream.write(data)
+                # Only a curated record that is replaced is flushed to disk before it is
+                # moved in place: every other file can be made again by importing again.
+                if sync:
+                    stream.flush()
+                    os.fsync(stream.fileno())
+        changed.append(differs)
+    return _Staged(slug, pledges, tuple(notices), existed, (changed[0], changed[1], changed[2]))
+
+
+def _commit(staged: _Staged, data_dir: Path, staging: Path) -> DocumentReport:
+    """Move one document's staged files in place: source, then the imported copy, then the
+    record, each by an atomic rename."""
+    targets = _targets(data_dir, staged.slug)
+    for target, changed in zip(targets, staged.changed, strict=True):
+        if changed:
+            os.replace(staging / target.relative_to(data_dir), target)
+    status = ("unchanged" if not staged.changed[2]
+              else "updated" if staged.existed else "created")
+    return DocumentReport(staged.slug, targets[0], targets[2], staged.pledges, staged.notices,
+                          status)
+
+
+def document_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Return the documents named by ``paths``: files as given, and for each directory the
+    ``*.txt`` files under it, recursively, in sorted order."""
+    documents: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            documents.append(path)
+            continue
+        found = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        if not found:
+            raise InputError("the directory holds no pledge document", file=path,
+                             expected="a directory of pledge documents (*.txt)")
+        documents.extend(found)
+    return documents
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may run on: one worker process each."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+# Fewer documents than this are imported in the importing process itself: starting
+# workers costs more than they would save.
+_PARALLEL_FROM = 32
+
+
+def _staged_in_order(paths: list[Path], stage: Callable[[Path], _Staged],
+                     jobs: int) -> Iterator[_Staged]:
+    """Stage every document, in parallel worker processes when worth it; yield the results
+    in document order, so the first error in that order is the one raised."""
+    if jobs <= 1 or len(paths) < _PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        yield from map(stage, paths)
+        return
+    # The first document is staged here, so that the workers, forked after it, share the
+    # name matchers and tables it made instead of each making its own.
+    yield stage(paths[0])
+    chunk = max(1, min(32, (len(paths) - 1) // (jobs * 16)))
+    with mp.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(stage, paths[1:], chunksize=chunk)
 
 
 def import_documents(paths: Sequence[str | Path], data_dir: str | Path, *,
-                     known_labels: Sequence[str] | None = None) -> ImportReport:
+                     known_labels: Sequence[str] | None = None,
+                     jobs: int = 1) -> ImportReport:
     """Import pledge documents into ``data_dir``; all are checked before any is written.
 
+    ``paths`` are documents or directories of documents (:func:`document_paths`).
     ``known_labels`` are the controlled rights-holder labels; by default those of the
-    concept scheme (``pledge_graph.concepts``).
+    concept scheme (``pledge_graph.concepts``). ``jobs`` worker processes read the
+    documents; the records written are the same whatever their number. What changes is
+    staged in a hidden directory of ``data_dir`` and moved in place only when every
+    document has been read, so an error anywhere leaves ``data_dir`` as it was.
     """
     data_dir = Path(data_dir)
+    documents = document_paths(paths)
     labels = list(known_labels) if known_labels is not None else scheme_labels()
-    plans: list[_Plan] = []
     seen: dict[str, Path] = {}
-    for path in map(Path, paths):
+    clash: InputError | None = None
+    for index, path in enumerate(documents):
         slug = slugify(path.stem)
         if slug in seen:
-            raise InputError(f"{path.name} and {seen[slug]} would both be imported as {slug!r}",
-                             file=path, expected="documents with distinct file names")
+            # Raised where a one-by-one import would meet it: after the documents before it.
+            clash = InputError(f"{path.name} and {seen[slug]} would both be imported as "
+                               f"{slug!r}", file=path, expected="documents with distinct file names")
+            documents = documents[:index]
+            break
         seen[slug] = path
-        plans.append(_plan(path, data_dir, labels))
-    return ImportReport(tuple(_write(plan, data_dir) for plan in plans))
+    created = [d for d in (data_dir, *data_dir.parents) if not d.exists()]
+    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=_made(data_dir)))
+    try:
+        for folder in ("sources", "records/.imported"):
+            (staging / folder).mkdir(parents=True)
+        stage = partial(_stage, data_dir=data_dir, staging=staging, known_labels=labels)
+        staged = list(_staged_in_order(documents, stage, jobs))
+        if clash is not None:
+            raise clash
+        for folder in ("sources", "records/.imported"):
+            (data_dir / folder).mkdir(parents=True, exist_ok=True)
+        report = ImportReport(tuple(_commit(s, data_dir, staging) for s in staged))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in created:  # innermost first
+            _remove_if_empty(folder)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _made(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _remove_if_empty(directory: Path) -> None:
+    try:
+        directory.rmdir()
+    except OSError:
+        pass
 
 
 def import_command(args: argparse.Namespace) -> int:
-    """Run ``pledge-graph import FILE... [--data DIR]``: warnings on stderr, summary on stdout."""
-    report = import_documents(args.files, args.data)
+    """Run ``pledge-graph import FILE|DIR... [--data DIR] [--jobs N]``: warnings on stderr,
+    summary on stdout."""
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    report = import_documents(args.files, args.data, jobs=jobs)
     for document in report.documents:
         for notice in document.notices:
             print(f"pledge-graph: warning: {notice}", file=sys.stderr)

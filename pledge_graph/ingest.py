@@ -138,13 +138,28 @@ def _fold_with_index(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` and return, for each folded character, its index in ``text``."""
     out: list[str] = []
     origin: list[int] = []
+    folded = _FOLDED
+    space = True  # no leading space
     for index, char in enumerate(text):
-        for piece in _fold_char(char):
-            if piece == " " and (not out or out[-1] == " "):
+        pieces = folded.get(char)
+        if pieces is None:
+            pieces = folded[char] = _fold_char(char)
+        if len(pieces) == 1 and pieces != " ":
+            out.append(pieces)
+            origin.append(index)
+            space = False
+            continue
+        for piece in pieces:
+            if piece == " " and space:
                 continue
             out.append(piece)
             origin.append(index)
+            space = piece == " "
     return "".join(out), origin
+
+
+# Character -> its folded form, filled as characters are met (their set is small).
+_FOLDED: dict[str, str] = {}
 
 
 def _bare(text: str) -> str:
@@ -314,7 +329,15 @@ def split_labels(text: str, known_labels: Iterable[str]) -> tuple[list[str], lis
     as written, without its trailing full stop. Both lists keep document order and hold each
     entry once.
     """
-    by_key, keys = _label_index(tuple(known_labels))
+    matched, unknown = _split_labels(text, tuple(known_labels))
+    return list(matched), list(unknown)
+
+
+@lru_cache(maxsize=4096)
+def _split_labels(text: str, known_labels: tuple[str, ...]) -> tuple[tuple[str, ...],
+                                                                      tuple[str, ...]]:
+    """:func:`split_labels`, remembered: the same few values recur across many pledges."""
+    by_key, keys = _label_index(known_labels)
     folded, origin = _fold_with_index(text)
     matched: list[str] = []
     unknown: list[str] = []
@@ -342,7 +365,7 @@ def split_labels(text: str, known_labels: Iterable[str]) -> tuple[list[str], lis
         if fragment and fragment not in unknown:
             unknown.append(fragment)
         position = end
-    return matched, unknown
+    return tuple(matched), tuple(unknown)
 
 
 @lru_cache(maxsize=8)
