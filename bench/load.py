@@ -18,10 +18,11 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
-from harness import BIN, free_port, median, serve, tree_rss_mb
-from run import _save, example_queries, pledge_paths, release
+from harness import BIN, free_port, median, serve
+from run import _save, example_queries, pledge_paths, release, wait_for_memory
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 DEREF_TYPES = ("text/turtle", "application/ld+json", "text/html")
@@ -83,7 +84,7 @@ async def _worker(client: httpx.AsyncClient, mix: list, start: int, deadline: fl
             response = await client.request(method, path, headers=headers, data=form or None)
             await response.aread()
             ok = response.status_code < 400
-            what = f"{method} {path} -> {response.status_code}"
+            what = f"{method} {path} -> {response.status_code} {response.text[:90]!r}"
         except httpx.HTTPError as error:
             ok, what = False, f"{method} {path} -> {type(error).__name__}"
         if ok:
@@ -108,9 +109,34 @@ async def _runaways(client: httpx.AsyncClient, every: float, deadline: float,
             phase.runaway_other.append(type(error).__name__)
 
 
+def tree_pss_mb(pid: int) -> float:
+    """Memory of a process and all its descendants, in MiB: the proportional set size, so
+    pages that forked workers share with the process they came from count once."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(
+                int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
 async def _sample(pid: int, deadline: float, phase: Phase) -> None:
     while time.monotonic() < deadline:
-        phase.rss_mb.append(tree_rss_mb(pid))
+        phase.rss_mb.append(tree_pss_mb(pid))
         await asyncio.sleep(0.5)
 
 
@@ -143,8 +169,9 @@ def main(argv: list[str] | None = None) -> int:
              "--timeout", str(args.timeout)]
     url = f"http://127.0.0.1:{port}"
     mix = _requests(pledge_paths(work))
-    with serve(argv_, url + "/sparql?query=ASK%7B%7D", seconds=600,
-               log=work / "load.log") as server:
+    log = work / "load.log"
+    with serve(argv_, url + "/sparql?query=ASK%7B%7D", seconds=600, log=log) as server:
+        wait_for_memory(log)
         baseline = asyncio.run(_phase(url, server.pid, mix, args, runaway=False))
         mixed = asyncio.run(_phase(url, server.pid, mix, args, runaway=True))
     result = {"seconds": args.seconds, "connections": args.connections,

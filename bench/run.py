@@ -258,6 +258,15 @@ def _measure(url: str, lua: str, runs: int, seconds: int, alone_s: float = 0.0, 
     return row
 
 
+def wait_for_memory(log: Path, seconds: float = 300) -> None:
+    """Wait until `pledge-graph serve` says its queries run on the in-memory copy."""
+    deadline = time.monotonic() + seconds
+    while "in-memory copy" not in log.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not load its in-memory copy (log: {log})")
+        time.sleep(0.2)
+
+
 def bench_queries(runs: int, seconds: int,
                   servers: list[str]) -> dict[str, dict[str, dict[str, float]]]:
     """Throughput and latency of every example query on each server, 8 connections."""
@@ -272,6 +281,8 @@ def bench_queries(runs: int, seconds: int,
         argv, endpoint = SERVERS[server](work, port)
         ready = endpoint + ("&" if "?" in endpoint else "?") + "query=ASK%7B%7D"
         with serve(argv, ready, seconds=900, log=work / f"{server}.log"):
+            if server == "pledge-graph":
+                wait_for_memory(work / f"{server}.log")
             for name, query in queries.items():
                 alone = _probe(endpoint, query)
                 row = _measure(endpoint, _post_lua(query), runs, seconds, alone,

@@ -282,6 +282,12 @@ class ProcessPool(SparqlMethods):
         """Wait until queries run on the in-memory copy; return whether they do."""
         return self._in_memory.wait(timeout)
 
+    @property
+    def template_mb(self) -> float:
+        """Memory the in-memory copy took when loaded, in MiB (0 before)."""
+        template = self._template
+        return template.rss_kib / 1024 if template is not None else 0.0
+
     def worker_pids(self) -> list[int]:
         """The PIDs of the worker processes now in the pool."""
         with self._lock:

@@ -19,6 +19,7 @@ import re
 import shutil
 import socket
 import tempfile
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -110,6 +111,8 @@ def serve_command(args: argparse.Namespace) -> int:
             loader = (functools.partial(_load_copy, release.directory, iris, also, extra)
                       if args.in_memory else None)
             store = ProcessPool(path, timeout=timeout, memory_mb=args.memory_mb, loader=loader)
+            if loader is not None:
+                threading.Thread(target=_report_memory, args=(store,), daemon=True).start()
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
@@ -126,6 +129,13 @@ def serve_command(args: argparse.Namespace) -> int:
             store.close()
         listener.close()
     return 0
+
+
+def _report_memory(pool: ProcessPool) -> None:
+    """Say when queries move to the in-memory copy (benchmarks wait for this line)."""
+    if pool.wait_in_memory(3600):
+        print(f"pledge-graph: queries run on an in-memory copy of the store "
+              f"({pool.template_mb:.0f} MiB)", flush=True)
 
 
 def _load_copy(release_dir: Path, iris: Iris, also: list[Extra], extra: list[ox.Triple],
