@@ -16,6 +16,7 @@ from pledge_graph.errors import DocumentFormatError, InputError, RecordError
 from pledge_graph.importer import import_documents
 from pledge_graph.paths import DATA_DIR, PROJECT_ROOT
 from pledge_graph.records import dump_record, load_record
+from pledge_graph.vocab import slugify
 
 JAPAN = DATA_DIR / "sources" / "japan-2023.txt"
 FIXTURES = Path(__file__).parent / "fixtures" / "documents"
@@ -340,3 +341,103 @@ def test_records_written_by_the_importer_are_stable_yaml(tmp_path: Path) -> None
     text = report.documents[0].record.read_text(encoding="utf-8")
     assert text == dump_record(load_record(report.documents[0].record))
     assert "« Ensemble pour l’abolition" in text  # written as UTF-8, not escaped
+
+
+# ---------------------------------------------------------------------------------------
+# Large imports: a directory of documents, read by several worker processes
+# ---------------------------------------------------------------------------------------
+
+
+def many_documents(folder: Path, copies: int = 4) -> list[Path]:
+    """Copies of every fixture document under distinct names, some in a subdirectory: more
+    documents than the importer reads without worker processes."""
+    made = []
+    for n in range(copies):
+        target = folder / f"batch-{n}" if n % 2 else folder
+        target.mkdir(parents=True, exist_ok=True)
+        for path in sorted(FIXTURES.glob("*.txt")):
+            made.append(target / f"{path.stem}-copy-{n}.txt")
+            shutil.copy(path, made[-1])
+    assert len(made) >= 40
+    return made
+
+
+def test_parallel_import_writes_what_a_serial_one_writes(tmp_path: Path) -> None:
+    documents = many_documents(tmp_path / "incoming")
+    serial = import_documents(documents, tmp_path / "serial", jobs=1)
+    parallel = import_documents(documents, tmp_path / "parallel", jobs=2)
+
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
+    assert [(d.slug, d.pledges, d.notices, d.status) for d in parallel.documents] == [
+        (d.slug, d.pledges, d.notices, d.status) for d in serial.documents]
+    assert [d.slug for d in parallel.documents] == [slugify(p.stem) for p in documents]
+    assert not [p for p in (tmp_path / "parallel").iterdir() if p.name.startswith(".import")]
+
+
+def test_parallel_reimport_keeps_edits_and_changes_nothing_else(tmp_path: Path) -> None:
+    documents = many_documents(tmp_path / "incoming")
+    data = tmp_path / "data"
+    import_documents(documents, data, jobs=2)
+    record_file = data / "records" / "kenya-2023-copy-2.yaml"
+    edit_record(record_file, lambda r: r.update(title="A curator's title"))
+    before = snapshot(data)
+
+    report = import_documents(documents, data, jobs=2)
+
+    assert {d.status for d in report.documents} == {"unchanged"}
+    assert snapshot(data) == before
+    assert load_record(record_file)["title"] == "A curator's title"
+
+
+def test_cli_imports_a_directory_recursively_in_sorted_order(tmp_path: Path) -> None:
+    incoming = tmp_path / "incoming"
+    many_documents(incoming)
+    (incoming / "notes.md").write_text("not a pledge document", encoding="utf-8")
+    data = tmp_path / "data"
+
+    result = run_import(incoming, "--data", data, "--jobs", "2")
+
+    assert result.returncode == 0, result.stderr
+    expected = sorted(incoming.rglob("*.txt"))
+    slugs = [line.split(":")[0] for line in result.stdout.strip().split("\n")]
+    assert slugs == [slugify(p.stem) for p in expected]
+    assert sorted(p.name for p in (data / "sources").iterdir()) == sorted(
+        f"{slugify(p.stem)}.txt" for p in expected)
+    for path in expected:
+        source = data / "sources" / f"{slugify(path.stem)}.txt"
+        assert source.read_bytes() == path.read_bytes()
+    assert not (data / "sources" / "notes.md").exists()
+
+
+def test_cli_refuses_a_directory_without_documents(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_import(empty, "--data", tmp_path / "data")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"pledge-graph: error: {empty}: ")
+    assert "(expected a directory of pledge documents (*.txt))" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_one_bad_document_among_many_writes_nothing(curated: Path, tmp_path: Path,
+                                                    jobs: str) -> None:
+    incoming = tmp_path / "incoming"
+    documents = many_documents(incoming)
+    # Two bad documents: the one first in sorted order is reported, wherever it was read.
+    first = incoming / "batch-3" / "kenya-2023-copy-3b.txt"
+    shutil.copy(FIXTURES / "malformed" / "bad-date.txt", first)
+    shutil.copy(FIXTURES / "malformed" / "unknown-type.txt", incoming / "zz-last.txt")
+    assert sorted(incoming.rglob("*.txt")).index(first) > len(documents) // 4
+    before = snapshot(curated)
+
+    result = run_import(incoming, "--data", curated, "--jobs", jobs)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    text = first.read_text(encoding="utf-8").split("\n")
+    line = next(n for n, t in enumerate(text, 1) if "December 23" in t)
+    assert result.stderr.startswith(f"pledge-graph: error: {first}:{line}: bad date"), (
+        result.stderr)
+    assert "(expected " in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(curated) == before
