@@ -28,7 +28,7 @@ from rdflib.collection import Collection
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.store import Store
-from rdflib.term import Node
+from rdflib.term import Node, Variable
 
 from .errors import ShapesError
 from .ntriples import nt_term
@@ -138,6 +138,18 @@ def _rdflib(term: Term) -> Node:
     return node
 
 
+_CANONICAL: dict[Term, Term] = {}
+
+
+def _canonical(term: Term) -> Term:
+    """A typed literal as rdflib holds it: rdflib rewrites well-typed lexical forms to their
+    canonical form ("1.5e3"^^xsd:double is "1500.0"), and pyshacl reports what rdflib holds."""
+    if len(_CANONICAL) > 500_000:
+        _CANONICAL.clear()
+    found = _CANONICAL[term] = nt_term(_rdflib(term))
+    return found
+
+
 _TO_NT: dict[Node, Term] = {}
 
 
@@ -222,7 +234,10 @@ class _Batch:
     def __init__(self, triples: Iterable[tuple[Term, Term, Term]], watched: frozenset[Term]):
         out: dict[Term, dict[Term, set[Term]]] = {}
         by_predicate: dict[Term, list[tuple[Term, Term]]] = {p: [] for p in watched}
+        canonical = _CANONICAL.get
         for s, p, o in triples:
+            if o[-1] == ">" and o[0] == '"':
+                o = canonical(o) or _canonical(o)
             predicates = out.get(s)
             if predicates is None:
                 predicates = out[s] = {}
@@ -456,6 +471,13 @@ class _Compiler:
     # -- refusing what is not implemented ------------------------------------------------
 
     def fail(self, node: Node, feature: str) -> ShapesError:
+        seen = {node}
+        while isinstance(node, BNode):  # name the shape around a path, list or nested shape
+            parent = next(iter(self.g.subjects(None, node)), None)
+            if parent is None or parent in seen:
+                break
+            seen.add(parent)
+            node = parent
         name = self.label(node)
         file, line = _locate(node)
         return ShapesError(f"shape {name} uses {feature}, which the compiled SHACL validator "
@@ -662,9 +684,8 @@ class _Compiler:
         if isinstance(deactivated, Literal) and deactivated.value is True:
             return lambda batch, pairs, results: None
         prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes(constraint))
-        query = prepareQuery(f"{prefixes}\n{text}")
         binds_this = re.search(r"([\s{}()])[\$\?]this", text) is not None
-        return _sparql(shape, query, binds_this, template)
+        return _sparql(shape, f"{prefixes}\n{text}", binds_this, template)
 
     def prefixes(self, constraint: Node) -> list[tuple[str, str]]:
         """sh:prefixes as pyshacl reads them: the named declarations, else every ontology's."""
@@ -889,20 +910,99 @@ def _property(children: list[_Shape]) -> Callable[[_Batch, _Pairs, list[Finding]
     return check
 
 
-def _sparql(shape: _Shape, query: Query, binds_this: bool,
+def _pattern_only(query: Query) -> bool:
+    """Whether pre-binding ``$this`` equals keeping the rows of one unbound run with that ?this.
+
+    True for a SELECT that projects $this over basic graph patterns, joins and filters without
+    EXISTS: the solutions compatible with ``this = f`` are then exactly those binding ?this to
+    f. Anything else (OPTIONAL, MINUS, sub-queries, aggregates, LIMIT, ...) runs per focus.
+    """
+    algebra = query.algebra
+    if algebra.name != "SelectQuery" or algebra.get("datasetClause") is not None:
+        return False
+    project = algebra.p
+    if project.name != "Project" or Variable("this") not in project.PV:
+        return False
+    in_patterns = False
+    todo = [project.p]
+    while todo:
+        node = todo.pop()
+        if node.name == "BGP":
+            in_patterns = in_patterns or any(Variable("this") in t for t in node.triples)
+        elif node.name == "Join":
+            todo += [node.p1, node.p2]
+        elif node.name == "Filter" and "EXISTS" not in repr(node.expr):
+            todo.append(node.p)
+        else:
+            return False
+    return in_patterns
+
+
+def _joined_from_this(text: str) -> Query:
+    """The same query with each basic graph pattern ordered to start at ?this and follow joins.
+
+    A basic graph pattern is a set of triple patterns, so their order changes no answer;
+    rdflib evaluates them in the order given, and the order from ?this keeps the batch run
+    linear instead of joining every pledge with every other pledge of the same number.
+    """
+    ordered = prepareQuery(text)
+    todo = [ordered.algebra.p]
+    while todo:
+        node = todo.pop()
+        todo += [v for k, v in node.items() if k in ("p", "p1", "p2")]
+        if node.name == "BGP":
+            node["triples"] = _from_this(list(node.triples))
+    return ordered
+
+
+def _from_this(patterns: list[tuple[Node, Node, Node]]) -> list[tuple[Node, Node, Node]]:
+    bound: set[Node] = set()
+    ordered = []
+
+    def known(pattern: tuple[Node, Node, Node]) -> tuple[bool, int, bool, bool]:
+        fixed = [not isinstance(t, Variable) or t in bound for t in pattern]
+        return (not bound and Variable("this") in pattern, sum(fixed),
+                Variable("this") in pattern, fixed[0])
+
+    while patterns:
+        best = max(patterns, key=known)
+        patterns.remove(best)
+        ordered.append(best)
+        bound.update(t for t in best if isinstance(t, Variable))
+    return ordered
+
+
+def _sparql(shape: _Shape, text: str, binds_this: bool,
             template: str) -> Callable[[_Batch, _Pairs, list[Finding]], None]:
-    """A SPARQL-based constraint, run per focus node as pyshacl runs it (``$this`` pre-bound)."""
+    """A SPARQL-based constraint, with pyshacl's semantics: ``$this`` pre-bound per focus node.
+
+    A query made of graph patterns and filters runs once per batch and its rows are shared
+    out by ?this (the same rows, see :func:`_pattern_only`); any other query runs per focus.
+    """
     component = _component("SPARQL")
     own_value = shape.path is None
+    query = prepareQuery(text)
+    once = binds_this and _pattern_only(query)
+    batch_query = _joined_from_this(text) if once else query
+
+    def rows_by_focus(batch: _Batch) -> dict[Term, list[dict[str, Any]]]:
+        grouped: dict[Term, list[dict[str, Any]]] = {}
+        for row in batch.rdflib_graph().query(batch_query):
+            found = {str(k): v for k, v in row.asdict().items()}  # type: ignore[union-attr]
+            grouped.setdefault(_nt(found["this"]), []).append(found)
+        return grouped
+
+    def rows_for(batch: _Batch, focus: Term) -> list[dict[str, Any]]:
+        bindings = {"this": _rdflib(focus)} if binds_this else {}
+        return [{str(k): v for k, v in row.asdict().items()}  # type: ignore[union-attr]
+                for row in batch.rdflib_graph().query(query, initBindings=bindings)]
 
     def check(batch: _Batch, pairs: _Pairs, results: list[Finding]) -> None:
-        graph = batch.rdflib_graph()
+        grouped = rows_by_focus(batch) if once else {}
         for focus, _ in pairs:
-            bindings = {"this": _rdflib(focus)} if binds_this else {}
-            rows = graph.query(query, initBindings=bindings)
             seen: list[Any] = []
-            for row in rows:
-                found = {str(k): v for k, v in row.asdict().items()}  # type: ignore[union-attr]
+            for row in grouped.get(focus, ()) if once else rows_for(batch, focus):
+                found = dict(row)
                 if found.pop("failure", None) is not None:
                     if "failure" not in seen:
                         seen.append("failure")
