@@ -259,9 +259,10 @@ def _measure(url: str, lua: str, runs: int, seconds: int, alone_s: float = 0.0, 
 
 
 def wait_for_memory(log: Path, seconds: float = 300) -> None:
-    """Wait until `pledge-graph serve` says its queries run on the in-memory copy."""
+    """Wait until `pledge-graph serve` says its queries run on the in-memory copy and it has
+    answered the example queries once (it keeps their answers)."""
     deadline = time.monotonic() + seconds
-    while "in-memory copy" not in log.read_text(errors="replace"):
+    while "example queries answered" not in log.read_text(errors="replace"):
         if time.monotonic() > deadline:
             raise RuntimeError(f"the server did not load its in-memory copy (log: {log})")
         time.sleep(0.2)

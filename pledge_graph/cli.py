@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log one line per request")
     p.add_argument("--cache-mb", type=int, default=128,
                    help="megabytes of answers kept per release (0: none)")
-    p.add_argument("--memory-mb", type=int, default=512,
+    p.add_argument("--memory-mb", type=int, default=256,
                    help="megabytes one query may allocate in its worker (0: no limit)")
     p.add_argument("--no-in-memory", dest="in_memory", action="store_false",
                    help="run queries on the on-disk store only (no in-memory copy)")

@@ -63,7 +63,7 @@ DEFAULT_WORKERS = 2
 DEFAULT_WAIT = 60.0
 """Seconds a query may wait for a free worker before it is refused."""
 
-DEFAULT_MEMORY_MB = 512
+DEFAULT_MEMORY_MB = 256
 """Megabytes a worker may allocate for one query (beyond what it holds when idle)."""
 
 _WATCH_EVERY = 0.05
@@ -385,6 +385,9 @@ class ProcessPool(SparqlMethods):
     def _release(self, worker: _Worker) -> None:
         if not worker.in_memory and self.in_memory:
             self._retire(worker)
+        elif self.memory_kib and _rss_kib(worker.pid) - worker.baseline_kib > self.memory_kib // 4:
+            # a worker keeps the heap a large query grew; a fresh one starts from its baseline
+            self._replace(worker)
         else:
             self._idle.put(worker)
 

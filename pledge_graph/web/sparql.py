@@ -4,15 +4,17 @@ A request is read into a :class:`SparqlRequest` by :func:`read_request` (a pure 
 method, parameters, content type and body) or refused with a :class:`ProtocolError`; the
 query is then checked for SERVICE calls, its answer's format negotiated from its form,
 and run on the store with the service's time limit. The release does not change while it is
-served, so the answer to the same query (same dataset, same formats) is kept and reused
-(``pledge_graph.web.cache``). Updates are refused before anything
+served, so the answer to the same query (same dataset, same format) is kept and reused
+(``pledge_graph.web.cache``); the example queries' answers are computed at start-up. Updates are refused before anything
 runs: the endpoint is read-only. GET without a query gives the service description (RDF)
 or, for a browser, the query page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import pyoxigraph as ox
@@ -20,8 +22,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..errors import StoreError
 from ..guard import check_services, query_form, tokens
-from ..results import write_triples
+from ..results import NotAcceptable, write_triples
 from ..vocab import RDF, SD, Iris
 from . import pages
 from .http import error
@@ -32,8 +35,10 @@ __all__ = [
     "ProtocolError",
     "SparqlRequest",
     "endpoint",
+    "query_key",
     "read_request",
     "service_description",
+    "warm",
 ]
 
 _FORM = "application/x-www-form-urlencoded"
@@ -152,8 +157,8 @@ async def endpoint(request: Request) -> Response:
     query = _with_base(asked.query, _endpoint_url(request))
     media_types = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
     media_types = {k: v for k, v in media_types.items() if v}
-    key = (settings.digest, "query", query, asked.default_graph_uris, asked.named_graph_uris,
-           tuple(sorted(media_types.items())))
+    key = query_key(settings.digest, query, asked.default_graph_uris, asked.named_graph_uris,
+                    kind, media_types)
     answer = settings.cache.get(key)
     if answer is None:
         answer = await run_in_threadpool(
@@ -162,6 +167,36 @@ async def endpoint(request: Request) -> Response:
             named_graph_uris=asked.named_graph_uris, timeout=settings.timeout)
         settings.cache.put(key, answer, len(answer.body) + len(query) + 256)
     return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
+
+
+def query_key(digest: str, query: str, default_graph_uris: tuple[str, ...],
+              named_graph_uris: tuple[str, ...], kind: str | None,
+              media_types: dict[str, str]) -> Hashable:
+    """The key a query's answer is kept under: the release, the query and its dataset, and
+    the format its answer is written in (every format on offer when its form is unknown)."""
+    formats = (kind, media_types.get(kind)) if kind else tuple(sorted(media_types.items()))
+    return (digest, "query", query, default_graph_uris, named_graph_uris, formats)
+
+
+def warm(settings: Any, limit: float) -> int:
+    """Answer each example query once, in its kind's default format, and keep the answer,
+    so that the queries the service advertises answer at once; return how many were kept.
+
+    Runs in the background at start-up, with ``limit`` seconds per query (a longer limit
+    than a client gets: the answer is computed once per release)."""
+    kept = 0
+    for example in settings.examples:
+        media_type = negotiate(None, (example.kind,)).media_type
+        media_types = {example.kind: media_type}
+        try:
+            answer = settings.store.query(example.text, media_types=media_types,
+                                          timeout=limit)
+        except (StoreError, NotAcceptable):
+            continue
+        key = query_key(settings.digest, example.text, (), (), example.kind, media_types)
+        settings.cache.put(key, answer, len(answer.body) + len(example.text) + 256)
+        kept += 1
+    return kept
 
 
 def service_description(iris: Iris, endpoint_url: str, allow_service: tuple[str, ...],
