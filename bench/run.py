@@ -318,6 +318,7 @@ def bench_deref(runs: int, seconds: int) -> dict[str, dict[str, float]]:
     port = free_port()
     argv, endpoint = ours(work, port)
     with serve(argv, endpoint + "?query=ASK%7B%7D", seconds=600, log=work / "deref.log"):
+        wait_for_memory(work / "deref.log")
         for label, accept in (("turtle", "text/turtle"), ("json-ld", "application/ld+json"),
                               ("html", "text/html")):
             table[label] = _measure(f"http://127.0.0.1:{port}", _get_lua(paths, accept),

@@ -4,6 +4,7 @@ stops runaway queries."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -27,7 +28,9 @@ from pledge_graph.store import (
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
+    SparqlMethods,
     load_file,
+    load_inputs,
     load_release,
 )
 from pledge_graph.vocab import Iris
@@ -185,3 +188,57 @@ def test_query_workers_load_neither_rdflib_nor_the_web_stack():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_labels_prefer_the_preferred_label_in_english_or_untagged():
+    store = EmbeddedStore()
+    store.native.load(input=b"""
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix dct: <http://purl.org/dc/terms/> .
+        <http://ex/a> rdfs:label "A label"@en ; skos:prefLabel "Zed"@en, "Alpha"@en, "Fr"@fr .
+        <http://ex/b> rdfs:label "B"@de ; dct:title "Title B" .
+        <http://ex/c> rdfs:label "C"@fr .
+        """, format=ox.RdfFormat.TURTLE)
+    iris = ["http://ex/a", "http://ex/b", "http://ex/c", "http://ex/none"]
+    assert store.labels(iris) == {"http://ex/a": "Alpha", "http://ex/b": "Title B"}
+    assert store.labels(iris) == SparqlMethods.labels(store, iris)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_pool_moves_to_an_in_memory_copy_and_still_stops_runaways(release, tmp_path):
+    on_disk = EmbeddedStore(tmp_path / "store")
+    load_inputs(on_disk, release, IRIS)
+    del on_disk
+    loader = functools.partial(load_inputs, release_dir=release, iris=IRIS)
+    pool = ProcessPool(tmp_path / "store", workers=2, timeout=1.0, loader=loader)
+    try:
+        before = pool.worker_pids()
+        assert bindings(pool.query(COUNT_PLEDGES, media_types=JSON).body) == [{"n": "3"}]
+        assert pool.wait_in_memory(60)
+        assert pool.template_mb > 0
+        answers = {pool.query(COUNT_PLEDGES, media_types=JSON).body for _ in range(4)}
+        assert [bindings(a) for a in answers] == [[{"n": "3"}]]
+        moved = pool.worker_pids()
+        assert not set(moved) & set(before)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in before) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in before)
+        with pytest.raises(QueryTimeout, match="longer than 1 s"):
+            pool.query(RUNAWAY, media_types=JSON)
+        assert bindings(pool.query(COUNT_PLEDGES, media_types=JSON).body) == [{"n": "3"}]
+        assert pool.in_memory
+    finally:
+        pool.close()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in moved) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in moved)
