@@ -26,9 +26,10 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.sparql import Query
+from rdflib.plugins.sparql.evalutils import _ebv
+from rdflib.plugins.sparql.sparql import FrozenBindings, Query, QueryContext
 from rdflib.store import Store
-from rdflib.term import Node, Variable
+from rdflib.term import Identifier, Node, Variable
 
 from .errors import ShapesError
 from .ntriples import nt_term
@@ -120,10 +121,10 @@ def _text(term: Term) -> str:
     return term[1:-1] if term[0] == "<" else _literal(term)[0]
 
 
-_RDFLIB: dict[Term, Node] = {}
+_RDFLIB: dict[Term, Identifier] = {}
 
 
-def _rdflib(term: Term) -> Node:
+def _rdflib(term: Term) -> Identifier:
     """The rdflib term pyshacl would hold for this N-Triples term (cached per term)."""
     node = _RDFLIB.get(term)
     if node is None:
@@ -215,8 +216,40 @@ def _comparable(term: Term) -> tuple[bool, Any]:
     return False, node
 
 
+_EXACT_NUMBERS = frozenset(str(XSD[name]) for name in (
+    "decimal", "integer", "nonPositiveInteger", "negativeInteger", "long", "int", "short",
+    "byte", "nonNegativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+    "unsignedByte", "positiveInteger"))
+_NUMBERS: dict[Term, int | Decimal | None] = {}
+
+
+def _number(term: Term) -> int | Decimal | None:
+    """The value of a well-typed integer or decimal literal, else None.
+
+    rdflib orders two such literals by value, so they compare here without rdflib; floats
+    and doubles are left to rdflib, whose ordering of NaN differs from Python's.
+    """
+    if term[-1] != ">" or term[0] != '"':
+        return None
+    if term in _NUMBERS:
+        return _NUMBERS[term]
+    value = None
+    if _literal(term)[2] in _EXACT_NUMBERS:
+        node = _rdflib(term)
+        assert isinstance(node, Literal)
+        if node.ill_typed is not True and type(node.value) in (int, Decimal):
+            value = node.value
+    if len(_NUMBERS) > 500_000:
+        _NUMBERS.clear()
+    _NUMBERS[term] = value
+    return value
+
+
 def _ordered(left: Term, right: Term, strict: bool) -> bool:
     """sh:lessThan / sh:lessThanOrEquals for one pair, with pyshacl's rdflib comparison."""
+    a, b = _number(left), _number(right)
+    if a is not None and b is not None:
+        return a < b if strict else a <= b
     left_string, a = _comparable(left)
     right_string, b = _comparable(right)
     if left_string != right_string:
@@ -294,17 +327,36 @@ class _Batch:
     def rdflib_graph(self) -> Graph:
         """A read-only rdflib view of the batch, for rdflib's SPARQL engine."""
         if self.graph is None:
-            self.graph = Graph(store=_BatchStore(self.out))
+            self.graph = Graph(store=_BatchStore(self.out, self.by_predicate))
         return self.graph
+
+    def store(self) -> _BatchStore:
+        store = self.rdflib_graph().store
+        assert isinstance(store, _BatchStore)
+        return store
 
 
 class _BatchStore(Store):
     """rdflib store interface over the batch index: terms are converted only when touched."""
 
-    def __init__(self, out: dict[Term, dict[Term, set[Term]]]) -> None:
+    def __init__(self, out: dict[Term, dict[Term, set[Term]]],
+                 watched: dict[Term, list[tuple[Term, Term]]]) -> None:
         super().__init__()
         self._out = out
+        self._watched = watched
         self._pos: dict[Term, dict[Term, set[Term]]] | None = None
+        self._one: dict[Term, dict[Term, set[Term]]] = {}
+
+    def _subjects(self, predicate: Term) -> dict[Term, set[Term]]:
+        """object -> subjects for one predicate, from the batch's list when it keeps one."""
+        if predicate not in self._watched:
+            return self._by_predicate().get(predicate, {})
+        index = self._one.get(predicate)
+        if index is None:
+            index = self._one[predicate] = {}
+            for s, o in self._watched[predicate]:
+                index.setdefault(o, set()).add(s)
+        return index
 
     def _by_predicate(self) -> dict[Term, dict[Term, set[Term]]]:
         if self._pos is None:
@@ -317,7 +369,7 @@ class _BatchStore(Store):
             self._pos = pos
         return self._pos
 
-    def _matches(self, s: Term | None, p: Term | None,
+    def matches(self, s: Term | None, p: Term | None,
                  o: Term | None) -> Iterator[tuple[Term, Term, Term]]:
         if s is not None:
             predicates = self._out.get(s, _NO_PREDICATES)
@@ -330,9 +382,12 @@ class _BatchStore(Store):
                     for obj in objects:
                         yield s, pred, obj
             return
-        pos = self._by_predicate()
-        for pred in (p,) if p is not None else pos:
-            index = pos.get(pred, {})
+        if p is None:
+            pos = self._by_predicate()
+            indexes = [(pred, pos[pred]) for pred in pos]
+        else:
+            indexes = [(p, self._subjects(p))]
+        for pred, index in indexes:
             for obj in (o,) if o is not None else index:
                 for subj in index.get(obj, _EMPTY):
                     yield subj, pred, obj
@@ -342,7 +397,7 @@ class _BatchStore(Store):
                    for t in triple_pattern)
         if "" in (s, p, o):
             return
-        for triple in self._matches(s, p, o):
+        for triple in self.matches(s, p, o):
             yield (_rdflib(triple[0]), _rdflib(triple[1]), _rdflib(triple[2])), iter(())
 
     def __len__(self, context: Any = None) -> int:
@@ -452,9 +507,9 @@ def compile_shapes(shapes: Graph) -> CompiledShapes:
     top = [compiler.shape(node) for node in compiler.targeted()]
     for shape in top:
         compiler.require_messages(shape)
-    watched = frozenset({_TYPE, _SUBCLASS} | {term for shape in top
-                                              for kind, term in shape.targets
-                                              if kind != "targetClass"})
+    watched = frozenset(compiler.watched | {term for shape in top
+                                            for kind, term in shape.targets
+                                            if kind != "targetClass"})
     return CompiledShapes([s for s in top if not s.deactivated], watched)
 
 
@@ -467,6 +522,7 @@ class _Compiler:
         self.reported: set[int] = set()
         self.children: dict[int, list[_Shape]] = {}
         self.building: list[Node] = []
+        self.watched: set[Term] = {_TYPE, _SUBCLASS}
 
     # -- refusing what is not implemented ------------------------------------------------
 
@@ -685,7 +741,7 @@ class _Compiler:
             return lambda batch, pairs, results: None
         prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes(constraint))
         binds_this = re.search(r"([\s{}()])[\$\?]this", text) is not None
-        return _sparql(shape, f"{prefixes}\n{text}", binds_this, template)
+        return _sparql(shape, f"{prefixes}\n{text}", binds_this, template, self.watched)
 
     def prefixes(self, constraint: Node) -> list[tuple[str, str]]:
         """sh:prefixes as pyshacl reads them: the named declarations, else every ontology's."""
@@ -972,8 +1028,69 @@ def _from_this(patterns: list[tuple[Node, Node, Node]]) -> list[tuple[Node, Node
     return ordered
 
 
-def _sparql(shape: _Shape, text: str, binds_this: bool,
-            template: str) -> Callable[[_Batch, _Pairs, list[Finding]], None]:
+_Pattern = tuple[Variable | Term, Variable | Term, Variable | Term]
+
+
+class _NativeSelect:
+    """A SELECT of one basic graph pattern under filters, matched over the batch's indexes.
+
+    The same solutions as rdflib's evaluation (each match of the patterns, in bag semantics),
+    without rdflib's per-step bindings; the filters are rdflib's own expressions, evaluated
+    by rdflib on the solutions the patterns give.
+    """
+
+    def __init__(self, patterns: list[_Pattern], filters: list[Any],
+                 projected: list[Variable]) -> None:
+        self.patterns = patterns
+        self.filters = filters
+        self.projected = projected
+
+    @classmethod
+    def of(cls, query: Query) -> _NativeSelect | None:
+        project = query.algebra.p
+        node, filters = project.p, []
+        while node.name == "Filter":
+            filters.append(node.expr)
+            node = node.p
+        if node.name != "BGP":
+            return None
+        patterns: list[_Pattern] = []
+        for triple in node.triples:
+            if not all(isinstance(t, (Variable, URIRef, Literal)) for t in triple) \
+                    or isinstance(triple[1], Literal):
+                return None
+            patterns.append(tuple(  # type: ignore[arg-type]
+                t if isinstance(t, Variable) else nt_term(t) for t in triple))
+        return cls(patterns, filters[::-1], list(project.PV))
+
+    def rows(self, batch: _Batch) -> Iterator[dict[str, Identifier]]:
+        store, context = batch.store(), QueryContext(batch.rdflib_graph())
+        for solution in self._solve(store, 0, {}):
+            terms = {var: _rdflib(term) for var, term in solution.items()}
+            if self.filters:
+                bindings = FrozenBindings(context, terms)
+                if not all(_ebv(expr, bindings) for expr in self.filters):
+                    continue
+            yield {str(var): terms[var] for var in self.projected if var in terms}
+
+    def _solve(self, store: _BatchStore, index: int,
+               bound: dict[Variable, Term]) -> Iterator[dict[Variable, Term]]:
+        if index == len(self.patterns):
+            yield bound
+            return
+        pattern = self.patterns[index]
+        lookup = [bound.get(t) if isinstance(t, Variable) else t for t in pattern]
+        for triple in store.matches(*lookup):
+            extended = dict(bound)
+            for part, term in zip(pattern, triple):
+                if isinstance(part, Variable) and extended.setdefault(part, term) != term:
+                    break
+            else:
+                yield from self._solve(store, index + 1, extended)
+
+
+def _sparql(shape: _Shape, text: str, binds_this: bool, template: str,
+            watched: set[Term]) -> Callable[[_Batch, _Pairs, list[Finding]], None]:
     """A SPARQL-based constraint, with pyshacl's semantics: ``$this`` pre-bound per focus node.
 
     A query made of graph patterns and filters runs once per batch and its rows are shared
@@ -985,10 +1102,18 @@ def _sparql(shape: _Shape, text: str, binds_this: bool,
     once = binds_this and _pattern_only(query)
     batch_query = _joined_from_this(text) if once else query
 
+    native = _NativeSelect.of(batch_query) if once else None
+    if native is not None:  # the batch keeps (subject, object) lists of these predicates
+        watched.update(p for _, p, _ in native.patterns if not isinstance(p, Variable))
+
     def rows_by_focus(batch: _Batch) -> dict[Term, list[dict[str, Any]]]:
         grouped: dict[Term, list[dict[str, Any]]] = {}
-        for row in batch.rdflib_graph().query(batch_query):
-            found = {str(k): v for k, v in row.asdict().items()}  # type: ignore[union-attr]
+        if native is not None:
+            rows: Iterable[dict[str, Any]] = native.rows(batch)
+        else:
+            rows = ({str(k): v for k, v in row.asdict().items()}  # type: ignore[union-attr]
+                    for row in batch.rdflib_graph().query(batch_query))
+        for found in rows:
             grouped.setdefault(_nt(found["this"]), []).append(found)
         return grouped
 
