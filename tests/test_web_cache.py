@@ -66,13 +66,16 @@ def test_a_kept_answer_is_the_answer_with_every_header(server, accept):
         head = client.head(PLEDGE, headers={"Accept": accept})
         current = client.get(PLEDGE, headers={"Accept": accept,
                                                "If-None-Match": first.headers["etag"]})
+        stale = client.get(PLEDGE, headers={"Accept": accept, "If-None-Match": '"other"'})
     assert first.status_code == again.status_code == head.status_code == 200
     assert again.content == first.content and "japan-2023/1" in first.text
     for name in ("content-type", "content-length", "etag", "last-modified", "vary",
                  "content-location", "access-control-allow-origin", "cache-control"):
         assert again.headers[name] == first.headers[name] == head.headers[name], name
     assert head.content == b""
-    assert current.status_code == 304
+    assert current.status_code == 304 and current.headers["etag"] == first.headers["etag"]
+    assert stale.status_code == 200 and stale.content == first.content
+    assert stale.headers["etag"] == first.headers["etag"]
 
 
 def test_formats_are_kept_apart(server):

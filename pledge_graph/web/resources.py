@@ -52,19 +52,24 @@ async def resource(request: Request) -> Response:
     fmt = negotiate(request.headers.get("accept"), RESOURCE_KINDS,
                     request.query_params.get("format"))
     iri = settings.iris.base + path
+    local = "/" + path
+    headers = {"Vary": "Accept", "Content-Location": f"{local}?format={fmt.key}"}
+    if fmt.key == "html":
+        headers["Link"] = alternates(local, RDF_FORMATS)
+    tag = etag(settings.digest, iri, fmt.key)
+    key = cache_key(settings, request.scope["path"], fmt)
+    kept = settings.cache.get(key)
+    if kept is not None:  # a conditional request for an answer already made
+        return validated(request, kept.body, fmt.media_type, tag, settings.built, headers)
     triples = await run_in_threadpool(describe, settings, iri)
     if not triples:
         return error(404, f"404 Not Found: the graph says nothing about <{iri}>")
-    local = "/" + path
-    headers = {"Vary": "Accept", "Content-Location": f"{local}?format={fmt.key}"}
-    tag = etag(settings.digest, iri, fmt.key)
     if fmt.key == "html":
-        headers["Link"] = alternates(local, RDF_FORMATS)
         names = await run_in_threadpool(linked_names, settings, iri, triples)
         body = pages.resource_page(request, iri, triples, names)
     else:
         body = serialise_graph(triples, fmt, settings)
-    mark_cacheable(request.scope, cache_key(settings, request.scope["path"], fmt))
+    mark_cacheable(request.scope, key)
     return validated(request, body, fmt.media_type, tag, settings.built, headers)
 
 
