@@ -14,20 +14,25 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .batches import PYSHACL_ALL_RECORDS, check_shared, make_context, run_batches
+from .chunks import serialise
 from .errors import BuildError, ValidationFailed
-from .mapping import MappedGraph, load_records, map_records
+from .mapping import build_triples, scheme_triples
+from .ntriples import iri
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
-from .publish import publish
-from .validate import ValidationOutcome, shapes_graph, validate_graph
+from .publish import GraphStats, dump_tools, finish_release, open_dumps
+from .validate import Finding, ValidationOutcome, finding_order, shapes_graph
 from .vocab import Iris
 
 __all__ = [
     "BuildResult",
+    "Checked",
     "build",
     "build_command",
     "build_time",
@@ -92,21 +97,84 @@ def _steps(progress: Progress | None, what: str,
     return report
 
 
+@dataclass
+class Checked:
+    """What mapping and checking every record gave: the outcome, counts and the dumps."""
+
+    outcome: ValidationOutcome
+    stats: GraphStats
+    digest: str
+    submissions: int
+    pledges: int
+    notes: list[str]
+    dump_files: dict[str, dict[str, object]]
+    engines: Counter[str]
+
+    @property
+    def warnings(self) -> str:
+        return "\n".join([*self.notes, self.outcome.readable(self.outcome.warnings)]).strip()
+
+
 def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None = None,
-          ontology_dir: Path = ONTOLOGY_DIR,
-          shapes_dir: Path = SHAPES_DIR) -> tuple[MappedGraph, ValidationOutcome, str]:
-    """Map and validate the records of ``data_dir``; return the graph, outcome and digest."""
+          ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR,
+          dumps_to: Path | None = None, validator: str = "both",
+          workers: int | None = None) -> Checked:
+    """Map and check every record of ``data_dir`` batch by batch, in worker processes.
+
+    With ``dumps_to``, each batch also writes its part of the dumps there, so that the graph
+    is never held whole in memory. ``validator`` is "both" (the compiled shapes, with pyshacl
+    alongside where :mod:`~pledge_graph.batches` says) or "pyshacl" (pyshacl alone).
+    """
     data_dir = Path(data_dir)
-    records = load_records(data_dir)
-    if not records:
+    paths = sorted((data_dir / "records").glob("*.yaml"))
+    if not paths:
         raise BuildError("no pledge records", file=data_dir / "records",
                          expected="records/<slug>.yaml files, written by `pledge-graph import`")
     digest = input_digest(data_dir, base, ontology_dir=ontology_dir, shapes_dir=shapes_dir)
-    graph = map_records(records, Iris(base), digest, data_dir,
-                        progress=_steps(progress, "mapped submissions"))
-    outcome = validate_graph(graph, base, shapes=shapes_graph(base, shapes_dir),
-                             progress=_steps(progress, "validated batches", 3))
-    return graph, outcome, digest
+    iris = Iris(base)
+    names, compactor = dump_tools(base, ontology_dir)
+    ctx = make_context(iris, digest, data_dir, shapes_graph(base, shapes_dir),
+                       scheme_triples(iris.base), names, compactor, write=dumps_to is not None,
+                       pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator)
+    writer = open_dumps(dumps_to, base) if dumps_to is not None else None
+    stats = GraphStats()
+    findings: set[Finding] = set()
+    locations: dict[str, str] = {}
+    shared: set[str] = set()
+    notes: dict[str, None] = {}
+    submissions: list[str] = []
+    pledges = 0
+    engines: Counter[str] = Counter()
+    try:
+        for result in run_batches(ctx, paths, workers=workers,
+                                  progress=_steps(progress, "mapped and checked batches", 3)):
+            if writer is not None and result.parts is not None:
+                writer.add(result.parts)
+            stats.merge(result.stats)
+            findings.update(result.findings)
+            locations.update(result.locations)
+            shared |= result.shared
+            notes.update(dict.fromkeys(result.notes))
+            submissions += result.submissions
+            pledges += result.pledges
+            engines[result.checked_by] += 1
+        build = build_triples(iri(iris.build(digest)), digest, iris, submissions)
+        shared.update(f"{s} {p} {o} ." for s, p, o in [*ctx.scheme, *build])
+        lines = sorted(shared)
+        found, checked_by = check_shared(ctx, lines)
+        findings.update(found)
+        engines[checked_by] += 1
+        stats.add(lines, iris)
+        files = {}
+        if writer is not None:
+            writer.add(serialise(lines, names, compactor))
+            files = writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    outcome = ValidationOutcome(sorted(findings, key=finding_order), locations)
+    return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines)
 
 
 def _failed(outcome: ValidationOutcome, report: Path | None) -> ValidationFailed:
@@ -144,10 +212,12 @@ def _check_out_dir(out: Path) -> None:
 
 def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
           progress: Progress | None = None, ontology_dir: Path = ONTOLOGY_DIR,
-          shapes_dir: Path = SHAPES_DIR) -> BuildResult:
+          shapes_dir: Path = SHAPES_DIR, validator: str = "both",
+          workers: int | None = None) -> BuildResult:
     """Build the release of ``data_dir`` into ``out_dir`` under ``base``, atomically.
 
-    ``ontology_dir`` and ``shapes_dir`` default to the project's own files.
+    ``ontology_dir`` and ``shapes_dir`` default to the project's own files; ``validator`` and
+    ``workers`` are those of :func:`check`.
     """
     started = time.monotonic()
     out = Path(out_dir).absolute()
@@ -157,24 +227,24 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     tmp.chmod(0o755)  # a release is for reading by everyone, like the files in it
     try:
-        graph, outcome, digest = check(data_dir, base, progress=progress,
-                                       ontology_dir=ontology_dir, shapes_dir=shapes_dir)
-        if not outcome.conforms:
-            failed_report.write_text(outcome.report_turtle(), encoding="utf-8")
-            raise _failed(outcome, failed_report)
-        if progress and len(graph.submissions) >= PROGRESS_FROM:
+        checked = check(data_dir, base, progress=progress, ontology_dir=ontology_dir,
+                        shapes_dir=shapes_dir, dumps_to=tmp, validator=validator,
+                        workers=workers)
+        if not checked.outcome.conforms:
+            failed_report.write_text(checked.outcome.report_turtle(), encoding="utf-8")
+            raise _failed(checked.outcome, failed_report)
+        if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
-        release = publish(graph.triples(), outcome, tmp, base=base, digest=digest,
-                          build_time=build_time(), ontology_dir=ontology_dir,
-                          shapes_dir=shapes_dir)
+        release = finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
+                                 base=base, digest=checked.digest, build_time=build_time(),
+                                 ontology_dir=ontology_dir, shapes_dir=shapes_dir)
         _swap(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     failed_report.unlink(missing_ok=True)
-    pledges = sum(len(s.pledge_lines) for s in graph.submissions)
-    warnings = "\n".join([*graph.notes, outcome.readable(outcome.warnings)]).strip()
-    return BuildResult(out, release.version, digest, release.triples, len(graph.submissions),
-                       pledges, warnings, time.monotonic() - started)
+    return BuildResult(out, release.version, checked.digest, release.triples,
+                       checked.submissions, checked.pledges, checked.warnings,
+                       time.monotonic() - started)
 
 
 def _stderr(message: str) -> None:
@@ -183,7 +253,9 @@ def _stderr(message: str) -> None:
 
 def build_command(args: argparse.Namespace) -> int:
     """``pledge-graph build``: build the release and say what was written."""
-    result = build(args.data, args.out, args.base, progress=_stderr)
+    result = build(args.data, args.out, args.base, progress=_stderr,
+                   validator=getattr(args, "validator", "both"),
+                   workers=getattr(args, "jobs", None))
     if result.warnings:
         _stderr(result.warnings)
     print(f"built {result.out_dir}: version {result.version}, {result.submissions} "
@@ -194,13 +266,13 @@ def build_command(args: argparse.Namespace) -> int:
 
 def validate_command(args: argparse.Namespace) -> int:
     """``pledge-graph validate``: check the records' graph against the shapes."""
-    graph, outcome, _ = check(args.data, args.base, progress=_stderr)
-    warnings = "\n".join([*graph.notes, outcome.readable(outcome.warnings)]).strip()
-    if warnings:
-        _stderr(warnings)
-    if not outcome.conforms:
-        raise _failed(outcome, None)
-    pledges = sum(len(s.pledge_lines) for s in graph.submissions)
-    print(f"conforms: {len(graph.submissions)} submission(s), {pledges} pledge(s), "
-          f"{len(outcome.warnings)} warning(s)")
+    checked = check(args.data, args.base, progress=_stderr,
+                    validator=getattr(args, "validator", "both"),
+                    workers=getattr(args, "jobs", None))
+    if checked.warnings:
+        _stderr(checked.warnings)
+    if not checked.outcome.conforms:
+        raise _failed(checked.outcome, None)
+    print(f"conforms: {checked.submissions} submission(s), {checked.pledges} pledge(s), "
+          f"{len(checked.outcome.warnings)} warning(s)")
     return 0

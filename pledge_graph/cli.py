@@ -23,6 +23,15 @@ def _add_common(p: argparse.ArgumentParser, *, out: bool = False, base: bool = F
         p.add_argument("--base", default=DEFAULT_BASE, help="base IRI of minted IRIs (default: %(default)s)")
 
 
+def _add_checking(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--validator", choices=["both", "pyshacl"], default="both",
+                   help="both: compiled shapes on every batch, pyshacl alongside on small "
+                        "corpora and the first batch of large ones (default); pyshacl: pyshacl "
+                        "alone, slower on large corpora")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes mapping and checking batches (default: one per CPU)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pledge-graph", description=__doc__.split("\n")[0] if __doc__ else None)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -36,9 +45,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the records' graph against the SHACL shapes")
     _add_common(p, base=True)
+    _add_checking(p)
 
     p = sub.add_parser("build", help="map, validate and publish the release (dumps, VoID, DCAT)")
     _add_common(p, out=True, base=True)
+    _add_checking(p)
 
     p = sub.add_parser("serve", help="serve the release: SPARQL endpoint, resource pages, dumps")
     _add_common(p, out=True, base=True)

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal, URIRef
-
-from .ntriples import Triple
+from .ntriples import Triple, literal_parts
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR
 from .vocab import RDF, XSD, Iris, prefixes
 
-__all__ = ["Compactor", "compact_lines", "load_context"]
+__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_lines", "compact_nodes", "document_head",
+           "load_context"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
 _XSD_STRING = str(XSD.string)
-_TYPE = str(RDF.type)
+_TYPE = f"<{RDF.type}>"
 
 
 def load_context(base: str = DEFAULT_BASE, ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, Any]:
@@ -77,6 +76,9 @@ class Compactor:
                     spec["@type"] = self._expand(spec["@type"])
                 self.props[iri].append((term, spec))
         self.prefixes.sort(key=lambda item: -len(item[0]))
+        self._compact: dict[str, str] = {}
+        self._rules: dict[tuple[str, tuple[bool, str | None, str | None]],
+                          tuple[str, str, str | None]] = {}
 
     def _expand(self, value: str) -> str:
         if ":" in value and not value.startswith("@"):
@@ -90,6 +92,14 @@ class Compactor:
 
     def iri(self, iri: str) -> str:
         """Return a compact IRI (prefix:suffix) that expands back to ``iri``, or ``iri``."""
+        compact = self._compact.get(iri)
+        if compact is None:
+            if len(self._compact) > 100_000:
+                self._compact.clear()
+            compact = self._compact[iri] = self._compact_iri(iri)
+        return compact
+
+    def _compact_iri(self, iri: str) -> str:
         for namespace, name in self.prefixes:
             if iri.startswith(namespace) and len(iri) > len(namespace):
                 suffix = iri[len(namespace):]
@@ -102,81 +112,148 @@ class Compactor:
         """Return the term naming ``iri`` (vocabulary-relative position), or a compact IRI."""
         return self.type_terms.get(iri) or self.iri(iri)
 
-    def entry(self, p: URIRef, o: Any) -> tuple[str, Any, str | None]:
-        """Return (key, JSON value, language-map language or None) for one triple's p and o."""
-        candidates = self.props.get(str(p), ())
-        if isinstance(o, URIRef):
+    def entry(self, p: str, o: str) -> tuple[str, Any, str | None]:
+        """Return (key, JSON value, language-map language or None) for one triple's p and o.
+
+        ``p`` is an IRI and ``o`` an N-Triples term text. The choice depends only on ``p`` and
+        the kind of ``o`` (IRI, language, datatype), so it is made once for each such pair.
+        """
+        if o[0] == "<":
+            kind: tuple[bool, str | None, str | None] = (True, None, None)
+            text = o[1:-1]
+        else:
+            text, language, datatype = literal_parts(o)
+            kind = (False, language, datatype)
+        rule = self._rules.get((p, kind))
+        if rule is None:
+            rule = self._rules[(p, kind)] = self._rule(p, kind)
+        key, form, language = rule
+        if form == "text":
+            return key, text, language
+        if form == "iri":
+            return key, self.iri(text), None
+        if form == "vocab":
+            return key, self.vocab(text), None
+        if form == "id":
+            return key, {"@id": self.iri(text)}, None
+        if form == "typed":
+            return key, {"@value": text, "@type": self.vocab(kind[2] or "")}, None
+        if kind[1]:
+            return key, {"@value": text, "@language": kind[1]}, None
+        return key, {"@value": text}, None
+
+    def _rule(self, p: str, kind: tuple[bool, str | None, str | None]) -> tuple[str, str, str | None]:
+        """Choose (key, form, language-map language) for objects of one kind under ``p``.
+
+        The form is text (a plain JSON string), iri or vocab (a compacted IRI string), id
+        (``{"@id"}``), typed (``{"@value", "@type"}``) or value (``{"@value"}``, with
+        ``@language`` for a tagged literal).
+        """
+        candidates = self.props.get(p, ())
+        is_iri, language, datatype = kind
+        if is_iri:
             for term, spec in candidates:
                 if spec.get("@type") == "@id":
-                    return term, self.iri(str(o)), None
+                    return term, "iri", None
                 if spec.get("@type") == "@vocab":
-                    return term, self.vocab(str(o)), None
-            return self.iri(str(p)), {"@id": self.iri(str(o))}, None
-        assert isinstance(o, Literal)
-        text = str(o)
-        if o.language:
+                    return term, "vocab", None
+            return self.iri(p), "id", None
+        if language:
             for term, spec in candidates:
                 if spec.get("@container") == "@language":
-                    return term, text, o.language
-                if spec.get("@language") == o.language and "@type" not in spec:
-                    return term, text, None
-            return self.iri(str(p)), {"@value": text, "@language": o.language}, None
-        datatype = str(o.datatype) if o.datatype is not None else _XSD_STRING
-        if datatype != _XSD_STRING:
+                    return term, "text", language
+                if spec.get("@language") == language and "@type" not in spec:
+                    return term, "text", None
+            return self.iri(p), "value", None
+        if datatype is not None and datatype != _XSD_STRING:
             for term, spec in candidates:
                 if spec.get("@type") == datatype:
-                    return term, text, None
-            return self.iri(str(p)), {"@value": text, "@type": self.vocab(datatype)}, None
+                    return term, "text", None
+            return self.iri(p), "typed", None
         for term, spec in candidates:
             plain = "@type" not in spec and spec.get("@container") in (None, "@set")
             no_language = ("@language" in spec and spec["@language"] is None) or (
                 "@language" not in spec and self.default_language is None)
             if plain and no_language:
-                return term, text, None
-        return self.iri(str(p)), {"@value": text}, None
+                return term, "text", None
+        return self.iri(p), "value", None
 
-    def node(self, subject: URIRef, pairs: Iterable[tuple[URIRef, Any]]) -> dict[str, Any]:
-        """Return the node object of one subject."""
+    def node(self, subject: str, pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        """Return the node object of one subject: IRIs in ``<>``, objects as N-Triples texts."""
         types: list[str] = []
-        values: dict[str, list[Any]] = defaultdict(list)
-        maps: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        values: dict[str, list[Any]] = {}
+        maps: dict[str, dict[str, list[str]]] = {}
+        entry = self.entry
         for p, o in pairs:
-            if str.__eq__(p, _TYPE) and isinstance(o, URIRef):
-                types.append(self.vocab(str(o)))
+            if p == _TYPE and o[0] == "<":
+                types.append(self.vocab(o[1:-1]))
                 continue
-            key, value, language = self.entry(p, o)
+            key, value, language = entry(p[1:-1], o)
             if language is not None:
-                maps[key][language].append(value)
+                maps.setdefault(key, {}).setdefault(language, []).append(value)
             else:
-                values[key].append(value)
-        node: dict[str, Any] = {"@id": self.iri(str(subject))}
+                found = values.get(key)
+                if found is None:
+                    values[key] = [value]
+                else:
+                    found.append(value)
+        node: dict[str, Any] = {"@id": self.iri(subject[1:-1])}
         if types:
             node["@type"] = sorted(types) if len(types) > 1 else types[0]
-        for key in sorted({*values, *maps}):
+        for key in sorted({*values, *maps}) if maps else sorted(values):
             if key in maps and key in values:
                 raise ValueError(f"{key} used both as language map and as plain values")
             if key in maps:
                 node[key] = {lang: _one(sorted(v)) for lang, v in sorted(maps[key].items())}
             else:
-                node[key] = _one(sorted(values[key], key=_sort_key))
+                node[key] = _one(values[key])
         return node
 
 
 def _one(values: list[Any]) -> Any:
-    return values[0] if len(values) == 1 else values
+    """One value as itself, several in a stable order (strings before objects, each sorted)."""
+    if len(values) == 1:
+        return values[0]
+    if all(isinstance(v, str) for v in values):
+        return sorted(values)
+    return sorted(values, key=_sort_key)
 
 
 def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+def _split(line: str) -> tuple[str, str, str]:
+    s, p, rest = line.split(" ", 2)
+    return s, p, rest[:-2]
+
+
+def compact_nodes(lines: Sequence[str], compactor: Compactor) -> list[str]:
+    """Return one JSON node object per subject of sorted N-Triples ``lines``, in their order."""
+    nodes: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    subject = None
+    for line in [*lines, None]:
+        s, p, o = _split(line) if line is not None else (None, "", "")
+        if s != subject and pairs:
+            nodes.append(json.dumps(compactor.node(subject, pairs),  # type: ignore[arg-type]
+                                    ensure_ascii=False))
+            pairs = []
+        subject = s
+        pairs.append((p, o))
+    return nodes
+
+
+def document_head(context_iri: str) -> str:
+    """The JSON-LD document up to its first node: the context by reference, then ``@graph``."""
+    return json.dumps({"@context": context_iri})[:-1] + ', "@graph": [\n'
+
+
+DOCUMENT_TAIL = "\n]}\n"
+
+
 def compact_lines(triples: Iterable[Triple], context: dict[str, Any], context_iri: str) -> bytes:
     """Return the JSON-LD document of the graph: one node object per line, sorted by subject."""
-    compactor = Compactor(context)
-    by_subject: dict[URIRef, list[tuple[URIRef, Any]]] = defaultdict(list)
-    for s, p, o in triples:
-        by_subject[s].append((p, o))  # type: ignore[index,arg-type]
-    nodes = [json.dumps(compactor.node(s, by_subject[s]), ensure_ascii=False)
-             for s in sorted(by_subject, key=str)]
-    head = json.dumps({"@context": context_iri})[:-1]
-    return (head + ', "@graph": [\n' + ",\n".join(nodes) + "\n]}\n").encode("utf-8")
+    lines = sorted({f"{s} {p} {o} ." for s, p, o in triples})
+    nodes = compact_nodes(lines, Compactor(context))
+    return (document_head(context_iri) + ",\n".join(nodes) + DOCUMENT_TAIL).encode("utf-8")

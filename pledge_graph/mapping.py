@@ -1,27 +1,29 @@
 """Records -> RDF: turn the curated pledge records into the graph's triples.
 
-Triples are plain tuples of rdflib terms, built without an rdflib ``Graph`` so that mapping
-stays linear and cheap for large corpora; the publish stage writes them out as sorted
-N-Triples. Every node has an IRI minted by :class:`~pledge_graph.vocab.Iris`.
+Triples are tuples of N-Triples term texts (see :mod:`~pledge_graph.ntriples`), built
+without an rdflib ``Graph`` so that mapping stays linear and cheap for large corpora. Every
+node has an IRI minted by :class:`~pledge_graph.vocab.Iris`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from rdflib import Literal, URIRef
 
-from .authorities import actor_triples, resolve_actor
+from .authorities import actor_triples, resolve_actor, states
 from .concepts import concept_for_label, scheme_graph
 from .errors import RecordError
+from .extract.organisations import load_organisations
+from .extract.programmes import load_programmes
 from .extract.rdf import fact_triples
-from .ntriples import Triple
+from .extract.treaties import load_treaties
+from .ntriples import Terms, Triple, iri, literal, nt_term, typed
 from .records import load_record
 from .vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris
 
@@ -30,10 +32,13 @@ __all__ = [
     "LoadedRecord",
     "MappedGraph",
     "MappedSubmission",
+    "Mapper",
     "Triple",
+    "build_triples",
     "load_records",
     "map_records",
     "record_lines",
+    "scheme_triples",
 ]
 
 
@@ -61,12 +66,12 @@ class MappedSubmission:
     """The triples of one submission (document, checksum, pledges, facts) and their origin."""
 
     slug: str
-    iri: URIRef
+    iri: str
     record: Path
     source: str
     triples: list[Triple]
-    pledge_lines: dict[URIRef, int]
-    actors: list[URIRef]
+    pledge_lines: dict[str, int]
+    actors: list[str]
 
 
 @dataclass
@@ -74,10 +79,10 @@ class MappedGraph:
     """The whole graph: per-submission parts plus what they share (actors, scheme, build)."""
 
     submissions: list[MappedSubmission]
-    actors: dict[URIRef, list[Triple]]
+    actors: dict[str, list[Triple]]
     scheme: list[Triple]
     build: list[Triple]
-    build_iri: URIRef
+    build_iri: str
     notes: list[str] = field(default_factory=list)
 
     def triples(self) -> Iterator[Triple]:
@@ -183,27 +188,20 @@ class _Fields:
 # Mapping
 # ---------------------------------------------------------------------------
 
-class _Terms:
-    """Caches literal construction: rdflib literals are costly to make one triple at a time."""
-
-    def __init__(self) -> None:
-        self._ints: dict[tuple[int, URIRef], Literal] = {}
-
-    def integer(self, value: int, datatype: URIRef) -> Literal:
-        key = (value, datatype)
-        lit = self._ints.get(key)
-        if lit is None:
-            lit = self._ints[key] = Literal(str(value), datatype=datatype)
-        return lit
+_RDF, _RDFS, _DCT, _PROV, _SPDX, _VOID = (Terms(ns) for ns in (RDF, RDFS, DCTERMS, PROV,
+                                                                SPDX, VOID))
+_PINT, _NNI, _GYM = str(XSD.positiveInteger), str(XSD.nonNegativeInteger), str(XSD.gYearMonth)
+_HEX = str(XSD.hexBinary)
 
 
 def _actor_parts(name: str, iris: Iris, data_dir: Path,
-                 notes: list[str]) -> tuple[URIRef, list[Triple]]:
+                 notes: list[str]) -> tuple[str, list[Triple]]:
     """Return the IRI of the State or actor a name refers to, and the actor's own triples."""
     actor = resolve_actor(name, data_dir)
     if actor.warning:
         notes.append(actor.warning)
-    return actor.iri(iris), list(actor_triples(actor, iris))
+    triples = [(nt_term(s), nt_term(p), nt_term(o)) for s, p, o in actor_triples(actor, iris)]
+    return iri(actor.iri(iris)), triples
 
 
 def _entity_names(fields: _Fields) -> list[str]:
@@ -214,145 +212,189 @@ def _entity_names(fields: _Fields) -> list[str]:
             for i in range(len(entities))]
 
 
-def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_dir: Path,
-                *, progress: Callable[[int, int], None] | None = None) -> MappedGraph:
-    """Map the records to the graph; ``digest`` names the build activity (id/build/<digest>)."""
-    terms = _Terms()
-    build_iri = iris.build(digest)
-    actors: dict[URIRef, list[Triple]] = {}
-    actor_by_name: dict[str, URIRef] = {}
-    graph = MappedGraph([], actors, [], [], build_iri)
-    seen: dict[str, Path] = {}
-    for index, record in enumerate(records):
+class Mapper:
+    """Maps records one at a time, remembering the actors met so far (shared by submissions).
+
+    ``map_records`` maps a whole corpus in one go; the build maps batches of records in
+    worker processes, each with its own Mapper, and merges what they share.
+    """
+
+    def __init__(self, iris: Iris, digest: str, data_dir: Path) -> None:
+        self.iris = iris
+        self.data_dir = data_dir
+        self.build_iri = iri(iris.build(digest))
+        self.actors: dict[str, list[Triple]] = {}
+        self.notes: list[str] = []
+        self._actor_by_name: dict[str, str] = {}
+        self._pg = Terms(iris.ontology)
+        self._dataset = iri(iris.dataset())
+
+    def prepare(self) -> None:
+        """Load the authority files and the scheme now rather than at the first record.
+
+        A build calls this before it starts its worker processes, which then share what was
+        loaded instead of each loading it again.
+        """
+        load_organisations(self.data_dir)
+        load_treaties(self.data_dir)
+        load_programmes(self.data_dir)
+        states(self.data_dir)
+        resolve_actor("Japan", self.data_dir)
+        concept_for_label("Women and girls", self.iris.base)
+
+    def submission(self, record: LoadedRecord) -> MappedSubmission:
+        """Map one record; raises RecordError naming its file and line when it is malformed."""
         fields = _Fields(record.path, record.data)
         slug = fields.get(("slug",), str, "the source file's slug, e.g. japan-2023")
         if not _SLUG.match(slug):
             raise fields.fail(("slug",), f"bad slug {slug!r}", "lower-case letters, digits and '-'")
-        if slug in seen:
-            raise fields.fail(("slug",), f"slug {slug!r} also used by {seen[slug]}",
-                              "a unique slug")
-        seen[slug] = record.path
         names = _entity_names(fields)
         actor_iris = []
         for name in names:
-            if name not in actor_by_name:
-                iri, triples = _actor_parts(name, iris, data_dir, graph.notes)
-                actor_by_name[name] = iri
-                actors.setdefault(iri, triples)
-            actor_iris.append(actor_by_name[name])
-        graph.submissions.append(_map_submission(
-            fields, slug, names, actor_iris, iris, terms, build_iri, data_dir))
+            if name not in self._actor_by_name:
+                node, triples = _actor_parts(name, self.iris, self.data_dir, self.notes)
+                self._actor_by_name[name] = node
+                self.actors.setdefault(node, triples)
+            actor_iris.append(self._actor_by_name[name])
+        return self._map(fields, slug, names, actor_iris)
+
+    def _map(self, fields: _Fields, slug: str, names: list[str],
+             actor_iris: list[str]) -> MappedSubmission:
+        iris, ont, build_iri, dataset = self.iris, self._pg, self.build_iri, self._dataset
+        sub = iri(iris.submission(slug))
+        title = fields.get(("title",), str, "the document's title")
+        month = fields.positive(("month",))
+        if month is None or month > 12:
+            raise fields.fail(("month",), f"bad month {month}", "a month number 1..12")
+        year = fields.positive(("year",))
+        assert year is not None
+        language = fields.get(("language",), str, "an ISO 639-1 code of a UN language")
+        if language not in UN_LANGUAGES:
+            raise fields.fail(("language",), f"bad language {language!r}",
+                              "one of " + " ".join(UN_LANGUAGES))
+        kind = fields.get(("pledge_type",), str, "single or joint")
+        if kind not in ("single", "joint"):
+            raise fields.fail(("pledge_type",), f"bad pledge type {kind!r}", "single or joint")
+        source = fields.get(("source",), str, "the source file, relative to the data directory")
+        sha = fields.get(("source_sha256",), str, "the SHA-256 of the source, 64 hex digits")
+        if not _SHA256.match(sha):
+            raise fields.fail(("source_sha256",), f"bad checksum {sha!r}",
+                              "64 lower-case hex digits")
+        _check_source(fields, self.data_dir / source, sha)
+        when = f"{MONTHS[month - 1]} {year}"
+        who = (" and ".join(names) if len(names) < 3
+               else ", ".join(names[:-1]) + " and " + names[-1])
+        checksum = f"{sub[:-1]}/sha256>"
+        out: list[Triple] = [
+            (sub, _RDF.type, ont.Submission),
+            (sub, _DCT.title, literal(title)),
+            (sub, _RDFS.label, literal(f"{who}, pledge document ({when})", "en")),
+            (sub, _DCT.issued, typed(f"{year:04d}-{month:02d}", _GYM)),
+            (sub, _DCT.language, iri(LANGUAGE_BASE + language)),
+            (sub, ont.pledgeType, ont.SinglePledge if kind == "single" else ont.JointPledge),
+            (sub, _DCT.source, literal(source)),
+            (sub, _SPDX.checksum, checksum),
+            (sub, _PROV.wasGeneratedBy, build_iri),
+            (sub, _VOID.inDataset, dataset),
+            (checksum, _RDF.type, _SPDX.Checksum),
+            (checksum, _SPDX.algorithm, _SPDX.checksumAlgorithm_sha256),
+            (checksum, _SPDX.checksumValue, typed(sha, _HEX)),
+        ]
+        out.extend((sub, ont.pledgedBy, actor) for actor in actor_iris)
+        pledges = fields.get(("pledges",), list, "a list of pledges")
+        if not pledges:
+            raise fields.fail(("pledges",), "no pledges", "at least one pledge")
+        lines: dict[str, int] = {}
+        numbers: set[int] = set()
+        for i in range(len(pledges)):
+            number = fields.positive(("pledges", i, "number"))
+            assert number is not None
+            if number in numbers:
+                raise fields.fail(("pledges", i, "number"), f"pledge number {number} repeated",
+                                  "numbers unique within the record")
+            numbers.add(number)
+            pledge = iri(iris.pledge(slug, number))
+            line = fields.positive(("pledges", i, "line"))
+            assert line is not None
+            lines[pledge] = line
+            text = fields.get(("pledges", i, "text"), str, "the pledge's verbatim text")
+            declared = fields.positive(("pledges", i, "declared_words"), optional=True,
+                                       zero=True)
+            out += [
+                (pledge, _RDF.type, ont.Pledge),
+                (pledge, _RDFS.label, literal(f"{who}, pledge {number} ({when})", "en")),
+                (pledge, ont.pledgeNumber, typed(number, _PINT)),
+                (pledge, ont.pledgeText, literal(text, language)),
+                (pledge, ont.computedWordCount, typed(len(text.split()), _NNI)),
+                (pledge, ont.sourceLine, typed(line, _PINT)),
+                (pledge, ont.submission, sub),
+                (pledge, _PROV.hadPrimarySource, sub),
+                (pledge, _PROV.wasGeneratedBy, build_iri),
+                (pledge, _VOID.inDataset, dataset),
+                (sub, ont.pledge, pledge),
+            ]
+            out.extend((pledge, ont.pledgedBy, actor) for actor in actor_iris)
+            if declared is not None:
+                out.append((pledge, ont.declaredWordCount, typed(declared, _NNI)))
+            holders = fields.get(("pledges", i, "rights_holders"), list,
+                                 "a list of rights-holder labels", optional=True) or []
+            for j, label in enumerate(holders):
+                if not isinstance(label, str):
+                    raise fields.fail(("pledges", i, "rights_holders", j),
+                                      f"bad rights-holder label {label!r}", "a label as text")
+                concept = concept_for_label(label, iris.base)
+                if concept is None:
+                    out.append((pledge, ont.rightsHolderLabel, literal(label)))
+                else:
+                    out.append((pledge, ont.rightsHolderGroup, iri(concept)))
+            facts = fields.get(("pledges", i, "facts"), list, "a list of facts",
+                               optional=True) or []
+            for fact in facts:
+                if isinstance(fact, dict) and fact.get("status") != "rejected":
+                    out.extend(fact_triples(fact, pledge, slug, number, text, language, iris,
+                                            actor_iris, data_dir=self.data_dir))
+        return MappedSubmission(slug, sub, fields.path, source, out, lines, actor_iris)
+
+
+def scheme_triples(base: str) -> list[Triple]:
+    """The rights-holder concept scheme's triples under ``base``."""
+    return [(nt_term(s), nt_term(p), nt_term(o)) for s, p, o in scheme_graph(base)]
+
+
+def build_triples(build_iri: str, digest: str, iris: Iris,
+                  submissions: Iterable[str]) -> list[Triple]:
+    """The build activity (prov:Activity) that used every submission, and its software."""
+    software = iri(iris.software(SOFTWARE_NAME))
+    return [
+        (build_iri, _RDF.type, _PROV.Activity),
+        (build_iri, _RDFS.label, literal(f"Build {digest[:12]} of the pledge graph", "en")),
+        (build_iri, _PROV.wasAssociatedWith, software),
+        *[(build_iri, _PROV.used, sub) for sub in submissions],
+        (software, _RDF.type, _PROV.SoftwareAgent),
+        (software, _RDFS.label, literal(SOFTWARE_NAME)),
+    ]
+
+
+def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_dir: Path,
+                *, progress: Callable[[int, int], None] | None = None) -> MappedGraph:
+    """Map the records to the graph; ``digest`` names the build activity (id/build/<digest>)."""
+    mapper = Mapper(iris, digest, data_dir)
+    graph = MappedGraph([], mapper.actors, [], [], mapper.build_iri, mapper.notes)
+    seen: dict[str, Path] = {}
+    for index, record in enumerate(records):
+        mapped = mapper.submission(record)
+        if mapped.slug in seen:
+            raise _Fields(record.path, record.data).fail(
+                ("slug",), f"slug {mapped.slug!r} also used by {seen[mapped.slug]}",
+                "a unique slug")
+        seen[mapped.slug] = record.path
+        graph.submissions.append(mapped)
         if progress:
             progress(index + 1, len(records))
-    graph.scheme = list(scheme_graph(iris.base))
-    software = iris.software(SOFTWARE_NAME)
-    graph.build = [
-        (build_iri, RDF.type, PROV.Activity),
-        (build_iri, RDFS.label, Literal(f"Build {digest[:12]} of the pledge graph", lang="en")),
-        (build_iri, PROV.wasAssociatedWith, software),
-        *[(build_iri, PROV.used, sub.iri) for sub in graph.submissions],
-        (software, RDF.type, PROV.SoftwareAgent),
-        (software, RDFS.label, Literal(SOFTWARE_NAME)),
-    ]
+    graph.scheme = scheme_triples(iris.base)
+    graph.build = build_triples(mapper.build_iri, digest, iris,
+                                (sub.iri for sub in graph.submissions))
     return graph
-
-
-def _map_submission(fields: _Fields, slug: str, names: list[str], actor_iris: list[URIRef],
-                    iris: Iris, terms: _Terms, build_iri: URIRef,
-                    data_dir: Path) -> MappedSubmission:
-    ont = iris.ontology
-    sub = iris.submission(slug)
-    title = fields.get(("title",), str, "the document's title")
-    month = fields.positive(("month",))
-    if month is None or month > 12:
-        raise fields.fail(("month",), f"bad month {month}", "a month number 1..12")
-    year = fields.positive(("year",))
-    assert year is not None
-    language = fields.get(("language",), str, "an ISO 639-1 code of a UN language")
-    if language not in UN_LANGUAGES:
-        raise fields.fail(("language",), f"bad language {language!r}",
-                          "one of " + " ".join(UN_LANGUAGES))
-    kind = fields.get(("pledge_type",), str, "single or joint")
-    if kind not in ("single", "joint"):
-        raise fields.fail(("pledge_type",), f"bad pledge type {kind!r}", "single or joint")
-    source = fields.get(("source",), str, "the source file, relative to the data directory")
-    sha = fields.get(("source_sha256",), str, "the SHA-256 of the source, 64 hex digits")
-    if not _SHA256.match(sha):
-        raise fields.fail(("source_sha256",), f"bad checksum {sha!r}", "64 lower-case hex digits")
-    _check_source(fields, data_dir / source, sha)
-    when = f"{MONTHS[month - 1]} {year}"
-    who = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
-    checksum = URIRef(f"{sub}/sha256")
-    dataset = iris.dataset()
-    out: list[Triple] = [
-        (sub, RDF.type, ont.Submission),
-        (sub, DCTERMS.title, Literal(title)),
-        (sub, RDFS.label, Literal(f"{who}, pledge document ({when})", lang="en")),
-        (sub, DCTERMS.issued, Literal(f"{year:04d}-{month:02d}", datatype=XSD.gYearMonth)),
-        (sub, DCTERMS.language, URIRef(LANGUAGE_BASE + language)),
-        (sub, ont.pledgeType, ont.SinglePledge if kind == "single" else ont.JointPledge),
-        (sub, DCTERMS.source, Literal(source)),
-        (sub, SPDX.checksum, checksum),
-        (sub, PROV.wasGeneratedBy, build_iri),
-        (sub, VOID.inDataset, dataset),
-        (checksum, RDF.type, SPDX.Checksum),
-        (checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256),
-        (checksum, SPDX.checksumValue, Literal(sha, datatype=XSD.hexBinary)),
-    ]
-    out.extend((sub, ont.pledgedBy, actor) for actor in actor_iris)
-    pledges = fields.get(("pledges",), list, "a list of pledges")
-    if not pledges:
-        raise fields.fail(("pledges",), "no pledges", "at least one pledge")
-    lines: dict[URIRef, int] = {}
-    numbers: set[int] = set()
-    for i in range(len(pledges)):
-        number = fields.positive(("pledges", i, "number"))
-        assert number is not None
-        if number in numbers:
-            raise fields.fail(("pledges", i, "number"), f"pledge number {number} repeated",
-                              "numbers unique within the record")
-        numbers.add(number)
-        pledge = iris.pledge(slug, number)
-        line = fields.positive(("pledges", i, "line"))
-        assert line is not None
-        lines[pledge] = line
-        text = fields.get(("pledges", i, "text"), str, "the pledge's verbatim text")
-        declared = fields.positive(("pledges", i, "declared_words"), optional=True, zero=True)
-        out += [
-            (pledge, RDF.type, ont.Pledge),
-            (pledge, RDFS.label, Literal(f"{who}, pledge {number} ({when})", lang="en")),
-            (pledge, ont.pledgeNumber, terms.integer(number, XSD.positiveInteger)),
-            (pledge, ont.pledgeText, Literal(text, lang=language)),
-            (pledge, ont.computedWordCount,
-             terms.integer(len(text.split()), XSD.nonNegativeInteger)),
-            (pledge, ont.sourceLine, terms.integer(line, XSD.positiveInteger)),
-            (pledge, ont.submission, sub),
-            (pledge, PROV.hadPrimarySource, sub),
-            (pledge, PROV.wasGeneratedBy, build_iri),
-            (pledge, VOID.inDataset, dataset),
-            (sub, ont.pledge, pledge),
-        ]
-        out.extend((pledge, ont.pledgedBy, actor) for actor in actor_iris)
-        if declared is not None:
-            out.append((pledge, ont.declaredWordCount,
-                        terms.integer(declared, XSD.nonNegativeInteger)))
-        holders = fields.get(("pledges", i, "rights_holders"), list,
-                             "a list of rights-holder labels", optional=True) or []
-        for j, label in enumerate(holders):
-            if not isinstance(label, str):
-                raise fields.fail(("pledges", i, "rights_holders", j),
-                                  f"bad rights-holder label {label!r}", "a label as text")
-            concept = concept_for_label(label, iris.base)
-            if concept is None:
-                out.append((pledge, ont.rightsHolderLabel, Literal(label)))
-            else:
-                out.append((pledge, ont.rightsHolderGroup, concept))
-        facts = fields.get(("pledges", i, "facts"), list, "a list of facts", optional=True) or []
-        for fact in facts:
-            if isinstance(fact, dict) and fact.get("status") != "rejected":
-                out.extend(fact_triples(fact, pledge, slug, number, text, language, iris,
-                                        actor_iris, data_dir=data_dir))
-    return MappedSubmission(slug, sub, fields.path, source, out, lines, actor_iris)
 
 
 def _check_source(fields: _Fields, path: Path, sha: str) -> None:

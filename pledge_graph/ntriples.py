@@ -1,28 +1,45 @@
-"""N-Triples text of the graph's terms: the one encoding every dump and report is sorted by.
+"""N-Triples text of the graph's terms: the form every stage after the records works in.
 
-Graphs here have no blank nodes, so a term is an IRI or a literal; literals keep UTF-8 and
-escape only what N-Triples requires. IRI texts are cached, since a few IRIs (predicates,
-classes, subjects) make up most terms.
+A term is its N-Triples text (``<iri>``, ``"text"``, ``"text"@en``, ``"5"^^<datatype>``) and a
+triple is three such texts. Strings are cheap to make, hash, compare, sort and write, which
+keeps mapping, validation and publishing linear and fast on large corpora; rdflib terms are
+made only where a library needs them (pyshacl, tests). Graphs here have no blank nodes, and
+literals keep UTF-8 and escape only what N-Triples requires.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .vocab import XSD
 
-__all__ = ["Triple", "nt_line", "nt_term"]
+__all__ = [
+    "Terms",
+    "Triple",
+    "iri",
+    "literal",
+    "literal_parts",
+    "nt_line",
+    "nt_term",
+    "rdflib_graph",
+    "rdflib_term",
+    "typed",
+]
 
-Triple = tuple[Node, Node, Node]
-
+Triple = tuple[str, str, str]
+"""A triple of N-Triples term texts."""
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
             "\b": "\\b", "\f": "\\f"}
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
 _XSD_STRING = str(XSD.string)
+_UNESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
+              "\\": "\\"}
+_ESCAPED = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
 
 
 def _escape(char: re.Match[str]) -> str:
@@ -30,34 +47,100 @@ def _escape(char: re.Match[str]) -> str:
     return _ESCAPES.get(c) or f"\\u{ord(c):04X}"
 
 
+def iri(value: str) -> str:
+    """Return the N-Triples text of an IRI."""
+    return f"<{value}>"
+
+
+def literal(text: str, lang: str | None = None) -> str:
+    """Return the N-Triples text of a plain (xsd:string) or language-tagged literal."""
+    if _NEEDS_ESCAPE.search(text):
+        text = _NEEDS_ESCAPE.sub(_escape, text)
+    return f'"{text}"@{lang}' if lang else f'"{text}"'
+
+
+def typed(lexical: object, datatype: str) -> str:
+    """Return the N-Triples text of a literal of ``datatype`` (an IRI, without brackets)."""
+    text = str(lexical)
+    if _NEEDS_ESCAPE.search(text):
+        text = _NEEDS_ESCAPE.sub(_escape, text)
+    if datatype == _XSD_STRING:
+        return f'"{text}"'
+    return f'"{text}"^^<{datatype}>'
+
+
+class Terms:
+    """The N-Triples texts of a namespace's terms: ``Terms(RDF).type``, ``Terms(pg)["Fact"]``."""
+
+    def __init__(self, namespace: str) -> None:
+        self._namespace = str(namespace)
+        self._texts: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        text = self._texts.get(name)
+        if text is None:
+            text = self._texts[name] = f"<{self._namespace}{name}>"
+        return text
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        text = self[name]
+        setattr(self, name, text)  # later lookups find the attribute and skip this method
+        return text
+
+
 def nt_term(term: Node) -> str:
-    """Return the N-Triples form of an IRI or literal (UTF-8, minimal escapes)."""
+    """Return the N-Triples text of an rdflib IRI or literal (UTF-8, minimal escapes)."""
     if isinstance(term, URIRef):
         return f"<{term}>"
     if isinstance(term, Literal):
-        text = _NEEDS_ESCAPE.sub(_escape, str(term))
         if term.language:
-            return f'"{text}"@{term.language}'
-        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-            return f'"{text}"^^<{term.datatype}>'
-        return f'"{text}"'
+            return literal(str(term), term.language)
+        if term.datatype is not None:
+            return typed(str(term), str(term.datatype))
+        return literal(str(term))
     raise TypeError(f"no blank nodes in the graph: {term!r}")
-
-
-_IRI_TEXT: dict[str, str] = {}
-
-
-def _iri_text(term: Node) -> str:
-    text = _IRI_TEXT.get(term)  # type: ignore[call-overload]
-    if text is None:
-        if len(_IRI_TEXT) > 1_000_000:
-            _IRI_TEXT.clear()
-        text = _IRI_TEXT[term] = nt_term(term)  # type: ignore[index]
-    return text
 
 
 def nt_line(triple: Triple) -> str:
     """Return one N-Triples line (without the newline)."""
-    s, p, o = triple
-    obj = _iri_text(o) if type(o) is URIRef else nt_term(o)
-    return f"{_iri_text(s)} {_iri_text(p)} {obj} ."
+    return f"{triple[0]} {triple[1]} {triple[2]} ."
+
+
+def _unescape(match: re.Match[str]) -> str:
+    short, long, char = match.groups()
+    if short or long:
+        return chr(int(short or long, 16))
+    return _UNESCAPES.get(char, "\\" + char)
+
+
+def literal_parts(text: str) -> tuple[str, str | None, str | None]:
+    """Split a literal's N-Triples text into (lexical form, language, datatype IRI)."""
+    end = text.rindex('"')
+    lexical = text[1:end]
+    if "\\" in lexical:
+        lexical = _ESCAPED.sub(_unescape, lexical)
+    rest = text[end + 1:]
+    if rest.startswith("@"):
+        return lexical, rest[1:], None
+    if rest.startswith("^^<"):
+        return lexical, None, rest[3:-1]
+    return lexical, None, None
+
+
+def rdflib_term(text: str) -> Node:
+    """Return the rdflib term of an N-Triples term text."""
+    if text.startswith("<"):
+        return URIRef(text[1:-1])
+    lexical, lang, datatype = literal_parts(text)
+    return Literal(lexical, lang=lang, datatype=URIRef(datatype) if datatype else None)
+
+
+def rdflib_graph(triples: Iterable[Triple], graph: Graph | None = None) -> Graph:
+    """Add ``triples`` to ``graph`` (a new one by default) as rdflib terms and return it."""
+    graph = Graph() if graph is None else graph
+    add = graph.add
+    for s, p, o in triples:
+        add((rdflib_term(s), rdflib_term(p), rdflib_term(o)))
+    return graph

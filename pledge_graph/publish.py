@@ -12,17 +12,18 @@ import gzip
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Literal, Namespace, URIRef
 
-from .jsonld import compact_lines, load_context
-from .ntriples import Triple, nt_line, nt_term
+from .chunks import DumpWriter, serialise
+from .jsonld import Compactor, load_context
+from .ntriples import Triple, nt_line
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
-from .turtle import turtle, turtle_lines
+from .turtle import Names, turtle
 from .validate import ValidationOutcome, shapes_text
 from .vocab import (
     DCAT,
@@ -43,14 +44,18 @@ __all__ = [
     "DUMPS",
     "LICENSE",
     "MEDIA_TYPES",
+    "GraphStats",
     "Release",
+    "dump_tools",
+    "finish_release",
+    "open_dumps",
     "publish",
     "rebase_text",
 ]
 
 DCAT3 = Namespace(str(DCAT))  # rdflib's DCAT predates DCAT 3's version terms
 STEM = "pledge-graph"
-_TYPE = str(RDF.type)
+_TYPE = f"<{RDF.type}>"
 DUMPS = (f"{STEM}.ttl", f"{STEM}.nt", f"{STEM}.jsonld")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -90,7 +95,7 @@ def _write(directory: Path, name: str, data: bytes, *, gz: bool = False) -> None
         (directory / f"{name}.gz").write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
 
 
-def _turtle(triples: Iterable[Triple], iris: Iris) -> bytes:
+def _turtle(triples: Iterable[tuple[URIRef, URIRef, object]], iris: Iris) -> bytes:
     return turtle(triples, prefixes(iris))
 
 
@@ -124,41 +129,63 @@ def _vocabularies(directory: Path, base: str, ontology_dir: Path,
 # ---------------------------------------------------------------------------
 
 @dataclass
-class _Stats:
-    triples: int
-    entities: int
-    subjects: int
-    objects: int
-    classes: Counter[URIRef]
-    properties: Counter[URIRef]
-    links: Counter[tuple[str, URIRef]]
-    examples: list[URIRef]
+class GraphStats:
+    """Counts for VoID, gathered part by part: parts must not share subjects.
 
+    Distinct objects are kept as 16-byte digests, so that counting them across a large graph
+    costs a fixed amount of memory per object rather than the object's text.
+    """
 
-def _stats(triples: Iterable[Triple], iris: Iris) -> _Stats:
-    space = iris.base + "id/"
-    subjects: set[str] = set()
-    objects: set[str] = set()
-    classes: Counter[URIRef] = Counter()
-    properties: Counter[URIRef] = Counter()
-    links: Counter[tuple[str, URIRef]] = Counter()
-    count = 0
-    targets = [(slug, namespace) for slug, (namespace, _) in LINK_TARGETS.items()]
-    for s, p, o in triples:
-        count += 1
-        subjects.add(s)  # type: ignore[arg-type]
-        objects.add(nt_term(o))
-        properties[p] += 1  # type: ignore[index]
-        if str.__eq__(p, _TYPE):  # type: ignore[operator]  # a plain str comparison is fast
-            classes[o] += 1  # type: ignore[index]
-        elif isinstance(o, URIRef):
-            for slug, namespace in targets:
-                if o.startswith(namespace):
-                    links[(slug, p)] += 1  # type: ignore[index]
-    entities = sum(1 for s in subjects if s.startswith(space))
-    firsts = sorted(s for s in subjects if s.startswith(space + "pledge/"))[:1]
-    return _Stats(count, entities, len(subjects), len(objects), classes, properties, links,
-                  [URIRef(x) for x in firsts])
+    triples: int = 0
+    subjects: int = 0
+    entities: int = 0
+    objects: set[bytes] = field(default_factory=set)
+    classes: Counter[str] = field(default_factory=Counter)
+    properties: Counter[str] = field(default_factory=Counter)
+    links: Counter[tuple[str, str]] = field(default_factory=Counter)
+    first_pledge: str | None = None
+
+    def add(self, lines: Sequence[str], iris: Iris) -> None:
+        """Count sorted, unique N-Triples ``lines`` whose subjects no other part has."""
+        space = f"<{iris.base}id/"
+        pledges = f"<{iris.base}id/pledge/"
+        targets = [(slug, f"<{namespace}") for slug, (namespace, _) in LINK_TARGETS.items()]
+        objects: set[str] = set()
+        subject = None
+        for line in lines:
+            s, p, o = line[:-2].split(" ", 2)
+            self.triples += 1
+            if s != subject:
+                subject = s
+                self.subjects += 1
+                if s.startswith(space):
+                    self.entities += 1
+                    if s.startswith(pledges) and (self.first_pledge is None
+                                                  or s < self.first_pledge):
+                        self.first_pledge = s
+            objects.add(o)
+            self.properties[p] += 1
+            if p == _TYPE:
+                self.classes[o] += 1
+            elif o[0] == "<":
+                for slug, namespace in targets:
+                    if o.startswith(namespace):
+                        self.links[(slug, p)] += 1
+        digest = hashlib.blake2b
+        self.objects.update(digest(o.encode(), digest_size=16).digest() for o in objects)
+
+    def merge(self, other: GraphStats) -> None:
+        """Add the counts of another part."""
+        self.triples += other.triples
+        self.subjects += other.subjects
+        self.entities += other.entities
+        self.objects |= other.objects
+        self.classes.update(other.classes)
+        self.properties.update(other.properties)
+        self.links.update(other.links)
+        if other.first_pledge and (self.first_pledge is None
+                                   or other.first_pledge < self.first_pledge):
+            self.first_pledge = other.first_pledge
 
 
 def _local(iri: URIRef, iris: Iris) -> str:
@@ -172,17 +199,17 @@ def _local(iri: URIRef, iris: Iris) -> str:
     return f"{best}-{iri[len(prefixes(iris)[best]):]}".replace("/", "-")
 
 
-def _vocabularies_used(stats: _Stats, iris: Iris) -> list[URIRef]:
+def _vocabularies_used(stats: GraphStats, iris: Iris) -> list[URIRef]:
     table = prefixes(iris)
     used = set()
-    for term in [*stats.classes, *stats.properties]:
+    for term in [URIRef(t[1:-1]) for t in (*stats.classes, *stats.properties)]:
         match = max((ns for ns in table.values() if term.startswith(ns)), key=len, default=None)
         if match:
             used.add(URIRef(match))
     return sorted(used)
 
 
-def _void(stats: _Stats, iris: Iris, when: Literal, dumps: list[str],
+def _void(stats: GraphStats, iris: Iris, when: Literal, dumps: list[str],
           graph_triples: list[Triple]) -> list[Triple]:
     ds = iris.dataset()
     out: list[Triple] = list(graph_triples)
@@ -200,24 +227,26 @@ def _void(stats: _Stats, iris: Iris, when: Literal, dumps: list[str],
         (ds, VOID.triples, Literal(stats.triples, datatype=int_)),
         (ds, VOID.entities, Literal(stats.entities, datatype=int_)),
         (ds, VOID.distinctSubjects, Literal(stats.subjects, datatype=int_)),
-        (ds, VOID.distinctObjects, Literal(stats.objects, datatype=int_)),
+        (ds, VOID.distinctObjects, Literal(len(stats.objects), datatype=int_)),
         (ds, VOID.classes, Literal(len(stats.classes), datatype=int_)),
         (ds, VOID.properties, Literal(len(stats.properties), datatype=int_)),
     ]
     out += [(ds, VOID.dataDump, iris.dump(name)) for name in dumps]
     out += [(ds, VOID.feature, URIRef(FORMATS[Path(n).suffix])) for n in dumps if n in DUMPS]
     out += [(ds, VOID.vocabulary, v) for v in _vocabularies_used(stats, iris)]
-    out += [(ds, VOID.exampleResource, e) for e in stats.examples]
-    for cls, _ in sorted(stats.classes.items()):
+    if stats.first_pledge:
+        out.append((ds, VOID.exampleResource, URIRef(stats.first_pledge[1:-1])))
+    classes = {URIRef(c[1:-1]): n for c, n in stats.classes.items() if c[0] == "<"}
+    for cls, n in sorted(classes.items()):
         part = iris.partition("class", _local(cls, iris))
         out += [(ds, VOID.classPartition, part), (part, RDF.type, VOID.Dataset),
-                (part, VOID["class"], cls),
-                (part, VOID.entities, Literal(stats.classes[cls], datatype=int_))]
-    for prop, n in sorted(stats.properties.items()):
+                (part, VOID["class"], cls), (part, VOID.entities, Literal(n, datatype=int_))]
+    for prop, n in sorted((URIRef(p[1:-1]), n) for p, n in stats.properties.items()):
         part = iris.partition("property", _local(prop, iris))
         out += [(ds, VOID.propertyPartition, part), (part, RDF.type, VOID.Dataset),
                 (part, VOID.property, prop), (part, VOID.triples, Literal(n, datatype=int_))]
-    for (slug, prop), n in sorted(stats.links.items()):
+    links = sorted(((k, URIRef(p[1:-1])), n) for (k, p), n in stats.links.items())
+    for (slug, prop), n in links:
         linkset = iris.linkset(f"{slug}-{_local(prop, iris)}")
         name = LINK_TARGETS[slug][1]
         curie = _local(prop, iris).replace("-", ":", 1)
@@ -307,27 +336,30 @@ def _file_info(path: Path) -> dict[str, object]:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Path, *,
-            base: str, digest: str, build_time: str,
-            ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR) -> Release:
-    """Write the whole release into ``directory`` (which must exist and be empty)."""
+def open_dumps(directory: Path, base: str) -> DumpWriter:
+    """Start the three dumps of a release in ``directory``; parts are added in order."""
     iris = Iris(base)
-    by_line = {nt_line(t): t for t in triples}  # one triple per RDF term, however it was built
-    lines = sorted(by_line)
-    unique = list(by_line.values())
-    nt = "".join(line + "\n" for line in lines).encode("utf-8")
-    _write(directory, f"{STEM}.nt", nt, gz=True)
-    _write(directory, f"{STEM}.ttl", turtle_lines(lines, prefixes(iris)), gz=True)
-    context_iri = iris.base + "context.jsonld"
-    context = load_context(base, ontology_dir)
-    _write(directory, f"{STEM}.jsonld", compact_lines(unique, context, context_iri), gz=True)
+    return DumpWriter(directory, STEM, prefixes(iris), iris.base + "context.jsonld")
+
+
+def dump_tools(base: str, ontology_dir: Path = ONTOLOGY_DIR) -> tuple[Names, Compactor]:
+    """What a worker needs to serialise its part of the dumps under ``base``."""
+    return Names(prefixes(Iris(base))), Compactor(load_context(base, ontology_dir))
+
+
+def finish_release(directory: Path, dump_files: dict[str, dict[str, object]], stats: GraphStats,
+                   outcome: ValidationOutcome, *, base: str, digest: str, build_time: str,
+                   ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR) -> Release:
+    """Write the rest of the release around its finished dumps: vocabularies, the SHACL
+    report, VoID, DCAT and the manifest."""
+    iris = Iris(base)
     shapes = _vocabularies(directory, base, ontology_dir, shapes_dir)
     (directory / "validation-report.ttl").write_text(outcome.report_turtle(), encoding="utf-8")
     dumps = [name for stem in DUMPS for name in (stem, f"{stem}.gz")]
-    files = {p.name: _file_info(p) for p in sorted(directory.iterdir())}
+    files = {p.name: _file_info(p) for p in sorted(directory.iterdir()) if p.name not in dump_files}
+    files.update(dump_files)
     version = digest[:12]
     when = Literal(build_time, datatype=XSD.dateTime, normalize=False)
-    stats = _stats(unique, iris)
     publisher = _publisher(iris)
     void = _void(stats, iris, when, dumps, publisher[1])
     _write(directory, "void.ttl", _turtle(void, iris))
@@ -339,8 +371,8 @@ def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Pa
     manifest = {
         "version": version, "digest": digest, "base": iris.base, "build_time": build_time,
         "triples": stats.triples,
-        "pledges": stats.classes.get(iris.ontology.Pledge, 0),
-        "submissions": stats.classes.get(iris.ontology.Submission, 0),
+        "pledges": stats.classes.get(f"<{iris.ontology.Pledge}>", 0),
+        "submissions": stats.classes.get(f"<{iris.ontology.Submission}>", 0),
         "conforms": outcome.conforms, "warnings": len(outcome.warnings),
         "files": listed,
     }
@@ -348,3 +380,17 @@ def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Pa
            (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return Release(version, digest, iris.base, build_time, stats.triples, listed)
 
+
+def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Path, *,
+            base: str, digest: str, build_time: str,
+            ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR) -> Release:
+    """Write the release of a whole graph, given at once, into ``directory`` (empty)."""
+    iris = Iris(base)
+    lines = sorted({nt_line(t) for t in triples})
+    writer = open_dumps(directory, base)
+    writer.add(serialise(lines, *dump_tools(base, ontology_dir)))
+    stats = GraphStats()
+    stats.add(lines, iris)
+    return finish_release(directory, writer.close(), stats, outcome, base=base, digest=digest,
+                          build_time=build_time, ontology_dir=ontology_dir,
+                          shapes_dir=shapes_dir)

@@ -11,16 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .ntriples import Triple, nt_line
+from rdflib.term import Node
+
+from .ntriples import nt_term
 from .vocab import RDF
 
-__all__ = ["turtle", "turtle_lines"]
+__all__ = ["Names", "turtle", "turtle_blocks", "turtle_header", "turtle_lines"]
 
 _TYPE = f"<{RDF.type}>"
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 
 
-class _Names:
+class Names:
     """Shortens ``<iri>`` to ``prefix:local`` where that is valid Turtle; caches answers."""
 
     def __init__(self, prefixes: dict[str, str]) -> None:
@@ -54,10 +56,17 @@ def _split(line: str) -> tuple[str, str, str]:
     return s, p, rest[:-2]
 
 
-def turtle_lines(lines: Sequence[str], prefixes: dict[str, str]) -> bytes:
-    """Return the Turtle document of sorted, unique N-Triples ``lines``."""
-    names = _Names(prefixes)
-    out = [f"@prefix {k}: <{v}> .\n" for k, v in sorted(prefixes.items())]
+def turtle_header(prefixes: dict[str, str]) -> str:
+    """Return the ``@prefix`` lines that start a Turtle document."""
+    return "".join(f"@prefix {k}: <{v}> .\n" for k, v in sorted(prefixes.items()))
+
+
+def turtle_blocks(lines: Sequence[str], names: Names) -> str:
+    """Return the Turtle blocks of sorted, unique N-Triples ``lines`` (one block per subject).
+
+    Blocks of different subjects are independent, so a document can be written in parts.
+    """
+    out: list[str] = []
     block: list[tuple[str, str]] = []
     subject = None
     for line in [*lines, None]:
@@ -67,10 +76,15 @@ def turtle_lines(lines: Sequence[str], prefixes: dict[str, str]) -> bytes:
             block = []
         subject = s
         block.append((p, o))
-    return "".join(out).encode("utf-8")
+    return "".join(out)
 
 
-def _block(names: _Names, subject: str, pairs: list[tuple[str, str]]) -> str:
+def turtle_lines(lines: Sequence[str], prefixes: dict[str, str]) -> bytes:
+    """Return the Turtle document of sorted, unique N-Triples ``lines``."""
+    return (turtle_header(prefixes) + turtle_blocks(lines, Names(prefixes))).encode("utf-8")
+
+
+def _block(names: Names, subject: str, pairs: list[tuple[str, str]]) -> str:
     grouped: dict[str, list[str]] = {}
     for p, o in pairs:
         grouped.setdefault(p, []).append(names.term(o))
@@ -80,6 +94,7 @@ def _block(names: _Names, subject: str, pairs: list[tuple[str, str]]) -> str:
     return f"\n{names.iri(subject)}\n    {body} .\n"
 
 
-def turtle(triples: Iterable[Triple], prefixes: dict[str, str]) -> bytes:
-    """Return the Turtle document of ``triples`` (any order, duplicates allowed)."""
-    return turtle_lines(sorted({nt_line(t) for t in triples}), prefixes)
+def turtle(triples: Iterable[tuple[Node, Node, Node]], prefixes: dict[str, str]) -> bytes:
+    """Return the Turtle document of rdflib ``triples`` (any order, duplicates allowed)."""
+    lines = {f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples}
+    return turtle_lines(sorted(lines), prefixes)

@@ -25,7 +25,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from .mapping import MappedGraph, MappedSubmission
-from .ntriples import Triple, nt_term
+from .ntriples import Triple, nt_term, rdflib_graph
 from .paths import DEFAULT_BASE, SHAPES_DIR
 from .vocab import SH, Iris
 
@@ -33,6 +33,9 @@ __all__ = [
     "BATCH_PLEDGES",
     "Finding",
     "ValidationOutcome",
+    "check_with_pyshacl",
+    "display_path",
+    "finding_order",
     "shapes_graph",
     "shapes_text",
     "validate_graph",
@@ -159,10 +162,8 @@ class _Data(Graph):
 
 def _graph(parts: Iterable[Iterable[Triple]]) -> Graph:
     graph = _Data()
-    add = graph.add
     for triples in parts:
-        for triple in triples:
-            add(triple)
+        rdflib_graph(triples, graph)
     return graph
 
 
@@ -204,15 +205,16 @@ def _locations(graph: MappedGraph) -> dict[str, str]:
     """Name the record (and source line) each subject comes from, for readable reports."""
     where: dict[str, str] = {}
     for sub in graph.submissions:
-        record = _display(sub.record)
+        record = display_path(sub.record)
         for s, _, _ in sub.triples:
-            where.setdefault(nt_term(s), record)
+            where.setdefault(s, record)
         for pledge, line in sub.pledge_lines.items():
-            where[nt_term(pledge)] = f"{record} ({sub.source}:{line})"
+            where[pledge] = f"{record} ({sub.source}:{line})"
     return where
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A record's path as a report shows it: relative to the working directory when possible."""
     try:
         return os.path.relpath(path)
     except ValueError:
@@ -229,7 +231,8 @@ def _jobs(graph: MappedGraph, batch_pledges: int) -> list[list[Triple]]:
     return jobs
 
 
-def _check(triples: list[Triple], shapes: Graph) -> list[Finding]:
+def check_with_pyshacl(triples: Iterable[Triple], shapes: Graph) -> list[Finding]:
+    """Validate ``triples`` with pyshacl, the reference implementation of SHACL."""
     _, results, _ = pyshacl.validate(_graph([triples]), shacl_graph=shapes, inference="none",
                                      allow_warnings=True, inplace=True)
     return _findings(results)
@@ -247,7 +250,7 @@ def _start_worker(shapes_nt: str) -> None:
 
 def _check_in_worker(triples: list[Triple]) -> list[Finding]:
     assert _WORKER_SHAPES is not None
-    return _check(triples, _WORKER_SHAPES)
+    return check_with_pyshacl(triples, _WORKER_SHAPES)
 
 
 def _workers(jobs: int, workers: int | None) -> int:
@@ -270,7 +273,7 @@ def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
     findings: set[Finding] = set()
     count = _workers(len(jobs), workers)
     if count == 1:
-        results: Iterable[list[Finding]] = (_check(job, shapes) for job in jobs)
+        results: Iterable[list[Finding]] = (check_with_pyshacl(job, shapes) for job in jobs)
         for done, found in enumerate(results, 1):
             findings.update(found)
             if progress:
@@ -289,8 +292,8 @@ def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
             raise
         finally:
             pool.join()
-    return ValidationOutcome(sorted(findings, key=_order), _locations(graph))
+    return ValidationOutcome(sorted(findings, key=finding_order), _locations(graph))
 
 
-def _order(f: Finding) -> tuple[int, str, str, str, str]:
+def finding_order(f: Finding) -> tuple[int, str, str, str, str]:
     return (0 if f.severity == str(SH.Violation) else 1, f.focus, f.shape, f.path, f.value)

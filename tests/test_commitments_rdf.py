@@ -12,10 +12,12 @@ import pytest
 from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from rdflib.term import Node
 
 from pledge_graph.errors import RecordError
 from pledge_graph.extract import extract_facts
 from pledge_graph.extract.rdf import authority_triples, fact_triples
+from pledge_graph.ntriples import nt_term, rdflib_graph, rdflib_term
 from pledge_graph.paths import ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.vocab import DCTERMS, OA, ORG, RDF, RDFS, SCHEMA, SH, XSD, Iris
 
@@ -44,12 +46,18 @@ AMOUNT = URIRef(f"{FUNDING}/amount")
 TARGET, QUOTE, POSITION = (URIRef(f"{FUNDING}/{p}") for p in ("target", "quote", "position"))
 
 
-def graph_of(facts: list[dict]) -> Graph:
+def facts(fact: dict) -> list[tuple[Node, Node, Node]]:
+    """The fact's triples (N-Triples texts from the mapping) as rdflib terms."""
+    texts = fact_triples(fact, nt_term(PLEDGE), SLUG, NUMBER, TEXT, "en", IRIS, [nt_term(CHILE)])
+    return [(rdflib_term(s), rdflib_term(p), rdflib_term(o)) for s, p, o in texts]
+
+
+def graph_of(found: list[dict]) -> Graph:
     graph = Graph()
     graph.add((PLEDGE, RDF.type, PG.Pledge))
     graph.add((PLEDGE, PG.pledgeText, Literal(TEXT, lang="en")))
-    for fact in facts:
-        for triple in fact_triples(fact, PLEDGE, SLUG, NUMBER, TEXT, "en", IRIS, [CHILE]):
+    for fact in found:
+        for triple in facts(fact):
             graph.add(triple)
     return graph
 
@@ -108,12 +116,12 @@ def test_selector_offsets_and_context() -> None:
 def test_rejected_fact_gives_no_triples() -> None:
     [fact] = [f for f in extract_facts(TEXT) if f["id"] == "org-ohchr"]
     fact["status"] = "rejected"
-    assert list(fact_triples(fact, PLEDGE, SLUG, NUMBER, TEXT, "en", IRIS, [CHILE])) == []
+    assert list(facts(fact)) == []
 
 
 def test_pledging_state_named_as_country_gives_no_triples() -> None:
     [fact] = [f for f in extract_facts(TEXT) if f["id"] == "country-chl"]
-    assert list(fact_triples(fact, PLEDGE, SLUG, NUMBER, TEXT, "en", IRIS, [CHILE])) == []
+    assert list(facts(fact)) == []
 
 
 def test_pledge_links_to_what_it_names() -> None:
@@ -138,7 +146,7 @@ def test_malformed_fact_is_a_record_error_naming_record_and_fact(change: dict,
     [fact] = [f for f in extract_facts(TEXT) if f["kind"] == "funding"]
     fact.update(change)
     with pytest.raises(RecordError) as raised:
-        list(fact_triples(fact, PLEDGE, SLUG, NUMBER, TEXT, "en", IRIS, [CHILE]))
+        list(facts(fact))
     assert message in str(raised.value)
     assert f"records/{SLUG}.yaml" in str(raised.value)
 
@@ -300,9 +308,7 @@ def test_json_ld_with_the_context_uses_short_terms_and_reads_back_the_same() -> 
 
 
 def test_authorities_published_whole_conform_and_link_protocols_to_treaties() -> None:
-    graph = Graph()
-    for triple in authority_triples(IRIS):
-        graph.add(triple)
+    graph = rdflib_graph(authority_triples(IRIS))
     treaties = set(graph.subjects(RDF.type, PG.Treaty))
     assert len(treaties) == 18
     assert (IRIS.treaty("opcat"), PG.protocolTo, IRIS.treaty("cat")) in graph

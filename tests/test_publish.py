@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import re
 import subprocess
+import zlib
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,6 +19,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 
 from pledge_graph.build import build
 from pledge_graph.jsonld import compact_lines
+from pledge_graph.ntriples import nt_term
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.publish import DUMPS
 from pledge_graph.turtle import turtle
@@ -126,10 +129,23 @@ def test_jsonld_expands_with_an_independent_parser(dist: Path) -> None:
     assert lines == set((dist / "pledge-graph.nt").read_text(encoding="utf-8").splitlines())
 
 
-def test_ntriples_lines_are_sorted_and_unique(dist: Path) -> None:
+def test_ntriples_lines_are_unique_and_grouped_by_subject(dist: Path) -> None:
     lines = (dist / "pledge-graph.nt").read_text(encoding="utf-8").splitlines()
-    assert lines == sorted(set(lines))
+    assert len(lines) == len(set(lines))
+    runs = [subject for subject, _ in itertools.groupby(line.split(" ", 1)[0] for line in lines)]
+    assert len(runs) == len(set(runs)), "each subject's lines are together"
+    for _, group in itertools.groupby(lines, key=lambda line: line.split(" ", 1)[0]):
+        block = list(group)
+        assert block == sorted(block)
     assert not any(line.startswith("_:") or " _:" in line for line in lines)
+
+
+def test_gzipped_dumps_are_single_gzip_members(dist: Path) -> None:
+    for name in DUMPS:
+        packed = (dist / f"{name}.gz").read_bytes()
+        inflater = zlib.decompressobj(wbits=31)  # gzip, one member
+        assert inflater.decompress(packed) == (dist / name).read_bytes()
+        assert inflater.eof and inflater.unused_data == b""
 
 
 def test_gzipped_dumps_hold_the_same_bytes_with_no_timestamp(dist: Path) -> None:
@@ -348,7 +364,8 @@ def test_jsonld_compaction_keeps_every_term_under_a_tricky_context() -> None:
         (s, URIRef(ex + "kind"), URIRef(ex + "Thing")),
         (s, URIRef("http://other.example/p"), URIRef("http://other.example/o")),
     ]
-    document = json.loads(compact_lines(triples, context, "http://example.org/context"))
+    texts = [(nt_term(a), nt_term(b), nt_term(c)) for a, b, c in triples]
+    document = json.loads(compact_lines(texts, context, "http://example.org/context"))
     assert len(document["@graph"]) == 1
     document["@context"] = context["@context"]
     assert set(Graph().parse(data=json.dumps(document), format="json-ld")) == set(triples)

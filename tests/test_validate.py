@@ -11,6 +11,7 @@ from pipeline_data import SOURCE, japan_data, line_of, write_record
 from rdflib import Graph, Literal
 
 from pledge_graph.mapping import MappedGraph, load_records, map_records
+from pledge_graph.ntriples import nt_term
 from pledge_graph.validate import validate_graph
 from pledge_graph.vocab import RDF, SH, XSD, Iris
 
@@ -39,8 +40,8 @@ def test_violation_names_record_and_source_line(japan: Path) -> None:
     graph = mapped(japan)
     pledge = Iris().pledge("japan-2023", 2)
     sub = next(s for s in graph.submissions if s.slug == "japan-2023")
-    sub.triples.append((pledge, Iris().ontology.pledgeNumber,
-                        Literal("7", datatype=XSD.positiveInteger)))
+    sub.triples.append((nt_term(pledge), nt_term(Iris().ontology.pledgeNumber),
+                        nt_term(Literal("7", datatype=XSD.positiveInteger))))
     outcome = validate_graph(graph)
     assert not outcome.conforms
     [violation] = outcome.violations
@@ -76,7 +77,8 @@ def test_batches_of_any_size_in_any_process_find_the_same_results(japan: Path) -
     graph = mapped(japan)
     pledge = Iris().pledge("yemen-0001", 3)
     sub = next(s for s in graph.submissions if s.slug == "yemen-0001")
-    sub.triples.append((pledge, Iris().ontology.pledgeText, Literal("untagged")))
+    sub.triples.append((nt_term(pledge), nt_term(Iris().ontology.pledgeText),
+                        nt_term(Literal("untagged"))))
     whole = validate_graph(graph, batch_pledges=10_000, workers=1)
     single = validate_graph(graph, batch_pledges=1, workers=1)
     parallel = validate_graph(graph, batch_pledges=1, workers=2)

@@ -18,11 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal, URIRef
-from rdflib.term import Node
+from rdflib import Literal
 
 from ..authorities import actor_triples, resolve_actor, states
 from ..errors import RecordError
+from ..ntriples import Terms, Triple, iri, literal, nt_term, typed
 from ..vocab import DCTERMS, FOAF, OA, ORG, OWL, RDF, RDFS, SCHEMA, SKOS, WD, XSD, Iris, slugify
 from .organisations import load_organisations
 from .programmes import load_programmes
@@ -30,7 +30,11 @@ from .treaties import ACTIONS, load_treaties
 
 __all__ = ["CONTEXT_CHARS", "authority_triples", "fact_triples"]
 
-Triple = tuple[Node, Node, Node]
+_RDF, _RDFS, _DCT, _FOAF, _OA, _ORG, _OWL, _SCHEMA, _SKOS, _WD = (
+    Terms(ns) for ns in (RDF, RDFS, DCTERMS, FOAF, OA, ORG, OWL, SCHEMA, SKOS, WD))
+_DECIMAL, _GYEAR, _BOOLEAN, _NNI = (str(XSD.decimal), str(XSD.gYear), str(XSD.boolean),
+                                    str(XSD.nonNegativeInteger))
+_TRUE, _FALSE = typed("true", _BOOLEAN), typed("false", _BOOLEAN)
 
 CONTEXT_CHARS = 32
 """How many characters of text before and after a quote its selector keeps (prefix, suffix)."""
@@ -46,16 +50,17 @@ _ORG_CLASS = {"intergovernmental": "IntergovernmentalOrganization"}
 _FACT_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 
-def fact_triples(fact: dict[str, Any], pledge_iri: URIRef, slug: str, number: int, text: str,
-                 lang: str, iris: Iris, funders: Sequence[URIRef] = (), *,
+def fact_triples(fact: dict[str, Any], pledge_iri: str, slug: str, number: int, text: str,
+                 lang: str, iris: Iris, funders: Sequence[str] = (), *,
                  data_dir: Path | None = None) -> Iterable[Triple]:
     """Return the triples of one fact of pledge ``number`` of record ``slug``.
 
-    ``funders`` are the pledging actors: the funders of a funding commitment and the actors of
-    a treaty action. A rejected fact gives nothing; so does a country fact naming one of the
-    funders (the pledging State is not a country its own pledge is about). Raises RecordError
-    when the fact is malformed (unknown kind, amount, slug, or words not in the text), naming
-    the record and, when ``data_dir`` is given, the line of the fact in it.
+    Terms are N-Triples texts (``pledge_iri`` and ``funders`` too). ``funders`` are the
+    pledging actors: the funders of a funding commitment and the actors of a treaty action. A
+    rejected fact gives nothing; so does a country fact naming one of the funders (the
+    pledging State is not a country its own pledge is about). Raises RecordError when the fact
+    is malformed (unknown kind, amount, slug, or words not in the text), naming the record
+    and, when ``data_dir`` is given, the line of the fact in it.
     """
     if fact.get("status", "extracted") == "rejected":
         return []
@@ -65,8 +70,13 @@ def fact_triples(fact: dict[str, Any], pledge_iri: URIRef, slug: str, number: in
         raise _located(error, data_dir, slug, number, fact.get("id")) from None
 
 
-def _fact_triples(fact: dict[str, Any], pledge_iri: URIRef, slug: str, number: int, text: str,
-                  lang: str, iris: Iris, funders: Sequence[URIRef],
+@lru_cache(maxsize=8)
+def _pg(base: str) -> Terms:
+    return Terms(Iris(base).ontology)
+
+
+def _fact_triples(fact: dict[str, Any], pledge_iri: str, slug: str, number: int, text: str,
+                  lang: str, iris: Iris, funders: Sequence[str],
                   data_dir: Path | None) -> list[Triple]:
     status = fact.get("status", "extracted")
     where = f"records/{slug}.yaml"
@@ -80,19 +90,19 @@ def _fact_triples(fact: dict[str, Any], pledge_iri: URIRef, slug: str, number: i
     if status not in _STATUS:
         raise _error(where, number, fact_id, f"unknown status {status!r}",
                      " | ".join([*_STATUS, "rejected"]))
-    subject = iris.fact(slug, number, fact_id)
+    subject = iri(iris.fact(slug, number, fact_id))
     describe = _KINDS[kind]
     body = list(describe(fact, subject, pledge_iri, iris, list(funders), data_dir,
                          (where, number, fact_id)))
     if not body:
         return []
-    pg = iris.ontology
+    pg = _pg(iris.base)
     start, end = _span(fact, text, where, number, fact_id)
     exact = text[start:end]
     out: list[Triple] = [
-        (subject, RDF.type, pg[_CLASS[kind]]),
-        (subject, RDF.type, pg.Fact),
-        (subject, RDFS.label, Literal(exact, lang=lang)),
+        (subject, _RDF.type, pg[_CLASS[kind]]),
+        (subject, _RDF.type, pg.Fact),
+        (subject, _RDFS.label, literal(exact, lang)),
         (subject, pg.statedIn, pledge_iri),
         (subject, pg.curationStatus, pg[_STATUS[status]]),
         *body,
@@ -119,60 +129,65 @@ def authority_triples(iris: Iris, data_dir: Path | None = None) -> Iterator[Trip
 _Where = tuple[str, int, str]
 
 
-def _funding(fact: dict[str, Any], subject: URIRef, pledge: URIRef, iris: Iris,
-             funders: list[URIRef], data_dir: Path | None, where: _Where) -> Iterator[Triple]:
-    pg = iris.ontology
-    amount = URIRef(f"{subject}/amount")
+def _funding(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
+             funders: list[str], data_dir: Path | None, where: _Where) -> Iterator[Triple]:
+    pg = _pg(iris.base)
+    amount = f"{subject[:-1]}/amount>"
     value = _decimal(fact.get("amount"), where, "amount")
-    yield subject, RDF.type, SCHEMA.MonetaryGrant
+    yield subject, _RDF.type, _SCHEMA.MonetaryGrant
     for funder in funders:
-        yield subject, SCHEMA.funder, funder
-    yield subject, SCHEMA.amount, amount
-    yield amount, RDF.type, SCHEMA.MonetaryAmount
+        yield subject, _SCHEMA.funder, funder
+    yield subject, _SCHEMA.amount, amount
+    yield amount, _RDF.type, _SCHEMA.MonetaryAmount
     currency = fact.get("currency")
     if currency is not None:
         if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
             raise _error(*where, f"bad currency {currency!r}", "an ISO 4217 code such as USD")
-        yield amount, SCHEMA.currency, Literal(currency)
+        yield amount, _SCHEMA.currency, literal(currency)
     limit = fact.get("limit")
     if limit == "range":
-        yield amount, SCHEMA.minValue, Literal(value, datatype=XSD.decimal)
+        yield amount, _SCHEMA.minValue, _decimal_term(value)
         high = _decimal(fact.get("amount_max"), where, "amount_max")
-        yield amount, SCHEMA.maxValue, Literal(high, datatype=XSD.decimal)
+        yield amount, _SCHEMA.maxValue, _decimal_term(high)
     elif limit in ("minimum", "maximum"):
-        prop = SCHEMA.minValue if limit == "minimum" else SCHEMA.maxValue
-        yield amount, prop, Literal(value, datatype=XSD.decimal)
+        prop = _SCHEMA.minValue if limit == "minimum" else _SCHEMA.maxValue
+        yield amount, prop, _decimal_term(value)
     elif limit is None:
-        yield amount, SCHEMA.value, Literal(value, datatype=XSD.decimal)
+        yield amount, _SCHEMA.value, _decimal_term(value)
     else:
         raise _error(*where, f"bad limit {limit!r}", "minimum | maximum | range | null")
-    yield subject, pg.approximate, Literal(bool(fact.get("approximate")))
+    yield subject, pg.approximate, _TRUE if fact.get("approximate") else _FALSE
     recipient = fact.get("recipient")
     if recipient:
-        yield subject, pg.recipient, iris.org(_known_org(recipient, where, data_dir))
+        yield subject, pg.recipient, iri(iris.org(_known_org(recipient, where, data_dir)))
         yield from _organisation(recipient, iris, data_dir)
     elif fact.get("recipient_name"):
-        yield subject, pg.recipientName, Literal(str(fact["recipient_name"]))
+        yield subject, pg.recipientName, literal(str(fact["recipient_name"]))
     for key, prop in (("fiscal_year", pg.fiscalYear), ("period_start", pg.periodStart),
                       ("period_end", pg.periodEnd)):
         year = fact.get(key)
         if year is not None:
             if not isinstance(year, int) or not 1900 <= year <= 2200:
                 raise _error(*where, f"bad {key} {year!r}", "a year such as 2024")
-            yield subject, prop, Literal(f"{year:04d}", datatype=XSD.gYear)
+            yield subject, prop, typed(f"{year:04d}", _GYEAR)
     for key, prop in (("budget_source", pg.budgetSource), ("purpose", pg.purpose)):
         if fact.get(key):
-            yield subject, prop, Literal(str(fact[key]))
+            yield subject, prop, literal(str(fact[key]))
     kind = fact.get("commitment") or "pledge"
     if kind not in ("pledge", "firm"):
         raise _error(*where, f"bad commitment {kind!r}", "pledge | firm")
     yield subject, pg.commitmentKind, pg.FirmCommitment if kind == "firm" else pg.IndicativePledge
 
 
-def _treaty_action(fact: dict[str, Any], subject: URIRef, pledge: URIRef, iris: Iris,
-                   funders: list[URIRef], data_dir: Path | None,
+def _decimal_term(value: Decimal) -> str:
+    """xsd:decimal in rdflib's canonical lexical form (no exponent), as the graph always had."""
+    return nt_term(Literal(value, datatype=XSD.decimal))
+
+
+def _treaty_action(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
+                   funders: list[str], data_dir: Path | None,
                    where: _Where) -> Iterator[Triple]:
-    pg = iris.ontology
+    pg = _pg(iris.base)
     action = fact.get("action")
     if action not in ACTIONS:
         raise _error(*where, f"bad treaty action {action!r}", " | ".join(ACTIONS))
@@ -182,46 +197,46 @@ def _treaty_action(fact: dict[str, Any], subject: URIRef, pledge: URIRef, iris: 
     for actor in funders:
         yield subject, pg.actor, actor
     yield subject, pg.actionType, pg[_ACTION_TYPE[action]]
-    yield subject, pg.treaty, iris.treaty(treaty)
-    yield subject, pg.consider, Literal(bool(fact.get("consider")))
-    yield pledge, SCHEMA.mentions, iris.treaty(treaty)
+    yield subject, pg.treaty, iri(iris.treaty(treaty))
+    yield subject, pg.consider, _TRUE if fact.get("consider") else _FALSE
+    yield pledge, _SCHEMA.mentions, iri(iris.treaty(treaty))
     yield from _treaty(treaty, iris, data_dir)
 
 
-def _organisation_mention(fact: dict[str, Any], subject: URIRef, pledge: URIRef, iris: Iris,
-                          funders: list[URIRef], data_dir: Path | None,
+def _organisation_mention(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
+                          funders: list[str], data_dir: Path | None,
                           where: _Where) -> Iterator[Triple]:
     slug = fact.get("organisation")
     if slug:
-        org = iris.org(_known_org(slug, where, data_dir))
-        yield subject, iris.ontology.refersTo, org
-        yield pledge, SCHEMA.mentions, org
+        org = iri(iris.org(_known_org(slug, where, data_dir)))
+        yield subject, _pg(iris.base).refersTo, org
+        yield pledge, _SCHEMA.mentions, org
         yield from _organisation(slug, iris, data_dir)
     elif fact.get("name"):
-        yield subject, iris.ontology.mentionedName, Literal(str(fact["name"]))
+        yield subject, _pg(iris.base).mentionedName, literal(str(fact["name"]))
     else:
         raise _error(*where, "organisation fact names no organisation",
                      "an organisation slug, or a name for an unknown body")
 
 
-def _country_mention(fact: dict[str, Any], subject: URIRef, pledge: URIRef, iris: Iris,
-                     funders: list[URIRef], data_dir: Path | None,
+def _country_mention(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
+                     funders: list[str], data_dir: Path | None,
                      where: _Where) -> Iterator[Triple]:
     code = str(fact.get("country") or "").upper()
     names = _state_names(data_dir)
     if code not in names:
         raise _error(*where, f"unknown country {fact.get('country')!r}",
                      "the alpha-3 code of a State, e.g. YEM")
-    iri = iris.state(code)
-    if iri in funders:
+    state = iri(iris.state(code))
+    if state in funders:
         return
-    yield subject, iris.ontology.refersTo, iri
-    yield pledge, DCTERMS.spatial, iri
-    yield from actor_triples(resolve_actor(names[code], data_dir), iris)
+    yield subject, _pg(iris.base).refersTo, state
+    yield pledge, _DCT.spatial, state
+    yield from _state(code, iris.base, data_dir)
 
 
-def _programme_mention(fact: dict[str, Any], subject: URIRef, pledge: URIRef, iris: Iris,
-                       funders: list[URIRef], data_dir: Path | None,
+def _programme_mention(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
+                       funders: list[str], data_dir: Path | None,
                        where: _Where) -> Iterator[Triple]:
     slug = fact.get("programme")
     if slug and slug not in load_programmes(data_dir).by_slug:
@@ -230,8 +245,9 @@ def _programme_mention(fact: dict[str, Any], subject: URIRef, pledge: URIRef, ir
     if not slug and not fact.get("name"):
         raise _error(*where, "programme fact names no programme", "a programme slug or a name")
     key = slug or slugify(str(fact["name"]))
-    yield subject, iris.ontology.refersTo, iris.programme(key)
-    yield pledge, SCHEMA.mentions, iris.programme(key)
+    programme = iri(iris.programme(key))
+    yield subject, _pg(iris.base).refersTo, programme
+    yield pledge, _SCHEMA.mentions, programme
     yield from _programme(slug, fact.get("name"), fact.get("acronym"), iris, data_dir)
 
 
@@ -240,78 +256,101 @@ _KINDS = {"funding": _funding, "treaty": _treaty_action, "organisation": _organi
 
 
 # ---------------------------------------------------------------------------
-# Authorities
+# Authorities: described along with each fact that names them, computed once per slug
 # ---------------------------------------------------------------------------
 
-def _organisation(slug: str, iris: Iris, data_dir: Path | None) -> Iterator[Triple]:
+def _organisation(slug: str, iris: Iris, data_dir: Path | None) -> tuple[Triple, ...]:
+    return _organisation_terms(slug, iris.base, data_dir)
+
+
+@lru_cache(maxsize=4096)
+def _organisation_terms(slug: str, base: str, data_dir: Path | None) -> tuple[Triple, ...]:
     index = load_organisations(data_dir)
+    iris, pg = Iris(base), _pg(base)
+    out: list[Triple] = []
     while slug:
         o = index.by_slug[slug]
-        iri = iris.org(slug)
-        yield iri, RDF.type, ORG.FormalOrganization
-        yield iri, RDF.type, FOAF.Organization
+        node = iri(iris.org(slug))
+        out += [(node, _RDF.type, _ORG.FormalOrganization), (node, _RDF.type, _FOAF.Organization)]
         if o.type == "government":
-            yield iri, RDF.type, SCHEMA.GovernmentOrganization
+            out.append((node, _RDF.type, _SCHEMA.GovernmentOrganization))
         elif o.type in _ORG_CLASS:
-            yield iri, RDF.type, iris.ontology[_ORG_CLASS[o.type]]
-        yield iri, RDFS.label, Literal(o.name, lang="en")
-        yield iri, SKOS.prefLabel, Literal(o.name, lang="en")
-        for variant in o.variants:
-            yield iri, SKOS.altLabel, Literal(variant, lang="en")
-        for acronym in o.acronyms:
-            yield iri, SCHEMA.alternateName, Literal(acronym)
+            out.append((node, _RDF.type, pg[_ORG_CLASS[o.type]]))
+        out += [(node, _RDFS.label, literal(o.name, "en")),
+                (node, _SKOS.prefLabel, literal(o.name, "en"))]
+        out += [(node, _SKOS.altLabel, literal(variant, "en")) for variant in o.variants]
+        out += [(node, _SCHEMA.alternateName, literal(acronym)) for acronym in o.acronyms]
         if o.wikidata:
-            yield iri, OWL.sameAs, WD[o.wikidata]
+            out.append((node, _OWL.sameAs, _WD[o.wikidata]))
         if o.homepage:
-            yield iri, FOAF.homepage, URIRef(o.homepage)
+            out.append((node, _FOAF.homepage, iri(o.homepage)))
         if o.part_of:
-            yield iri, ORG.subOrganizationOf, iris.org(o.part_of)
+            out.append((node, _ORG.subOrganizationOf, iri(iris.org(o.part_of))))
         slug = o.part_of or ""
+    return tuple(out)
 
 
-def _treaty(slug: str, iris: Iris, data_dir: Path | None) -> Iterator[Triple]:
+def _treaty(slug: str, iris: Iris, data_dir: Path | None) -> tuple[Triple, ...]:
+    return _treaty_terms(slug, iris.base, data_dir)
+
+
+@lru_cache(maxsize=4096)
+def _treaty_terms(slug: str, base: str, data_dir: Path | None) -> tuple[Triple, ...]:
     index = load_treaties(data_dir)
+    iris, pg = Iris(base), _pg(base)
+    out: list[Triple] = []
     while slug:
         t = index.by_slug[slug]
-        iri = iris.treaty(slug)
-        yield iri, RDF.type, iris.ontology.Treaty
-        yield iri, RDFS.label, Literal(t.short, lang="en")
-        yield iri, DCTERMS.title, Literal(t.title, lang="en")
-        yield iri, SKOS.prefLabel, Literal(t.short, lang="en")
-        for variant in t.variants:
-            yield iri, SKOS.altLabel, Literal(variant, lang="en")
-        for lang, title in t.translations:
-            yield iri, SKOS.altLabel, Literal(title, lang=lang)
-        for acronym in t.acronyms:
-            yield iri, SCHEMA.alternateName, Literal(acronym)
+        node = iri(iris.treaty(slug))
+        out += [(node, _RDF.type, pg.Treaty),
+                (node, _RDFS.label, literal(t.short, "en")),
+                (node, _DCT.title, literal(t.title, "en")),
+                (node, _SKOS.prefLabel, literal(t.short, "en"))]
+        out += [(node, _SKOS.altLabel, literal(variant, "en")) for variant in t.variants]
+        out += [(node, _SKOS.altLabel, literal(title, lang)) for lang, title in t.translations]
+        out += [(node, _SCHEMA.alternateName, literal(acronym)) for acronym in t.acronyms]
         if t.adopted:
-            yield iri, DCTERMS.date, Literal(f"{t.adopted:04d}", datatype=XSD.gYear)
+            out.append((node, _DCT.date, typed(f"{t.adopted:04d}", _GYEAR)))
         if t.protocol_to:
-            yield iri, iris.ontology.protocolTo, iris.treaty(t.protocol_to)
+            out.append((node, pg.protocolTo, iri(iris.treaty(t.protocol_to))))
         slug = t.protocol_to or ""
+    return tuple(out)
 
 
 def _programme(slug: str | None, name: str | None, acronym: str | None, iris: Iris,
-               data_dir: Path | None) -> Iterator[Triple]:
+               data_dir: Path | None) -> tuple[Triple, ...]:
+    return _programme_terms(slug, name, acronym, iris.base, data_dir)
+
+
+@lru_cache(maxsize=4096)
+def _programme_terms(slug: str | None, name: str | None, acronym: str | None, base: str,
+                     data_dir: Path | None) -> tuple[Triple, ...]:
+    iris, pg = Iris(base), _pg(base)
     if slug:
         p = load_programmes(data_dir).by_slug[slug]
         name, acronyms, variants = p.name, p.acronyms, p.variants
     else:
         slug, acronyms, variants = slugify(str(name)), (acronym,) if acronym else (), ()
-    iri = iris.programme(slug)
-    yield iri, RDF.type, iris.ontology.Programme
-    yield iri, RDF.type, SCHEMA.GovernmentService
-    yield iri, RDFS.label, Literal(str(name), lang="en")
-    for variant in variants:
-        yield iri, SKOS.altLabel, Literal(variant, lang="en")
-    for a in acronyms:
-        yield iri, SCHEMA.alternateName, Literal(a)
+    node = iri(iris.programme(slug))
+    out: list[Triple] = [(node, _RDF.type, pg.Programme),
+                         (node, _RDF.type, _SCHEMA.GovernmentService),
+                         (node, _RDFS.label, literal(str(name), "en"))]
+    out += [(node, _SKOS.altLabel, literal(variant, "en")) for variant in variants]
+    out += [(node, _SCHEMA.alternateName, literal(a)) for a in acronyms]
     if slug in load_programmes(data_dir).by_slug:
         p = load_programmes(data_dir).by_slug[slug]
         if p.provider:
-            yield iri, SCHEMA.provider, iris.state(p.provider)
+            out.append((node, _SCHEMA.provider, iri(iris.state(p.provider))))
         if p.note:
-            yield iri, RDFS.comment, Literal(p.note, lang="en")
+            out.append((node, _RDFS.comment, literal(p.note, "en")))
+    return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def _state(code: str, base: str, data_dir: Path | None) -> tuple[Triple, ...]:
+    actor = resolve_actor(_state_names(data_dir)[code], data_dir)
+    return tuple((nt_term(s), nt_term(p), nt_term(o))
+                 for s, p, o in actor_triples(actor, Iris(base)))
 
 
 @lru_cache(maxsize=8)
@@ -330,23 +369,23 @@ def _known_org(slug: object, where: _Where, data_dir: Path | None) -> str:
 # Evidence: where in the pledge's text the fact was read
 # ---------------------------------------------------------------------------
 
-def _evidence(subject: URIRef, pledge: URIRef, text: str, start: int, end: int,
+def _evidence(subject: str, pledge: str, text: str, start: int, end: int,
               iris: Iris) -> list[Triple]:
-    target, quote, position = (URIRef(f"{subject}/{part}")
-                               for part in ("target", "quote", "position"))
+    stem = subject[:-1]
+    target, quote, position = f"{stem}/target>", f"{stem}/quote>", f"{stem}/position>"
     return [
-        (subject, iris.ontology.evidence, target),
-        (target, RDF.type, OA.SpecificResource),
-        (target, OA.hasSource, pledge),
-        (target, OA.hasSelector, quote),
-        (target, OA.hasSelector, position),
-        (quote, RDF.type, OA.TextQuoteSelector),
-        (quote, OA.exact, Literal(text[start:end])),
-        (quote, OA.prefix, Literal(text[max(0, start - CONTEXT_CHARS):start])),
-        (quote, OA.suffix, Literal(text[end:end + CONTEXT_CHARS])),
-        (position, RDF.type, OA.TextPositionSelector),
-        (position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)),
-        (position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)),
+        (subject, _pg(iris.base).evidence, target),
+        (target, _RDF.type, _OA.SpecificResource),
+        (target, _OA.hasSource, pledge),
+        (target, _OA.hasSelector, quote),
+        (target, _OA.hasSelector, position),
+        (quote, _RDF.type, _OA.TextQuoteSelector),
+        (quote, _OA.exact, literal(text[start:end])),
+        (quote, _OA.prefix, literal(text[max(0, start - CONTEXT_CHARS):start])),
+        (quote, _OA.suffix, literal(text[end:end + CONTEXT_CHARS])),
+        (position, _RDF.type, _OA.TextPositionSelector),
+        (position, _OA.start, typed(start, _NNI)),
+        (position, _OA.end, typed(end, _NNI)),
     ]
 
 

@@ -1,0 +1,235 @@
+"""Map, check and serialise a batch of records: the unit of work of a build.
+
+A build cuts the corpus into batches of consecutive records and gives each to a worker
+process, which reads the records, maps them, checks the batch's graph against the shapes and
+writes its part of every dump (see :mod:`~pledge_graph.chunks`). A batch owns the subjects of
+its submissions (the submission, its pledges, their facts and evidence); resources that several
+batches may describe (actors, organisations, treaties, programmes, States) come back to the
+parent as shared lines, which it merges, checks and writes once at the end.
+
+Every shape looks at one submission at most, with the scheme and the resources it links to,
+so checking batch by batch finds exactly what one check of the whole graph would.
+
+Each batch is checked by the compiled shapes (:mod:`~pledge_graph.shacl_compiled`). pyshacl,
+the reference implementation, checks the shared resources, every batch of a corpus of up to
+``PYSHACL_ALL_RECORDS`` records, and the first batch of a larger one; wherever both run, their
+findings must be equal, or the build stops.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from .chunks import DumpParts, serialise
+from .errors import BuildError
+from .jsonld import Compactor
+from .mapping import LoadedRecord, MappedSubmission, Mapper
+from .ntriples import Triple
+from .publish import GraphStats
+from .records import load_record
+from .shacl_compiled import CompiledShapes, compile_shapes
+from .turtle import Names
+from .validate import Finding, check_with_pyshacl, display_path
+from .vocab import Iris
+
+__all__ = [
+    "BATCH_RECORDS",
+    "PYSHACL_ALL_RECORDS",
+    "BatchResult",
+    "Context",
+    "check_shared",
+    "make_context",
+    "run_batches",
+    "workers_for",
+]
+
+BATCH_RECORDS = 64
+"""Records per batch: about 200 pledges, small enough to spread over the workers evenly."""
+
+PYSHACL_ALL_RECORDS = 256
+"""Corpora of up to this many records (four batches) are checked by pyshacl throughout;
+larger ones by the compiled shapes, with pyshacl on the first batch as well."""
+
+MAX_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every worker needs, set up once in the parent and inherited by the workers."""
+
+    iris: Iris
+    digest: str
+    data_dir: Path
+    shapes: Graph
+    compiled: CompiledShapes
+    scheme: list[Triple]
+    names: Names
+    compactor: Compactor
+    write: bool
+    pyshacl_all: bool
+    validator: str = "both"
+
+
+@dataclass
+class BatchResult:
+    """What one batch gives back to the parent."""
+
+    index: int
+    records: list[tuple[str, Path]]
+    submissions: list[str]
+    pledges: int
+    shared: set[str]
+    stats: GraphStats
+    parts: DumpParts | None
+    findings: list[Finding]
+    locations: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+    checked_by: str = ""
+
+
+_CONTEXT: Context | None = None
+
+
+def _local_prefixes(iris: Iris) -> tuple[str, ...]:
+    """Subjects a submission's batch owns alone: its own IRIs and those under its pledges."""
+    return tuple(f"<{iris.base}id/{kind}/" for kind in ("submission", "pledge", "fact"))
+
+
+def _locations(subs: Sequence[MappedSubmission], foci: set[str]) -> dict[str, str]:
+    """Name the record (and source line) of each focus node, for readable reports."""
+    where: dict[str, str] = {}
+    if not foci:
+        return where
+    for sub in subs:
+        record = display_path(sub.record)
+        for s, _, _ in sub.triples:
+            if s in foci:
+                where.setdefault(s, record)
+        for pledge, line in sub.pledge_lines.items():
+            if pledge in foci:
+                where[pledge] = f"{record} ({sub.source}:{line})"
+    return where
+
+
+def check(ctx: Context, triples: Sequence[Triple], *, pyshacl: bool,
+          what: str) -> tuple[list[Finding], str]:
+    """Check ``triples``; return the findings and which engines checked them.
+
+    With both engines, a difference between their findings is a defect of pledge-graph, not
+    of the data: the build stops and says where, rather than publish a doubtful report.
+    """
+    if ctx.validator == "pyshacl":
+        return check_with_pyshacl(triples, ctx.shapes), "pyshacl"
+    found = ctx.compiled.check(triples)
+    if not pyshacl:
+        return found, "compiled"
+    reference = check_with_pyshacl(triples, ctx.shapes)
+    if set(reference) != set(found):
+        only_ref = sorted(set(reference) - set(found))[:3]
+        only_compiled = sorted(set(found) - set(reference))[:3]
+        raise BuildError(
+            f"the compiled shapes and pyshacl disagree on {what}: pyshacl alone found "
+            f"{only_ref}, the compiled shapes alone {only_compiled}",
+            expected="equal findings; build with --validator pyshacl meanwhile, and report it")
+    return found, "both"
+
+
+def _process(index: int, paths: Sequence[Path]) -> BatchResult:
+    ctx = _CONTEXT
+    assert ctx is not None, "the build's context is set before the workers start"
+    mapper = Mapper(ctx.iris, ctx.digest, ctx.data_dir)
+    local_prefixes = _local_prefixes(ctx.iris)
+    subs = [mapper.submission(LoadedRecord(path, load_record(path))) for path in paths]
+    local: set[Triple] = set()
+    shared: set[Triple] = set()
+    for sub in subs:
+        for triple in sub.triples:
+            (local if triple[0].startswith(local_prefixes) else shared).add(triple)
+    for triples in mapper.actors.values():
+        shared.update(triples)
+    data = [*local, *shared, *ctx.scheme]
+    pledges = sum(len(sub.pledge_lines) for sub in subs)
+    use_pyshacl = ctx.pyshacl_all or index == 0
+    findings, checked_by = check(ctx, data, pyshacl=use_pyshacl,
+                                 what=f"the batch of {paths[0]} to {paths[-1]}")
+    lines = sorted(f"{s} {p} {o} ." for s, p, o in local)
+    stats = GraphStats()
+    stats.add(lines, ctx.iris)
+    parts = serialise(lines, ctx.names, ctx.compactor) if ctx.write else None
+    return BatchResult(
+        index, [(sub.slug, sub.record) for sub in subs], [sub.iri for sub in subs], pledges,
+        {f"{s} {p} {o} ." for s, p, o in shared}, stats, parts, findings,
+        _locations(subs, {f.focus for f in findings}), mapper.notes, checked_by)
+
+
+def _process_job(job: tuple[int, list[Path]]) -> BatchResult:
+    return _process(*job)
+
+
+def _start_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the pool
+
+
+def workers_for(batches: int, workers: int | None = None) -> int:
+    """One worker per CPU (at most MAX_WORKERS, and no more than there are batches)."""
+    if workers is not None:
+        return max(1, min(workers, batches))
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, batches))
+
+
+def run_batches(ctx: Context, paths: Sequence[Path], *, workers: int | None = None,
+                batch_records: int = BATCH_RECORDS,
+                progress: Callable[[int, int], None] | None = None) -> Iterator[BatchResult]:
+    """Yield the result of every batch of ``paths``, in order, computed in worker processes."""
+    global _CONTEXT
+    jobs = [(i, list(paths[start:start + batch_records]))
+            for i, start in enumerate(range(0, len(paths), batch_records))]
+    count = workers_for(len(jobs), workers)
+    Mapper(ctx.iris, ctx.digest, ctx.data_dir).prepare()
+    _CONTEXT = ctx
+    try:
+        if count == 1:
+            for job in jobs:
+                result = _process_job(job)
+                if progress:
+                    progress(job[0] + 1, len(jobs))
+                yield result
+            return
+        pool = multiprocessing.get_context("fork").Pool(count, initializer=_start_worker)
+        try:
+            for result in pool.imap(_process_job, jobs):
+                if progress:
+                    progress(result.index + 1, len(jobs))
+                yield result
+            pool.close()
+        except BaseException:
+            pool.terminate()  # on an error or Ctrl-C, stop at once: the results are not wanted
+            raise
+        finally:
+            pool.join()
+    finally:
+        _CONTEXT = None
+
+
+def check_shared(ctx: Context, lines: Sequence[str]) -> tuple[list[Finding], str]:
+    """Check the resources batches share (with the scheme and the build) with both engines."""
+    triples: list[Triple] = []
+    for line in lines:
+        s, p, o = line[:-2].split(" ", 2)
+        triples.append((s, p, o))
+    return check(ctx, triples, pyshacl=True, what="the shared resources")
+
+
+def make_context(iris: Iris, digest: str, data_dir: Path, shapes: Graph, scheme: list[Triple],
+                 names: Names, compactor: Compactor, *, write: bool, pyshacl_all: bool,
+                 validator: str = "both") -> Context:
+    """Compile the shapes and gather what the workers share."""
+    return Context(iris, digest, data_dir, shapes, compile_shapes(shapes), scheme, names,
+                   compactor, write, pyshacl_all, validator)
