@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import RecordError
 from .ingest import UN_LANGUAGES
+from .record_yaml import render_record
 
 __all__ = [
     "FACT_KINDS",
@@ -357,10 +358,14 @@ def _document(record: Record) -> Iterator[yaml.Event]:
 def dump_record(record: Record) -> str:
     """Return the YAML text of a record, fields in the schema's order.
 
-    Records are written on every import, so the YAML events are made directly (the same
-    ones PyYAML's representer makes) and handed to the emitter; a record holding any other
-    type of value goes through the representer.
+    Records are written on every import, so the usual record is written directly
+    (:mod:`pledge_graph.record_yaml`), an unusual one by handing the YAML events to the
+    emitter (the same ones PyYAML's representer makes), and a record holding any other
+    type of value goes through the representer. The text is the same either way.
     """
+    text = render_record(record)
+    if text is not None:
+        return text
     try:
         return str(yaml.emit(_document(record), Dumper=_BaseDumper, **_DUMP_OPTIONS))
     except _Unusual:

@@ -93,3 +93,15 @@ def test_a_data_directory_may_bring_its_own_gazetteer(tmp_path: Path) -> None:
     facts = extract_facts("We give EUR 1 million to the Ruritania Justice Fund.", data_dir=data)
     assert [(f["id"], f.get("recipient")) for f in facts] == [
         ("funding-eur-1000000", "ruritania-fund"), ("org-ruritania-fund", None)]
+
+
+def test_an_authority_file_that_is_not_utf8_names_file_and_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "authorities").mkdir(parents=True)
+    path = data / "authorities" / "treaties.yaml"
+    path.write_bytes("- slug: cat\n  title: Convention contre la torture\n  short: Caf\u00e9\n"
+                     .encode("latin-1"))
+    with pytest.raises(InputError) as caught:
+        extract_facts("Japan will ratify the CAT.", data_dir=data)
+    assert (caught.value.file, caught.value.line) == (str(path), 3)
+    assert caught.value.expected == "UTF-8 encoded YAML"

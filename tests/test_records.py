@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pledge_graph.errors import RecordError
 from pledge_graph.records import (
@@ -115,6 +116,94 @@ def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> N
         write_atomic(path, "not bytes")  # type: ignore[arg-type]
     assert path.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
+
+
+# ---------------------------------------------------------------------------------------
+# Records are written as PyYAML writes them, whichever way they are written
+# ---------------------------------------------------------------------------------------
+
+
+class _LiteralDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """PyYAML's own safe writer (LibYAML's when built with it, as records always were),
+    with pledge texts as literal blocks: the reference."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+class _Literal(str):
+    pass
+
+
+_LiteralDumper.add_representer(
+    _Literal, lambda dumper, value: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", str(value), style="|"))
+
+
+def pyyaml_text(record: dict[str, Any]) -> str:
+    record = copy.deepcopy(record)
+    for pledge in record.get("pledges", []):
+        pledge["text"] = _Literal(pledge["text"])
+    return yaml.dump(record, Dumper=_LiteralDumper, allow_unicode=True, sort_keys=False,
+                     width=100, default_flow_style=False)
+
+
+AWKWARD = [
+    "", " ", "null", "Null", "~", "true", "yes", "No", "on", "123", "-1", "+1", "1.5", ".5",
+    "1e3", "0x1F", "0b101", "1_000", "12:30", "2023-01-01", "2023-01-01 10:00:00", ".inf",
+    ".nan", "=", "<<", "-", "--", "---", "...", "- item", "? q", "a: b", "a:b", "a #b", "#c",
+    "'quoted'", '"quoted"', "it's", "l'égalité", "& anchor", "* alias", "!tag",
+    "|", "> f", "%p", "@at", "`b", "{x}", "[y]", "a, b", " leading", "trailing ", "two  spaces",
+    "tab\there", "line\nbreak", "\u00a0nbsp", "nbsp\u00a0", "no\u00a0break", "\ufeffbom",
+    "next\u0085line", "line\u2028separator", "bell\u0007", "emoji \U0001F600",
+    "\u201cquoted\u201d", "\u00ab guillemets \u00bb", "\u65e5\u672c\u306e\u8a93\u7d04\u3002",
+    "\u0627\u0644\u0641\u0642\u0631\u0629", "USD 1.5 million", "(parenthesised)", "$5",
+    " ".join(["word"] * 40), " ".join(["a-much-longer-word"] * 12), "x" * 150,
+    " ".join(["\u0432\u0442\u043e\u0440\u043e\u0439"] * 30),
+    "First line\n\nThird line", "Ends with a break\n", "\nStarts with a break",
+    "Line with trailing space \nnext", "Line\n  indented next", "- bullet\n- bullet",
+]
+AWKWARD = [text.encode("ascii").decode("unicode_escape") if "\\" in text else text
+           for text in AWKWARD]
+
+
+def placed(value: str) -> list[dict[str, Any]]:
+    """Records holding ``value`` in each place a text stands in a record."""
+    return [
+        make_record(title=value),
+        make_record(pledges=[{"number": 1, "text": value or "x", "facts": []}]),
+        make_record(entities=[{"name": value, "line": None}]),
+        make_record(pledges=[{"number": 1, "text": "x", "rights_holders": [value, "Migrants"],
+                              "facts": [fact("funding-1", exact=value, amount=value)]}]),
+    ]
+
+
+@pytest.mark.parametrize("value", AWKWARD, ids=range(len(AWKWARD)))
+def test_awkward_texts_are_written_as_pyyaml_writes_them(value: str) -> None:
+    for record in placed(value):
+        assert dump_record(record) == pyyaml_text(record)
+
+
+def test_every_committed_and_fixture_record_is_written_as_pyyaml_writes_it(
+        tmp_path: Path) -> None:
+    from pledge_graph.importer import import_documents
+    from pledge_graph.paths import DATA_DIR
+
+    fixtures = Path(__file__).parent / "fixtures" / "documents"
+    import_documents(sorted(fixtures.glob("*.txt")), tmp_path)
+    paths = [*sorted((DATA_DIR / "records").glob("*.yaml")),
+             *sorted((tmp_path / "records").glob("*.yaml"))]
+    assert len(paths) > 10
+    for path in paths:
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert dump_record(record) == pyyaml_text(record), path
+
+
+def test_values_of_other_types_are_left_to_pyyaml() -> None:
+    record = make_record()
+    record["pledges"][0]["facts"] = [fact("funding-1", share=0.25, nested=[[1, 2], {}])]
+    assert dump_record(record) == pyyaml_text(record)
+    assert "share: 0.25" in dump_record(record)
 
 
 # ---------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from ..paths import DATA_DIR
 __all__ = ["Gazetteer", "Match", "authority_path", "load_entries"]
 
 _APOSTROPHE = re.compile(r"['\u2019]")
+# LibYAML when PyYAML was built with it: authority files are read by every import.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +56,39 @@ class Gazetteer:
                 folded.append(words.lower())
             else:
                 exact.append(words)
-        # Names that ignore case are matched in the lower-cased text (several times faster
-        # than a case-insensitive pattern), or case-insensitively when lower-casing a text
-        # would change its length and so its offsets.
-        pattern = _BEFORE + _trie_pattern(folded) + _AFTER
-        self._exact = re.compile(_BEFORE + _trie_pattern(exact) + _AFTER) if exact else None
-        self._lower = re.compile(pattern) if folded else None
-        self._any_case = re.compile(pattern, re.IGNORECASE) if folded else None
+        self._forms = (exact, folded)
+        self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
+        self._any_case: re.Pattern[str] | None = None
+
+    def _patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        """The exact-case and lower-case patterns, compiled when first needed: compiling
+        them is most of what reading the authorities costs, and a gazetteer asked only
+        for :meth:`key_of` never needs them."""
+        if self._compiled is None:
+            exact, folded = self._forms
+            self._compiled = (
+                re.compile(_BEFORE + _trie_pattern(exact) + _AFTER) if exact else None,
+                re.compile(_BEFORE + _trie_pattern(folded) + _AFTER) if folded else None)
+        return self._compiled
+
+    def _any_case_pattern(self) -> re.Pattern[str]:
+        """The lower-case names, ignoring case: for the rare text whose lower-cased form
+        is not as long as itself (so offsets would not match)."""
+        if self._any_case is None:
+            self._any_case = re.compile(_BEFORE + _trie_pattern(self._forms[1]) + _AFTER,
+                                        re.IGNORECASE)
+        return self._any_case
 
     def finditer(self, text: str) -> Iterator[Match]:
         """Yield the names in ``text`` from left to right, never overlapping."""
-        spans = [(m.start(), m.end()) for m in self._exact.finditer(text)] if self._exact else []
-        if self._lower is not None and self._any_case is not None:
+        exact, lower = self._patterns()
+        spans = [(m.start(), m.end()) for m in exact.finditer(text)] if exact else []
+        if lower is not None:
+            # Names that ignore case are matched in the lower-cased text (several times
+            # faster than a case-insensitive pattern).
             lowered = text.lower()
-            regex, haystack = ((self._lower, lowered) if len(lowered) == len(text)
-                               else (self._any_case, text))
+            regex, haystack = ((lower, lowered) if len(lowered) == len(text)
+                               else (self._any_case_pattern(), text))
             spans += [(m.start(), m.end()) for m in regex.finditer(haystack)]
             spans.sort(key=lambda span: (span[0], -span[1]))
         last = -1
@@ -138,8 +158,12 @@ def load_entries(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
     Raises InputError naming the file and line of the first malformed entry.
     """
     try:
-        with path.open(encoding="utf-8") as handle:
-            nodes = yaml.compose(handle)
+        loader = _Loader(path.read_text(encoding="utf-8"))
+        try:
+            nodes = loader.get_single_node()
+            entries = loader.construct_document(nodes) if nodes is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise InputError(
@@ -148,12 +172,15 @@ def load_entries(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
         ) from None
     except OSError as error:
         raise InputError(f"cannot read authority file: {error.strerror}", file=path) from None
+    except UnicodeDecodeError as error:
+        raise InputError("the authority file is not UTF-8 text", file=path,
+                         line=path.read_bytes().count(b"\n", 0, error.start) + 1,
+                         expected="UTF-8 encoded YAML") from None
     if nodes is None:
         return []
     if not isinstance(nodes, yaml.SequenceNode):
         raise InputError("authority file is not a list", file=path,
                          line=nodes.start_mark.line + 1, expected="a YAML list of entries")
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     required = tuple(required)
     for node, entry in zip(nodes.value, entries, strict=True):
         line = node.start_mark.line + 1

@@ -1,0 +1,174 @@
+"""Records written as YAML text directly, for the values records are made of.
+
+An import writes every record it reads, so writing one is on the import's critical path;
+PyYAML spends most of that time deciding, value by value, how to write things that almost
+always take the simplest form. :func:`render_record` writes that form itself, exactly as
+PyYAML's emitter does with the options of :func:`pledge_graph.records.dump_record` (block
+style, width 100, UTF-8 kept as written, pledge texts as literal blocks), and returns None
+for any record holding a value it does not know the form of, which is then left to PyYAML.
+The tests compare the two on every record of the corpora and on awkward values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+__all__ = ["render_record"]
+
+_WIDTH = 100
+
+# Characters beyond ASCII that the emitter writes as they are: printable, not a line break,
+# not a byte order mark (characters beyond the BMP go to PyYAML).
+_WIDE = "\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+# Texts written plain (unquoted): no character that is an indicator where it stands (a
+# colon or hash anywhere, quotes or '-' first...), no double space, no space at either end.
+_PLAIN = re.compile(rf"[A-Za-z0-9($+=./<~{_WIDE}][ !\"$-9;-~{_WIDE}]*(?<! )")
+# Lines of a pledge text written as a literal block: printable characters, no line that
+# starts or ends with a space.
+_LITERAL_LINE = re.compile(rf"(?:[!-~{_WIDE}](?:[ -~{_WIDE}]*[!-~{_WIDE}])?)?")
+_STR = "tag:yaml.org,2002:str"
+_RESOLVER = yaml.resolver.Resolver()
+# First characters of the plain scalars that may read back as another type than text.
+_IMPLICIT_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
+
+
+class _Unknown(Exception):
+    """A value this writer does not know how to write exactly as PyYAML would."""
+
+
+def render_record(record: dict[str, Any]) -> str | None:
+    """Return the YAML text PyYAML writes for ``record``, or None if it holds a value of
+    a form not covered here."""
+    out: list[str] = []
+    try:
+        _mapping(record, 0, out, "", ())
+    except _Unknown:
+        return None
+    return "".join(out)
+
+
+def _mapping(mapping: dict[str, Any], indent: int, out: list[str], first: str,
+             path: tuple[str, ...]) -> None:
+    """Write a block mapping whose keys start at ``indent``; the first key follows
+    ``first`` (a sequence's '- ') on the current line."""
+    if not mapping:
+        raise _Unknown("an empty mapping")
+    pad = " " * indent
+    lead = first
+    for key, value in mapping.items():
+        if type(key) is not str or not _is_plain(key) or not _reads_as_text(key) or len(
+                key) > 100:
+            raise _Unknown(key)
+        out.append(lead or pad)
+        lead = ""
+        out.append(key)
+        out.append(":")
+        kind = type(value)
+        if kind is dict:
+            if not value:
+                out.append(" {}\n")
+            else:
+                out.append("\n")
+                _mapping(value, indent + 2, out, "", path)
+        elif kind is list:
+            if not value:
+                out.append(" []\n")
+            else:
+                out.append("\n")
+                _sequence(value, indent, out, (*path, key) if len(path) < 2 else path)
+        elif key == "text" and path == ("pledges",) and kind is str:
+            _literal(value, indent + 2, out)
+        else:
+            _scalar(value, indent + len(key) + 1, indent + 2, out)
+
+
+def _sequence(items: list[Any], indent: int, out: list[str], path: tuple[str, ...]) -> None:
+    """Write a block sequence whose dashes are at ``indent`` (under a mapping's key)."""
+    pad = " " * indent
+    for item in items:
+        kind = type(item)
+        if kind is dict and item:
+            _mapping(item, indent + 2, out, pad + "- ", path)
+        elif kind is dict or kind is list:
+            raise _Unknown("a collection in a sequence")
+        else:
+            out.append(pad)
+            out.append("-")
+            _scalar(item, indent + 1, indent + 2, out)
+
+
+def _scalar(value: Any, column: int, indent: int, out: list[str]) -> None:
+    """Write a scalar after a space; ``column`` is where the space goes. A long text is
+    folded at single spaces onto lines indented by ``indent``."""
+    kind = type(value)
+    if kind is str:
+        if not _is_plain(value):
+            raise _Unknown(value)
+        if _reads_as_text(value):
+            _folded(value, column, indent, out, "", "")
+        elif "'" not in value:  # '1000000', 'null': quoted to stay texts
+            _folded(value, column, indent, out, "'", "'")
+        else:
+            raise _Unknown(value)
+    elif value is None:
+        out.append(" null\n")
+    elif kind is bool:
+        out.append(" true\n" if value else " false\n")
+    elif kind is int:
+        out.append(f" {value}\n")
+    else:
+        raise _Unknown(kind)
+
+
+def _is_plain(text: str) -> bool:
+    """Return True if ``text`` is made of the characters written plain here."""
+    return (bool(_PLAIN.fullmatch(text)) and "  " not in text and "#" not in text
+            and not text.startswith("..."))
+
+
+def _reads_as_text(text: str) -> bool:
+    """Return True if ``text`` written plain reads back as a text (not 'null', '12'...)."""
+    return (text[0] not in _IMPLICIT_FIRST
+            or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR)
+
+
+def _folded(text: str, column: int, indent: int, out: list[str], open_: str,
+            close: str) -> None:
+    """Write ``text`` after a space, breaking the line at a space once it is past the width
+    (as the emitter does: the word that crosses the width ends its line)."""
+    out.append(" ")
+    out.append(open_)
+    column += 1 + len(open_)
+    words = text.split(" ")
+    for number, word in enumerate(words):
+        if number:
+            if column > _WIDTH:
+                out.append("\n")
+                out.append(" " * indent)
+                column = indent
+            else:
+                out.append(" ")
+                column += 1
+        out.append(word)
+        column += len(word)
+    out.append(close)
+    out.append("\n")
+
+
+def _literal(text: str, indent: int, out: list[str]) -> None:
+    """Write a pledge text as a literal block ('|-'), lines indented by ``indent``."""
+    if not text or text[-1] == "\n" or text[0] == "\n":
+        raise _Unknown("a text starting or ending with a line break")
+    lines = text.split("\n")
+    if not all(_LITERAL_LINE.fullmatch(line) for line in lines):
+        raise _Unknown(text)
+    out.append(" |-\n")
+    pad = " " * indent
+    for line in lines:
+        if line:
+            out.append(pad)
+            out.append(line)
+        out.append("\n")
