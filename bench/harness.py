@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,6 +48,7 @@ class Child:
     max_rss_mb: float
     returncode: int
     stderr: str
+    tree_rss_mb: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -70,16 +72,34 @@ def free_port() -> int:
 
 
 def run_child(argv: Sequence[str], *, cwd: Path | None = None) -> Child:
-    """Run one command to its end; return its wall time and its own peak RSS."""
+    """Run one command to its end; return its wall time and peak memory.
+
+    ``max_rss_mb`` is the largest resident set of the command or any one of its descendants
+    (``wait4``); ``tree_rss_mb`` is the largest sum over the command and all its worker
+    processes at once, sampled four times a second (pages shared after a fork count in each
+    process, so the sum is an upper bound).
+    """
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        peak = [0.0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.25):
+                peak[0] = max(peak[0], tree_rss_mb(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
+        done.set()
+        sampler.join()
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    return Child(seconds, usage.ru_maxrss / 1024, process.returncode, stderr)
+    own = usage.ru_maxrss / 1024
+    return Child(seconds, own, process.returncode, stderr, max(peak[0], own))
 
 
 def tree_rss_mb(pid: int) -> float:

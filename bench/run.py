@@ -33,7 +33,6 @@ CORPORA = ROOT / "bench" / "corpora"
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 PROBE_LIMIT_S = 60.0  # a query slower than this alone counts as 0 req/s
 SLOW_S = 10.0  # a query slower than this alone is measured by its probe only
-IMPORT_BATCH = 4_000  # files per `pledge-graph import` call, to stay under the argv limit
 ACCEPT = {"solutions": "application/sparql-results+json",
           "boolean": "application/sparql-results+json", "graph": "text/turtle"}
 
@@ -75,14 +74,11 @@ def build_once(size: str) -> dict[str, float]:
     shutil.rmtree(work, ignore_errors=True)
     data = work / "data"
     shutil.copytree(ROOT / "data" / "authorities", data / "authorities")
-    files = sorted(str(p) for p in corpus(size).glob("*.txt"))
-    import_s, import_rss = 0.0, 0.0
-    for start in range(0, len(files), IMPORT_BATCH):
-        child = run_child([str(BIN / "pledge-graph"), "import",
-                           *files[start:start + IMPORT_BATCH], "--data", str(data)])
-        _check(child, "import")
-        import_s += child.seconds
-        import_rss = max(import_rss, child.max_rss_mb)
+    documents = corpus(size)
+    files = len(list(documents.glob("*.txt")))
+    imported = run_child([str(BIN / "pledge-graph"), "import", str(documents),
+                          "--data", str(data)])
+    _check(imported, "import")
     build = run_child([str(BIN / "pledge-graph"), "build", "--data", str(data),
                        "--out", str(work / "dist")])
     _check(build, "build")
@@ -91,11 +87,14 @@ def build_once(size: str) -> dict[str, float]:
     _check(floor, "floor")
     with nt.open("rb") as lines:
         triples = sum(1 for _ in lines)
-    return {"documents": len(files), "triples": triples,
-            "import_s": import_s, "import_rss_mb": import_rss,
+    return {"documents": files, "triples": triples,
+            "import_s": imported.seconds, "import_rss_mb": imported.max_rss_mb,
+            "import_tree_mb": imported.tree_rss_mb,
             "build_s": build.seconds, "build_rss_mb": build.max_rss_mb,
-            "total_s": import_s + build.seconds,
-            "peak_rss_mb": max(import_rss, build.max_rss_mb),
+            "build_tree_mb": build.tree_rss_mb,
+            "total_s": imported.seconds + build.seconds,
+            "peak_rss_mb": max(imported.max_rss_mb, build.max_rss_mb),
+            "peak_tree_mb": max(imported.tree_rss_mb, build.tree_rss_mb),
             "floor_s": floor.seconds, "floor_rss_mb": floor.max_rss_mb}
 
 
@@ -110,7 +109,8 @@ def bench_build(sizes: list[str], runs: int) -> dict[str, dict[str, float]]:
         row["ratio_to_floor"] = row["total_s"] / row["floor_s"]
         table[size] = row
         print(f"build {size:>7}: {row['total_s']:7.2f} s (import {row['import_s']:.2f} + build "
-              f"{row['build_s']:.2f}), peak {row['peak_rss_mb']:.0f} MiB, "
+              f"{row['build_s']:.2f}), peak {row['peak_rss_mb']:.0f} MiB in one process, "
+              f"{row['peak_tree_mb']:.0f} MiB in all, "
               f"{row['triples']:.0f} triples; floor {row['floor_s']:.2f} s "
               f"-> {row['ratio_to_floor']:.1f}x", flush=True)
     return table
@@ -121,41 +121,20 @@ def bench_build(sizes: list[str], runs: int) -> dict[str, dict[str, float]]:
 # ---------------------------------------------------------------------------------------------
 
 
-PUBLISH_UNVALIDATED = """import sys
-from pathlib import Path
-from pledge_graph.build import build_time, input_digest
-from pledge_graph.mapping import load_records, map_records
-from pledge_graph.paths import DEFAULT_BASE
-from pledge_graph.publish import publish
-from pledge_graph.validate import ValidationOutcome
-from pledge_graph.vocab import Iris
-data, out = Path(sys.argv[1]), Path(sys.argv[2])
-out.mkdir(parents=True)
-digest = input_digest(data, DEFAULT_BASE)
-graph = map_records(load_records(data), Iris(DEFAULT_BASE), digest, data)
-publish(graph.triples(), ValidationOutcome([], {}), out, base=DEFAULT_BASE, digest=digest,
-        build_time=build_time())"""
-
-
 def release(size: str = "10k") -> Path:
-    """Return bench/builds/<size> with a release to serve, made when missing.
+    """Return bench/builds/<size> with a release to serve, imported and built when missing.
 
-    A missing release is imported and published without the SHACL step (the same graph; the
-    validated build of a large corpus takes longer than a benchmark session, see the build
-    table). Its manifest is then touched so that `serve` does not take it for stale."""
+    Its manifest is then touched so that `serve` does not take it for stale."""
     work = WORK / size
     manifest = work / "dist" / "manifest.json"
     if not manifest.exists():
         shutil.rmtree(work, ignore_errors=True)
         data = work / "data"
         shutil.copytree(ROOT / "data" / "authorities", data / "authorities")
-        files = sorted(str(p) for p in corpus(size).glob("*.txt"))
-        for start in range(0, len(files), IMPORT_BATCH):
-            _check(run_child([str(BIN / "pledge-graph"), "import",
-                              *files[start:start + IMPORT_BATCH], "--data", str(data)]),
-                   "import")
-        _check(run_child([sys.executable, "-c", PUBLISH_UNVALIDATED, str(data),
-                          str(work / "dist")]), "publish")
+        _check(run_child([str(BIN / "pledge-graph"), "import", str(corpus(size)),
+                          "--data", str(data)]), "import")
+        _check(run_child([str(BIN / "pledge-graph"), "build", "--data", str(data),
+                          "--out", str(work / "dist")]), "build")
     manifest.touch()
     return work
 
