@@ -160,6 +160,20 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def _private_kib(pid: int) -> int:
+    """Memory only this process holds, in KiB: its own allocations and the pages of the
+    in-memory copy it has written to (reading the store touches reference counts)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    total += int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return total
+
+
 class _Worker:
     """One worker process: the pipe to it, its PID, whether it holds the graph in memory."""
 
@@ -171,6 +185,7 @@ class _Worker:
         self.process = process
         self.ready = in_memory
         self.baseline_kib = _rss_kib(pid) if in_memory else 0
+        self.private_kib = _private_kib(pid) if in_memory else 0
         self.killed_for_memory = False
 
     @classmethod
@@ -195,6 +210,7 @@ class _Worker:
             raise StoreError("a query worker failed to open the store") from None
         self.ready = True
         self.baseline_kib = _rss_kib(self.pid)
+        self.private_kib = _private_kib(self.pid)
 
     def kill(self) -> None:
         try:
@@ -385,8 +401,10 @@ class ProcessPool(SparqlMethods):
     def _release(self, worker: _Worker) -> None:
         if not worker.in_memory and self.in_memory:
             self._retire(worker)
-        elif self.memory_kib and _rss_kib(worker.pid) - worker.baseline_kib > self.memory_kib // 4:
-            # a worker keeps the heap a large query grew; a fresh one starts from its baseline
+        elif (self.memory_kib
+              and _private_kib(worker.pid) - worker.private_kib > self.memory_kib // 2):
+            # a worker keeps the heap a large query grew and the pages of the in-memory copy
+            # it has touched; a fresh one starts from its baseline
             self._replace(worker)
         else:
             self._idle.put(worker)
