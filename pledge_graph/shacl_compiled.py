@@ -4,11 +4,17 @@ pyshacl spends most of a batch on its own bookkeeping and on rdflib store lookup
 11 ms of CPU per pledge. The shapes of this project use a small part of SHACL, so they are
 compiled once into closures over dict indexes of the batch (subject -> predicate -> objects,
 class -> instances) built from N-Triples term strings. Every finding is the one pyshacl
-reports for the same data (``validate._check``), field for field; the tests prove it on the
-project's shapes. Corner cases keep pyshacl's own semantics: datatype well-formedness and
-literal ordering follow rdflib's literals (built once per distinct literal, never on the
-path of well-formed IRIs and plain strings), and SPARQL-based constraints run on rdflib's
-SPARQL engine with ``$this`` pre-bound, over a read-only view of the batch's indexes.
+reports for the same data (``validate.check_with_pyshacl``), field for field; the tests
+prove it on the project's shapes and data.
+
+Where SHACL leaves room, pyshacl's reading through rdflib is kept: typed literals are taken
+in rdflib's canonical form, datatype well-formedness and the ordering of literals other than
+integers and decimals are rdflib's (one rdflib literal per distinct literal, cached), nested
+shapes conform as under pyshacl's ``allow_warnings``, and SPARQL-based constraints have
+``$this`` pre-bound per focus node. A constraint made of graph patterns and filters is
+matched once per batch over the indexes and its rows are shared out by ``?this`` (the same
+rows); any other query runs on rdflib's SPARQL engine per focus node, over a read-only view
+of the batch.
 
 A shapes graph that uses any SHACL feature not implemented here is refused when it is
 compiled (:class:`~pledge_graph.errors.ShapesError`), so no shape is ever skipped silently.
@@ -49,7 +55,8 @@ _XSD_STRING = str(XSD.string)
 _LANG_STRING = str(RDF.langString)
 _RDFS_LITERAL = str(RDFS.Literal)
 _RDFS_DATATYPE = str(RDFS.Datatype)
-_ALLOWED = frozenset({str(SH.Info), str(SH.Warning)})  # severities pyshacl's allow_warnings lets conform
+# severities that still conform under pyshacl's allow_warnings
+_ALLOWED = frozenset({str(SH.Info), str(SH.Warning)})
 _EMPTY: frozenset[Term] = frozenset()
 _NO_PREDICATES: dict[Term, set[Term]] = {}
 
