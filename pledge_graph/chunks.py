@@ -24,7 +24,9 @@ from .turtle import Names, turtle_blocks, turtle_header
 
 __all__ = ["GZIP_LEVEL", "DumpParts", "DumpWriter", "serialise"]
 
-GZIP_LEVEL = 6
+GZIP_LEVEL = 3
+"""zlib level of the gzip dumps: about 3x as fast to write as level 6, for files about 1.25x
+as large (N-Triples: 6 % of its size instead of 4.7 %)."""
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, mtime 0
 
 
