@@ -207,13 +207,15 @@ def _stage(path: Path, *, data_dir: Path, staging: Path,
     return _Staged(slug, pledges, tuple(notices), existed, (changed[0], changed[1], changed[2]))
 
 
-def _commit(staged: _Staged, data_dir: Path, staging: Path) -> DocumentReport:
+def _commit(staged: _Staged, data_dir: Path, staging: Path,
+            moved: frozenset[str]) -> DocumentReport:
     """Move one document's staged files in place: source, then the imported copy, then the
-    record, each by an atomic rename."""
+    record, each by an atomic rename (unless its folder was moved in place whole)."""
     targets = _targets(data_dir, staged.slug)
     for target, changed in zip(targets, staged.changed, strict=True):
-        if changed:
-            os.replace(staging / target.relative_to(data_dir), target)
+        relative = target.relative_to(data_dir)
+        if changed and relative.parts[0] not in moved:
+            os.replace(staging / relative, target)
     status = ("unchanged" if not staged.changed[2]
               else "updated" if staged.existed else "created")
     return DocumentReport(staged.slug, targets[0], targets[2], staged.pledges, staged.notices,
@@ -297,9 +299,12 @@ def import_documents(paths: Sequence[str | Path], data_dir: str | Path, *,
         staged = list(_staged_in_order(documents, stage, jobs))
         if clash is not None:
             raise clash
-        for folder in ("sources", "records/.imported"):
-            (data_dir / folder).mkdir(parents=True, exist_ok=True)
-        report = ImportReport(tuple(_commit(s, data_dir, staging) for s in staged))
+        # A folder the data directory does not have yet is moved in place whole, by one
+        # rename (sources first, then the records with their imported copies).
+        moved = frozenset(folder for folder in ("sources", "records")
+                          if _move_if_new(staging / folder, data_dir / folder))
+        (data_dir / "records" / ".imported").mkdir(parents=True, exist_ok=True)
+        report = ImportReport(tuple(_commit(s, data_dir, staging, moved) for s in staged))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         for folder in created:  # innermost first
@@ -307,6 +312,17 @@ def import_documents(paths: Sequence[str | Path], data_dir: str | Path, *,
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+def _move_if_new(folder: Path, target: Path) -> bool:
+    """Rename ``folder`` to ``target`` if there is nothing there yet; return True if moved."""
+    if target.exists():
+        return False
+    try:
+        os.rename(folder, target)
+    except FileExistsError:  # made meanwhile: its files are moved one by one
+        return False
+    return True
 
 
 def _made(directory: Path) -> Path:

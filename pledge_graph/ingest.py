@@ -136,6 +136,8 @@ def _fold(text: str) -> str:
 
 def _fold_with_index(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` and return, for each folded character, its index in ``text``."""
+    if text.isascii():
+        return _fold_ascii_with_index(text)
     out: list[str] = []
     origin: list[int] = []
     folded = _FOLDED
@@ -160,6 +162,34 @@ def _fold_with_index(text: str) -> tuple[str, list[int]]:
 
 # Character -> its folded form, filled as characters are met (their set is small).
 _FOLDED: dict[str, str] = {}
+_ASCII_PIECES = re.compile(r"(\s+)|(&)|[^\s&]+")
+
+
+def _fold_ascii_with_index(text: str) -> tuple[str, list[int]]:
+    """:func:`_fold_with_index` of an ASCII text, a run of characters at a time."""
+    out: list[str] = []
+    origin: list[int] = []
+    lowered = text.lower()
+    space = True  # no leading space
+    for piece in _ASCII_PIECES.finditer(text):
+        start, end = piece.span()
+        if piece.group(1) is not None:  # white space: one space
+            if not space:
+                out.append(" ")
+                origin.append(start)
+                space = True
+        elif piece.group(2) is not None:  # '&' reads as ' and '
+            if not space:
+                out.append(" ")
+                origin.append(start)
+            out.append("and ")
+            origin.extend((start, start, start, start))
+            space = True
+        else:
+            out.append(lowered[start:end])
+            origin.extend(range(start, end))
+            space = False
+    return "".join(out), origin
 
 
 def _bare(text: str) -> str:
