@@ -155,8 +155,8 @@ async def endpoint(request: Request) -> Response:
         return pages.query_page(request, asked.query)
     check_services(asked.query, settings.allow_service)
     query = _with_base(asked.query, _endpoint_url(request))
-    media_types = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
-    media_types = {k: v for k, v in media_types.items() if v}
+    chosen = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
+    media_types = {k: v for k, v in chosen.items() if v}
     key = query_key(settings.digest, query, asked.default_graph_uris, asked.named_graph_uris,
                     kind, media_types)
     answer = settings.cache.get(key)
