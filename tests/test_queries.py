@@ -1,5 +1,6 @@
 """Example queries: every queries/*.rq runs on the bundled release and gives what the
-Japanese document says; headers are required; ``pledge-graph query`` prints the answer."""
+Japanese document says, and on a release of several documents gives what their records say;
+headers are required; ``pledge-graph query`` prints the answer."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
+from pipeline_data import japan_data, synthetic, write_record
 from web_server import bundled_release, cli
 
 from pledge_graph.errors import InputError
@@ -124,6 +127,79 @@ def test_every_example_query_gives_what_the_document_says(store, example):
         "solutions": "application/sparql-results+json",
         "boolean": "application/sparql-results+json", "graph": "application/n-triples"})
     EXPECTED[example.name](_rows(answer.body))
+
+
+# ---------------------------------------------------------------------------
+# Several documents: counts, ties and order as the records give them
+# ---------------------------------------------------------------------------
+
+# (slug, pledging State, its ISO alpha-3, number of pledges) besides Japan's document; Chile
+# makes more than nine pledges so that pledge 10 must sort after pledge 9, not after 1
+OTHERS = [("chile-2023", "Chile", "CHL", 11), ("yemen-2023-a", "Yemen", "YEM", 3),
+          ("yemen-2023-b", "Yemen", "YEM", 2)]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[EmbeddedStore, list[dict]]:
+    """A release of Japan's document and three made-up ones; its store and its records."""
+    root = tmp_path_factory.mktemp("corpus")
+    data = japan_data(root)
+    for slug, state, _, pledges in OTHERS:
+        source, record = synthetic(slug, pledges, entity=state)
+        write_record(data, record, source)
+    cli("build", "--data", data, "--out", root / "dist")
+    store = EmbeddedStore()
+    load_release(store, root / "dist", IRIS)
+    records = [yaml.safe_load(p.read_text(encoding="utf-8"))
+               for p in sorted((data / "records").glob("*.yaml"))]
+    return store, records
+
+
+def _run(store: EmbeddedStore, name: str) -> Rows:
+    answer = store.query(find_query(name, QUERIES_DIR).text,
+                         media_types={"solutions": "application/sparql-results+json"})
+    return _rows(answer.body)
+
+
+def test_pledges_by_actor_counts_each_states_pledges_and_documents(corpus):
+    store, records = corpus
+    alpha3 = {"Japan": "JPN"} | {state: code for _, state, code, _ in OTHERS}
+    expected: dict[tuple[str, str], tuple[int, int]] = {}
+    for record in records:
+        for entity in record["entities"]:
+            key = (str(IRIS.state(alpha3[entity["name"]])), entity["name"])
+            pledges, submissions = expected.get(key, (0, 0))
+            expected[key] = (pledges + len(record["pledges"]), submissions + 1)
+    rows = _run(store, "pledges-by-actor")
+    assert {(r["actor"], r["name"]): (int(r["pledges"]), int(r["submissions"]))
+            for r in rows} == expected
+    # most pledges first: Chile (11), Yemen (3 + 2 in two documents), Japan (3)
+    assert [r["name"] for r in rows] == ["Chile", "Yemen", "Japan"]
+
+
+def test_pledges_by_rights_holder_counts_every_document(corpus):
+    store, records = corpus
+    expected: dict[str, int] = {}
+    for record in records:
+        for pledge in record["pledges"]:
+            for label in pledge["rights_holders"]:
+                expected[label] = expected.get(label, 0) + 1
+    rows = _run(store, "pledges-by-rights-holder")
+    assert {r["label"]: int(r["pledges"]) for r in rows} == expected
+    # most served first; groups serving as many pledges in the order of their labels
+    order = [(-int(r["pledges"]), r["label"]) for r in rows]
+    assert order == sorted(order)
+
+
+def test_word_counts_list_documents_in_order_and_pledges_by_number(corpus):
+    store, records = corpus
+    expected = [(str(IRIS.pledge(record["slug"], pledge["number"])), str(pledge["number"]),
+                 str(pledge["declared_words"]), str(len(pledge["text"].split())))
+                for record in sorted(records, key=lambda r: str(IRIS.submission(r["slug"])))
+                for pledge in sorted(record["pledges"], key=lambda p: p["number"])]
+    rows = _run(store, "word-counts")
+    assert [(r["pledge"], r["number"], r["declared"], r["computed"]) for r in rows] == expected
+    assert {r["agree"] for r in rows} == {"true"}
 
 
 def test_examples_are_published_as_sparql_executables():
