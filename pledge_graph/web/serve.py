@@ -111,7 +111,10 @@ def serve_command(args: argparse.Namespace) -> int:
             also = [parse_extra(v) for v in args.also]
             extra = example_triples(examples, iris, str(iris.sparql()))
             path = cached_store(release, iris, also, extra)
-            loader = (functools.partial(_load_copy, release.directory, iris, also, extra)
+            # the loader runs in the template process: a function of the store module, so
+            # that process does not import the web stack
+            loader = (functools.partial(load_inputs, release_dir=release.directory, iris=iris,
+                                        also=also, extra_triples=extra)
                       if args.in_memory else None)
             store = ProcessPool(path, timeout=timeout, memory_mb=args.memory_mb, loader=loader)
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
@@ -145,12 +148,6 @@ def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
         kept = warm(settings, max(WARM_LIMIT, settings.timeout))
         print(f"pledge-graph: {kept} of {len(settings.examples)} example queries answered "
               "and kept", flush=True)
-
-
-def _load_copy(release_dir: Path, iris: Iris, also: list[Extra], extra: list[ox.Triple],
-               store: EmbeddedStore) -> None:
-    """Fill an in-memory store with what the on-disk store holds (run by the query pool)."""
-    load_inputs(store, release_dir, iris, also, extra)
 
 
 def _listen(host: str, port: int) -> socket.socket:
