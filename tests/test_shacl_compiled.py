@@ -240,6 +240,40 @@ def test_tricky_semantics_follow_the_specification() -> None:
     assert {f.message for f in found if f.shape == ex("RedItems")} == {"one or two red items"}
 
 
+NESTING_SHAPES = PREFIXES + """
+ex:Quiet a sh:NodeShape ; sh:severity sh:Warning ;
+    sh:property [ sh:path ex:colour ; sh:minCount 1 ] .
+ex:Loud a sh:NodeShape ; sh:property [ sh:path ex:colour ; sh:minCount 1 ] .
+ex:NotQuiet a sh:NodeShape ; sh:targetClass ex:Box ; sh:not ex:Quiet ;
+    sh:message "a nested warning shape always conforms" .
+ex:NotLoud a sh:NodeShape ; sh:targetClass ex:Box ; sh:not ex:Loud ;
+    sh:message "a coloured box conforms to Loud" .
+ex:Off a sh:PropertyShape ; sh:targetClass ex:Box ; sh:path ex:colour ; sh:minCount 5 ;
+    sh:deactivated true ; sh:message "never checked" .
+ex:Tagged a sh:PropertyShape ; sh:targetClass ex:Box ; sh:path ex:tag ;
+    sh:uniqueLang true ; sh:message "one tag per language" .
+"""
+
+NESTING_DATA = PREFIXES + """
+ex:plain a ex:Box ; ex:tag "box"@en, "Box"@EN, "boîte"@fr, "boite"@fr, "b" , "c" .
+ex:red a ex:Box ; ex:colour "red" .
+"""
+
+
+def test_nested_shapes_conform_as_pyshacl_decides_under_allow_warnings() -> None:
+    shapes = Graph().parse(data=NESTING_SHAPES, format="turtle")
+    found = both(terms(Graph().parse(data=NESTING_DATA, format="turtle")), shapes,
+                 compile_shapes(shapes))
+    assert sorted((f.shape, f.focus, f.value) for f in found) == [
+        # a nested shape of severity sh:Warning conforms whatever the data, so sh:not fails
+        (ex("NotLoud"), ex("red"), ex("red")),
+        (ex("NotQuiet"), ex("plain"), ex("plain")),
+        (ex("NotQuiet"), ex("red"), ex("red")),
+        # "en" and "EN" are one language; so are the two "fr"; plain strings have none
+        (ex("Tagged"), ex("plain"), ""),
+    ]
+
+
 SPARQL_SHAPES = PREFIXES + """
 ex:Ontology a <http://www.w3.org/2002/07/owl#Ontology> ; sh:declare ex:prefix-ex .
 ex:prefix-ex sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI .
