@@ -5,8 +5,12 @@ runaway query every few seconds.
     python bench/load.py [--seconds 60] [--connections 32] [--runaway-every 10] [--timeout 5]
 
 Passes when no normal request fails, every runaway query ends in the server's timeout
-error, the server's memory (with its worker processes) stays bounded, and the p99 latency of
-normal requests with runaways is within 3x the p99 without. Writes bench/results/load.json.
+error, and the p99 latency of normal requests with runaways is within 3x the p99 without.
+The server's memory is sampled twice a second as the proportional set size of it and all its
+descendants (the query workers share the in-memory copy of the graph with the process they
+are forked from; PSS counts shared pages once). The phases start once the server says it
+has loaded its in-memory copy and answered the example queries. Writes
+bench/results/load.json.
 """
 
 from __future__ import annotations
