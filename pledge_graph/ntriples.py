@@ -72,7 +72,7 @@ def typed(lexical: object, datatype: str) -> str:
 class Terms:
     """The N-Triples texts of a namespace's terms: ``Terms(RDF).type``, ``Terms(pg)["Fact"]``."""
 
-    def __init__(self, namespace: str) -> None:
+    def __init__(self, namespace: object) -> None:
         self._namespace = str(namespace)
         self._texts: dict[str, str] = {}
 

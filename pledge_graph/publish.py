@@ -1,10 +1,11 @@
 """Publish a release into a directory: dumps, vocabularies, VoID, DCAT, report and manifest.
 
-The dumps are a pure function of the graph: N-Triples as sorted lines, Turtle written by
-pyoxigraph from those lines, JSON-LD compacted here from the project's context, each also
-gzipped with a zero mtime. Only ``void.ttl``, ``catalog.ttl`` and ``manifest.json`` carry the
-build time. The caller (``build``) decides where the directory is and swaps it in atomically.
-"""
+The dumps are written part by part (:mod:`~pledge_graph.chunks`): N-Triples lines grouped by
+subject, Turtle blocks with the project's prefixes, JSON-LD node objects compacted with the
+project's context, each also gzipped with a zero mtime; the same inputs give the same bytes.
+VoID statistics are counted part by part too. Only ``void.ttl``, ``catalog.ttl`` and
+``manifest.json`` carry the build time. The caller (``build``) decides where the directory is
+and swaps it in atomically."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Literal, Namespace, URIRef
+from rdflib.term import Node
 
 from .chunks import DumpWriter, serialise
 from .jsonld import Compactor, load_context
@@ -52,6 +54,9 @@ __all__ = [
     "publish",
     "rebase_text",
 ]
+
+Meta = tuple[Node, Node, Node]
+"""A triple of the release's metadata (VoID, DCAT), small enough to build from rdflib terms."""
 
 DCAT3 = Namespace(str(DCAT))  # rdflib's DCAT predates DCAT 3's version terms
 STEM = "pledge-graph"
@@ -95,7 +100,7 @@ def _write(directory: Path, name: str, data: bytes, *, gz: bool = False) -> None
         (directory / f"{name}.gz").write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
 
 
-def _turtle(triples: Iterable[tuple[URIRef, URIRef, object]], iris: Iris) -> bytes:
+def _turtle(triples: Iterable[Meta], iris: Iris) -> bytes:
     return turtle(triples, prefixes(iris))
 
 
@@ -210,9 +215,9 @@ def _vocabularies_used(stats: GraphStats, iris: Iris) -> list[URIRef]:
 
 
 def _void(stats: GraphStats, iris: Iris, when: Literal, dumps: list[str],
-          graph_triples: list[Triple]) -> list[Triple]:
+          graph_triples: list[Meta]) -> list[Meta]:
     ds = iris.dataset()
-    out: list[Triple] = list(graph_triples)
+    out: list[Meta] = list(graph_triples)
     int_ = XSD.integer
     out += [
         (ds, RDF.type, VOID.Dataset),
@@ -261,14 +266,14 @@ def _void(stats: GraphStats, iris: Iris, when: Literal, dumps: list[str],
 # Catalog (DCAT 3)
 # ---------------------------------------------------------------------------
 
-def _publisher(iris: Iris) -> tuple[URIRef, list[Triple]]:
+def _publisher(iris: Iris) -> tuple[URIRef, list[Meta]]:
     """The publisher is the project itself, named by the root of its namespace."""
     who = URIRef(iris.base)
     return who, [(who, RDF.type, FOAF.Organization),
                  (who, FOAF.name, Literal("pledge-graph project", lang="en"))]
 
 
-def _checksum(subject: URIRef, sha: str) -> list[Triple]:
+def _checksum(subject: URIRef, sha: str) -> list[Meta]:
     node = URIRef(f"{subject}/sha256")
     return [(subject, SPDX.checksum, node), (node, RDF.type, SPDX.Checksum),
             (node, SPDX.algorithm, SPDX.checksumAlgorithm_sha256),
@@ -277,11 +282,11 @@ def _checksum(subject: URIRef, sha: str) -> list[Triple]:
 
 def _catalog(iris: Iris, when: Literal, version: str, triples: int, shapes: list[URIRef],
              files: dict[str, dict[str, object]], dumps: list[str],
-             publisher: tuple[URIRef, list[Triple]]) -> list[Triple]:
+             publisher: tuple[URIRef, list[Meta]]) -> list[Meta]:
     ds, cat, sparql = iris.dataset(), iris.catalog(), iris.sparql()
     who, who_triples = publisher
     release = iris.dataset(version)
-    out: list[Triple] = [
+    out: list[Meta] = [
         *who_triples,
         (cat, RDF.type, DCAT.Catalog),
         (cat, DCTERMS.title, Literal(f"{TITLE}: data catalog", lang="en")),
