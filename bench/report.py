@@ -12,7 +12,7 @@ from pathlib import Path
 __all__ = ["write_report"]
 
 BUILD_TARGET_S = 2.0
-SIZES_PLEDGES = {"1k": 1_000, "10k": 10_000}
+SIZES_PLEDGES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 STARTUP_TARGET_S = 1.0
 
 INTRO = """# Benchmarks
@@ -48,9 +48,8 @@ Conditions: a 2-CPU machine shared with other jobs, so absolute times vary betwe
 were taken at a load average of 5–7, the build and start-up figures at about 1); the
 ratios compare servers measured one after the other in the same session. The 10k corpus is 3,230 documents and
 611,958 triples (facts and their text selectors make about 60 triples per pledge). The
-release the servers answer from was published from the imported records without the SHACL
-step (`bench/run.py`, `release()`), so that the server benchmarks do not wait on validation;
-the graph is the same.
+release the servers answer from is imported and built as a user would (`bench/run.py`,
+`release()`).
 """
 
 
@@ -67,17 +66,21 @@ def _build_section(data: dict) -> list[str]:
     rows = data["results"]
     lines = ["## Build: import + map + SHACL + all dumps", "",
              (f"Measured {data['measured']}. `pledge-graph import` then `pledge-graph build` "
-              "into fresh folders; peak memory is the largest resident set of the two child "
-              "processes (`os.wait4`). The floor is the same graph's I/O: pyoxigraph parsing "
-              "the built N-Triples and writing Turtle, in a child process."), "",
-             ("| corpus | documents | triples | import s | build s | total s | peak MiB "
-              "| floor s | total / floor | runs |"),
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "into fresh folders, each with its worker processes (one per CPU). Memory: "
+              "\"one\" is the largest resident set of any single process (`os.wait4`), "
+              "\"all\" the largest sum over a command and its workers at one moment (sampled "
+              "four times a second; pages the workers share with their parent after the fork "
+              "count in each, so it is an upper bound). The floor is the same graph's I/O: "
+              "pyoxigraph parsing the built N-Triples and writing Turtle, in a child process."),
+             "",
+             ("| corpus | documents | triples | import s | build s | total s | MiB one "
+              "| MiB all | floor s | total / floor | runs |"),
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size, r in rows.items():
         lines.append(f"| {size} | {r['documents']:.0f} | {r['triples']:,.0f} | "
                      f"{r['import_s']:.2f} | {r['build_s']:.2f} | {r['total_s']:.2f} | "
-                     f"{r['peak_rss_mb']:.0f} | {r['floor_s']:.2f} | "
-                     f"{r['ratio_to_floor']:.0f}x | {r['runs']:.0f} |")
+                     f"{r['peak_rss_mb']:.0f} | {r.get('peak_tree_mb', float('nan')):.0f} | "
+                     f"{r['floor_s']:.2f} | {r['ratio_to_floor']:.1f}x | {r['runs']:.0f} |")
     lines += ["", "Targets:", ""]
     if "bundled" in rows:
         t = rows["bundled"]["total_s"]
@@ -85,9 +88,10 @@ def _build_section(data: dict) -> list[str]:
                      f"{t:.2f} s, {_met(t < BUILD_TARGET_S)}")
     if "100k" in rows:
         r = rows["100k"]
-        lines.append(f"- 100k pledges within 10x the floor: {r['ratio_to_floor']:.0f}x, "
-                     f"{_met(r['ratio_to_floor'] <= 10)}; under 4 GB: "
-                     f"{r['peak_rss_mb']:.0f} MiB, {_met(r['peak_rss_mb'] < 4096)}")
+        memory = r.get("peak_tree_mb", r["peak_rss_mb"])
+        lines.append(f"- 100k pledges within 10x the floor: {r['ratio_to_floor']:.1f}x, "
+                     f"{_met(r['ratio_to_floor'] <= 10)}; under 4 GB: {memory:.0f} MiB in all "
+                     f"processes at once, {_met(memory * 2**20 < 4e9)}")
     else:
         size, r = list(rows.items())[-1]
         factor = 100_000 / SIZES_PLEDGES.get(size, 1)
@@ -212,7 +216,11 @@ def _plot(rows: dict, out: Path) -> None:
     left.set_ylabel("seconds")
     left.set_title("Build time")
     left.legend()
-    right.loglog(pledges, [r["peak_rss_mb"] for _, r in sized], "o-", label="import + build")
+    right.loglog(pledges, [r["peak_rss_mb"] for _, r in sized], "o-",
+                 label="import + build, largest process")
+    if all("peak_tree_mb" in r for _, r in sized):
+        right.loglog(pledges, [r["peak_tree_mb"] for _, r in sized], "^-",
+                     label="import + build, all processes")
     right.loglog(pledges, [r["floor_rss_mb"] for _, r in sized], "s--", label="I/O floor")
     right.set_xlabel("triples")
     right.set_ylabel("peak RSS (MiB)")
