@@ -393,8 +393,9 @@ def _unique(names: list[str], exclude: str) -> tuple[str, ...]:
 # YAML with line numbers, and the checks that use them
 # ---------------------------------------------------------------------------
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that records the 1-based line of every mapping under ``__line__``."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader (libyaml's when present) that records the 1-based line of every mapping
+    under ``__line__``."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
