@@ -59,9 +59,10 @@ def _mapping(mapping: dict[str, Any], indent: int, out: list[str], first: str,
     pad = " " * indent
     lead = first
     for key, value in mapping.items():
-        if type(key) is not str or not _is_plain(key) or not _reads_as_text(key) or len(
-                key) > 100:
-            raise _Unknown(key)
+        if key not in _KEYS:
+            if type(key) is not str or _quote(key) != "" or len(key) > 100:
+                raise _Unknown(key)
+            _KEYS.add(key)
         out.append(lead or pad)
         lead = ""
         out.append(key)
@@ -105,14 +106,15 @@ def _scalar(value: Any, column: int, indent: int, out: list[str]) -> None:
     folded at single spaces onto lines indented by ``indent``."""
     kind = type(value)
     if kind is str:
-        if not _is_plain(value):
-            raise _Unknown(value)
-        if _reads_as_text(value):
-            _folded(value, column, indent, out, "", "")
-        elif "'" not in value:  # '1000000', 'null': quoted to stay texts
-            _folded(value, column, indent, out, "'", "'")
+        quote = _QUOTES.get(value)
+        if quote is None:
+            quote = _quote(value)
+            if len(value) <= 40:
+                _QUOTES[value] = quote
+        if column + 1 + len(value) + 2 * len(quote) <= _WIDTH:  # too short to be folded
+            out.append(f" {quote}{value}{quote}\n")
         else:
-            raise _Unknown(value)
+            _folded(value, column, indent, out, quote)
     elif value is None:
         out.append(" null\n")
     elif kind is bool:
@@ -121,6 +123,23 @@ def _scalar(value: Any, column: int, indent: int, out: list[str]) -> None:
         out.append(f" {value}\n")
     else:
         raise _Unknown(kind)
+
+
+def _quote(text: str) -> str:
+    """Return the quote ``text`` is written in: none, or "'" for a text that would read as
+    another type ('1000000', 'null'); raise _Unknown for a text of another form."""
+    if not _is_plain(text):
+        raise _Unknown(text)
+    if _reads_as_text(text):
+        return ""
+    if "'" in text:
+        raise _Unknown(text)
+    return "'"
+
+
+# Keys and short values already known to take a given form: records repeat them.
+_KEYS: set[str] = set()
+_QUOTES: dict[str, str] = {}
 
 
 def _is_plain(text: str) -> bool:
@@ -135,13 +154,12 @@ def _reads_as_text(text: str) -> bool:
             or _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR)
 
 
-def _folded(text: str, column: int, indent: int, out: list[str], open_: str,
-            close: str) -> None:
+def _folded(text: str, column: int, indent: int, out: list[str], quote: str) -> None:
     """Write ``text`` after a space, breaking the line at a space once it is past the width
     (as the emitter does: the word that crosses the width ends its line)."""
     out.append(" ")
-    out.append(open_)
-    column += 1 + len(open_)
+    out.append(quote)
+    column += 1 + len(quote)
     words = text.split(" ")
     for number, word in enumerate(words):
         if number:
@@ -154,7 +172,7 @@ def _folded(text: str, column: int, indent: int, out: list[str], open_: str,
                 column += 1
         out.append(word)
         column += len(word)
-    out.append(close)
+    out.append(quote)
     out.append("\n")
 
 
