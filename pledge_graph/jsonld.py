@@ -94,7 +94,7 @@ class Compactor:
         """Return a compact IRI (prefix:suffix) that expands back to ``iri``, or ``iri``."""
         compact = self._compact.get(iri)
         if compact is None:
-            if len(self._compact) > 100_000:
+            if len(self._compact) > 50_000:
                 self._compact.clear()
             compact = self._compact[iri] = self._compact_iri(iri)
         return compact
@@ -197,7 +197,7 @@ class Compactor:
                     values[key] = [value]
                 else:
                     found.append(value)
-        node: dict[str, Any] = {"@id": self.iri(subject[1:-1])}
+        node: dict[str, Any] = {"@id": self._compact_iri(subject[1:-1])}  # met once: no cache
         if types:
             node["@type"] = sorted(types) if len(types) > 1 else types[0]
         for key in sorted({*values, *maps}) if maps else sorted(values):

@@ -19,6 +19,7 @@ from .vocab import RDF
 __all__ = ["Names", "turtle", "turtle_blocks", "turtle_header", "turtle_lines"]
 
 _TYPE = f"<{RDF.type}>"
+CACHE_SIZE = 50_000
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 
 
@@ -32,10 +33,13 @@ class Names:
     def iri(self, text: str) -> str:
         name = self.cache.get(text)
         if name is None:
-            name = self.cache[text] = self._shorten(text)
+            if len(self.cache) > CACHE_SIZE:
+                self.cache.clear()  # most IRIs are subjects, met once: keep memory flat
+            name = self.cache[text] = self.shorten(text)
         return name
 
-    def _shorten(self, text: str) -> str:
+    def shorten(self, text: str) -> str:
+        """The prefixed name of an IRI text, or the text; not cached (for IRIs met once)."""
         iri = text[1:-1]
         for prefix, namespace in self.table:
             if iri.startswith(namespace) and _LOCAL.match(iri[len(namespace):]):
@@ -91,7 +95,7 @@ def _block(names: Names, subject: str, pairs: list[tuple[str, str]]) -> str:
     order = sorted(grouped, key=lambda p: (p != _TYPE, p))
     body = " ;\n    ".join(f"{'a' if p == _TYPE else names.iri(p)} {', '.join(sorted(grouped[p]))}"
                            for p in order)
-    return f"\n{names.iri(subject)}\n    {body} .\n"
+    return f"\n{names.shorten(subject)}\n    {body} .\n"
 
 
 def turtle(triples: Iterable[tuple[Node, Node, Node]], prefixes: dict[str, str]) -> bytes:
