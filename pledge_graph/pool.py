@@ -9,10 +9,10 @@ failing them.
 
 Workers first open the on-disk store read-only (milliseconds), so the server answers at
 once. Aggregate queries run several times faster on an in-memory store, so with a
-``loader`` the pool also starts a template process in the background that loads the
-release into memory; once it is ready, new workers are forked from it (sharing its memory
-copy-on-write, so N workers cost one copy of the graph) and the on-disk workers are retired
-as they come free. Plain lookups (resource descriptions, labels) are bounded work and are
+``loader`` the pool also starts a template process in the background that loads the release
+into memory; once it is ready, new workers are forked from it (sharing its memory
+copy-on-write: a worker copies only the pages it writes to) and the on-disk workers are retired as
+they come free. Plain lookups (resource descriptions, labels) are bounded work and are
 answered in the calling process from its own read-only view of the on-disk store, without a
 round trip through a worker.
 """
@@ -160,20 +160,6 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _private_kib(pid: int) -> int:
-    """Memory only this process holds, in KiB: its own allocations and the pages of the
-    in-memory copy it has written to (reading the store touches reference counts)."""
-    total = 0
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-            for line in rollup:
-                if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                    total += int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return total
-
-
 class _Worker:
     """One worker process: the pipe to it, its PID, whether it holds the graph in memory."""
 
@@ -185,7 +171,6 @@ class _Worker:
         self.process = process
         self.ready = in_memory
         self.baseline_kib = _rss_kib(pid) if in_memory else 0
-        self.private_kib = _private_kib(pid) if in_memory else 0
         self.killed_for_memory = False
 
     @classmethod
@@ -210,7 +195,6 @@ class _Worker:
             raise StoreError("a query worker failed to open the store") from None
         self.ready = True
         self.baseline_kib = _rss_kib(self.pid)
-        self.private_kib = _private_kib(self.pid)
 
     def kill(self) -> None:
         try:
@@ -401,10 +385,10 @@ class ProcessPool(SparqlMethods):
     def _release(self, worker: _Worker) -> None:
         if not worker.in_memory and self.in_memory:
             self._retire(worker)
-        elif (self.memory_kib
-              and _private_kib(worker.pid) - worker.private_kib > self.memory_kib // 2):
-            # a worker keeps the heap a large query grew and the pages of the in-memory copy
-            # it has touched; a fresh one starts from its baseline
+        elif self.memory_kib and _rss_kib(worker.pid) - worker.baseline_kib > self.memory_kib // 2:
+            # a worker keeps the heap a large query grew; a fresh one starts from its baseline
+            # (the pages of the in-memory copy it has written to are kept: a fresh worker
+            # would copy them again on its first query, at the cost of a slow answer)
             self._replace(worker)
         else:
             self._idle.put(worker)
