@@ -99,10 +99,10 @@ def build_once(size: str) -> dict[str, float]:
 
 
 def bench_build(sizes: list[str], runs: int) -> dict[str, dict[str, float]]:
-    """Median of ``runs`` end-to-end builds of the bundled data; one build of a corpus."""
+    """Median of ``runs`` end-to-end builds of each corpus."""
     table = {}
     for size in sizes:
-        n = runs if size == "bundled" else 1
+        n = runs
         samples = [build_once(size) for _ in range(n)]
         row = {key: median([s[key] for s in samples]) for key in samples[0]}
         row["runs"] = n
