@@ -17,12 +17,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from .concepts import known_labels as scheme_labels
-from .errors import InputError, RecordError
+from .errors import InputError, PledgeGraphError, RecordError
 from .extract import extract_facts
 from .ingest import Document, Notice, decode_source, parse_document, split_labels
 from .records import (
@@ -260,8 +262,17 @@ def _staged_in_order(paths: list[Path], stage: Callable[[Path], _Staged],
     # name matchers and tables it made instead of each making its own.
     yield stage(paths[0])
     chunk = max(1, min(32, (len(paths) - 1) // (jobs * 16)))
-    with mp.get_context("fork").Pool(jobs) as pool:
-        yield from pool.imap(stage, paths[1:], chunksize=chunk)
+    # A worker that dies (killed, out of memory) breaks the pool with an error instead of
+    # leaving the import waiting; after an error, documents not yet started are dropped.
+    pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"))
+    try:
+        yield from pool.map(stage, paths[1:], chunksize=chunk)
+    except BrokenProcessPool:
+        raise PledgeGraphError("a worker process reading the documents stopped (killed, or "
+                               "out of memory); nothing was written",
+                               expected="the import to be run again, or with --jobs 1") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def import_documents(paths: Sequence[str | Path], data_dir: str | Path, *,
