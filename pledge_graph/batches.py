@@ -85,7 +85,7 @@ class BatchResult:
     records: list[tuple[str, Path]]
     submissions: list[str]
     pledges: int
-    shared: set[str]
+    shared: set[Triple]
     stats: GraphStats
     parts: DumpParts | None
     findings: list[Finding]
@@ -159,13 +159,13 @@ def _process(index: int, paths: Sequence[Path]) -> BatchResult:
     use_pyshacl = ctx.pyshacl_all or index == 0
     findings, checked_by = check(ctx, data, pyshacl=use_pyshacl,
                                  what=f"the batch of {paths[0]} to {paths[-1]}")
-    lines = sorted(f"{s} {p} {o} ." for s, p, o in local)
+    rows = sorted(local)  # as N-Triples lines sort: every IRI text ends with its only '>'
     stats = GraphStats()
-    stats.add(lines, ctx.iris)
-    parts = serialise(lines, ctx.names, ctx.compactor) if ctx.write else None
+    stats.add(rows, ctx.iris)
+    parts = serialise(rows, ctx.names, ctx.compactor) if ctx.write else None
     return BatchResult(
         index, [(sub.slug, sub.record) for sub in subs], [sub.iri for sub in subs], pledges,
-        {f"{s} {p} {o} ." for s, p, o in shared}, stats, parts, findings,
+        shared, stats, parts, findings,
         _locations(subs, {f.focus for f in findings}), mapper.notes, checked_by)
 
 
@@ -218,13 +218,9 @@ def run_batches(ctx: Context, paths: Sequence[Path], *, workers: int | None = No
         _CONTEXT = None
 
 
-def check_shared(ctx: Context, lines: Sequence[str]) -> tuple[list[Finding], str]:
+def check_shared(ctx: Context, rows: Sequence[Triple]) -> tuple[list[Finding], str]:
     """Check the resources batches share (with the scheme and the build) with both engines."""
-    triples: list[Triple] = []
-    for line in lines:
-        s, p, o = line[:-2].split(" ", 2)
-        triples.append((s, p, o))
-    return check(ctx, triples, pyshacl=True, what="the shared resources")
+    return check(ctx, rows, pyshacl=True, what="the shared resources")
 
 
 def make_context(iris: Iris, digest: str, data_dir: Path, shapes: Graph, scheme: list[Triple],

@@ -24,7 +24,7 @@ from .batches import PYSHACL_ALL_RECORDS, check_shared, make_context, run_batche
 from .chunks import serialise
 from .errors import BuildError, ValidationFailed
 from .mapping import build_triples, scheme_triples
-from .ntriples import iri
+from .ntriples import Triple, iri
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from .publish import GraphStats, dump_tools, finish_release, open_dumps
 from .validate import Finding, ValidationOutcome, finding_order, shapes_graph
@@ -140,7 +140,7 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     stats = GraphStats()
     findings: set[Finding] = set()
     locations: dict[str, str] = {}
-    shared: set[str] = set()
+    shared: set[Triple] = set()
     notes: dict[str, None] = {}
     submissions: list[str] = []
     pledges = 0
@@ -158,16 +158,16 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
             submissions += result.submissions
             pledges += result.pledges
             engines[result.checked_by] += 1
-        build = build_triples(iri(iris.build(digest)), digest, iris, submissions)
-        shared.update(f"{s} {p} {o} ." for s, p, o in [*ctx.scheme, *build])
-        lines = sorted(shared)
-        found, checked_by = check_shared(ctx, lines)
+        shared.update(ctx.scheme)
+        shared.update(build_triples(iri(iris.build(digest)), digest, iris, submissions))
+        rows = sorted(shared)
+        found, checked_by = check_shared(ctx, rows)
         findings.update(found)
         engines[checked_by] += 1
-        stats.add(lines, iris)
+        stats.add(rows, iris)
         files = {}
         if writer is not None:
-            writer.add(serialise(lines, names, compactor))
+            writer.add(serialise(rows, names, compactor))
             files = writer.close()
     except BaseException:
         if writer is not None:

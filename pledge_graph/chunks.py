@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .jsonld import DOCUMENT_TAIL, Compactor, compact_nodes, document_head
-from .turtle import Names, turtle_blocks, turtle_header
+from .jsonld import DOCUMENT_TAIL, Compactor, compact_rows, document_head
+from .ntriples import Triple
+from .turtle import Names, turtle_header, turtle_rows
 
 __all__ = ["GZIP_LEVEL", "DumpParts", "DumpWriter", "serialise"]
 
@@ -52,11 +53,11 @@ class DumpParts:
         return self.nodes == 0
 
 
-def serialise(lines: Sequence[str], names: Names, compactor: Compactor) -> DumpParts:
-    """Serialise sorted, unique N-Triples ``lines`` (whole subjects) as parts of each dump."""
-    nt = "".join(line + "\n" for line in lines).encode("utf-8")
-    ttl = turtle_blocks(lines, names).encode("utf-8")
-    nodes = compact_nodes(lines, compactor)
+def serialise(rows: Sequence[Triple], names: Names, compactor: Compactor) -> DumpParts:
+    """Serialise sorted, unique triples (whole subjects) as parts of each dump."""
+    nt = "".join([f"{s} {p} {o} .\n" for s, p, o in rows]).encode("utf-8")
+    ttl = turtle_rows(rows, names).encode("utf-8")
+    nodes = compact_rows(rows, compactor)
     jsonld = ",\n".join(nodes).encode("utf-8")
     parts = {suffix: (data, _deflate(data))
              for suffix, data in ((".nt", nt), (".ttl", ttl), (".jsonld", jsonld))}

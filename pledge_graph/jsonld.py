@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,8 @@ from .ntriples import Triple, literal_parts
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR
 from .vocab import RDF, XSD, Iris, prefixes
 
-__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_lines", "compact_nodes", "document_head",
-           "load_context"]
+__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_lines", "compact_nodes", "compact_rows",
+           "document_head", "load_context"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
 _XSD_STRING = str(XSD.string)
@@ -228,20 +230,16 @@ def _split(line: str) -> tuple[str, str, str]:
     return s, p, rest[:-2]
 
 
+def compact_rows(rows: Iterable[tuple[str, str, str]], compactor: Compactor) -> list[str]:
+    """Return one JSON node object per subject of sorted triples of N-Triples term texts."""
+    node, dumps = compactor.node, json.dumps
+    return [dumps(node(subject, [(p, o) for _, p, o in group]), ensure_ascii=False)
+            for subject, group in groupby(rows, key=itemgetter(0))]
+
+
 def compact_nodes(lines: Sequence[str], compactor: Compactor) -> list[str]:
     """Return one JSON node object per subject of sorted N-Triples ``lines``, in their order."""
-    nodes: list[str] = []
-    pairs: list[tuple[str, str]] = []
-    subject = None
-    for line in [*lines, None]:
-        s, p, o = _split(line) if line is not None else (None, "", "")
-        if s != subject and pairs:
-            nodes.append(json.dumps(compactor.node(subject, pairs),  # type: ignore[arg-type]
-                                    ensure_ascii=False))
-            pairs = []
-        subject = s
-        pairs.append((p, o))
-    return nodes
+    return compact_rows((_split(line) for line in lines), compactor)
 
 
 def document_head(context_iri: str) -> str:

@@ -15,6 +15,8 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -23,7 +25,7 @@ from rdflib.term import Node
 
 from .chunks import DumpWriter, serialise
 from .jsonld import Compactor, load_context
-from .ntriples import Triple, nt_line
+from .ntriples import Triple
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from .turtle import Names, turtle
 from .validate import ValidationOutcome, shapes_text
@@ -150,34 +152,29 @@ class GraphStats:
     links: Counter[tuple[str, str]] = field(default_factory=Counter)
     first_pledge: str | None = None
 
-    def add(self, lines: Sequence[str], iris: Iris) -> None:
-        """Count sorted, unique N-Triples ``lines`` whose subjects no other part has."""
+    def add(self, rows: Sequence[Triple], iris: Iris) -> None:
+        """Count sorted, unique triples (N-Triples term texts) whose subjects no other part
+        has."""
+        if not rows:
+            return
         space = f"<{iris.base}id/"
         pledges = f"<{iris.base}id/pledge/"
-        targets = [(slug, f"<{namespace}") for slug, (namespace, _) in LINK_TARGETS.items()]
-        objects: set[str] = set()
-        subject = None
-        for line in lines:
-            s, p, o = line[:-2].split(" ", 2)
-            self.triples += 1
-            if s != subject:
-                subject = s
-                self.subjects += 1
-                if s.startswith(space):
-                    self.entities += 1
-                    if s.startswith(pledges) and (self.first_pledge is None
-                                                  or s < self.first_pledge):
-                        self.first_pledge = s
-            objects.add(o)
-            self.properties[p] += 1
-            if p == _TYPE:
-                self.classes[o] += 1
-            elif o[0] == "<":
-                for slug, namespace in targets:
-                    if o.startswith(namespace):
-                        self.links[(slug, p)] += 1
+        self.triples += len(rows)
+        subjects = [s for s, _ in groupby(rows, key=itemgetter(0))]
+        self.subjects += len(subjects)
+        mine = [s for s in subjects if s.startswith(space)]
+        self.entities += len(mine)
+        first = next((s for s in mine if s.startswith(pledges)), None)
+        if first is not None and (self.first_pledge is None or first < self.first_pledge):
+            self.first_pledge = first
+        self.properties.update(map(itemgetter(1), rows))
+        self.classes.update(o for _, p, o in rows if p == _TYPE)
+        for slug, namespace in LINK_TARGETS.items():
+            target = f"<{namespace[0]}"
+            self.links.update((slug, p) for _, p, o in rows if o.startswith(target))
         digest = hashlib.blake2b
-        self.objects.update(digest(o.encode(), digest_size=16).digest() for o in objects)
+        self.objects.update(digest(o.encode(), digest_size=16).digest()
+                            for o in set(map(itemgetter(2), rows)))
 
     def merge(self, other: GraphStats) -> None:
         """Add the counts of another part."""
@@ -391,11 +388,11 @@ def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Pa
             ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR) -> Release:
     """Write the release of a whole graph, given at once, into ``directory`` (empty)."""
     iris = Iris(base)
-    lines = sorted({nt_line(t) for t in triples})
+    rows = sorted(set(triples))
     writer = open_dumps(directory, base)
-    writer.add(serialise(lines, *dump_tools(base, ontology_dir)))
+    writer.add(serialise(rows, *dump_tools(base, ontology_dir)))
     stats = GraphStats()
-    stats.add(lines, iris)
+    stats.add(rows, iris)
     return finish_release(directory, writer.close(), stats, outcome, base=base, digest=digest,
                           build_time=build_time, ontology_dir=ontology_dir,
                           shapes_dir=shapes_dir)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 
 from rdflib.term import Node
 
 from .ntriples import nt_term
 from .vocab import RDF
 
-__all__ = ["Names", "turtle", "turtle_blocks", "turtle_header", "turtle_lines"]
+__all__ = ["Names", "turtle", "turtle_blocks", "turtle_header", "turtle_lines", "turtle_rows"]
 
 _TYPE = f"<{RDF.type}>"
 CACHE_SIZE = 50_000
@@ -65,22 +67,19 @@ def turtle_header(prefixes: dict[str, str]) -> str:
     return "".join(f"@prefix {k}: <{v}> .\n" for k, v in sorted(prefixes.items()))
 
 
-def turtle_blocks(lines: Sequence[str], names: Names) -> str:
-    """Return the Turtle blocks of sorted, unique N-Triples ``lines`` (one block per subject).
+def turtle_rows(rows: Iterable[tuple[str, str, str]], names: Names) -> str:
+    """Return the Turtle blocks of sorted, unique triples of N-Triples term texts, one block
+    per subject.
 
     Blocks of different subjects are independent, so a document can be written in parts.
     """
-    out: list[str] = []
-    block: list[tuple[str, str]] = []
-    subject = None
-    for line in [*lines, None]:
-        s, p, o = _split(line) if line is not None else (None, "", "")
-        if s != subject and block:
-            out.append(_block(names, subject, block))  # type: ignore[arg-type]
-            block = []
-        subject = s
-        block.append((p, o))
-    return "".join(out)
+    return "".join(_block(names, subject, [(p, o) for _, p, o in group])
+                   for subject, group in groupby(rows, key=itemgetter(0)))
+
+
+def turtle_blocks(lines: Sequence[str], names: Names) -> str:
+    """Return the Turtle blocks of sorted, unique N-Triples ``lines`` (one block per subject)."""
+    return turtle_rows((_split(line) for line in lines), names)
 
 
 def turtle_lines(lines: Sequence[str], prefixes: dict[str, str]) -> bytes:
