@@ -268,3 +268,14 @@ def test_command_line_builds_a_missing_release(tmp_path):
     assert (out / "manifest.json").exists()
     assert [r["computed"] for r in csv.DictReader(io.StringIO(result.stdout))] == [
         "99", "84", "85"]
+
+
+def test_pledges_by_actor_names_an_actor_known_only_from_its_document(tmp_path: Path) -> None:
+    data = japan_data(tmp_path)
+    source, record = synthetic("network-2023", 2, entity="Peace and Justice Network")
+    write_record(data, record, source)
+    cli("build", "--data", data, "--out", tmp_path / "dist")
+    store = EmbeddedStore()
+    load_release(store, tmp_path / "dist", IRIS)
+    names = {r.get("name"): int(r["pledges"]) for r in _run(store, "pledges-by-actor")}
+    assert names == {"Japan": 3, "Peace and Justice Network": 2}
