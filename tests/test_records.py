@@ -82,6 +82,39 @@ def test_optional_pledge_fields_get_their_defaults() -> None:
         "rights_holders": [], "rights_holders_line": None, "facts": []}
 
 
+FACT_VALUES = """\
+    approximate: yes
+    amount: 1.5e6
+    amount_max: 2_500_000
+    decided: 2024-01-31
+    code: 012
+    hex: 0x1A
+    nothing: ~
+    negative: -5
+    sexagesimal: 1:30
+    zero: 0
+    quoted: "12"
+    extra:
+      <<: {limit: minimum}
+      purpose: training
+"""
+
+
+def test_values_of_every_yaml_type_read_as_pyyaml_reads_them() -> None:
+    record = make_record()
+    record["pledges"][0]["facts"] = [fact("funding-1")]
+    text = dump_record(record)
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if "exact: Nepal" in line)
+    text = "\n".join([*lines[:at + 1], *FACT_VALUES.split("\n")[:-1], *lines[at + 1:]])
+    expected = yaml.safe_load(text)
+    read = parse_record(text, file="records/nepal-2023.yaml")
+    assert read["pledges"][0]["facts"] == expected["pledges"][0]["facts"]
+    assert read["pledges"][0]["facts"][0]["extra"] == {"limit": "minimum", "purpose": "training"}
+    values = read["pledges"][0]["facts"][0]
+    assert values["code"] == 10 and values["approximate"] is True and values["nothing"] is None
+
+
 def test_load_record_requires_the_slug_of_its_file_name(tmp_path: Path) -> None:
     path = tmp_path / "records" / "other.yaml"
     path.parent.mkdir()
