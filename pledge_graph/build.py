@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,16 +62,36 @@ class BuildResult:
 
 def input_digest(data_dir: Path, base: str, *, ontology_dir: Path = ONTOLOGY_DIR,
                  shapes_dir: Path = SHAPES_DIR) -> str:
-    """Return the SHA-256 over every input file (and the base): equal inputs, equal release."""
+    """Return the SHA-256 over every input file (and the base): equal inputs, equal release.
+
+    A large corpus has tens of thousands of files and every build starts with this digest,
+    so they are listed with ``os.walk`` on plain strings rather than with pathlib.
+    """
     digest = hashlib.sha256(f"base {Iris(base).base}\n".encode())
-    files = [(f"data/{p.relative_to(data_dir).as_posix()}", p)
-             for d in INPUT_DIRS for p in (data_dir / d).rglob("*")
-             if p.is_file() and ".imported" not in p.relative_to(data_dir).parts]
-    files += [(f"ontology/{p.name}", p) for p in ontology_dir.glob("*") if p.is_file()]
-    files += [(f"shapes/{p.name}", p) for p in shapes_dir.glob("*.ttl")]
+    files = [(f"data/{name}", path) for d in INPUT_DIRS
+             for name, path in _walk(str(data_dir), d)]
+    files += [(f"ontology/{p.name}", str(p)) for p in ontology_dir.glob("*") if p.is_file()]
+    files += [(f"shapes/{p.name}", str(p)) for p in shapes_dir.glob("*.ttl")]
     for name, path in sorted(files):
-        digest.update(f"{name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+        digest.update(f"{name}\0{_file_sha256(path)}\n".encode())
     return digest.hexdigest()
+
+
+def _walk(root: str, top: str) -> Iterator[tuple[str, str]]:
+    """Yield (path relative to ``root`` with '/', path) of every file under ``root/top``,
+    leaving out ``.imported`` folders (the importer's snapshots, not inputs)."""
+    for folder, dirs, names in os.walk(os.path.join(root, top)):
+        dirs[:] = [d for d in dirs if d != ".imported"]
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                yield f"{relative}/{name}", path
+
+
+def _file_sha256(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def build_time() -> str:
