@@ -22,6 +22,7 @@ __all__ = ["Names", "turtle", "turtle_blocks", "turtle_header", "turtle_lines", 
 
 _TYPE = f"<{RDF.type}>"
 CACHE_SIZE = 50_000
+_FOREIGN = re.compile(r"[^A-Za-z0-9_.-]")  # a character no prefixed name here may hold
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
 
 
@@ -44,8 +45,12 @@ class Names:
         """The prefixed name of an IRI text, or the text; not cached (for IRIs met once)."""
         iri = text[1:-1]
         for prefix, namespace in self.table:
-            if iri.startswith(namespace) and _LOCAL.match(iri[len(namespace):]):
-                return f"{prefix}:{iri[len(namespace):]}"
+            if iri.startswith(namespace):
+                local = iri[len(namespace):]
+                if _LOCAL.match(local):
+                    return f"{prefix}:{local}"
+                if _FOREIGN.search(local):
+                    return text  # a shorter namespace would leave this character in the name
         return text
 
     def term(self, text: str) -> str:
