@@ -327,8 +327,8 @@ def import_documents(paths: Sequence[str | Path], data_dir: str | Path, *,
         report = ImportReport(tuple(_commit(s, data_dir, staging, moved) for s in staged))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        for folder in created:  # innermost first
-            _remove_if_empty(folder)
+        for made in created:  # innermost first
+            _remove_if_empty(made)
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return report

@@ -181,6 +181,7 @@ def load_entries(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
     if not isinstance(nodes, yaml.SequenceNode):
         raise InputError("authority file is not a list", file=path,
                          line=nodes.start_mark.line + 1, expected="a YAML list of entries")
+    assert isinstance(entries, list)  # a sequence node constructs to a list
     required = tuple(required)
     for node, entry in zip(nodes.value, entries, strict=True):
         line = node.start_mark.line + 1
