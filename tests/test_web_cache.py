@@ -91,31 +91,29 @@ def test_formats_are_kept_apart(server):
     assert turtle_again.content == turtle.content
 
 
+def _pledge_served(data, out):
+    """The pledge as Turtle and its page's labels, from a server started on the release."""
+    server = Server("--data", data, "--out", out)
+    try:
+        with server.client() as client:
+            return client.get(PLEDGE, headers={"Accept": "text/turtle"}), pledge_labels(client)
+    finally:
+        server.stop()
+
+
 def test_a_new_release_is_never_answered_from_the_old_one(tmp_path):
     data, release = bundled_release()
     mine = tmp_path / "data"
     shutil.copytree(data, mine)
     out = tmp_path / "dist"
     shutil.copytree(release, out)
-    first = Server("--data", mine, "--out", out)
-    try:
-        with first.client() as client:
-            before = client.get(PLEDGE, headers={"Accept": "text/turtle"})
-            labels_before = pledge_labels(client)
-    finally:
-        first.stop()
+    before, labels_before = _pledge_served(mine, out)
     record = mine / "records" / "japan-2023.yaml"
     text = record.read_text(encoding="utf-8")
     assert "Japan" in text
     record.write_text(text.replace("Japan", "Nippon"), encoding="utf-8")
     cli("build", "--data", mine, "--out", out)
-    second = Server("--data", mine, "--out", out)
-    try:
-        with second.client() as client:
-            after = client.get(PLEDGE, headers={"Accept": "text/turtle"})
-            labels_after = pledge_labels(client)
-    finally:
-        second.stop()
+    after, labels_after = _pledge_served(mine, out)
     assert before.status_code == after.status_code == 200
     assert after.headers["etag"] != before.headers["etag"]
     assert "Nippon" in after.text and "Nippon" not in before.text
