@@ -18,9 +18,6 @@ findings must be equal, or the build stops.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +29,7 @@ from .errors import BuildError
 from .jsonld import Compactor
 from .mapping import LoadedRecord, MappedSubmission, Mapper
 from .ntriples import Triple
+from .parallel import in_workers, workers_for
 from .publish import GraphStats
 from .records import load_record
 from .shacl_compiled import CompiledShapes, compile_shapes
@@ -47,7 +45,6 @@ __all__ = [
     "check_shared",
     "make_context",
     "run_batches",
-    "workers_for",
 ]
 
 BATCH_RECORDS = 64
@@ -56,9 +53,6 @@ BATCH_RECORDS = 64
 PYSHACL_ALL_RECORDS = 256
 """Corpora of up to this many records (four batches) are checked by pyshacl throughout;
 larger ones by the compiled shapes, with pyshacl on the first batch as well."""
-
-MAX_WORKERS = 8
-
 
 @dataclass(frozen=True)
 class Context:
@@ -173,17 +167,6 @@ def _process_job(job: tuple[int, list[Path]]) -> BatchResult:
     return _process(*job)
 
 
-def _start_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the pool
-
-
-def workers_for(batches: int, workers: int | None = None) -> int:
-    """One worker per CPU (at most MAX_WORKERS, and no more than there are batches)."""
-    if workers is not None:
-        return max(1, min(workers, batches))
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, batches))
-
-
 def run_batches(ctx: Context, paths: Sequence[Path], *, workers: int | None = None,
                 batch_records: int = BATCH_RECORDS,
                 progress: Callable[[int, int], None] | None = None) -> Iterator[BatchResult]:
@@ -191,29 +174,13 @@ def run_batches(ctx: Context, paths: Sequence[Path], *, workers: int | None = No
     global _CONTEXT
     jobs = [(i, list(paths[start:start + batch_records]))
             for i, start in enumerate(range(0, len(paths), batch_records))]
-    count = workers_for(len(jobs), workers)
-    Mapper(ctx.iris, ctx.digest, ctx.data_dir).prepare()
+    Mapper(ctx.iris, ctx.digest, ctx.data_dir).prepare()  # loaded once, shared by the fork
     _CONTEXT = ctx
     try:
-        if count == 1:
-            for job in jobs:
-                result = _process_job(job)
-                if progress:
-                    progress(job[0] + 1, len(jobs))
-                yield result
-            return
-        pool = multiprocessing.get_context("fork").Pool(count, initializer=_start_worker)
-        try:
-            for result in pool.imap(_process_job, jobs):
-                if progress:
-                    progress(result.index + 1, len(jobs))
-                yield result
-            pool.close()
-        except BaseException:
-            pool.terminate()  # on an error or Ctrl-C, stop at once: the results are not wanted
-            raise
-        finally:
-            pool.join()
+        for result in in_workers(_process_job, jobs, workers_for(len(jobs), workers)):
+            if progress:
+                progress(result.index + 1, len(jobs))
+            yield result
     finally:
         _CONTEXT = None
 

@@ -10,9 +10,7 @@ one standard SHACL report.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from rdflib.term import Node
 
 from .mapping import MappedGraph, MappedSubmission
 from .ntriples import Triple, nt_term, rdflib_graph
+from .parallel import in_workers, workers_for
 from .paths import DEFAULT_BASE, SHAPES_DIR
 from .vocab import SH, Iris
 
@@ -42,7 +41,6 @@ __all__ = [
 ]
 
 BATCH_PLEDGES = 2000
-MAX_WORKERS = 8
 
 
 @dataclass(frozen=True, order=True)
@@ -238,25 +236,12 @@ def check_with_pyshacl(triples: Iterable[Triple], shapes: Graph) -> list[Finding
     return _findings(results)
 
 
-_WORKER_SHAPES: Graph | None = None
+_SHAPES: Graph | None = None
 
 
-def _start_worker(shapes_nt: str) -> None:
-    """Worker set-up: the shapes graph once; Ctrl-C is left to the parent, which cleans up."""
-    global _WORKER_SHAPES
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_SHAPES = Graph().parse(data=shapes_nt, format="nt")
-
-
-def _check_in_worker(triples: list[Triple]) -> list[Finding]:
-    assert _WORKER_SHAPES is not None
-    return check_with_pyshacl(triples, _WORKER_SHAPES)
-
-
-def _workers(jobs: int, workers: int | None) -> int:
-    if workers is not None:
-        return max(1, min(workers, jobs))
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, jobs // 2))
+def _check_job(triples: list[Triple]) -> list[Finding]:
+    assert _SHAPES is not None, "the shapes are set before the workers start"
+    return check_with_pyshacl(triples, _SHAPES)
 
 
 def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
@@ -266,32 +251,21 @@ def validate_graph(graph: MappedGraph, base: str = DEFAULT_BASE, *,
     """Validate the graph batch by batch; return every finding (violations and warnings).
 
     Batches are independent, so with several of them they run in worker processes (one per
-    CPU by default, ``workers=1`` to stay in this process).
+    two batches and CPU by default, ``workers=1`` to stay in this process).
     """
-    shapes = shapes if shapes is not None else shapes_graph(base)
+    global _SHAPES
     jobs = _jobs(graph, batch_pledges or BATCH_PLEDGES)
+    count = workers_for(len(jobs), workers) if workers is not None else workers_for(
+        len(jobs) // 2)
     findings: set[Finding] = set()
-    count = _workers(len(jobs), workers)
-    if count == 1:
-        results: Iterable[list[Finding]] = (check_with_pyshacl(job, shapes) for job in jobs)
-        for done, found in enumerate(results, 1):
+    _SHAPES = shapes if shapes is not None else shapes_graph(base)
+    try:
+        for done, found in enumerate(in_workers(_check_job, jobs, count, ordered=False), 1):
             findings.update(found)
             if progress:
                 progress(done, len(jobs))
-    else:
-        pool = multiprocessing.Pool(count, initializer=_start_worker,
-                                    initargs=(shapes.serialize(format="nt"),))
-        try:
-            for done, found in enumerate(pool.imap_unordered(_check_in_worker, jobs), 1):
-                findings.update(found)
-                if progress:
-                    progress(done, len(jobs))
-            pool.close()
-        except BaseException:
-            pool.terminate()  # on an error or Ctrl-C, stop at once: the results are not wanted
-            raise
-        finally:
-            pool.join()
+    finally:
+        _SHAPES = None
     return ValidationOutcome(sorted(findings, key=finding_order), _locations(graph))
 
 

@@ -1,0 +1,54 @@
+"""Independent jobs in forked worker processes, stopped at once on an error or Ctrl-C.
+
+The build's batches and the pyshacl validation of a mapped graph both cut their work into
+independent jobs; this is the one place that runs such jobs in parallel.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
+__all__ = ["MAX_WORKERS", "in_workers", "workers_for"]
+
+MAX_WORKERS = 8
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def workers_for(jobs: int, workers: int | None = None) -> int:
+    """One worker per CPU (at most MAX_WORKERS, and no more than there are jobs)."""
+    if workers is not None:
+        return max(1, min(workers, jobs))
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, jobs))
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the pool
+
+
+def in_workers(function: Callable[[J], R], jobs: Sequence[J], workers: int, *,
+               ordered: bool = True) -> Iterator[R]:
+    """Yield ``function(job)`` for every job, from ``workers`` forked processes.
+
+    The workers are forked, so what the parent set up before calling (module state the
+    function reads) is theirs too. With one worker the jobs run in this process. Results
+    come in the order of the jobs, or as they are done when ``ordered`` is false. On an error
+    or Ctrl-C the workers are killed at once, since the remaining results are not wanted.
+    """
+    if workers <= 1:
+        yield from map(function, jobs)
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+    try:
+        yield from (pool.imap if ordered else pool.imap_unordered)(function, jobs)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
