@@ -1,8 +1,12 @@
 """External SPARQL stores: `pledge-graph load --store URL` and answering from the store.
 
-Runs against real servers on loopback, started and stopped here by their own PIDs: Oxigraph
-server (the `oxigraph` package of the test extras) and Virtuoso Open Source (Debian
-`virtuoso-opensource`, through scripts/virtuoso.sh; skipped when virtuoso-t is missing).
+Runs against real servers on loopback, started and stopped by their own PIDs
+(tests/external_stores.py): Oxigraph server and Virtuoso Open Source (skipped when
+virtuoso-t is missing).
+
+Each store is started once per module and the release loaded into it once (`loaded`); the
+tests that only read share that graph. A test that writes a graph loads its own copy of the
+release under another version (`own_release`), so its graph is its alone.
 """
 
 from __future__ import annotations
@@ -10,12 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
+import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,56 +23,28 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from external_stores import (
+    build_release,
+    cli,
+    free_port,
+    graph_iri,
+    run_oxigraph,
+    run_virtuoso,
+    serve,
+)
 from rdflib import XSD, Graph, Literal
 from rdflib.compare import isomorphic
 
-from pledge_graph.paths import DATA_DIR, PROJECT_ROOT
+from pledge_graph.paths import PROJECT_ROOT
 from pledge_graph.queries import example_triples, load_examples
-from pledge_graph.remote import open_remote
+from pledge_graph.remote import RemoteStore, find_endpoints, open_remote
+from pledge_graph.remote import load_release as load_into
 from pledge_graph.store import EmbeddedStore, QueryTimeout, ResultTooLarge, load_release
 from pledge_graph.vocab import Iris
 
-BIN = Path(sys.executable).parent
 PLEDGE = "id/pledge/japan-2023/3"
 NT = "application/n-triples"
 JSON_RESULTS = "application/sparql-results+json"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "pledge-graph"), *args], capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30,
-              log: Path | None = None) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            said = log.read_text() if log else ""
-            raise RuntimeError(f"{process.args} exited with {process.returncode}: {said}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing answered at {url}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.kill(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def _sparql(endpoint: str, query: str, **params: str) -> dict:
@@ -83,22 +55,14 @@ def _sparql(endpoint: str, query: str, **params: str) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# Fixtures: a release of the bundled data, and the servers
+# Fixtures: a release of the bundled data, the servers, the release loaded once into each
 # ---------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled pledge documents imported and built into a release, by the real CLI."""
-    root = tmp_path_factory.mktemp("release")
-    data = root / "data"
-    shutil.copytree(DATA_DIR / "authorities", data / "authorities")
-    sources = sorted((DATA_DIR / "sources").glob("*.txt"))
-    for step in (["import", *map(str, sources), "--data", str(data)],
-                 ["build", "--data", str(data), "--out", str(root / "dist")]):
-        done = _cli(*step)
-        assert done.returncode == 0, done.stderr
-    return root / "dist"
+    return build_release(tmp_path_factory.mktemp("release"))
 
 
 @pytest.fixture(scope="module")
@@ -120,17 +84,7 @@ def embedded(release: Path, base: str) -> Iterator[EmbeddedStore]:
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An Oxigraph server on a free loopback port, its store in a temporary folder."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(BIN / "oxigraph"), "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-         "--bind", f"127.0.0.1:{port}", "--timeout-s", "10"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(url + "/", process)
-        yield url
-    finally:
-        _stop(process)
+    yield from run_oxigraph(tmp_path_factory.mktemp("oxigraph"))
 
 
 @pytest.fixture(scope="module")
@@ -138,23 +92,34 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private Virtuoso instance on free loopback ports (user dba, password dba)."""
     if shutil.which("virtuoso-t") is None:
         pytest.skip("virtuoso-t is not installed (Debian package virtuoso-opensource)")
-    folder = tmp_path_factory.mktemp("virtuoso")
-    script = PROJECT_ROOT / "scripts" / "virtuoso.sh"
-    http_port = _free_port()
-    started = subprocess.run(
-        ["bash", str(script), "start", str(folder), str(_free_port()), str(http_port)],
-        capture_output=True, text=True, timeout=120, check=False)
-    try:
-        assert started.returncode == 0, started.stderr
-        yield f"http://dba:dba@127.0.0.1:{http_port}"
-    finally:
-        subprocess.run(["bash", str(script), "stop", str(folder)], timeout=60, check=False)
+    yield from run_virtuoso(tmp_path_factory.mktemp("virtuoso"))
 
 
-@pytest.fixture(params=["oxigraph", "virtuoso"])
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
 def store_url(request: pytest.FixtureRequest) -> str:
-    """The URL of each real external store, in turn."""
+    """The URL of each real external store, in turn (the tests run store by store)."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="module")
+def loaded(store_url: str, release: Path) -> str:
+    """The store's URL once the release is loaded into it: once per store and module."""
+    done = cli("load", "--store", store_url, "--out", str(release))
+    assert done.returncode == 0, done.stderr
+    return store_url
+
+
+@pytest.fixture
+def own_release(release: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A copy of the release under a version of this test's own, so that the graph it loads
+    is no other test's (a store holds one graph per release version)."""
+    copy = tmp_path / "dist"
+    shutil.copytree(release, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    own = re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-")
+    manifest["version"] = f"{manifest['version']}-{own}"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
 
 
 def _endpoint(store_url: str) -> str:
@@ -163,30 +128,25 @@ def _endpoint(store_url: str) -> str:
     return plain + ("/sparql" if "dba:dba@" in store_url else "/query")
 
 
-def _graph_iri(release: Path) -> str:
-    manifest = json.loads((release / "manifest.json").read_text())
-    return f"{manifest['base']}dataset/{manifest['version']}"
-
-
 # ---------------------------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------------------------
 
 
-def test_load_puts_the_release_into_its_named_graph(store_url: str, release: Path,
+def test_load_puts_the_release_into_its_named_graph(store_url: str, own_release: Path,
                                                     embedded: EmbeddedStore) -> None:
-    done = _cli("load", "--store", store_url, "--out", str(release))
+    done = cli("load", "--store", store_url, "--out", str(own_release))
     assert done.returncode == 0, done.stderr
-    graph = _graph_iri(release)
+    graph = graph_iri(own_release)
     assert f"<{graph}>" in done.stdout
     rows = _sparql(_endpoint(store_url),
                    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert int(rows["results"]["bindings"][0]["n"]["value"]) == embedded.count() > 100
 
 
-def test_loading_again_replaces_the_graph(store_url: str, release: Path) -> None:
-    graph = _graph_iri(release)
-    assert _cli("load", "--store", store_url, "--out", str(release)).returncode == 0
+def test_loading_again_replaces_the_graph(store_url: str, own_release: Path) -> None:
+    graph = graph_iri(own_release)
+    assert cli("load", "--store", store_url, "--out", str(own_release)).returncode == 0
     stale = "<urn:x-test:stale> <urn:x-test:p> <urn:x-test:o> ."
     plain = store_url.replace("dba:dba@", "")
     gsp = plain + ("/sparql-graph-crud-auth" if "dba:dba@" in store_url else "/store")
@@ -198,33 +158,34 @@ def test_loading_again_replaces_the_graph(store_url: str, release: Path) -> None
     ask = f"ASK {{ GRAPH <{graph}> {{ <urn:x-test:stale> ?p ?o }} }}"
     assert _sparql(_endpoint(store_url), ask)["boolean"] is True
 
-    assert _cli("load", "--store", store_url, "--out", str(release)).returncode == 0
+    assert cli("load", "--store", store_url, "--out", str(own_release)).returncode == 0
     assert _sparql(_endpoint(store_url), ask)["boolean"] is False
 
 
 def test_virtuoso_without_credentials_is_refused_with_a_clear_error(virtuoso: str,
                                                                       release: Path) -> None:
-    done = _cli("load", "--store", virtuoso.replace("dba:dba@", ""), "--out", str(release))
+    done = cli("load", "--store", virtuoso.replace("dba:dba@", ""), "--out", str(release))
     assert done.returncode == 1
     assert "credentials" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_virtuoso_credentials_can_be_given_as_options(virtuoso: str, release: Path) -> None:
-    done = _cli("load", "--store", virtuoso.replace("dba:dba@", ""), "--user", "dba",
-                "--password", "dba", "--out", str(release))
+def test_virtuoso_credentials_can_be_given_as_options(virtuoso: str,
+                                                      own_release: Path) -> None:
+    done = cli("load", "--store", virtuoso.replace("dba:dba@", ""), "--user", "dba",
+               "--password", "dba", "--out", str(own_release))
     assert done.returncode == 0, done.stderr
     assert "sparql-graph-crud-auth" in done.stdout
 
 
 def test_load_names_the_release_it_cannot_find(oxigraph: str, tmp_path: Path) -> None:
-    done = _cli("load", "--store", oxigraph, "--out", str(tmp_path))
+    done = cli("load", "--store", oxigraph, "--out", str(tmp_path))
     assert done.returncode == 1
     assert str(tmp_path / "manifest.json") in done.stderr and "Traceback" not in done.stderr
 
 
 def test_load_reports_an_unreachable_store() -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
-    done = _cli("load", "--store", url, "--out", str(PROJECT_ROOT))
+    url = f"http://127.0.0.1:{free_port()}"
+    done = cli("load", "--store", url, "--out", str(PROJECT_ROOT))
     assert done.returncode == 1
     assert f"cannot reach the store at {url}" in done.stderr and "Traceback" not in done.stderr
 
@@ -234,10 +195,10 @@ def test_load_reports_an_unreachable_store() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def remote(store_url: str, release: Path) -> Iterator:
-    assert _cli("load", "--store", store_url, "--out", str(release)).returncode == 0
-    store = open_remote(store_url, release)
+@pytest.fixture(scope="module")
+def remote(loaded: str, release: Path) -> Iterator[RemoteStore]:
+    """A RemoteStore on the loaded release, shared by the tests that only query it."""
+    store = open_remote(loaded, release)
     yield store
     store.close()
 
@@ -275,15 +236,24 @@ def test_select_answers_match_the_embedded_store(remote, embedded: EmbeddedStore
     assert theirs.body == ours.body
 
 
-def test_answers_beyond_the_result_cap_are_refused(remote) -> None:
-    remote.limit = 10
-    with pytest.raises(ResultTooLarge):
-        remote.query("SELECT * WHERE { ?s ?p ?o }", media_types={"solutions": JSON_RESULTS})
+def test_answers_beyond_the_result_cap_are_refused(loaded: str, release: Path) -> None:
+    store = open_remote(loaded, release, limit=10)
+    try:
+        with pytest.raises(ResultTooLarge):
+            store.query("SELECT * WHERE { ?s ?p ?o }",
+                        media_types={"solutions": JSON_RESULTS})
+        with pytest.raises(ResultTooLarge):
+            store.query("CONSTRUCT WHERE { ?s ?p ?o }", media_types={"graph": NT})
+        assert store.query("SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+                           media_types={"solutions": JSON_RESULTS}).count == 10
+    finally:
+        store.close()
 
 
-def test_a_runaway_query_times_out(oxigraph: str, release: Path) -> None:
-    assert _cli("load", "--store", oxigraph, "--out", str(release)).returncode == 0
-    store = open_remote(oxigraph, release, timeout=0.5)
+def test_a_runaway_query_times_out(oxigraph: str, own_release: Path) -> None:
+    """On Oxigraph server, which stops the query itself after its --timeout-s."""
+    load_into(own_release, find_endpoints(oxigraph))
+    store = open_remote(oxigraph, own_release, timeout=0.5)
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     started = time.monotonic()
     with pytest.raises(QueryTimeout):
@@ -297,31 +267,15 @@ def test_a_runaway_query_times_out(oxigraph: str, release: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _serve(release: Path, *extra: str) -> Iterator[str]:
-    port = _free_port()
-    log = release.parent / f"serve-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(BIN / "pledge-graph"), "serve", "--data", str(release.parent / "data"),
-             "--out", str(release), "--host", "127.0.0.1", "--port", str(port), *extra],
-            stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(url + "/sparql?query=ASK%7B%7D", process, seconds=60, log=log)
-        yield url
-    finally:
-        _stop(process)
+@pytest.fixture(scope="module")
+def embedded_server(release: Path) -> Iterator[str]:
+    yield from serve(release)
 
 
 @pytest.fixture(scope="module")
-def embedded_server(release: Path) -> Iterator[str]:
-    yield from _serve(release)
-
-
-@pytest.fixture
-def remote_server(store_url: str, release: Path) -> Iterator[str]:
-    assert _cli("load", "--store", store_url, "--out", str(release)).returncode == 0
-    yield from _serve(release, "--store", store_url)
+def remote_server(loaded: str, release: Path) -> Iterator[str]:
+    """`pledge-graph serve --store` on the loaded store, once per store."""
+    yield from serve(release, "--store", loaded)
 
 
 def _parse(body: bytes, media_type: str) -> Graph:
