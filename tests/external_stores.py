@@ -1,13 +1,17 @@
 """Test support for the external-store tests: the real stores on loopback, each started and
-stopped by its own PID, a release built by the real CLI, and the CLI itself.
+stopped by its own PID, a release built by the real CLI, the CLI itself, and comparisons
+that allow for what engines may differ in.
 
 Oxigraph server comes with the test extras (the `oxigraph` package); Virtuoso Open Source is
 the Debian package `virtuoso-opensource`, run through scripts/virtuoso.sh."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,11 +22,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
+from rdflib import XSD, Graph, Literal
 
 from pledge_graph.paths import DATA_DIR, PROJECT_ROOT
 
-__all__ = ["BIN", "build_release", "cli", "free_port", "graph_iri", "run_oxigraph",
-           "run_virtuoso", "serve", "stop", "wait_for"]
+__all__ = ["BIN", "BLANK_LABEL", "build_release", "cli", "csv_rows", "free_port", "graph_iri",
+           "integers_as_xsd_integer", "parse_graph", "query_endpoint", "relabelled",
+           "release_copy", "run_oxigraph", "run_virtuoso", "serve", "sparql_json", "stop",
+           "triple_lines", "wait_for"]
 
 BIN = Path(sys.executable).parent
 
@@ -86,6 +94,31 @@ def graph_iri(release: Path) -> str:
     return f"{manifest['base']}dataset/{manifest['version']}"
 
 
+def release_copy(release: Path, to: Path, name: str) -> Path:
+    """Copy the release to ``to`` under its version plus ``name``, so that it loads into a
+    graph of its own (a store holds one graph per release version)."""
+    shutil.copytree(release, to)
+    manifest = json.loads((to / "manifest.json").read_text())
+    suffix = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+    manifest["version"] = f"{manifest['version']}-{suffix}"
+    (to / "manifest.json").write_text(json.dumps(manifest))
+    return to
+
+
+def query_endpoint(store_url: str) -> str:
+    """The query endpoint of a store URL, written out here to check the loader's discovery."""
+    plain = store_url.replace("dba:dba@", "")
+    return plain + ("/sparql" if "dba:dba@" in store_url else "/query")
+
+
+def sparql_json(endpoint: str, query: str) -> dict:
+    """Ask an endpoint directly, for SPARQL JSON results."""
+    response = httpx.post(endpoint, data={"query": query},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
 def run_oxigraph(folder: Path) -> Iterator[str]:
     """Run an Oxigraph server on a free loopback port, its store in ``folder``; yield its URL."""
     port = free_port()
@@ -131,3 +164,58 @@ def serve(release: Path, *extra: str) -> Iterator[str]:
         yield url
     finally:
         stop(process)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing answers across engines
+# ---------------------------------------------------------------------------------------------
+
+
+def integers_as_xsd_integer(graph: Graph) -> Graph:
+    """Oxigraph (embedded and server) stores every xsd:integer subtype as xsd:integer;
+    Virtuoso keeps the dump's datatype. Compare the two on Oxigraph's form."""
+    result = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype in _INTEGER_TYPES:
+            o = Literal(str(o), datatype=XSD.integer)
+        result.add((s, p, o))
+    return result
+
+
+_INTEGER_TYPES = {XSD[t] for t in (
+    "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger", "long",
+    "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+
+
+# a blank node label in SPARQL JSON or XML results, RDF/XML, or any other format (_:label)
+BLANK_LABEL = re.compile(rb'(?<="bnode","value":")[^"]+|(?<=<bnode>)[^<]+'
+                         rb'|(?<=rdf:nodeID=")[^"]+|(?<=_:)[A-Za-z0-9_]+')
+
+
+def relabelled(body: bytes) -> bytes:
+    """``body`` with its blank node labels renamed b0, b1... in order of first appearance:
+    each store chooses its own labels for each answer."""
+    names: dict[bytes, bytes] = {}
+    return BLANK_LABEL.sub(lambda m: names.setdefault(m.group(), b"b%d" % len(names)), body)
+
+
+def triple_lines(body: bytes, media_type: str) -> list[bytes]:
+    """A graph's triples as sorted N-Triples lines, blank nodes relabelled."""
+    triples = ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))
+    return sorted(relabelled(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)).splitlines())
+
+
+def parse_graph(body: bytes, media_type: str) -> Graph:
+    """Parse an answer with pyoxigraph (rdflib's JSON-LD parser warns on its own API)."""
+    triples = ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))
+    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                         format="nt")
+
+
+def csv_rows(text: str) -> list[tuple[str, ...]]:
+    """CSV rows, sorted, each cell's space-separated values sorted (SPARQL leaves the order
+    of GROUP_CONCAT to the engine), and booleans as 1 and 0 (Virtuoso gives the value of a
+    boolean expression as an integer)."""
+    booleans = {"true": "1", "false": "0"}
+    return sorted(tuple(" ".join(sorted(booleans.get(cell, cell).split(" "))) for cell in row)
+                  for row in csv.reader(io.StringIO(text)))
