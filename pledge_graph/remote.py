@@ -329,18 +329,24 @@ class RemoteStore(SparqlMethods):
                 triples = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
                 ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
                 return graph_answer(ntriples, media_types, self.limit)
-            parsed = ox.parse_query_results(_blank_node_ids(body),
-                                            format=ox.QueryResultsFormat.JSON)
-            return serialise_answer(parsed, media_types, self.limit)
+            try:
+                return serialise_answer(_solutions(body), media_types, self.limit)
+            except SyntaxError:
+                if b'"bnode"' not in body:
+                    raise
+            return serialise_answer(_solutions(_blank_node_ids(body)), media_types, self.limit)
         except SyntaxError as error:
             raise StoreError(f"the store's answer is not valid: {error}") from None
 
 
+def _solutions(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+    return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+
+
 def _blank_node_ids(body: bytes) -> bytes:
     """Return SPARQL JSON results whose blank node labels are valid N-Triples labels
-    (Virtuoso writes ``nodeID://b10001``); labels are per answer, so renaming keeps them."""
-    if b'"bnode"' not in body:
-        return body
+    (Virtuoso writes ``nodeID://b10001``); labels are per answer, so renaming keeps them.
+    Only an answer that fails to parse is rewritten: the rewrite costs more than the parse."""
     data = json.loads(body)
     for row in data.get("results", {}).get("bindings", []):
         for term in row.values():
