@@ -33,17 +33,15 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
-from . import results
 from .errors import StoreError
 from .guard import query_form, tokens
 from .queries import example_triples, load_examples
+from .results import Answer, NotAcceptable, graph_answer, serialise_answer
 from .store import (
     DEFAULT_RESULT_LIMIT,
     RELEASE_GRAPH_FILES,
-    Answer,
     QuerySyntaxError,
     QueryTimeout,
-    ResultTooLarge,
     SparqlMethods,
 )
 from .vocab import Iris
@@ -246,9 +244,10 @@ def load_command(args: argparse.Namespace) -> int:
 class RemoteStore(SparqlMethods):
     """A store behind a SPARQL 1.1 endpoint, its default graph one release's named graph.
 
-    Answers are read in one format per kind (SPARQL JSON results, N-Triples), counted
-    against the result cap and written again in the media type asked for, so every store
-    gives the same bytes for the same answer. ``timeout`` bounds the whole request."""
+    Answers are read in one format per kind (SPARQL JSON results, N-Triples), parsed by
+    pyoxigraph, counted against the result cap and written again by pyoxigraph in the media
+    type asked for, as the embedded store writes its own, so every store gives the same
+    bytes for the same answer. ``timeout`` bounds the whole request."""
 
     def __init__(self, endpoints: Endpoints, graph: str | None = None, *,
                  timeout: float | None = None, limit: int = DEFAULT_RESULT_LIMIT) -> None:
@@ -273,7 +272,7 @@ class RemoteStore(SparqlMethods):
             raise QuerySyntaxError("the query is not valid SPARQL 1.1: no query form",
                                    expected="SELECT, CONSTRUCT, ASK or DESCRIBE")
         if kind not in media_types:
-            raise results.NotAcceptable(kind)
+            raise NotAcceptable(kind)
         form: dict[str, str | list[str]] = {"query": sparql}
         if default_graph_uris or named_graph_uris:
             form["default-graph-uri"] = list(default_graph_uris)
@@ -296,7 +295,7 @@ class RemoteStore(SparqlMethods):
         if response.status_code != 200:
             raise StoreError(f"the store failed: HTTP {response.status_code} "
                              f"{_excerpt(response)}")
-        return self._answer(kind, response.content, media_types[kind])
+        return self._answer(kind, response.content, media_types)
 
     def graphs(self) -> list[str]:
         """Return the release's graph: the only named graph this store answers from."""
@@ -322,38 +321,32 @@ class RemoteStore(SparqlMethods):
         """Close the HTTP connections."""
         self._client.close()
 
-    def _answer(self, kind: str, body: bytes, media_type: str) -> Answer:
+    def _answer(self, kind: str, body: bytes, media_types: dict[str, str]) -> Answer:
+        """Parse the store's answer with pyoxigraph and write it as the embedded store
+        writes its own (:func:`pledge_graph.results.serialise_answer`)."""
         try:
             if kind == "graph":
-                triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-                self._check(len(triples), "triples")
-                return Answer(kind, media_type, results.write_triples(triples, media_type),
-                              len(triples))
-            parsed = ox.parse_query_results(_blank_node_ids(body),
-                                            format=ox.QueryResultsFormat.JSON)
-            if isinstance(parsed, ox.QueryBoolean):
-                return Answer("boolean", media_type,
-                              results.write_boolean(bool(parsed), media_type), 1)
-            variables = [v.value for v in parsed.variables]
-            rows = [[solution[v] for v in variables] for solution in parsed]
+                triples = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+                ntriples = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+                return graph_answer(ntriples, media_types, self.limit)
+            try:
+                return serialise_answer(_solutions(body), media_types, self.limit)
+            except SyntaxError:
+                if b'"bnode"' not in body:
+                    raise
+            return serialise_answer(_solutions(_blank_node_ids(body)), media_types, self.limit)
         except SyntaxError as error:
             raise StoreError(f"the store's answer is not valid: {error}") from None
-        self._check(len(rows), "rows")
-        written, count = results.write_solutions(variables, rows, media_type)
-        return Answer("solutions", media_type, written, count)
 
-    def _check(self, count: int, what: str) -> None:
-        if count > self.limit:
-            raise ResultTooLarge(f"the answer has more than {self.limit:,} {what}, the limit "
-                                 "of this service; nothing was returned",
-                                 expected="a narrower query or a LIMIT")
+
+def _solutions(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+    return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
 
 
 def _blank_node_ids(body: bytes) -> bytes:
     """Return SPARQL JSON results whose blank node labels are valid N-Triples labels
-    (Virtuoso writes ``nodeID://b10001``); labels are per answer, so renaming keeps them."""
-    if b'"bnode"' not in body:
-        return body
+    (Virtuoso writes ``nodeID://b10001``); labels are per answer, so renaming keeps them.
+    Only an answer that fails to parse is rewritten: the rewrite costs more than the parse."""
     data = json.loads(body)
     for row in data.get("results", {}).get("bindings", []):
         for term in row.values():

@@ -1,18 +1,15 @@
-"""Writers for SPARQL answers: the four result formats (JSON, XML, CSV, TSV) and the graph
-formats, keyed by media type.
+"""Query answers as bytes in the media type asked for, written by pyoxigraph's serialisers:
+the four result formats (JSON, XML, CSV, TSV) and the graph formats, keyed by media type.
 
-Rows are written as they are read, so a capped iterator can stop a too-large answer before
-it is sent; graphs go through pyoxigraph's serialisers.
+Every store's answer goes through :func:`serialise_answer` (the embedded store's directly, an
+external store's after pyoxigraph parses it), which also holds the result cap, so the same
+answer is the same bytes, and the same refusal, whichever store gives it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterable, Sequence
-from typing import TypeVar
-from xml.sax.saxutils import escape, quoteattr
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -22,16 +19,17 @@ __all__ = [
     "BOOLEAN_TYPES",
     "GRAPH_TYPES",
     "SOLUTION_TYPES",
+    "Answer",
     "NotAcceptable",
-    "T",
+    "ResultTooLarge",
+    "check_result_size",
     "convert_solutions",
     "convert_triples",
+    "graph_answer",
+    "serialise_answer",
     "write_boolean",
-    "write_solutions",
     "write_triples",
 ]
-
-T = TypeVar("T")
 
 SOLUTION_TYPES = (
     "application/sparql-results+json",
@@ -47,9 +45,23 @@ GRAPH_TYPES = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-_SR = "http://www.w3.org/2005/sparql-results#"
+
+@dataclass(frozen=True)
+class Answer:
+    """A complete, serialised query answer.
+
+    ``kind`` is ``solutions`` (SELECT), ``boolean`` (ASK) or ``graph`` (CONSTRUCT, DESCRIBE);
+    ``count`` is the number of rows or triples (1 for a boolean).
+    """
+
+    kind: str
+    media_type: str
+    body: bytes
+    count: int
+
+
+class ResultTooLarge(StoreError):
+    """The answer would exceed the result cap; nothing was answered."""
 
 
 class NotAcceptable(StoreError):
@@ -60,35 +72,6 @@ class NotAcceptable(StoreError):
         self.kind = kind
 
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-Row = Sequence[Term | None]
-
-
-def write_solutions(variables: Sequence[str], rows: Iterable[Row],
-                    media_type: str) -> tuple[bytes, int]:
-    """Given SELECT variables and rows, return the serialised results and the row count."""
-    writer = {
-        "application/sparql-results+json": _json_solutions,
-        "application/sparql-results+xml": _xml_solutions,
-        "text/csv": _csv_solutions,
-        "text/tab-separated-values": _tsv_solutions,
-    }.get(media_type)
-    if writer is None:
-        raise NotAcceptable("solutions")
-    return writer(variables, rows)
-
-
-def write_boolean(value: bool, media_type: str) -> bytes:
-    """Given an ASK answer, return it serialised as SPARQL JSON or XML results."""
-    if media_type == "application/sparql-results+json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if media_type == "application/sparql-results+xml":
-        text = "true" if value else "false"
-        return (f'<?xml version="1.0"?>\n<sparql xmlns="{_SR}"><head/>'
-                f"<boolean>{text}</boolean></sparql>\n").encode()
-    raise NotAcceptable("boolean")
-
-
 _RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
@@ -96,6 +79,57 @@ _RESULT_FORMATS = {
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
 }
 _FEW = 10_000
+
+
+def serialise_answer(result: ox.QueryBoolean | ox.QuerySolutions | ox.QueryTriples,
+                     media_types: dict[str, str], limit: int) -> Answer:
+    """Serialise a whole answer in Rust, counting it against ``limit`` on the way.
+
+    Solutions are first written as TSV and triples as N-Triples, where every row or triple
+    is one line (newlines in literals are escaped), so counting lines counts the answer;
+    another format is then written from that text, without a Python object per row."""
+    if isinstance(result, ox.QueryBoolean):
+        media_type = _pick(media_types, "boolean")
+        return Answer("boolean", media_type, write_boolean(result, media_type), 1)
+    if isinstance(result, ox.QuerySolutions):
+        media_type = _pick(media_types, "solutions")
+        tsv = _bytes(result.serialize(format=ox.QueryResultsFormat.TSV))
+        count = check_result_size(tsv.count(b"\n") - 1, limit, "rows")
+        return Answer("solutions", media_type, convert_solutions(tsv, media_type), count)
+    return graph_answer(_bytes(result.serialize(format=ox.RdfFormat.N_TRIPLES)),
+                        media_types, limit)
+
+
+def graph_answer(ntriples: bytes, media_types: dict[str, str], limit: int) -> Answer:
+    """Serialise a graph answer given as pyoxigraph's N-Triples (one triple a line)."""
+    media_type = _pick(media_types, "graph")
+    count = check_result_size(ntriples.count(b"\n"), limit, "triples")
+    return Answer("graph", media_type, convert_triples(ntriples, media_type), count)
+
+
+def check_result_size(count: int, limit: int, what: str) -> int:
+    """Return ``count`` of ``what`` (rows, triples), or raise ResultTooLarge past ``limit``:
+    the one place the result cap is held, for every store."""
+    if count > limit:
+        raise ResultTooLarge(f"the answer has more than {limit:,} {what}, the limit of "
+                             "this service; nothing was returned",
+                             expected="a narrower query or a LIMIT")
+    return count
+
+
+def _pick(media_types: dict[str, str], kind: str) -> str:
+    try:
+        return media_types[kind]
+    except KeyError:
+        raise NotAcceptable(kind) from None
+
+
+def write_boolean(answer: ox.QueryBoolean, media_type: str) -> bytes:
+    """Given an ASK answer, return it as SPARQL JSON or XML results (the SPARQL 1.1 CSV and
+    TSV formats define no boolean answer, so they are not offered for one)."""
+    if media_type not in BOOLEAN_TYPES:
+        raise NotAcceptable("boolean")
+    return _bytes(answer.serialize(format=_RESULT_FORMATS[media_type]))
 
 
 def convert_solutions(tsv: bytes, media_type: str) -> bytes:
@@ -153,98 +187,3 @@ def _used_prefixes(triples: Sequence[ox.Triple], table: dict[str, str]) -> dict[
         if locals_ and not any("/" in name or "#" in name for name in locals_):
             used[prefix] = ns
     return used
-
-
-def _json_term(term: Term) -> dict[str, object]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": {
-        "subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
-        "object": _json_term(term.object)}}
-
-
-def _json_solutions(variables: Sequence[str], rows: Iterable[Row]) -> tuple[bytes, int]:
-    bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None}
-                for row in rows]
-    body = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
-    return json.dumps(body, ensure_ascii=False).encode(), len(bindings)
-
-
-def _xml_term(term: Term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != _XSD_STRING:
-            dt = quoteattr(term.datatype.value)
-            return f"<literal datatype={dt}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
-    return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
-            f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}"
-            "</object></triple>")
-
-
-def _xml_solutions(variables: Sequence[str], rows: Iterable[Row]) -> tuple[bytes, int]:
-    out = [f'<?xml version="1.0"?>\n<sparql xmlns="{_SR}">\n<head>']
-    out += [f"<variable name={quoteattr(v)}/>" for v in variables]
-    out.append("</head>\n<results>")
-    count = 0
-    for row in rows:
-        count += 1
-        out.append("<result>")
-        out += [f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                for v, t in zip(variables, row) if t is not None]
-        out.append("</result>")
-    out.append("</results>\n</sparql>\n")
-    return "\n".join(out).encode(), count
-
-
-def _csv_value(term: Term | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    if isinstance(term, (ox.NamedNode, ox.Literal)):
-        return term.value
-    return str(term)
-
-
-def _csv_solutions(variables: Sequence[str], rows: Iterable[Row]) -> tuple[bytes, int]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(variables)
-    count = 0
-    for row in rows:
-        count += 1
-        writer.writerow([_csv_value(t) for t in row])
-    return buffer.getvalue().encode(), count
-
-
-def _tsv_value(term: Term | None) -> str:
-    if term is None:
-        return ""
-    if (isinstance(term, ox.Literal) and term.datatype.value == _XSD_INTEGER
-            and term.value.lstrip("+-").isdigit()):
-        return term.value
-    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-def _tsv_solutions(variables: Sequence[str], rows: Iterable[Row]) -> tuple[bytes, int]:
-    lines = ["\t".join("?" + v for v in variables)]
-    count = 0
-    for row in rows:
-        count += 1
-        lines.append("\t".join(_tsv_value(t) for t in row))
-    return ("\n".join(lines) + "\n").encode(), count

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
-from . import results
 from .errors import StoreError
+from .results import Answer, ResultTooLarge, serialise_answer
 
 if TYPE_CHECKING:
     from .vocab import Iris
@@ -77,24 +76,6 @@ class QueryTimeout(StoreError):
 
 class QueryOutOfMemory(StoreError):
     """The query needed more memory than the service allows and was stopped."""
-
-
-class ResultTooLarge(StoreError):
-    """The answer would exceed the result cap; nothing was answered."""
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A complete, serialised query answer.
-
-    ``kind`` is ``solutions`` (SELECT), ``boolean`` (ASK) or ``graph`` (CONSTRUCT, DESCRIBE);
-    ``count`` is the number of rows or triples (1 for a boolean).
-    """
-
-    kind: str
-    media_type: str
-    body: bytes
-    count: int
 
 
 class Store(Protocol):
@@ -269,7 +250,7 @@ class EmbeddedStore(SparqlMethods):
         except (OSError, ValueError) as error:
             raise StoreError(f"the store could not run the query: {error}") from None
         try:
-            return _serialise(result, media_types, self.limit)
+            return serialise_answer(result, media_types, self.limit)
         except OSError as error:
             raise StoreError(f"the store could not run the query: {error}") from None
 
@@ -354,41 +335,6 @@ def load_file(store: EmbeddedStore, path: Path, *, to_graph: str | None = None) 
                          expected=f"a {fmt.name} document") from None
     except OSError as error:
         raise StoreError(f"cannot load: {error}", file=path) from None
-
-
-def _serialise(result: object, media_types: dict[str, str], limit: int) -> Answer:
-    """Serialise a whole answer in Rust, counting it against ``limit`` on the way.
-
-    Solutions are first written as TSV and triples as N-Triples, where every row or triple
-    is one line (newlines in literals are escaped), so counting lines counts the answer;
-    another format is then written from that text, without a Python object per row."""
-    if isinstance(result, ox.QueryBoolean):
-        media_type = _pick(media_types, "boolean")
-        return Answer("boolean", media_type, results.write_boolean(bool(result), media_type), 1)
-    if isinstance(result, ox.QuerySolutions):
-        media_type = _pick(media_types, "solutions")
-        tsv = result.serialize(format=ox.QueryResultsFormat.TSV) or b""
-        count = _check(tsv.count(b"\n") - 1, limit, "rows")
-        return Answer("solutions", media_type, results.convert_solutions(tsv, media_type), count)
-    media_type = _pick(media_types, "graph")
-    ntriples = result.serialize(format=ox.RdfFormat.N_TRIPLES)  # type: ignore[attr-defined]
-    count = _check(ntriples.count(b"\n"), limit, "triples")
-    return Answer("graph", media_type, results.convert_triples(ntriples, media_type), count)
-
-
-def _pick(media_types: dict[str, str], kind: str) -> str:
-    try:
-        return media_types[kind]
-    except KeyError:
-        raise results.NotAcceptable(kind) from None
-
-
-def _check(count: int, limit: int, what: str) -> int:
-    if count > limit:
-        raise ResultTooLarge(f"the answer has more than {limit:,} {what}, the limit of "
-                             "this service; nothing was returned",
-                             expected="a narrower query or a LIMIT")
-    return count
 
 
 def _node(iri: str) -> ox.NamedNode:
