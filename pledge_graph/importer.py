@@ -24,9 +24,10 @@ from functools import partial
 from pathlib import Path
 
 from .concepts import known_labels as scheme_labels
-from .errors import InputError, PledgeGraphError, RecordError
+from .errors import InputError, PledgeGraphError
 from .extract import extract_facts
 from .ingest import Document, Notice, decode_source, parse_document, split_labels
+from .inputs import read_input
 from .records import (
     Record,
     dump_record,
@@ -35,6 +36,7 @@ from .records import (
     load_record,
     merge_records,
     parse_record,
+    read_record_text,
     record_path,
 )
 from .vocab import slugify
@@ -134,19 +136,8 @@ class _Staged:
 
 
 def _read_source(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the document: {error.strerror}", file=path,
-                         expected="a readable pledge document") from None
-
-
-def _read_record_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RecordError(f"cannot read the record: {error}", file=path,
-                          expected="a readable UTF-8 YAML file") from None
+    return read_input(path, error=InputError, what="the document",
+                      expected="a readable pledge document")
 
 
 def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]
@@ -167,7 +158,7 @@ def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]
     imported_text = merged_text = dump_record(imported)
     existed = current.exists()
     if existed:
-        current_text = _read_record_text(current)
+        current_text = read_record_text(current)
         # A record identical to the last import holds no edit: the new import replaces it.
         if not holds(base, current_text.encode("utf-8")):
             ours = load_record(current)

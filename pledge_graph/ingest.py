@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import DocumentFormatError, InputError
+from .inputs import decode_text, read_input
 
 __all__ = [
     "UN_LANGUAGES",
@@ -725,21 +726,14 @@ def parse_document(text: str, *, file: str | Path) -> Document:
 
 
 def decode_source(data: bytes, *, file: str | Path) -> str:
-    """Return the text of a document's bytes, which must be UTF-8 (a BOM is allowed)."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DocumentFormatError("the document is not UTF-8 text", file=file, line=line,
-                                  expected="UTF-8 encoded text") from None
+    """Return the text of a document's bytes, which must be UTF-8 (a BOM is allowed) without
+    the control characters :mod:`pledge_graph.inputs` refuses."""
+    return decode_text(data, file=file, error=DocumentFormatError, what="the document")
 
 
 def read_document(path: str | Path) -> Document:
     """Read and parse the pledge document at ``path`` (UTF-8, with or without a BOM)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the document: {error.strerror}", file=path,
-                         expected="a readable pledge document") from None
+    data = read_input(path, error=InputError, what="the document",
+                      expected="a readable pledge document")
     return parse_document(decode_source(data, file=path), file=path)

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import safe_yaml
 from .authorities import actor_triples, resolve_actor, states
 from .concepts import concept_for_label, scheme_graph
 from .errors import RecordError
@@ -24,7 +25,7 @@ from .extract.programmes import load_programmes
 from .extract.rdf import fact_triples
 from .extract.treaties import load_treaties
 from .ntriples import Terms, Triple, iri, literal, nt_term, typed
-from .records import load_record
+from .records import load_record, read_record_text
 from .vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris
 
 __all__ = [
@@ -127,8 +128,9 @@ def record_lines(path: Path) -> dict[tuple[Any, ...], int]:
                 walk(item, key + (i,))
 
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        root, _ = safe_yaml.load(read_record_text(path), file=path, error=RecordError,
+                                 expected="a record")
+    except RecordError:
         return lines
     if root is not None:
         walk(root, ())

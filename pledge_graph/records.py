@@ -15,13 +15,15 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from . import safe_yaml
 from .errors import RecordError
 from .ingest import UN_LANGUAGES
+from .inputs import decode_text, read_input
 from .record_yaml import render_record
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "load_records",
     "merge_records",
     "parse_record",
+    "read_record_text",
     "record_path",
     "write_atomic",
     "write_if_changed",
@@ -48,60 +51,8 @@ FACT_STATUSES = ("extracted", "confirmed", "corrected", "added", "rejected")
 
 Record = dict[str, Any]
 
-# LibYAML when PyYAML was built with it: records are read and written on every import.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# LibYAML's writer when PyYAML was built with it: records are written on every import.
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-_TAG = "tag:yaml.org,2002:"
-_STR, _INT, _NULL, _MAP, _SEQ = (_TAG + t for t in ("str", "int", "null", "map", "seq"))
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, remembering how it resolved each short plain scalar.
-
-    Records repeat the same short values (keys, numbers, statuses) thousands of times in a
-    corpus; resolving a plain scalar's tag runs PyYAML's regular expressions in Python.
-    """
-
-    _tags: ClassVar[dict[str, str]] = {}
-
-    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode and implicit[0] and len(value) < 64:
-            tag = self._tags.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._tags) < 100_000:
-                    self._tags[value] = tag
-            return str(tag)
-        return str(super().resolve(kind, value, implicit))
-
-
-def _construct(node: Node, loader: Any) -> Any:
-    """Build the data of a composed record as PyYAML's safe constructor does, faster.
-
-    Mappings, sequences, texts, plain decimal integers and nulls, which are what records are
-    made of, are built here; any other node (booleans, floats, dates, merge keys) is left to
-    PyYAML's constructor.
-    """
-    tag = node.tag
-    if tag == _STR:
-        return node.value
-    if tag == _MAP and isinstance(node, MappingNode):
-        out = {}
-        for key_node, value_node in node.value:
-            if key_node.tag not in (_STR, _INT):
-                return loader.construct_object(node, deep=True)  # merge keys and the like
-            out[_construct(key_node, loader)] = _construct(value_node, loader)
-        return out
-    if tag == _SEQ and isinstance(node, SequenceNode):
-        return [_construct(item, loader) for item in node.value]
-    if tag == _INT:
-        text = node.value
-        if text.isascii() and text.isdigit() and (text == "0" or text[0] != "0"):
-            return int(text)
-    elif tag == _NULL:
-        return None
-    return loader.construct_object(node, deep=True)
 
 # ---------------------------------------------------------------------------------------
 # Where records live
@@ -275,43 +226,40 @@ def _with_defaults(record: Record) -> Record:
 
 
 def parse_record(text: str, *, file: str | Path) -> Record:
-    """Parse and check the YAML text of a record; ``file`` names it in errors."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = _construct(node, loader) if node is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise RecordError(f"invalid YAML: {error.problem or error.context}", file=file,
-                          line=line, expected="a YAML mapping as in docs/model.md") from None
-    except yaml.YAMLError as error:
-        raise RecordError(f"invalid YAML: {error}", file=file,
-                          expected="a YAML mapping as in docs/model.md") from None
-    finally:
-        loader.dispose()
+    """Parse and check the YAML text of a record; ``file`` names it in errors.
+
+    The text is read by :mod:`pledge_graph.safe_yaml`: anchors, aliases, tags, deep nesting
+    and huge numbers are refused before anything is built from them.
+    """
+    node, data = safe_yaml.load(text, file=file, error=RecordError, expected=_EXPECTED)
     if node is None:
-        raise RecordError("the record is empty", file=file, line=1,
-                          expected="a YAML mapping as in docs/model.md")
+        raise RecordError("the record is empty", file=file, line=1, expected=_EXPECTED)
     _Checker(str(file)).record(node, data)
     assert isinstance(data, dict)  # the checker has made sure
     return _with_defaults(data)
 
 
+_EXPECTED = "a YAML mapping as in docs/model.md"
+
+
 def load_record(path: str | Path) -> Record:
     """Read and check the record at ``path``; its ``slug`` must be its file name's stem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RecordError(f"cannot read the record: {error}", file=path,
-                          expected="a readable UTF-8 YAML file") from None
+    text = read_record_text(path)
     record = parse_record(text, file=path)
     if record["slug"] != path.stem:
         line = next((n for n, t in enumerate(text.splitlines(), 1) if t.startswith("slug:")), 1)
         raise RecordError(f"the slug {record['slug']!r} does not match the file name",
                           file=path, line=line, expected=f"slug: {path.stem}")
     return record
+
+
+def read_record_text(path: str | Path) -> str:
+    """Return the text of the record file at ``path`` (a regular UTF-8 file of bounded size,
+    see :mod:`pledge_graph.inputs`)."""
+    data = read_input(path, error=RecordError, what="the record",
+                      expected="a readable UTF-8 YAML file")
+    return decode_text(data, file=path, error=RecordError, what="the record")
 
 
 def load_records(data_dir: str | Path) -> list[Record]:
