@@ -90,8 +90,12 @@ def _walk(root: str, top: str) -> Iterator[tuple[str, str]]:
 
 
 def _file_sha256(path: str) -> str:
+    """The SHA-256 of a file, read in blocks: an input may be large, memory is not."""
+    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def build_time() -> str:
