@@ -28,6 +28,7 @@ from .errors import InputError, PledgeGraphError
 from .extract import extract_facts
 from .ingest import Document, Notice, decode_source, parse_document, split_labels
 from .inputs import read_input
+from .parallel import available_cpus
 from .records import (
     Record,
     dump_record,
@@ -242,8 +243,7 @@ def document_paths(paths: Sequence[str | Path]) -> list[Path]:
 
 def default_jobs() -> int:
     """The number of CPUs this process may run on: one worker process each."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
+    return available_cpus()
 
 
 # Fewer documents than this are imported in the importing process itself: starting
@@ -255,6 +255,7 @@ def _staged_in_order(paths: list[Path], stage: Callable[[Path], _Staged],
                      jobs: int) -> Iterator[_Staged]:
     """Stage every document, in parallel worker processes when worth it; yield the results
     in document order, so the first error in that order is the one raised."""
+    jobs = min(jobs, available_cpus())  # more workers than CPUs only cost memory
     if jobs <= 1 or len(paths) < _PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
         yield from map(stage, paths)
         return

@@ -12,7 +12,7 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-__all__ = ["MAX_WORKERS", "in_workers", "workers_for"]
+__all__ = ["MAX_WORKERS", "available_cpus", "in_workers", "workers_for"]
 
 MAX_WORKERS = 8
 
@@ -20,11 +20,19 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 
+def available_cpus() -> int:
+    """The number of CPUs this process may run on (its affinity, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def workers_for(jobs: int, workers: int | None = None) -> int:
-    """One worker per CPU (at most MAX_WORKERS, and no more than there are jobs)."""
+    """One worker per CPU (at most MAX_WORKERS, and no more than there are jobs); asked for
+    more, no more than there are CPUs: a worker per CPU is as fast as it gets."""
     if workers is not None:
-        return max(1, min(workers, jobs))
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, jobs))
+        return max(1, min(workers, jobs, available_cpus()))
+    return max(1, min(available_cpus(), MAX_WORKERS, jobs))
 
 
 def _ignore_interrupts() -> None:
