@@ -28,7 +28,7 @@ from .errors import InputError, PledgeGraphError
 from .extract import extract_facts
 from .ingest import Document, Notice, decode_source, parse_document, split_labels
 from .inputs import read_input
-from .parallel import available_cpus
+from .parallel import available_cpus, start_worker
 from .records import (
     Record,
     dump_record,
@@ -265,7 +265,8 @@ def _staged_in_order(paths: list[Path], stage: Callable[[Path], _Staged],
     chunk = max(1, min(32, (len(paths) - 1) // (jobs * 16)))
     # A worker that dies (killed, out of memory) breaks the pool with an error instead of
     # leaving the import waiting; after an error, documents not yet started are dropped.
-    pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"))
+    pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"),
+                               initializer=start_worker, initargs=(os.getpid(),))
     try:
         yield from pool.map(stage, paths[1:], chunksize=chunk)
     except BrokenProcessPool:
