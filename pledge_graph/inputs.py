@@ -75,8 +75,8 @@ def read_input(path: str | Path, *, error: type[InputError], what: str,
         os.close(handle)
 
 
-def decode_text(data: bytes, *, file: str | Path, error: type[InputError],
-                what: str) -> str:
+def decode_text(data: bytes, *, file: str | Path, error: type[InputError], what: str,
+                expected: str = "UTF-8 encoded text") -> str:
     """Return ``data`` decoded as UTF-8, refusing forbidden characters (see the module).
 
     >>> decode_text(b"caf\\xc3\\xa9", file="a.txt", error=InputError, what="the document")
@@ -91,7 +91,7 @@ def decode_text(data: bytes, *, file: str | Path, error: type[InputError],
         line = data.count(b"\n", 0, failure.start) + 1
         bad = data[failure.start:failure.start + 1].hex()
         raise error(f"{what} is not UTF-8 text: byte 0x{bad} cannot be decoded", file=file,
-                    line=line, expected="UTF-8 encoded text") from None
+                    line=line, expected=expected) from None
     check_characters(text, file=file, error=error)
     return text
 

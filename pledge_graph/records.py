@@ -259,7 +259,8 @@ def read_record_text(path: str | Path) -> str:
     see :mod:`pledge_graph.inputs`)."""
     data = read_input(path, error=RecordError, what="the record",
                       expected="a readable UTF-8 YAML file")
-    return decode_text(data, file=path, error=RecordError, what="the record")
+    return decode_text(data, file=path, error=RecordError, what="the record",
+                       expected="UTF-8 encoded YAML")
 
 
 def load_records(data_dir: str | Path) -> list[Record]:
