@@ -3,9 +3,9 @@
 An import writes every record it reads, so writing one is on the import's critical path;
 PyYAML spends most of that time deciding, value by value, how to write things that almost
 always take the simplest form. :func:`render_record` writes that form itself, exactly as
-PyYAML's emitter does with the options of :func:`pledge_graph.records.dump_record` (block
-style, width 100, UTF-8 kept as written, pledge texts as literal blocks), and returns None
-for any record holding a value it does not know the form of, which is then left to PyYAML.
+PyYAML's emitter does with the options of :func:`dump_record` (block style, width 100,
+UTF-8 kept as written, pledge texts as literal blocks), and returns None for any record
+holding a value it does not know the form of, which is then left to PyYAML.
 The tests compare the two on every record of the corpora and on awkward values.
 :func:`dump_record` writes any record: by :func:`render_record` when it can, else through
 PyYAML (the records module re-exports it).

@@ -132,6 +132,13 @@ class TreatyIndex:
         """Return the treaty pledges in ``text``, given the treaties it names (``find``)."""
         words = list(_ACTION.finditer(text)) if mentions else []
         starts, ends = [w.start() for w in words], [w.end() for w in words]
+        linked: dict[int, bool] = {}  # word index -> chained to the word before it
+
+        def chained_to_previous(i: int) -> bool:
+            if i not in linked:
+                linked[i] = bool(_CHAIN.fullmatch(text, ends[i - 1], starts[i]))
+            return linked[i]
+
         result = []
         for mention in mentions:
             s_start, s_end = sentences.bounds(mention.start)
@@ -146,8 +153,7 @@ class TreatyIndex:
                 continue
             chained = [word]
             i = last - 1
-            while (first < i and len(chained) < _MAX_CHAIN
-                   and _CHAIN.fullmatch(text, words[i - 1].end(), words[i].start())):
+            while first < i and len(chained) < _MAX_CHAIN and chained_to_previous(i):
                 i -= 1
                 chained.insert(0, words[i])
             for link in chained:
