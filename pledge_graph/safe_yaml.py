@@ -86,7 +86,8 @@ class _Reader:
         self.error = error
         self.expected = expected
 
-    def fail(self, event: Event, message: str, expected: str) -> InputError:
+    def fail(self, event: Event | Node, message: str, expected: str) -> InputError:
+        """The error for what starts at ``event`` (or a node made of it)."""
         mark = event.start_mark
         return self.error(message, file=self.file, line=mark.line + 1 if mark else None,
                           expected=expected)
@@ -99,17 +100,16 @@ class _Reader:
         if loader.check_event(StreamEndEvent):
             return None, None
         loader.get_event()  # the document's start
-        root = self.node(1)
+        root = self.node(loader.get_event(), 1)
         loader.get_event()  # the document's end
         if not loader.check_event(StreamEndEvent):
             raise self.fail(loader.peek_event(), "a second YAML document",
                             "one YAML document per file (no '---' after the first)")
         return root
 
-    def node(self, depth: int, *, key: bool = False) -> tuple[Node, Any]:
-        """Return the node the next event starts and its data; ``key`` when it is a
-        mapping's key (which may be a merge key, '<<')."""
-        event = self.loader.get_event()
+    def node(self, event: Any, depth: int, *, key: bool = False) -> tuple[Node, Any]:
+        """Return the node ``event`` starts and its data; ``key`` when it is a mapping's key
+        (which may be a merge key, '<<')."""
         kind = type(event)
         if kind is AliasEvent:
             raise self.fail(event, f"YAML alias *{event.anchor} refused",
@@ -136,23 +136,22 @@ class _Reader:
         data: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         node = MappingNode(_MAP, items, start.start_mark, None, start.flow_style)
-        check_end = self.loader.check_event
-        while not check_end(MappingEndEvent):
-            key_event = self.loader.peek_event()
-            key_node, key = self.node(depth + 1, key=True)
-            value_node, value = self.node(depth + 1)
+        get = self.loader.get_event
+        while type(event := get()) is not MappingEndEvent:
+            key_node, key = self.node(event, depth + 1, key=True)
+            value_node, value = self.node(get(), depth + 1)
             items.append((key_node, value_node))
-            if key_node.tag == _MERGE:
-                self.merge(key_event, value, merged)
-            elif type(key) is not str:
-                raise self.fail(key_event, f"the field name {key!r} is not a text",
-                                "field names as words, e.g. 'title:'")
-            else:
+            if type(key) is str and key_node.tag != _MERGE:
                 data[key] = value
-        node.end_mark = self.loader.get_event().end_mark
+            elif key_node.tag == _MERGE:
+                self.merge(key_node, value, merged)
+            else:
+                raise self.fail(key_node, f"the field name {key!r} is not a text",
+                                "field names as words, e.g. 'title:'")
+        node.end_mark = event.end_mark
         return node, {**merged, **data} if merged else data
 
-    def merge(self, event: Event, value: Any, into: dict[str, Any]) -> None:
+    def merge(self, event: Node, value: Any, into: dict[str, Any]) -> None:
         """Take in the fields of a merge key ('<<: {a: 1}'), as PyYAML does: the mapping's
         own fields win, and of a list of mappings the first wins."""
         mappings = value if isinstance(value, list) else [value]
@@ -166,21 +165,26 @@ class _Reader:
         items: list[Node] = []
         data: list[Any] = []
         node = SequenceNode(_SEQ, items, start.start_mark, None, start.flow_style)
-        check_end = self.loader.check_event
-        while not check_end(SequenceEndEvent):
-            item_node, item = self.node(depth + 1)
+        get = self.loader.get_event
+        while type(event := get()) is not SequenceEndEvent:
+            item_node, item = self.node(event, depth + 1)
             items.append(item_node)
             data.append(item)
-        node.end_mark = self.loader.get_event().end_mark
+        node.end_mark = event.end_mark
         return node, data
 
     def scalar(self, event: Any, key: bool) -> tuple[Node, Any]:
         value: str = event.value
-        found = forbidden_character(value)  # written as an escape: the text had none
+        # The text holds no forbidden character (load checks first), but an escape of a
+        # double-quoted scalar ("\\0") may make one.
+        found = forbidden_character(value) if event.style == '"' else None
         if found is not None:
             raise self.fail(event, f"control character {found[1]} in a value",
                             "printable text (tab, line breaks and characters XML allows)")
-        tag = self.loader.resolve(ScalarNode, value, event.implicit)
+        if event.implicit[0]:  # plain: its form says its type
+            tag = _Loader._tags.get(value) or self.loader.resolve(ScalarNode, value, (True, False))
+        else:  # quoted or a block: a text
+            tag = _STR
         node = ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
         if tag == _STR or (tag == _MERGE and key):
             return node, value
