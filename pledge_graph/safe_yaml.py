@@ -81,7 +81,6 @@ class _Reader:
     def __init__(self, text: str, file: str | Path, error: type[InputError],
                  expected: str) -> None:
         self.loader = _Loader(text)
-        self.text = text
         self.file = file
         self.error = error
         self.expected = expected
@@ -225,7 +224,7 @@ class _Reader:
 
 
 # Scalars of other types, built by PyYAML's constructor: bounded in length, every such form
-# is short ("2024-01-31", "1.5e6", "yes").
+# is short ("2024-01-31", "1.5e+6", "yes").
 _CONSTRUCTORS = {_FLOAT: "float", _BOOL: "bool", _TAG + "timestamp": "timestamp"}
 _MAX_OTHER = 64
 

@@ -54,3 +54,14 @@ def test_files_of_the_project_read_as_pyyaml_reads_them() -> None:
 def test_what_is_not_refused_reads_as_pyyaml_reads_it(content: str) -> None:
     _, data = safe_yaml.load(content, file="f.yaml", error=InputError, expected="YAML")
     assert data == yaml.safe_load(content)
+
+
+@pytest.mark.parametrize(("content", "line"), [
+    ("a: 1\nb: x\x80y\n", 2),  # a C1 control, refused by the YAML reader itself
+    ("a: " + "\u00e9" * 10 + "\nb: x\nc: \x80\n", 3),  # counted in bytes by LibYAML
+    ("a: 1\n\nb: \"\\t\\x1b\"\n", 3),  # an escape that makes a forbidden character
+])
+def test_unreadable_characters_name_their_line(content: str, line: int) -> None:
+    with pytest.raises(InputError) as caught:
+        safe_yaml.load(content, file="f.yaml", error=InputError, expected="YAML")
+    assert caught.value.line == line
