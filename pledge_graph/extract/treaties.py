@@ -11,7 +11,8 @@ will be ratified"). The action is a pledge only when the words say it is still t
 - a negation shortly before ("will not ratify", "no plans to accede") is no pledge;
 - a pledge to "consider", "explore" or "study" ratifying is kept, marked ``consider: true``;
 - "become a party to" is recorded as ratification: the words do not say which procedure;
-- chained actions all count: "sign and ratify the CPED" gives a signature and a ratification;
+- chained actions all count: "sign and ratify the CPED" gives a signature and a ratification
+  (up to 8 action words chained);
 - French and Spanish pledges use the same rules with their verbs (ratifier, adhérer à,
   signer; ratificar, adherirse a, firmar) and the treaties' French and Spanish titles.
 """
