@@ -361,10 +361,13 @@ def _document(rng: random.Random, index: int, pledges: int, states: list[str]) -
 # ---------------------------------------------------------------------------------------------
 
 
-def documents(pledges: int, seed: int) -> list[Document]:
-    """Return documents holding ``pledges`` pledges in all (1 to 5 each, about 3 on average)."""
+def documents(pledges: int, seed: int, *, one_document: bool = False) -> list[Document]:
+    """Return documents holding ``pledges`` pledges in all (1 to 5 each, about 3 on average,
+    or all of them in one document)."""
     rng = random.Random(seed)
     states = un_member_states()
+    if one_document:
+        return [_document(rng, 1, pledges, states)]
     result: list[Document] = []
     remaining = pledges
     while remaining > 0:
@@ -374,13 +377,13 @@ def documents(pledges: int, seed: int) -> list[Document]:
     return result
 
 
-def generate(pledges: int, seed: int, out: Path) -> list[Path]:
+def generate(pledges: int, seed: int, out: Path, *, one_document: bool = False) -> list[Path]:
     """Write the corpus into ``out`` (created; earlier .txt files there are replaced)."""
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.txt"):
         old.unlink()
     paths = []
-    for doc in documents(pledges, seed):
+    for doc in documents(pledges, seed, one_document=one_document):
         path = out / doc.filename
         path.write_bytes(doc.content)
         paths.append(path)
@@ -393,11 +396,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pledges", type=int, required=True, help="pledges in all")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True, help="folder for the documents")
+    parser.add_argument("--one-document", action="store_true",
+                        help="all pledges in one document (a hostile input)")
     args = parser.parse_args(argv)
     if args.pledges < 1:
         parser.error("--pledges must be at least 1")
     started = time.perf_counter()
-    paths = generate(args.pledges, args.seed, args.out)
+    paths = generate(args.pledges, args.seed, args.out, one_document=args.one_document)
     elapsed = time.perf_counter() - started
     print(f"{args.pledges} pledges in {len(paths)} documents -> {args.out} ({elapsed:.2f} s)")
     return 0

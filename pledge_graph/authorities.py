@@ -27,7 +27,9 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from . import safe_yaml
 from .errors import InputError
+from .inputs import decode_text, read_input
 from .paths import DATA_DIR
 from .vocab import FOAF, GEONAMES, ORG, OWL, RDF, RDFS, SCHEMA, SKOS, UNBIS, WD, Iris, slugify
 
@@ -393,26 +395,28 @@ def _unique(names: list[str], exclude: str) -> tuple[str, ...]:
 # YAML with line numbers, and the checks that use them
 # ---------------------------------------------------------------------------
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe loader (libyaml's when present) that records the 1-based line of every mapping
-    under ``__line__``."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping["__line__"] = node.start_mark.line + 1
-        return mapping
+def _with_lines(node: yaml.Node, data: Any) -> None:
+    """Record the 1-based line of every mapping of ``data`` under ``__line__``."""
+    if isinstance(node, yaml.MappingNode) and isinstance(data, dict):
+        data["__line__"] = node.start_mark.line + 1
+        for (key, value_node) in node.value:
+            if key.value in data and key.value != "__line__":
+                _with_lines(value_node, data[key.value])
+    elif isinstance(node, yaml.SequenceNode) and isinstance(data, list):
+        for item_node, item in zip(node.value, data, strict=True):
+            _with_lines(item_node, item)
 
 
 def _read_yaml(path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except OSError as error:
-        raise InputError(f"cannot read authority file: {error.strerror}", file=path) from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(error, 'problem', error)}", file=path,
-                         line=mark.line + 1 if mark else None,
-                         expected="a YAML mapping") from error
+    """Read an authority file through :mod:`pledge_graph.safe_yaml` (no aliases, bounded
+    numbers and nesting), its mappings marked with their lines."""
+    raw = read_input(path, error=InputError, what="the authority file",
+                     expected="a readable YAML file")
+    text = decode_text(raw, file=path, error=InputError, what="the authority file",
+                       expected="UTF-8 encoded YAML")
+    node, data = safe_yaml.load(text, file=path, error=InputError, expected="a YAML mapping")
+    if node is not None:
+        _with_lines(node, data)
     if not isinstance(data, dict):
         raise InputError("authority file is not a mapping", file=path, line=1,
                          expected="a mapping with the keys " + ", ".join(keys))

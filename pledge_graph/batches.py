@@ -12,8 +12,9 @@ so checking batch by batch finds exactly what one check of the whole graph would
 
 Each batch is checked by the compiled shapes (:mod:`~pledge_graph.shacl_compiled`). pyshacl,
 the reference implementation, checks the shared resources, every batch of a corpus of up to
-``PYSHACL_ALL_RECORDS`` records, and the first batch of a larger one; wherever both run, their
-findings must be equal, or the build stops.
+``PYSHACL_ALL_RECORDS`` records, and the first batch of a larger one, unless the batch holds a
+submission of more than ``PYSHACL_MAX_PLEDGES`` pledges; wherever both run, their findings
+must be equal, or the build stops.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .vocab import Iris
 __all__ = [
     "BATCH_RECORDS",
     "PYSHACL_ALL_RECORDS",
+    "PYSHACL_MAX_PLEDGES",
     "BatchResult",
     "Context",
     "check_shared",
@@ -53,6 +55,12 @@ BATCH_RECORDS = 64
 PYSHACL_ALL_RECORDS = 256
 """Corpora of up to this many records (four batches) are checked by pyshacl throughout;
 larger ones by the compiled shapes, with pyshacl on the first batch as well."""
+
+PYSHACL_MAX_PLEDGES = 100
+"""pyshacl checks a batch alongside the compiled shapes only when none of its submissions
+has more pledges than this: rdflib plans the unique-pledge-number constraint as a join of
+every pledge of a submission with every other, so one document of many pledges would cost
+time in the square of their number."""
 
 @dataclass(frozen=True)
 class Context:
@@ -150,7 +158,8 @@ def _process(index: int, paths: Sequence[Path]) -> BatchResult:
         shared.update(triples)
     data = [*local, *shared, *ctx.scheme]
     pledges = sum(len(sub.pledge_lines) for sub in subs)
-    use_pyshacl = ctx.pyshacl_all or index == 0
+    largest = max((len(sub.pledge_lines) for sub in subs), default=0)
+    use_pyshacl = (ctx.pyshacl_all or index == 0) and largest <= PYSHACL_MAX_PLEDGES
     findings, checked_by = check(ctx, data, pyshacl=use_pyshacl,
                                  what=f"the batch of {paths[0]} to {paths[-1]}")
     rows = sorted(local)  # as N-Triples lines sort: every IRI text ends with its only '>'

@@ -1,8 +1,8 @@
 """Build a release: read the records, map them, validate the graph, publish, swap in atomically.
 
 The new release is written into a temporary directory next to the output directory and
-renamed over it only when complete, so a failing or interrupted build leaves the previous
-release as it was.
+swapped in only when complete, so a failing or interrupted build, even one killed outright,
+leaves the previous release as it was (:mod:`~pledge_graph.staging`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,6 +25,7 @@ from .mapping import build_triples, scheme_triples
 from .ntriples import Triple, iri
 from .paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from .publish import GraphStats, dump_tools, finish_release, open_dumps
+from .staging import staging_folder, swap_in
 from .validate import Finding, ValidationOutcome, finding_order, shapes_graph
 from .vocab import Iris
 
@@ -90,8 +89,12 @@ def _walk(root: str, top: str) -> Iterator[tuple[str, str]]:
 
 
 def _file_sha256(path: str) -> str:
+    """The SHA-256 of a file, read in blocks: an input may be large, memory is not."""
+    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def build_time() -> str:
@@ -206,22 +209,6 @@ def _failed(outcome: ValidationOutcome, report: Path | None) -> ValidationFailed
         f"\n{readable}", report=readable)
 
 
-def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` in place of ``out``; ``out`` survives until ``new`` is in place."""
-    old = None
-    if out.exists():
-        old = out.parent / f"{new.name}.previous"
-        os.rename(out, old)
-    try:
-        os.rename(new, out)
-    except OSError as error:
-        if old is not None:
-            os.rename(old, out)
-        raise BuildError(f"cannot move the new release into place: {error}", file=out) from None
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _check_out_dir(out: Path) -> None:
     """Refuse to replace anything that is not a release: nothing already there is lost."""
     if out.exists() and (not out.is_dir()
@@ -244,9 +231,7 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
     _check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     failed_report = out.parent / f"{out.name}.failed-validation-report.ttl"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    tmp.chmod(0o755)  # a release is for reading by everyone, like the files in it
-    try:
+    with staging_folder(out) as tmp:
         checked = check(data_dir, base, progress=progress, ontology_dir=ontology_dir,
                         shapes_dir=shapes_dir, dumps_to=tmp, validator=validator,
                         workers=workers)
@@ -258,9 +243,7 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
         release = finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
                                  base=base, digest=checked.digest, build_time=build_time(),
                                  ontology_dir=ontology_dir, shapes_dir=shapes_dir)
-        _swap(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        swap_in(tmp, out)
     failed_report.unlink(missing_ok=True)
     return BuildResult(out, release.version, checked.digest, release.triples,
                        checked.submissions, checked.pledges, checked.warnings,

@@ -28,8 +28,9 @@ def _add_checking(p: argparse.ArgumentParser) -> None:
                    help="both: compiled shapes on every batch, pyshacl alongside on small "
                         "corpora and the first batch of large ones (default); pyshacl: pyshacl "
                         "alone, slower on large corpora")
-    p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker processes mapping and checking batches (default: one per CPU)")
+    p.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                   help="worker processes mapping and checking batches (default and most: "
+                        "one per CPU)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,8 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE|DIR",
                    help="pledge documents, or directories of them (*.txt, recursively)")
     _add_common(p)
-    p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker processes reading documents (default: one per CPU)")
+    p.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                   help="worker processes reading documents (default and most: one per CPU)")
 
     p = sub.add_parser("validate", help="check the records' graph against the SHACL shapes")
     _add_common(p, base=True)
@@ -84,9 +85,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _cap_jobs(args: argparse.Namespace) -> None:
+    """Cap ``--jobs`` at the CPUs this process may use, with a note: more workers would
+    only take memory and process slots."""
+    from .parallel import available_cpus
+
+    jobs, cpus = getattr(args, "jobs", None), available_cpus()
+    if jobs is not None and jobs > cpus:
+        print(f"pledge-graph: note: --jobs {jobs} capped at {cpus}, the CPUs this process "
+              "may use", file=sys.stderr)
+        args.jobs = cpus
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
+    _cap_jobs(args)
     try:
         return _dispatch(args)
     except PledgeGraphError as error:

@@ -24,9 +24,11 @@ from functools import partial
 from pathlib import Path
 
 from .concepts import known_labels as scheme_labels
-from .errors import InputError, PledgeGraphError, RecordError
+from .errors import InputError, PledgeGraphError
 from .extract import extract_facts
 from .ingest import Document, Notice, decode_source, parse_document, split_labels
+from .inputs import read_input
+from .parallel import available_cpus, start_worker
 from .records import (
     Record,
     dump_record,
@@ -35,6 +37,7 @@ from .records import (
     load_record,
     merge_records,
     parse_record,
+    read_record_text,
     record_path,
 )
 from .vocab import slugify
@@ -134,19 +137,8 @@ class _Staged:
 
 
 def _read_source(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the document: {error.strerror}", file=path,
-                         expected="a readable pledge document") from None
-
-
-def _read_record_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RecordError(f"cannot read the record: {error}", file=path,
-                          expected="a readable UTF-8 YAML file") from None
+    return read_input(path, error=InputError, what="the document",
+                      expected="a readable pledge document")
 
 
 def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]
@@ -167,7 +159,7 @@ def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]
     imported_text = merged_text = dump_record(imported)
     existed = current.exists()
     if existed:
-        current_text = _read_record_text(current)
+        current_text = read_record_text(current)
         # A record identical to the last import holds no edit: the new import replaces it.
         if not holds(base, current_text.encode("utf-8")):
             ours = load_record(current)
@@ -251,8 +243,7 @@ def document_paths(paths: Sequence[str | Path]) -> list[Path]:
 
 def default_jobs() -> int:
     """The number of CPUs this process may run on: one worker process each."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
+    return available_cpus()
 
 
 # Fewer documents than this are imported in the importing process itself: starting
@@ -264,6 +255,7 @@ def _staged_in_order(paths: list[Path], stage: Callable[[Path], _Staged],
                      jobs: int) -> Iterator[_Staged]:
     """Stage every document, in parallel worker processes when worth it; yield the results
     in document order, so the first error in that order is the one raised."""
+    jobs = min(jobs, available_cpus())  # more workers than CPUs only cost memory
     if jobs <= 1 or len(paths) < _PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
         yield from map(stage, paths)
         return
@@ -273,7 +265,8 @@ def _staged_in_order(paths: list[Path], stage: Callable[[Path], _Staged],
     chunk = max(1, min(32, (len(paths) - 1) // (jobs * 16)))
     # A worker that dies (killed, out of memory) breaks the pool with an error instead of
     # leaving the import waiting; after an error, documents not yet started are dropped.
-    pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"))
+    pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"),
+                               initializer=start_worker, initargs=(os.getpid(),))
     try:
         yield from pool.map(stage, paths[1:], chunksize=chunk)
     except BrokenProcessPool:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import DocumentFormatError, InputError
+from .inputs import decode_text, read_input
 
 __all__ = [
     "UN_LANGUAGES",
@@ -252,7 +253,9 @@ def language_code(label: str) -> str | None:
 
 def parse_month_year(text: str) -> tuple[int, int] | None:
     """Return ``(month, year)`` of a date line such as 'December 2023', else None."""
-    text = _strip_bold(text).strip().rstrip(".").strip()
+    # White space made single first: the month name is matched lazily before it, which
+    # would take time in the square of a long run of spaces.
+    text = " ".join(_strip_bold(text).split()).rstrip(".").strip()
     match = _DATE_NUMERIC.match(text)
     if match:
         month, year = int(match["month"]), int(match["year"])
@@ -286,6 +289,14 @@ def _state_names() -> frozenset[str]:
     return frozenset(names)
 
 
+@lru_cache(maxsize=1)
+def _longest_state_name() -> int:
+    return max(map(len, _state_names()))
+
+
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _split_outside_parentheses(text: str) -> tuple[list[str], list[str]]:
     """Split ``text`` on entity separators that are not inside parentheses."""
     pieces: list[str] = []
@@ -301,13 +312,24 @@ def _split_outside_parentheses(text: str) -> tuple[list[str], list[str]]:
             separators.append(match.group())
             start = position = match.end()
             continue
+        if match is None and char.isspace():
+            # Every separator starts by taking the whole run of white space: where none
+            # matches at its first space, none matches at the others (linear time).
+            position = _SPACE_RUN.match(text, position).end()  # type: ignore[union-attr]
+            continue
         position += 1
     pieces.append(text[start:])
     return pieces, separators
 
 
-def _is_state_name(text: str) -> bool:
-    folded = _fold(text)
+def _mapped(text: str) -> str:
+    """``text`` with each character in its comparison form and runs of spaces made one:
+    joined with others and split on white space, it gives :func:`_fold` of the whole."""
+    return re.sub(" +", " ", "".join(_fold_char(c) for c in text))
+
+
+def _is_state_name(mapped: str) -> bool:
+    folded = " ".join(mapped.split())
     return folded in _state_names() or folded.removeprefix("the ") in _state_names()
 
 
@@ -322,14 +344,16 @@ def split_entities(value: str) -> list[str]:
         names = value.split(";")
     else:
         pieces, separators = _split_outside_parentheses(value)
+        parts = [_mapped(piece) for piece in pieces]
+        joints = [_mapped(separator) for separator in separators]
         names = []
         index = 0
         while index < len(pieces):
             end = index
-            for candidate in range(len(pieces) - 1, index, -1):
-                joined = pieces[index] + "".join(
-                    separators[k] + pieces[k + 1] for k in range(index, candidate))
-                if _is_state_name(joined):
+            for candidate in reversed(_reach(parts, joints, index)):
+                mapped = parts[index] + "".join(
+                    joints[k] + parts[k + 1] for k in range(index, candidate))
+                if _is_state_name(mapped):
                     end = candidate
                     break
             names.append(pieces[index] + "".join(
@@ -338,6 +362,26 @@ def split_entities(value: str) -> list[str]:
     cleaned = [re.sub(r"^(?:and|&)\s+", "", name.strip(), flags=re.IGNORECASE)
                .rstrip(" .").strip(_QUOTE_CHARACTERS + " ") for name in names]
     return [name for name in cleaned if name]
+
+
+def _reach(parts: list[str], joints: list[str], index: int) -> list[int]:
+    """The pieces after ``index`` that a State's name starting at ``index`` might end at.
+
+    Every separator and every piece after the first holds a character that is not a space,
+    and folding never removes one, so a name of more such characters than the longest
+    State's name (and 'the ') is no State's: the search stops there, keeping entity lists
+    linear in their length.
+    """
+    limit = _longest_state_name() + len("the ")
+    weight = len(parts[index].replace(" ", ""))
+    candidates = []
+    for candidate in range(index + 1, len(parts)):
+        weight += (len(joints[candidate - 1].replace(" ", ""))
+                   + len(parts[candidate].replace(" ", "")))
+        if weight > limit:
+            break
+        candidates.append(candidate)
+    return candidates
 
 
 # ---------------------------------------------------------------------------------------
@@ -371,6 +415,7 @@ def _split_labels(text: str, known_labels: tuple[str, ...]) -> tuple[tuple[str, 
     folded, origin = _fold_with_index(text)
     matched: list[str] = []
     unknown: list[str] = []
+    seen: set[str] = set()  # the unknown fragments, for a membership test in constant time
     position = 0
     while position < len(folded):
         if folded[position] in _LABEL_SEPARATORS:
@@ -392,7 +437,8 @@ def _split_labels(text: str, known_labels: tuple[str, ...]) -> tuple[tuple[str, 
             end += 1
         stop = origin[end] if end < len(folded) else len(text)
         fragment = text[origin[position]:stop].strip().rstrip(".").strip(_QUOTE_CHARACTERS + " ")
-        if fragment and fragment not in unknown:
+        if fragment and fragment not in seen:
+            seen.add(fragment)
             unknown.append(fragment)
         position = end
     return tuple(matched), tuple(unknown)
@@ -425,9 +471,11 @@ def _label_at(folded: str, position: int, keys: Sequence[str]) -> str | None:
 _BOLD = r"(?:\*\*|__)"
 
 
+# Runs of white space are taken whole (possessive '*+'), where what follows cannot begin
+# with a space: otherwise a line of many spaces takes time in the square of their number.
 def _field_pattern(label: str) -> re.Pattern[str]:
     return re.compile(
-        rf"^\s*{_BOLD}?\s*(?:{label})\s*{_BOLD}?\s*[:：]\s*{_BOLD}?\s*(?P<value>.*?)\s*$",
+        rf"^\s*+{_BOLD}?\s*+(?:{label})\s*+{_BOLD}?\s*+[:：]\s*+{_BOLD}?\s*+(?P<value>.*)$",
         re.IGNORECASE)
 
 
@@ -436,21 +484,23 @@ _TYPE_FIELD = _field_pattern(r"type\s+of\s+pledge|pledge\s+type")
 _ENTITY_FIELD = _field_pattern(r"pledging\s+entit(?:y|ies)")
 _RIGHTS_FIELD = _field_pattern(r"(?:sectors?\s+and\s+)?rights?[\s\-\u2010-\u2013]*holders?")
 _PLEDGE_HEADER = re.compile(
-    rf"^\s*(?P<bold>{_BOLD})?\s*pledge\s+number\s*(?P<number>\d+)\s*"
-    rf"(?(bold)(?:[:：]\s*{_BOLD}|{_BOLD}\s*[:：]|{_BOLD}|[:：])|[:：])\s*(?P<rest>.*)$",
+    rf"^\s*+(?P<bold>{_BOLD})?\s*+pledge\s++number\s*+(?P<number>\d+)\s*+"
+    rf"(?(bold)(?:[:：]\s*+{_BOLD}|{_BOLD}\s*+[:：]|{_BOLD}|[:：])|[:：])\s*+(?P<rest>.*)$",
     re.IGNORECASE)
 # What is meant as a pledge header even if malformed: bold, in capitals, or with a colon
 # after one word; "Pledge number 2 of the plan was..." in a pledge's text is not one.
 _PLEDGE_HEADER_LOOSE = re.compile(
     rf"^\s*(?:{_BOLD}\s*(?i:pledge\s+number)|PLEDGE\s+NUMBER"
     rf"|(?i:pledge\s+number)\s*\S*\s*[:：])")
-_TITLE_START = re.compile(rf"^\s*(?:#+\s*)?{_BOLD}?\s*pledge\s+submitted\s+by\b", re.IGNORECASE)
+_TITLE_START = re.compile(rf"^\s*+(?:#+\s*+)?{_BOLD}?\s*+pledge\s++submitted\s++by\b",
+                          re.IGNORECASE)
 _TITLE = re.compile(
     r"^(?P<title>pledge\s+submitted\s+by\s+(?P<entity>.+?)\s+to\s+the\s+"
     r"(?:human\s+rights\s*75(?:\s*\(hr\s*75\))?|hr\s*75)\s+secretariat)\b"
     r"[\s.,:;\-\u2013\u2014]*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL)
-_WORD_COUNT = re.compile(r"\s*[(\[]\s*(?P<count>\d+)\s+words?\.?\s*[)\]]\.?\s*\Z",
+# The declared word count ends a pledge's text: matched from the last opening bracket only.
+_WORD_COUNT = re.compile(r"[(\[]\s*+(?P<count>\d+)\s++words?\.?\s*+[)\]]\.?\s*+\Z",
                          re.IGNORECASE)
 _HEADER_FIELDS = {"language": _LANGUAGE_FIELD, "type": _TYPE_FIELD, "entity": _ENTITY_FIELD}
 _FIELD_NAMES = {
@@ -459,6 +509,9 @@ _FIELD_NAMES = {
     "entity": "'Pledging entity:'",
 }
 _TYPES_EXPECTED = "'Single (by one state/actor)' or 'Joint (by several states/actors)'"
+
+
+_MAX_DIGITS = 9  # of a pledge number or a word count: beyond any document
 
 
 def _strip_bold(text: str) -> str:
@@ -594,8 +647,13 @@ class _Parser:
     def pledge(self, header: re.Match[str], expected_number: int) -> Pledge:
         """Read one pledge whose header line is the current line."""
         line = self.position + 1
-        number = int(header["number"])
+        digits = header["number"].lstrip("0") or "0"
+        number = int(digits) if len(digits) <= _MAX_DIGITS else -1
         if number != expected_number:
+            if number < 0:
+                raise self.fail(f"pledge number of {len(digits)} digits", line,
+                                f"'PLEDGE NUMBER {expected_number}:' (pledges are numbered "
+                                "1, 2, 3…)")
             problem = "duplicate" if number < expected_number else "non-sequential"
             raise self.fail(f"{problem} pledge number {number}", line,
                             f"'PLEDGE NUMBER {expected_number}:' (pledges are numbered 1, 2, 3…)")
@@ -608,8 +666,12 @@ class _Parser:
             self.position += 1
         text = "\n".join(body).strip("\n")
         declared = None
-        count = _WORD_COUNT.search(text)
+        count = _WORD_COUNT.match(text, max(text.rfind("("), text.rfind("["), 0))
         if count:
+            if len(count["count"]) > _MAX_DIGITS:
+                raise self.fail(f"pledge {number} declares a word count of "
+                                f"{len(count['count'])} digits", line,
+                                f"a word count of at most {_MAX_DIGITS} digits")
             declared = int(count["count"])
             text = text[:count.start()].rstrip()
         if not text.strip():
@@ -674,11 +736,16 @@ def _entities(parser: _Parser, pledge_type: str, value: str, line: int,
     return tuple(entities)
 
 
+_MAX_TITLE_NAMES = 256
+
+
 def _check_title_entity(parser: _Parser, title_entity: str, entities: Sequence[Entity],
                         title_line: int, joint: bool) -> None:
     """Note a title whose entity disagrees with the 'Pledging entity' field."""
     title = _bare(title_entity).removeprefix("the ")
-    names = [_bare(e.name).removeprefix("the ") for e in entities]
+    # A document naming more entities than the UN has members is no real pledge: looking
+    # for each of them in the title would take time in the product of their sizes.
+    names = [_bare(e.name).removeprefix("the ") for e in entities[:_MAX_TITLE_NAMES]]
     if joint:
         agrees = "several" in title or "joint" in title or any(n in title for n in names)
     else:
@@ -725,21 +792,14 @@ def parse_document(text: str, *, file: str | Path) -> Document:
 
 
 def decode_source(data: bytes, *, file: str | Path) -> str:
-    """Return the text of a document's bytes, which must be UTF-8 (a BOM is allowed)."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DocumentFormatError("the document is not UTF-8 text", file=file, line=line,
-                                  expected="UTF-8 encoded text") from None
+    """Return the text of a document's bytes, which must be UTF-8 (a BOM is allowed) without
+    the control characters :mod:`pledge_graph.inputs` refuses."""
+    return decode_text(data, file=file, error=DocumentFormatError, what="the document")
 
 
 def read_document(path: str | Path) -> Document:
     """Read and parse the pledge document at ``path`` (UTF-8, with or without a BOM)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the document: {error.strerror}", file=path,
-                         expected="a readable pledge document") from None
+    data = read_input(path, error=InputError, what="the document",
+                      expected="a readable pledge document")
     return parse_document(decode_source(data, file=path), file=path)

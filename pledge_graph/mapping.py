@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import safe_yaml
 from .authorities import actor_triples, resolve_actor, states
 from .concepts import concept_for_label, scheme_graph
 from .errors import RecordError
@@ -23,8 +24,9 @@ from .extract.organisations import load_organisations
 from .extract.programmes import load_programmes
 from .extract.rdf import fact_triples
 from .extract.treaties import load_treaties
+from .inputs import confined, read_input
 from .ntriples import Terms, Triple, iri, literal, nt_term, typed
-from .records import load_record
+from .records import load_record, read_record_text
 from .vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris
 
 __all__ = [
@@ -127,8 +129,9 @@ def record_lines(path: Path) -> dict[tuple[Any, ...], int]:
                 walk(item, key + (i,))
 
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        root, _ = safe_yaml.load(read_record_text(path), file=path, error=RecordError,
+                                 expected="a record")
+    except RecordError:
         return lines
     if root is not None:
         walk(root, ())
@@ -280,7 +283,7 @@ class Mapper:
         if not _SHA256.match(sha):
             raise fields.fail(("source_sha256",), f"bad checksum {sha!r}",
                               "64 lower-case hex digits")
-        _check_source(fields, self.data_dir / source, sha)
+        _check_source(fields, self.data_dir, source, sha)
         when = f"{MONTHS[month - 1]} {year}"
         who = (" and ".join(names) if len(names) < 3
                else ", ".join(names[:-1]) + " and " + names[-1])
@@ -397,13 +400,21 @@ def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_d
     return graph
 
 
-def _check_source(fields: _Fields, path: Path, sha: str) -> None:
-    """The checksum published for a submission must be that of the verbatim source we hold."""
+def _check_source(fields: _Fields, data_dir: Path, source: str, sha: str) -> None:
+    """The checksum published for a submission must be that of the verbatim source we hold,
+    which lies in the data directory: a record cannot make the build read or publish any
+    other file (symlinks are resolved before the check)."""
+    path = confined(data_dir, source)
+    if path is None:
+        raise fields.fail(("source",), f"the source {source!r} lies outside the data directory",
+                          "a path relative to the data directory, e.g. sources/<slug>.txt")
     try:
-        actual = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        raise fields.fail(("source",), f"source file {path} cannot be read",
+        data = read_input(path, error=RecordError, what="the source file",
+                          expected="an existing file under the data directory")
+    except RecordError as error:
+        raise fields.fail(("source",), f"source file {path}: {error.message}",
                           "an existing file under the data directory") from None
+    actual = hashlib.sha256(data).hexdigest()
     if actual != sha:
         raise fields.fail(("source_sha256",), f"source_sha256 does not match {path} ({actual})",
                           "the SHA-256 of the verbatim source; re-import the document")

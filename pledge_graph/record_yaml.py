@@ -1,22 +1,26 @@
-"""Records written as YAML text directly, for the values records are made of.
+"""Records written as YAML text: directly for the values records are made of, else by PyYAML.
 
 An import writes every record it reads, so writing one is on the import's critical path;
 PyYAML spends most of that time deciding, value by value, how to write things that almost
 always take the simplest form. :func:`render_record` writes that form itself, exactly as
-PyYAML's emitter does with the options of :func:`pledge_graph.records.dump_record` (block
-style, width 100, UTF-8 kept as written, pledge texts as literal blocks), and returns None
-for any record holding a value it does not know the form of, which is then left to PyYAML.
+PyYAML's emitter does with the options of :func:`dump_record` (block style, width 100,
+UTF-8 kept as written, pledge texts as literal blocks), and returns None for any record
+holding a value it does not know the form of, which is then left to PyYAML.
 The tests compare the two on every record of the corpora and on awkward values.
+:func:`dump_record` writes any record: by :func:`render_record` when it can, else through
+PyYAML (the records module re-exports it).
 """
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
 
-__all__ = ["render_record"]
+__all__ = ["dump_record", "render_record"]
 
 _WIDTH = 100
 
@@ -190,3 +194,111 @@ def _literal(text: str, indent: int, out: list[str]) -> None:
             out.append(pad)
             out.append(line)
         out.append("\n")
+
+
+# ---------------------------------------------------------------------------------------
+# Records of other forms: the YAML events PyYAML's representer makes, or PyYAML itself
+# ---------------------------------------------------------------------------------------
+
+# LibYAML's writer when PyYAML was built with it: records are written on every import.
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+Record = dict[str, Any]
+
+
+class _Unusual(Exception):
+    """A record holds a value the event writer leaves to PyYAML's representer."""
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Writes records for people: pledge texts as literal blocks, no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+class _Block(str):
+    """A text written as a literal block, so curators edit it without quoting."""
+
+
+def _represent_block(dumper: Any, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="|")
+
+
+_Dumper.add_representer(_Block, _represent_block)
+
+_DUMP_OPTIONS: dict[str, Any] = {"allow_unicode": True, "width": 100}
+
+
+def _plain_is_str(value: str) -> bool:
+    """Return True if ``value`` written plain reads back as a string (not 'null', '12'...)."""
+    if value and value[0] not in _IMPLICIT_FIRST:
+        return True
+    return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR)
+
+
+def _scalar_event(value: Any, style: str | None = None) -> yaml.ScalarEvent:
+    kind = type(value)
+    if kind is str:
+        return yaml.ScalarEvent(None, _STR, (_plain_is_str(value), True), value, style=style)
+    if value is None:
+        return yaml.ScalarEvent(None, "tag:yaml.org,2002:null", (True, False), "null")
+    if kind is bool:
+        return yaml.ScalarEvent(None, "tag:yaml.org,2002:bool", (True, False),
+                                "true" if value else "false")
+    if kind is int:
+        return yaml.ScalarEvent(None, "tag:yaml.org,2002:int", (True, False), str(value))
+    raise _Unusual(kind)
+
+
+def _events(value: Any, path: tuple[str, ...] = ()) -> Iterator[yaml.Event]:
+    """The YAML events PyYAML's safe representer would make of ``value``, made directly."""
+    kind = type(value)
+    if kind is dict:
+        yield yaml.MappingStartEvent(None, "tag:yaml.org,2002:map", True, flow_style=False)
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual(type(key))
+            yield _scalar_event(key)
+            if key == "text" and path == ("pledges",) and type(item) is str:
+                yield _scalar_event(item, "|")
+            else:
+                yield from _events(item, (*path, key) if len(path) < 2 else path)
+        yield yaml.MappingEndEvent()
+    elif kind is list:
+        yield yaml.SequenceStartEvent(None, "tag:yaml.org,2002:seq", True, flow_style=False)
+        for item in value:
+            yield from _events(item, path)
+        yield yaml.SequenceEndEvent()
+    else:
+        yield _scalar_event(value)
+
+
+def _document(record: Record) -> Iterator[yaml.Event]:
+    yield yaml.StreamStartEvent()
+    yield yaml.DocumentStartEvent(explicit=False)
+    yield from _events(record)
+    yield yaml.DocumentEndEvent(explicit=False)
+    yield yaml.StreamEndEvent()
+
+
+def dump_record(record: Record) -> str:
+    """Return the YAML text of a record, fields in the schema's order.
+
+    Records are written on every import, so the usual record is written directly
+    (:mod:`pledge_graph.record_yaml`), an unusual one by handing the YAML events to the
+    emitter (the same ones PyYAML's representer makes), and a record holding any other
+    type of value goes through the representer. The text is the same either way.
+    """
+    text = render_record(record)
+    if text is not None:
+        return text
+    try:
+        return str(yaml.emit(_document(record), Dumper=_BaseDumper, **_DUMP_OPTIONS))
+    except _Unusual:
+        pass
+    record = copy.deepcopy(record)
+    for pledge in record.get("pledges", []):
+        if isinstance(pledge.get("text"), str):
+            pledge["text"] = _Block(pledge["text"])
+    return yaml.dump(record, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                     **_DUMP_OPTIONS)

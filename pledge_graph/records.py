@@ -13,16 +13,17 @@ import copy
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from . import safe_yaml
 from .errors import RecordError
 from .ingest import UN_LANGUAGES
-from .record_yaml import render_record
+from .inputs import decode_text, read_input
+from .record_yaml import dump_record
 
 __all__ = [
     "FACT_KINDS",
@@ -36,6 +37,7 @@ __all__ = [
     "load_records",
     "merge_records",
     "parse_record",
+    "read_record_text",
     "record_path",
     "write_atomic",
     "write_if_changed",
@@ -47,61 +49,6 @@ FACT_KINDS = ("funding", "treaty", "organisation", "country", "programme")
 FACT_STATUSES = ("extracted", "confirmed", "corrected", "added", "rejected")
 
 Record = dict[str, Any]
-
-# LibYAML when PyYAML was built with it: records are read and written on every import.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-_TAG = "tag:yaml.org,2002:"
-_STR, _INT, _NULL, _MAP, _SEQ = (_TAG + t for t in ("str", "int", "null", "map", "seq"))
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, remembering how it resolved each short plain scalar.
-
-    Records repeat the same short values (keys, numbers, statuses) thousands of times in a
-    corpus; resolving a plain scalar's tag runs PyYAML's regular expressions in Python.
-    """
-
-    _tags: ClassVar[dict[str, str]] = {}
-
-    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode and implicit[0] and len(value) < 64:
-            tag = self._tags.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._tags) < 100_000:
-                    self._tags[value] = tag
-            return str(tag)
-        return str(super().resolve(kind, value, implicit))
-
-
-def _construct(node: Node, loader: Any) -> Any:
-    """Build the data of a composed record as PyYAML's safe constructor does, faster.
-
-    Mappings, sequences, texts, plain decimal integers and nulls, which are what records are
-    made of, are built here; any other node (booleans, floats, dates, merge keys) is left to
-    PyYAML's constructor.
-    """
-    tag = node.tag
-    if tag == _STR:
-        return node.value
-    if tag == _MAP and isinstance(node, MappingNode):
-        out = {}
-        for key_node, value_node in node.value:
-            if key_node.tag not in (_STR, _INT):
-                return loader.construct_object(node, deep=True)  # merge keys and the like
-            out[_construct(key_node, loader)] = _construct(value_node, loader)
-        return out
-    if tag == _SEQ and isinstance(node, SequenceNode):
-        return [_construct(item, loader) for item in node.value]
-    if tag == _INT:
-        text = node.value
-        if text.isascii() and text.isdigit() and (text == "0" or text[0] != "0"):
-            return int(text)
-    elif tag == _NULL:
-        return None
-    return loader.construct_object(node, deep=True)
 
 # ---------------------------------------------------------------------------------------
 # Where records live
@@ -275,43 +222,41 @@ def _with_defaults(record: Record) -> Record:
 
 
 def parse_record(text: str, *, file: str | Path) -> Record:
-    """Parse and check the YAML text of a record; ``file`` names it in errors."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = _construct(node, loader) if node is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise RecordError(f"invalid YAML: {error.problem or error.context}", file=file,
-                          line=line, expected="a YAML mapping as in docs/model.md") from None
-    except yaml.YAMLError as error:
-        raise RecordError(f"invalid YAML: {error}", file=file,
-                          expected="a YAML mapping as in docs/model.md") from None
-    finally:
-        loader.dispose()
+    """Parse and check the YAML text of a record; ``file`` names it in errors.
+
+    The text is read by :mod:`pledge_graph.safe_yaml`: anchors, aliases, tags, deep nesting
+    and huge numbers are refused before anything is built from them.
+    """
+    node, data = safe_yaml.load(text, file=file, error=RecordError, expected=_EXPECTED)
     if node is None:
-        raise RecordError("the record is empty", file=file, line=1,
-                          expected="a YAML mapping as in docs/model.md")
+        raise RecordError("the record is empty", file=file, line=1, expected=_EXPECTED)
     _Checker(str(file)).record(node, data)
     assert isinstance(data, dict)  # the checker has made sure
     return _with_defaults(data)
 
 
+_EXPECTED = "a YAML mapping as in docs/model.md"
+
+
 def load_record(path: str | Path) -> Record:
     """Read and check the record at ``path``; its ``slug`` must be its file name's stem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RecordError(f"cannot read the record: {error}", file=path,
-                          expected="a readable UTF-8 YAML file") from None
+    text = read_record_text(path)
     record = parse_record(text, file=path)
     if record["slug"] != path.stem:
         line = next((n for n, t in enumerate(text.splitlines(), 1) if t.startswith("slug:")), 1)
         raise RecordError(f"the slug {record['slug']!r} does not match the file name",
                           file=path, line=line, expected=f"slug: {path.stem}")
     return record
+
+
+def read_record_text(path: str | Path) -> str:
+    """Return the text of the record file at ``path`` (a regular UTF-8 file of bounded size,
+    see :mod:`pledge_graph.inputs`)."""
+    data = read_input(path, error=RecordError, what="the record",
+                      expected="a readable UTF-8 YAML file")
+    return decode_text(data, file=path, error=RecordError, what="the record",
+                       expected="UTF-8 encoded YAML")
 
 
 def load_records(data_dir: str | Path) -> list[Record]:
@@ -322,111 +267,6 @@ def load_records(data_dir: str | Path) -> list[Record]:
 # ---------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------
-
-
-_STR = "tag:yaml.org,2002:str"
-_RESOLVER = yaml.resolver.Resolver()
-# First characters a plain scalar must start with to be read as anything but a string.
-_IMPLICIT_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
-
-
-class _Unusual(Exception):
-    """A record holds a value the event writer leaves to PyYAML's representer."""
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
-    """Writes records for people: pledge texts as literal blocks, no aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-class _Block(str):
-    """A text written as a literal block, so curators edit it without quoting."""
-
-
-def _represent_block(dumper: Any, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="|")
-
-
-_Dumper.add_representer(_Block, _represent_block)
-
-_DUMP_OPTIONS: dict[str, Any] = {"allow_unicode": True, "width": 100}
-
-
-def _plain_is_str(value: str) -> bool:
-    """Return True if ``value`` written plain reads back as a string (not 'null', '12'...)."""
-    if value and value[0] not in _IMPLICIT_FIRST:
-        return True
-    return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR)
-
-
-def _scalar(value: Any, style: str | None = None) -> yaml.ScalarEvent:
-    kind = type(value)
-    if kind is str:
-        return yaml.ScalarEvent(None, _STR, (_plain_is_str(value), True), value, style=style)
-    if value is None:
-        return yaml.ScalarEvent(None, "tag:yaml.org,2002:null", (True, False), "null")
-    if kind is bool:
-        return yaml.ScalarEvent(None, "tag:yaml.org,2002:bool", (True, False),
-                                "true" if value else "false")
-    if kind is int:
-        return yaml.ScalarEvent(None, "tag:yaml.org,2002:int", (True, False), str(value))
-    raise _Unusual(kind)
-
-
-def _events(value: Any, path: tuple[str, ...] = ()) -> Iterator[yaml.Event]:
-    """The YAML events PyYAML's safe representer would make of ``value``, made directly."""
-    kind = type(value)
-    if kind is dict:
-        yield yaml.MappingStartEvent(None, "tag:yaml.org,2002:map", True, flow_style=False)
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _Unusual(type(key))
-            yield _scalar(key)
-            if key == "text" and path == ("pledges",) and type(item) is str:
-                yield _scalar(item, "|")
-            else:
-                yield from _events(item, (*path, key) if len(path) < 2 else path)
-        yield yaml.MappingEndEvent()
-    elif kind is list:
-        yield yaml.SequenceStartEvent(None, "tag:yaml.org,2002:seq", True, flow_style=False)
-        for item in value:
-            yield from _events(item, path)
-        yield yaml.SequenceEndEvent()
-    else:
-        yield _scalar(value)
-
-
-def _document(record: Record) -> Iterator[yaml.Event]:
-    yield yaml.StreamStartEvent()
-    yield yaml.DocumentStartEvent(explicit=False)
-    yield from _events(record)
-    yield yaml.DocumentEndEvent(explicit=False)
-    yield yaml.StreamEndEvent()
-
-
-def dump_record(record: Record) -> str:
-    """Return the YAML text of a record, fields in the schema's order.
-
-    Records are written on every import, so the usual record is written directly
-    (:mod:`pledge_graph.record_yaml`), an unusual one by handing the YAML events to the
-    emitter (the same ones PyYAML's representer makes), and a record holding any other
-    type of value goes through the representer. The text is the same either way.
-    """
-    text = render_record(record)
-    if text is not None:
-        return text
-    try:
-        return str(yaml.emit(_document(record), Dumper=_BaseDumper, **_DUMP_OPTIONS))
-    except _Unusual:
-        pass
-    record = copy.deepcopy(record)
-    for pledge in record.get("pledges", []):
-        if isinstance(pledge.get("text"), str):
-            pledge["text"] = _Block(pledge["text"])
-    return yaml.dump(record, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                     **_DUMP_OPTIONS)
 
 
 def write_atomic(path: str | Path, data: bytes, *, sync: bool = True) -> None:

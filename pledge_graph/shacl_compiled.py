@@ -23,6 +23,7 @@ compiled (:class:`~pledge_graph.errors.ShapesError`), so no shape is ever skippe
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -353,6 +354,7 @@ class _BatchStore(Store):
         self._watched = watched
         self._pos: dict[Term, dict[Term, set[Term]]] | None = None
         self._one: dict[Term, dict[Term, set[Term]]] = {}
+        self._sizes: dict[Term, int] = {}
 
     def _subjects(self, predicate: Term) -> dict[Term, set[Term]]:
         """object -> subjects for one predicate, from the batch's list when it keeps one."""
@@ -375,6 +377,25 @@ class _BatchStore(Store):
                         index.setdefault(o, set()).add(s)
             self._pos = pos
         return self._pos
+
+    def count(self, s: Term | None, p: Term | None, o: Term | None) -> int:
+        """How many triples :meth:`matches` yields for the pattern (an upper bound when no
+        predicate is given), in constant time once the predicate's index is built."""
+        if s is not None:
+            predicates = self._out.get(s, _NO_PREDICATES)
+            if p is None:
+                return sum(map(len, predicates.values()))
+            objects = predicates.get(p, _EMPTY)
+            return (o in objects) if o is not None else len(objects)
+        if p is None:
+            return sys.maxsize
+        index = self._subjects(p)
+        if o is not None:
+            return len(index.get(o, _EMPTY))
+        size = self._sizes.get(p)
+        if size is None:
+            size = self._sizes[p] = sum(map(len, index.values()))
+        return size
 
     def matches(self, s: Term | None, p: Term | None,
                  o: Term | None) -> Iterator[tuple[Term, Term, Term]]:
@@ -1072,7 +1093,7 @@ class _NativeSelect:
 
     def rows(self, batch: _Batch) -> Iterator[dict[str, Identifier]]:
         store, context = batch.store(), QueryContext(batch.rdflib_graph())
-        for solution in self._solve(store, 0, {}):
+        for solution in self._solve(store, tuple(range(len(self.patterns))), {}):
             terms = {var: _rdflib(term) for var, term in solution.items()}
             if self.filters:
                 bindings = FrozenBindings(context, terms)
@@ -1080,20 +1101,26 @@ class _NativeSelect:
                     continue
             yield {str(var): terms[var] for var in self.projected if var in terms}
 
-    def _solve(self, store: _BatchStore, index: int,
+    def _solve(self, store: _BatchStore, todo: tuple[int, ...],
                bound: dict[Variable, Term]) -> Iterator[dict[Variable, Term]]:
-        if index == len(self.patterns):
+        """Match the patterns numbered ``todo``, the one with the fewest triples under the
+        bindings so far first: any fixed order joins some data in the square of its size
+        (every pledge of a large submission with every other, or every pledge of a batch
+        with the others of the same number)."""
+        if not todo:
             yield bound
             return
-        pattern = self.patterns[index]
-        lookup = [bound.get(t) if isinstance(t, Variable) else t for t in pattern]
-        for triple in store.matches(*lookup):
+        lookups = {i: [bound.get(t) if isinstance(t, Variable) else t
+                       for t in self.patterns[i]] for i in todo}
+        index = min(todo, key=lambda i: store.count(*lookups[i]))
+        pattern, rest = self.patterns[index], tuple(i for i in todo if i != index)
+        for triple in store.matches(*lookups[index]):
             extended = dict(bound)
             for part, term in zip(pattern, triple):
                 if isinstance(part, Variable) and extended.setdefault(part, term) != term:
                     break
             else:
-                yield from self._solve(store, index + 1, extended)
+                yield from self._solve(store, rest, extended)
 
 
 def _sparql(shape: _Shape, text: str, binds_this: bool, template: str,

@@ -468,7 +468,7 @@ def test_a_data_folder_with_its_own_states_file_uses_it(tmp_path: Path) -> None:
     ("members:\n  - {alpha3: JPN}\n", 2, "missing 'name'"),
     ("members:\n  - {alpha3: JPN, name: Japan, capital: Tokyo}\n", 2, "unknown key 'capital'"),
     ("members:\n  - {alpha3: JPN, name: Japan\n  - {alpha3: YEM, name: Yemen}\n", 3,
-     "not valid YAML"),
+     "invalid YAML"),
 ])
 def test_broken_states_file_names_file_and_line(tmp_path: Path, states: str, line: int,
                                                 message: str) -> None:

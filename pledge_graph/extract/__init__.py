@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from ..vocab import slugify
-from .funding import funding_fact
+from .funding import FundingReader
 from .gazetteer import Gazetteer, Match
 from .money import find_amounts
 from .organisations import load_organisations
 from .places import country_names, state_of
 from .programmes import ProgrammeMention, load_programmes
-from .text import Sentences
+from .text import Sentences, Spans
 from .treaties import load_treaties
 
 __all__ = ["extract_facts"]
@@ -90,13 +90,13 @@ class _Names:
 
 def _funding_facts(text: str, sentences: Sentences, names: _Names) -> Iterator[dict[str, Any]]:
     amounts = find_amounts(text)
-    recipients = names.recipients()
+    reader = FundingReader(text, sentences, names.recipients())
     for i, amount in enumerate(amounts):
         next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
         prev_end = amounts[i - 1].end if i else 0
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
         yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end,
-                    funding_fact(text, sentences, amount, recipients, prev_end, next_start))
+                    reader.fact(amount, prev_end, next_start))
 
 
 def _treaty_facts(text: str, sentences: Sentences, names: _Names,
@@ -125,9 +125,9 @@ def _organisation_facts(text: str, names: _Names, pledgers: list[str],
 def _country_facts(text: str, names: _Names, pledgers: list[str],
                    data_dir: Path | None) -> Iterator[dict[str, Any]]:
     itself = {code for name in pledgers if (code := state_of(name, data_dir))}
+    taken = Spans(names.taken)
     for m in names.countries:
-        inside = any(s < m.end and m.start < e for s, e in names.taken)
-        if m.key and m.key not in itself and not inside:
+        if m.key and m.key not in itself and not taken.overlaps(m.start, m.end):
             yield _fact(f"country-{m.key.lower()}", "country", text, m.start, m.end,
                         {"country": m.key})
 

@@ -18,13 +18,14 @@ about it, all within its sentence unless noted:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from .gazetteer import Match
 from .money import Amount
 from .text import Sentences
 
-__all__ = ["funding_fact"]
+__all__ = ["FundingReader"]
 
 _RECIPIENT_AFTER = re.compile(
     r"(?i:\s*(?:,\s*)?(?:to|for|towards|toward|in\s+support\s+of|to\s+support|through|via"
@@ -53,7 +54,7 @@ _PURPOSE_IN = re.compile(
     r"|with\s+the\s+aim\s+of\s+[^.;]*|for\s+the\s+purpose\s+of\s+[^.;]*))"
 )
 _PURPOSE_NEXT = re.compile(
-    r"^(?:The|This|These|Such)\s+(?:contribution|funding|funds|grant|support|allocation|money"
+    r"(?:The|This|These|Such)\s+(?:contribution|funding|funds|grant|support|allocation|money"
     r"|amount|donation|financing)s?\s+(?:aims?\s+at|is\s+aimed\s+at|will\s+be\s+used\s+(?:to|for)"
     r"|is\s+intended\s+(?:to|for)|will\s+(?=support|fund|finance|help|strengthen|improve))\s*"
     r"(?P<purpose>[^.;]+)"
@@ -65,55 +66,111 @@ _FIRM = re.compile(
 )
 
 
-def funding_fact(text: str, sentences: Sentences, amount: Amount,
-                 organisations: list[Match], prev_end: int, next_start: int) -> dict[str, Any]:
-    """Return the fact of one sum of money; ``prev_end`` is where the previous sum ends and
-    ``next_start`` where the next one begins (words beyond them belong to those sums).
-
-    ``organisations`` are the organisations named in the text, left to right; an unknown
-    one has an empty key and is named as a recipient by ``recipient_name``."""
-    s_start, s_end = sentences.bounds(amount.start)
-    clause_end = min(s_end, next_start)
-    recipient = _recipient(text, amount, organisations, s_start, clause_end)
-    sentence = text[s_start:s_end]
-    fiscal = _FISCAL_YEAR.search(sentence)
-    period = _PERIOD.match(text, amount.end, clause_end)
-    budget = (_BUDGET.search(text, amount.end, clause_end)
-              or _BUDGET.search(text, max(s_start, prev_end), amount.start))
-    fact: dict[str, Any] = {
-        "amount": amount.value,
-        "currency": amount.currency,
-        "approximate": amount.approximate,
-        "limit": amount.limit,
-    }
-    if amount.high:
-        fact["amount_max"] = amount.high
-    fact["recipient"] = (recipient.key or None) if recipient else None
-    if recipient is not None and not recipient.key:
-        fact["recipient_name"] = recipient.text
-    fact["fiscal_year"] = int(fiscal.group("year")) if fiscal else None
-    start_year, end_year = _years(period) if period else (None, None)
-    if start_year is not None and (start_year, end_year) == (fact["fiscal_year"],) * 2:
-        start_year = end_year = None
-    fact["period_start"], fact["period_end"] = start_year, end_year
-    fact["budget_source"] = " ".join(budget.group("source").split()).lower() if budget else None
-    fact["purpose"] = _purpose(text, sentences, amount, clause_end)
-    before = text[s_start:amount.start]
-    fact["commitment"] = "firm" if _FIRM.search(before) else "pledge"
-    return fact
+# How far before an organisation the words naming it a recipient ("to", "in support of
+# the") are looked for: far more than they take, and a bound, so that a clause naming many
+# organisations is read in linear time.
+_REACH = 200
 
 
-def _recipient(text: str, amount: Amount, organisations: list[Match], s_start: int,
-               clause_end: int) -> Match | None:
-    for org in organisations:
-        if amount.end <= org.start < clause_end and _RECIPIENT_AFTER.search(
-                text, amount.end, org.start):
-            return org
-    for org in reversed(organisations):
-        if s_start <= org.start and org.end <= amount.start and _RECIPIENT_BEFORE.search(
-                text, s_start, org.start):
-            return org
-    return None
+class FundingReader:
+    """Reads the funding commitment of each sum of money in one pledge's text.
+
+    What depends only on a sentence (its fiscal year, its first word of a firm decision, the
+    purpose the next sentence states) is found once per sentence, and organisations are
+    looked up by position, so a text of many sums and names is read in linear time.
+    """
+
+    def __init__(self, text: str, sentences: Sentences, organisations: list[Match]) -> None:
+        """``organisations`` are those named in the text, left to right, never overlapping;
+        an unknown one has an empty key and is named as a recipient by ``recipient_name``."""
+        self.text = text
+        self.sentences = sentences
+        self.organisations = organisations
+        self._starts = [org.start for org in organisations]
+        self._ends = [org.end for org in organisations]
+        # For each organisation, the last one up to it with "to (the)" right before it.
+        self._introduced: list[int] = []
+        last = -1
+        for index, org in enumerate(organisations):
+            s_start = sentences.bounds(org.start)[0]
+            if _RECIPIENT_BEFORE.search(text, max(s_start, org.start - _REACH), org.start):
+                last = index
+            self._introduced.append(last)
+        self._fiscal: dict[int, re.Match[str] | None] = {}
+        self._firm: dict[int, int | None] = {}
+        self._next_purpose: dict[int, str | None] = {}
+
+    def fact(self, amount: Amount, prev_end: int, next_start: int) -> dict[str, Any]:
+        """Return the fact of one sum of money; ``prev_end`` is where the previous sum ends
+        and ``next_start`` where the next one begins (words beyond them belong to those)."""
+        text = self.text
+        sentence = self.sentences.index(amount.start)
+        s_start, s_end = self.sentences.span(sentence)
+        clause_end = min(s_end, next_start)
+        recipient = self._recipient(amount, s_start, clause_end)
+        fiscal = self._fiscal_year(sentence)
+        period = _PERIOD.match(text, amount.end, clause_end)
+        budget = (_BUDGET.search(text, amount.end, clause_end)
+                  or _BUDGET.search(text, max(s_start, prev_end), amount.start))
+        fact: dict[str, Any] = {
+            "amount": amount.value,
+            "currency": amount.currency,
+            "approximate": amount.approximate,
+            "limit": amount.limit,
+        }
+        if amount.high:
+            fact["amount_max"] = amount.high
+        fact["recipient"] = (recipient.key or None) if recipient else None
+        if recipient is not None and not recipient.key:
+            fact["recipient_name"] = recipient.text
+        fact["fiscal_year"] = int(fiscal.group("year")) if fiscal else None
+        start_year, end_year = _years(period) if period else (None, None)
+        if start_year is not None and (start_year, end_year) == (fact["fiscal_year"],) * 2:
+            start_year = end_year = None
+        fact["period_start"], fact["period_end"] = start_year, end_year
+        fact["budget_source"] = " ".join(budget.group("source").split()).lower() if budget else None
+        fact["purpose"] = self._purpose(amount, sentence, clause_end)
+        firm = self._first_firm_word(sentence)
+        fact["commitment"] = "firm" if firm is not None and firm <= amount.start else "pledge"
+        return fact
+
+    def _recipient(self, amount: Amount, s_start: int, clause_end: int) -> Match | None:
+        """The first organisation after the sum that the words before it name a recipient,
+        or else the last one before it in the sentence introduced by "to (the)"."""
+        text = self.text
+        first = bisect_left(self._starts, amount.end)
+        last = bisect_left(self._starts, clause_end)
+        for org in self.organisations[first:last]:
+            if _RECIPIENT_AFTER.search(text, max(amount.end, org.start - _REACH), org.start):
+                return org
+        before = bisect_right(self._ends, amount.start) - 1
+        index = self._introduced[before] if before >= 0 else -1
+        if index >= 0 and self._starts[index] >= s_start:
+            return self.organisations[index]
+        return None
+
+    def _fiscal_year(self, sentence: int) -> re.Match[str] | None:
+        if sentence not in self._fiscal:
+            self._fiscal[sentence] = _FISCAL_YEAR.search(self.text,
+                                                         *self.sentences.span(sentence))
+        return self._fiscal[sentence]
+
+    def _first_firm_word(self, sentence: int) -> int | None:
+        """Where the sentence's first word of a firm decision ends, or None."""
+        if sentence not in self._firm:
+            found = _FIRM.search(self.text, *self.sentences.span(sentence))
+            self._firm[sentence] = found.end() if found else None
+        return self._firm[sentence]
+
+    def _purpose(self, amount: Amount, sentence: int, clause_end: int) -> str | None:
+        found = _PURPOSE_IN.search(self.text, amount.end, clause_end)
+        if found:
+            return _clean(found.group("purpose"))
+        if sentence + 1 not in self._next_purpose:
+            following = _PURPOSE_NEXT.match(self.text, *self.sentences.span(sentence + 1))
+            self._next_purpose[sentence + 1] = (_clean(following.group("purpose"))
+                                                if following else None)
+        return self._next_purpose[sentence + 1]
 
 
 def _years(m: re.Match[str]) -> tuple[int, int]:
@@ -128,16 +185,6 @@ def _years(m: re.Match[str]) -> tuple[int, int]:
     if len(last) == 2:
         last = first[:2] + last
     return int(first), int(last)
-
-
-def _purpose(text: str, sentences: Sentences, amount: Amount, clause_end: int) -> str | None:
-    found = _PURPOSE_IN.search(text, amount.end, clause_end)
-    if found:
-        return _clean(found.group("purpose"))
-    i = sentences.index(amount.start)
-    n_start, n_end = sentences.span(i + 1)
-    following = _PURPOSE_NEXT.match(text[n_start:n_end])
-    return _clean(following.group("purpose")) if following else None
 
 
 def _clean(words: str) -> str:

@@ -12,14 +12,14 @@ from typing import Any
 
 import yaml
 
+from .. import safe_yaml
 from ..errors import InputError
+from ..inputs import decode_text, read_input
 from ..paths import DATA_DIR
 
 __all__ = ["Gazetteer", "Match", "authority_path", "load_entries"]
 
 _APOSTROPHE = re.compile(r"['\u2019]")
-# LibYAML when PyYAML was built with it: authority files are read by every import.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,25 +157,12 @@ def load_entries(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
 
     Raises InputError naming the file and line of the first malformed entry.
     """
-    try:
-        loader = _Loader(path.read_text(encoding="utf-8"))
-        try:
-            nodes = loader.get_single_node()
-            entries = loader.construct_document(nodes) if nodes is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(
-            f"cannot read authority file: {getattr(error, 'problem', error)}",
-            file=path, line=mark.line + 1 if mark else None, expected="valid YAML",
-        ) from None
-    except OSError as error:
-        raise InputError(f"cannot read authority file: {error.strerror}", file=path) from None
-    except UnicodeDecodeError as error:
-        raise InputError("the authority file is not UTF-8 text", file=path,
-                         line=path.read_bytes().count(b"\n", 0, error.start) + 1,
-                         expected="UTF-8 encoded YAML") from None
+    raw = read_input(path, error=InputError, what="the authority file",
+                     expected="a readable YAML file")
+    text = decode_text(raw, file=path, error=InputError, what="the authority file",
+                       expected="UTF-8 encoded YAML")
+    nodes, entries = safe_yaml.load(text, file=path, error=InputError,
+                                    expected="a YAML list of entries")
     if nodes is None:
         return []
     if not isinstance(nodes, yaml.SequenceNode):

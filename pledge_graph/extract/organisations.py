@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import InputError
 from .gazetteer import Gazetteer, Match, authority_path, load_entries
+from .text import Spans, capitalised_names
 
 __all__ = ["ORG_TYPES", "Organisation", "OrganisationIndex", "load_organisations"]
 
@@ -48,6 +49,9 @@ _UNKNOWN = re.compile(
     rf"(?:\s+(?:of|for|on|against)(?:\s+the)?\s+{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})*)?)"
     rf"(?:\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z]{{1,}}[A-Za-z]*)\))?"
 )
+# The capitalised words before the head word, and the head word alone: see capitalised_names.
+_UNKNOWN_RUN = re.compile(rf"(?:{_CAP}\s+)*")
+_HEAD_AT = re.compile(_HEAD)
 _HEAD_WORD = re.compile(rf"\b{_HEAD}\b")
 _LEADING = re.compile(r"^(?:(?:The|A|An|Our|Its|This|These|Their|In|With|By|And)\s+)+")
 
@@ -78,7 +82,8 @@ class OrganisationIndex:
         found: list[Match] = []
         if not _HEAD_WORD.search(text):
             return found
-        for m in _UNKNOWN.finditer(text):
+        spans = Spans(taken)
+        for m in capitalised_names(_UNKNOWN, _UNKNOWN_RUN, text, head=_HEAD_AT):
             name = m.group("name")
             lead = _LEADING.match(name)
             offset = lead.end() if lead else 0
@@ -87,7 +92,7 @@ class OrganisationIndex:
             has_complement = bool(re.search(rf"{_HEAD}\s+(?:of|for|on|against)\s", name))
             if len(words) < 2 or not (has_complement or m.group("acronym")):
                 continue
-            if any(s < end and start < e for s, e in taken):
+            if spans.overlaps(start, end):
                 continue
             if self._gazetteer.key_of(name[offset:]) is not None:
                 continue

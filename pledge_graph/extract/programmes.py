@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import InputError
 from .gazetteer import Gazetteer, Match, authority_path, load_entries
+from .text import Spans, capitalised_names
 
 __all__ = ["Programme", "ProgrammeIndex", "ProgrammeMention", "load_programmes"]
 
@@ -64,6 +65,8 @@ _NAMED = re.compile(
     rf"(?:\s+(?:on|for|of)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|of|the|for|on)\s+)*{_CAP})*)?)"
     rf"(?:\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)\))?"
 )
+# The capitalised words (and links) before the head word: see capitalised_names.
+_NAMED_RUN = re.compile(rf"(?:{_CAP}\s+(?:(?:on|for|of|and|the)\s+)*)*")
 _HEAD_WORD = re.compile(r"\b(?:Programme|Program|Initiative|Strategy|Plan|Scheme|System)\b")
 _LEADING = re.compile(r"^(?:(?:The|A|An|Our|Its|This|These|Their|Under|In|With|By|And)\s+)+")
 
@@ -90,19 +93,26 @@ class ProgrammeIndex:
         neither them nor ``taken``."""
         found = [ProgrammeMention(m.key, self.by_slug[m.key].name, None, m.start, m.end)
                  for m in known]
-        spans = list(taken) + [(f.start, f.end) for f in found]
-        for mention in self._unknown(text):
-            if not any(mention.start < e and s < mention.end for s, e in spans):
-                found.append(mention)
-                spans.append((mention.start, mention.end))
+        spans = [*taken, *((f.start, f.end) for f in found)]
+        # Quoted names never overlap one another, nor named ones one another: each kind is
+        # checked against what was found before it.
+        quoted, named = self._unknown(text)
+        for mentions in (quoted, named):
+            taken_so_far = Spans(spans)
+            new = [m for m in mentions if not taken_so_far.overlaps(m.start, m.end)]
+            found += new
+            spans += [(m.start, m.end) for m in new]
         return sorted(found, key=lambda f: f.start)
 
-    def _unknown(self, text: str) -> list[ProgrammeMention]:
-        found = []
+    def _unknown(self, text: str) -> tuple[list[ProgrammeMention], list[ProgrammeMention]]:
+        """The quoted names and the capitalised names of programmes, each left to right."""
+        quoted = []
         for m in _QUOTED.finditer(text) if _QUOTES.search(text) else ():
             name = (m.group("name") or m.group("after")).strip()
-            found.append(ProgrammeMention(None, name, None, m.start(), m.end()))
-        for m in _NAMED.finditer(text) if _HEAD_WORD.search(text) else ():
+            quoted.append(ProgrammeMention(None, name, None, m.start(), m.end()))
+        found = []
+        for m in (capitalised_names(_NAMED, _NAMED_RUN, text) if _HEAD_WORD.search(text)
+                  else ()):
             name = m.group("name")
             lead = _LEADING.match(name)
             offset = lead.end() if lead else 0
@@ -113,7 +123,7 @@ class ProgrammeIndex:
             if self._gazetteer.key_of(name) is not None:
                 continue
             found.append(ProgrammeMention(None, name, acronym, m.start() + offset, m.end()))
-        return found
+        return quoted, found
 
 
 _BARE = ("Programme", "Program", "Initiative", "Strategy", "Plan", "Scheme")

@@ -11,7 +11,8 @@ will be ratified"). The action is a pledge only when the words say it is still t
 - a negation shortly before ("will not ratify", "no plans to accede") is no pledge;
 - a pledge to "consider", "explore" or "study" ratifying is kept, marked ``consider: true``;
 - "become a party to" is recorded as ratification: the words do not say which procedure;
-- chained actions all count: "sign and ratify the CPED" gives a signature and a ratification;
+- chained actions all count: "sign and ratify the CPED" gives a signature and a ratification
+  (up to 8 action words chained);
 - French and Spanish pledges use the same rules with their verbs (ratifier, adhérer à,
   signer; ratificar, adherirse a, firmar) and the treaties' French and Spanish titles.
 """
@@ -19,6 +20,7 @@ will be ratified"). The action is a pledge only when the words say it is still t
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -84,6 +86,9 @@ _CONSIDER = re.compile(
     r"|examining|assess|assessing|review|reviewing|possibility|possible|feasibility)\b)"
 )
 _CHAIN = re.compile(r"(?i:\s*(?:,|and|or|and/or|,\s*and)\s*)")
+# Action words chained to a treaty ("sign, ratify or accede to"): a longer chain is no
+# pledge a State writes, and would make a text of many mentions cost their product.
+_MAX_CHAIN = 8
 _ITS_PROTOCOL = re.compile(
     r"\b(?:its|the|their)\s+(?:(?P<ordinal>First|Second|Third|first|second|third)\s+)?"
     r"Optional\s+Protocol\b(?!\s+(?:to|on)\b)"
@@ -104,39 +109,54 @@ class TreatyIndex:
         return self.with_protocols(text, list(self._gazetteer.finditer(text)))
 
     def with_protocols(self, text: str, named: list[Match]) -> list[Match]:
-        """Return the treaties ``named`` in ``text`` and the protocols it names as "its
-        Optional Protocol", left to right."""
+        """Return the treaties ``named`` in ``text`` (left to right, never overlapping) and
+        the protocols it names as "its Optional Protocol", left to right."""
         found = list(named)
+        starts, ends = [f.start for f in named], [f.end for f in named]
+        added: list[Match] = []  # each ends before the next "its Optional Protocol"
         for m in _ITS_PROTOCOL.finditer(text) if "Protocol" in text else ():
-            before = [f for f in found if f.end <= m.start()]
-            if not before or any(f.start < m.end() and m.start() < f.end for f in found):
+            after = bisect_right(ends, m.start())  # the first named treaty ending after it
+            if after < len(named) and starts[after] < m.end():
+                continue  # it is part of a treaty's name
+            before = added[-1] if added else named[after - 1] if after else None
+            if before is None:
                 continue
-            parent = before[-1].key
+            parent = before.key
             parent = self.by_slug[parent].protocol_to or parent
             slug = self._protocol_of(parent, m.group("ordinal"))
             if slug:
-                found.append(Match(slug, m.start(), m.end(), m.group()))
-        return sorted(found, key=lambda f: f.start)
+                added.append(Match(slug, m.start(), m.end(), m.group()))
+        return sorted([*found, *added], key=lambda f: f.start)
 
     def actions(self, text: str, sentences: Sentences,
                 mentions: list[Match]) -> list[TreatyAction]:
         """Return the treaty pledges in ``text``, given the treaties it names (``find``)."""
         words = list(_ACTION.finditer(text)) if mentions else []
+        starts, ends = [w.start() for w in words], [w.end() for w in words]
+        linked: dict[int, bool] = {}  # word index -> chained to the word before it
+
+        def chained_to_previous(i: int) -> bool:
+            if i not in linked:
+                linked[i] = bool(_CHAIN.fullmatch(text, ends[i - 1], starts[i]))
+            return linked[i]
+
         result = []
         for mention in mentions:
             s_start, s_end = sentences.bounds(mention.start)
-            before = [w for w in words if s_start <= w.start() and w.end() <= mention.start]
-            after = [w for w in words if mention.end <= w.start() < min(s_end, mention.end + 40)]
-            if before:
-                word, start, end = before[-1], before[-1].start(), mention.end
-            elif after:
-                word, start, end = after[0], mention.start, after[0].end()
+            # The action words of the sentence before the mention are words[first:last].
+            first, last = bisect_left(starts, s_start), bisect_right(ends, mention.start)
+            after = bisect_left(starts, mention.end)
+            if first < last:
+                word, start, end = words[last - 1], words[last - 1].start(), mention.end
+            elif after < len(words) and starts[after] < min(s_end, mention.end + 40):
+                word, start, end = words[after], mention.start, words[after].end()
             else:
                 continue
             chained = [word]
-            while before and (i := before.index(chained[0])) > 0 and _CHAIN.fullmatch(
-                    text, before[i - 1].end(), chained[0].start()):
-                chained.insert(0, before[i - 1])
+            i = last - 1
+            while first < i and len(chained) < _MAX_CHAIN and chained_to_previous(i):
+                i -= 1
+                chained.insert(0, words[i])
             for link in chained:
                 if not _is_pledge(text, link, s_start):
                     continue
