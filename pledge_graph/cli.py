@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="run queries on the on-disk store only (no in-memory copy)")
     p.add_argument("--allow-service", nargs="*", default=[], metavar="ENDPOINT",
                    help="endpoints SERVICE clauses may call (default: none)")
+    p.add_argument("--public-url", default=None, metavar="URL",
+                   help="where clients reach this server's root, for the URLs it publishes "
+                        "(default: the listening address)")
 
     p = sub.add_parser("query", help="run an example query (by name) or a .rq file on the release")
     p.add_argument("query", metavar="NAME|FILE")

@@ -11,7 +11,9 @@ Routes (the published base IRI is mapped onto this server's root, so
     /context.jsonld       the JSON-LD context
     /id/..., /ontology/..., /shapes/..., /dataset..., /queries/...   resources
 
-Domain errors are mapped to HTTP answers here, in one place, by class.
+Domain errors are mapped to HTTP answers here, in one place, by class. Public URLs (the
+service description's endpoint, the landing page) come from ``Settings.public_url``, never
+from the request's Host header.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ class Settings:
     stats: dict[str, int] = field(default_factory=dict)
     cache: AnswerCache = field(
         default_factory=lambda: AnswerCache(DEFAULT_CACHE_MB * 1024 * 1024))
+    public_url: str = "http://127.0.0.1:8000/"
+    """Where clients reach this server's root (ends with ``/``): the listening address, or
+    ``serve --public-url``."""
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -123,13 +128,13 @@ def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
 
 async def _unacceptable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Unacceptable)
-    return not_acceptable(exc, request.url.path)
+    return not_acceptable(exc, request.scope["path"])
 
 
 async def _not_acceptable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotAcceptable)
     offered = [f for f in FORMATS if exc.kind in f.kinds]
-    return not_acceptable(Unacceptable(str(exc), offered), request.url.path)
+    return not_acceptable(Unacceptable(str(exc), offered), request.scope["path"])
 
 
 def _status(code: int) -> Callable[[Request, Exception], Awaitable[Response]]:

@@ -155,10 +155,11 @@ def _sorted(triples: list[ox.Triple]) -> list[ox.Triple]:
 
 
 def _origin(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
+    """The server's public origin, from its settings (never from the request's Host)."""
+    return str(request.app.state.settings.public_url).rstrip("/")
 
 
 def _render(request: Request, template: str, headers: dict[str, str] | None = None,
             **context: object) -> Response:
-    html = _ENV.get_template(template).render(request_path=request.url.path, **context)
+    html = _ENV.get_template(template).render(request_path=request.scope["path"], **context)
     return HTMLResponse(html, headers=headers)

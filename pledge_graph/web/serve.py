@@ -21,6 +21,7 @@ import socket
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import uvicorn
@@ -121,7 +122,8 @@ def serve_command(args: argparse.Namespace) -> int:
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
                             allow_service=tuple(args.allow_service or ()),
-                            cache=AnswerCache(args.cache_mb * 1024 * 1024))
+                            cache=AnswerCache(args.cache_mb * 1024 * 1024),
+                            public_url=_public_url(args.public_url, listener))
         if isinstance(store, ProcessPool):
             threading.Thread(target=_prepare, args=(store, settings, loader is not None),
                              daemon=True).start()
@@ -148,6 +150,20 @@ def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
         kept = warm(settings, max(WARM_LIMIT, settings.timeout))
         print(f"pledge-graph: {kept} of {len(settings.examples)} example queries answered "
               "and kept", flush=True)
+
+
+def _public_url(asked: str | None, listener: socket.socket) -> str:
+    """Where clients reach this server: ``--public-url``, else the listening address."""
+    if asked:
+        parts = urlsplit(asked)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+                or parts.fragment or parts.path not in ("", "/"):
+            raise PledgeGraphError(f"not a server root URL: {asked!r}",
+                                   expected="http(s)://HOST[:PORT]/")
+        return f"{parts.scheme}://{parts.netloc}/"
+    host, port = listener.getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}/"
 
 
 def _listen(host: str, port: int) -> socket.socket:

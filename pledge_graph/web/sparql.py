@@ -284,6 +284,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _endpoint_url(request: Request) -> str:
-    url = request.url
-    return f"{url.scheme}://{url.netloc}{url.path}"
+    """The endpoint's URL: the server's public URL and the path asked (never the Host)."""
+    return request.app.state.settings.public_url + request.scope["path"].lstrip("/")
 
