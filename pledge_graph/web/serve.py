@@ -34,6 +34,7 @@ from ..store import EmbeddedStore, Store, load_inputs
 from ..vocab import Iris
 from .app import Settings, create_app
 from .cache import AnswerCache
+from .logs import log_config
 from .sparql import warm
 
 __all__ = ["WARM_LIMIT", "Extra", "build_store", "cached_store", "parse_extra", "serve_command"]
@@ -130,8 +131,8 @@ def serve_command(args: argparse.Namespace) -> int:
         host, port = listener.getsockname()[:2]
         print(f"pledge-graph: serving {release.directory} at http://{host}:{port}/ "
               f"(SPARQL endpoint http://{host}:{port}/sparql)", flush=True)
-        config = uvicorn.Config(create_app(settings), log_level="info",
-                                access_log=args.access_log)
+        config = uvicorn.Config(create_app(settings), log_config=log_config(),
+                                log_level="info", access_log=args.access_log)
         uvicorn.Server(config).run(sockets=[listener])
     finally:
         if store is not None:
