@@ -34,7 +34,8 @@ from ..store import EmbeddedStore, Store, load_inputs
 from ..vocab import Iris
 from .app import Settings, create_app
 from .cache import AnswerCache
-from .logs import log_config
+from .limits import connection_cap, from_args, raise_file_limit
+from .protocol import server_config
 from .sparql import warm
 
 __all__ = ["WARM_LIMIT", "Extra", "build_store", "cached_store", "parse_extra", "serve_command"]
@@ -131,9 +132,7 @@ def serve_command(args: argparse.Namespace) -> int:
         host, port = listener.getsockname()[:2]
         print(f"pledge-graph: serving {release.directory} at http://{host}:{port}/ "
               f"(SPARQL endpoint http://{host}:{port}/sparql)", flush=True)
-        config = uvicorn.Config(create_app(settings), log_config=log_config(),
-                                log_level="info", access_log=args.access_log)
-        uvicorn.Server(config).run(sockets=[listener])
+        uvicorn.Server(_edge_config(create_app(settings), args)).run(sockets=[listener])
     finally:
         if store is not None:
             store.close()
@@ -151,6 +150,14 @@ def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
         kept = warm(settings, max(WARM_LIMIT, settings.timeout))
         print(f"pledge-graph: {kept} of {len(settings.examples)} example queries answered "
               "and kept", flush=True)
+
+
+def _edge_config(app: object, args: argparse.Namespace) -> uvicorn.Config:
+    """uvicorn's configuration with the edge's bounds; the open-file limit is raised first,
+    as each connection takes a file descriptor."""
+    limits = from_args(args)
+    cap = connection_cap(limits, raise_file_limit())
+    return server_config(app, limits, cap, access_log=args.access_log)
 
 
 def _public_url(asked: str | None, listener: socket.socket) -> str:
