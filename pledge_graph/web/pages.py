@@ -124,7 +124,11 @@ class _ViewTerms:
         self.names = names
 
     def href(self, iri: str) -> str:
-        return "/" + iri[len(self.base):] if iri.startswith(self.base) else iri
+        """The link to ``iri``: a local path under the base, the IRI itself if it is a web
+        address, none ("") for any other scheme (``javascript:``, ``data:``...)."""
+        if iri.startswith(self.base):
+            return "/" + iri[len(self.base):]
+        return iri if iri.lower().startswith(("http://", "https://")) else ""
 
     def short(self, iri: str) -> str:
         for prefix, ns in self.table:
