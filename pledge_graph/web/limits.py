@@ -9,10 +9,13 @@ imports nothing of the web stack: the command line reads it to build its parser.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import resource
 from dataclasses import dataclass
 
-__all__ = ["EdgeLimits", "add_options", "connection_cap", "from_args", "raise_file_limit"]
+__all__ = ["EdgeLimits", "add_options", "connection_cap", "from_args", "map_large_blocks",
+           "raise_file_limit"]
 
 _MB = 1024 * 1024
 
@@ -97,6 +100,30 @@ def raise_file_limit() -> int:
         except (ValueError, OSError):
             pass
     return soft
+
+
+_M_MMAP_THRESHOLD = -3
+LARGE_BLOCK = 1024 * 1024
+"""Bytes from which glibc's malloc gives a block a memory mapping of its own."""
+
+
+def map_large_blocks() -> bool:
+    """Have glibc's malloc map every block of :data:`LARGE_BLOCK` or more on its own, so
+    that an answer freed (sent, or dropped with its client) goes back to the system at
+    once; return False where there is no glibc.
+
+    By default the threshold rises to the largest block freed so far (up to 32 MiB), after
+    which answers come from heaps that keep freed memory: the process would stay as large
+    as its busiest moment, and the bound on bytes held for clients would bound live bytes
+    only, not the process's size."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK))
 
 
 def connection_cap(limits: EdgeLimits, open_files: int) -> int:

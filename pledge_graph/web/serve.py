@@ -34,7 +34,7 @@ from ..store import EmbeddedStore, Store, load_inputs
 from ..vocab import Iris
 from .app import Settings, create_app
 from .cache import AnswerCache
-from .limits import connection_cap, from_args, raise_file_limit
+from .limits import connection_cap, from_args, map_large_blocks, raise_file_limit
 from .protocol import server_config
 from .sparql import warm
 
@@ -154,7 +154,9 @@ def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
 
 def _edge_config(app: object, args: argparse.Namespace) -> uvicorn.Config:
     """uvicorn's configuration with the edge's bounds; the open-file limit is raised first,
-    as each connection takes a file descriptor."""
+    as each connection takes a file descriptor, and large blocks are mapped on their own,
+    so that the memory of answers no longer held goes back to the system."""
+    map_large_blocks()
     limits = from_args(args)
     cap = connection_cap(limits, raise_file_limit())
     return server_config(app, limits, cap, access_log=args.access_log)
