@@ -201,6 +201,25 @@ def test_a_request_body_that_trickles_is_refused_with_408(port):
     assert statuses(answer) == [408]
 
 
+def test_a_body_that_keeps_coming_after_its_answer_is_cut_without_another_answer(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000\r\n\r\n")
+        received, started = b"", time.monotonic()
+        while time.monotonic() - started < 12:
+            try:
+                sock.sendall(b"x" * 1000)
+                chunk = sock.recv(65536, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                chunk = None
+            except OSError:
+                break
+            if chunk == b"":
+                break
+            received += chunk or b""
+            time.sleep(0.2)
+    assert statuses(received) == [405] and time.monotonic() - started < 10
+
+
 # clients that do not read
 
 

@@ -92,7 +92,10 @@ class EdgeProtocol(HttpToolsProtocol):
             else:
                 self._refuse(400, "the request is not valid HTTP/1.1")
             return
-        if self._in_request and not self.peer.dropped:
+        # the bytes of a request still arriving are held, unless its answer is complete
+        # (uvicorn then drops them as they come)
+        answered = self._headers_done and self.cycle is not None and self.cycle.response_complete
+        if self._in_request and not answered and not self.peer.dropped:
             self.table.received(self.peer, len(data))
             if not self._headers_done and self.peer.reading > self.limits.max_header_bytes:
                 self._refuse(431, f"request headers over {self.limits.max_header_bytes:,} "
@@ -142,8 +145,8 @@ class EdgeProtocol(HttpToolsProtocol):
         size = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
         if size > self.limits.max_header_bytes:
             raise _Refused(431, f"request headers over {self.limits.max_header_bytes:,} bytes")
-        self._headers_done = True
         super().on_headers_complete()
+        self._headers_done = True
         if len(self.pipeline) > self.limits.max_pipeline:
             raise _Refused(0, f"queued more than {self.limits.max_pipeline} requests")
         if self.pipeline:
@@ -203,14 +206,22 @@ class EdgeProtocol(HttpToolsProtocol):
         transport = self.transport
         if transport.is_closing():
             return
-        idle = not self.pipeline and (self.cycle is None or self.cycle.response_complete
-                                      or not self.cycle.response_started)
-        if answer and idle:
+        if answer and self._may_answer():
             transport.write(answer)
         if transport.get_write_buffer_size():
             transport.abort()
         else:
             transport.close()
+
+    def _may_answer(self) -> bool:
+        """Whether an answer written now would answer the request being read: none is
+        queued, and this one has none yet (the previous one is complete, or this one's
+        handler has not started answering)."""
+        if self.pipeline:
+            return False
+        if not self._headers_done:
+            return self.cycle is None or self.cycle.response_complete
+        return self.cycle is None or not self.cycle.response_started
 
     def _answer(self, status: int, reason: str) -> bytes:
         phrase = http.HTTPStatus(status).phrase
