@@ -370,6 +370,7 @@ def test_every_answer_carries_the_security_headers_and_its_own_request_id(edge, 
             assert directive in policy
         assert answer.headers["referrer-policy"] == "no-referrer"
         assert REQUEST_ID.match(answer.headers["x-request-id"])
+        assert "X-Request-Id" in answer.headers["access-control-expose-headers"]
     assert answers[0].headers["x-request-id"] != answers[1].headers["x-request-id"]
 
 
