@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import PledgeGraphError
 from .paths import DATA_DIR, DEFAULT_BASE, DIST_DIR
+from .web.limits import add_options as add_edge_options
 
 __all__ = ["main"]
 
@@ -71,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="run queries on the on-disk store only (no in-memory copy)")
     p.add_argument("--allow-service", nargs="*", default=[], metavar="ENDPOINT",
                    help="endpoints SERVICE clauses may call (default: none)")
+    p.add_argument("--public-url", default=None, metavar="URL",
+                   help="where clients reach this server's root, for the URLs it publishes "
+                        "(default: the listening address)")
+    add_edge_options(p)
 
     p = sub.add_parser("query", help="run an example query (by name) or a .rq file on the release")
     p.add_argument("query", metavar="NAME|FILE")

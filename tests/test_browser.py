@@ -1,10 +1,13 @@
 """A real browser (headless Chromium driven by selenium) on a real server: the landing page,
-a pledge page, and an example query run from the query page."""
+a pledge page, and an example query run from the query page; the pages keep to the server's
+Content-Security-Policy (the console shows no violation); a query in a link waits for the
+user; an answer's non-web IRIs are not links."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 
 import pytest
 
@@ -24,6 +27,7 @@ def browser():
     profile = tempfile.mkdtemp(prefix="pledge-graph-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"):
@@ -78,11 +82,58 @@ def test_query_page_runs_an_example_and_shows_a_table(server, browser):
     assert first[1:] == ["Judges, lawyers and prosecutors", "2"]
 
 
-def test_describe_link_of_a_pledge_opens_the_query_page_and_runs(server, browser):
+def test_describe_link_of_a_pledge_fills_the_query_page_and_runs_when_asked(server, browser):
     from selenium.webdriver.common.by import By
 
     browser.get(server.url + "/id/pledge/japan-2023/2")
     browser.find_element(By.ID, "query-link").click()
+    assert wait_for(browser, "#query").get_attribute("value").startswith("DESCRIBE")
+    time.sleep(1.5)  # a page that ran the query by itself would show its answer by now
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results-graph")
+    assert browser.find_element(By.ID, "status").text == ""
+    browser.find_element(By.ID, "run").click()
     graph = wait_for(browser, "#results-graph")
     assert "Technical Intern Training Program" in graph.text
-    assert browser.find_element(By.ID, "query").get_attribute("value").startswith("DESCRIBE")
+
+
+def test_only_web_iris_in_an_answer_are_links(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.url + "/sparql")
+    query = ('SELECT ?iri WHERE { VALUES ?text { "javascript:alert(1)" '
+             '"data:text/html,hello" "https://example.org/ok" } BIND(IRI(?text) AS ?iri) }')
+    field = browser.find_element(By.ID, "query")
+    field.clear()
+    field.send_keys(query)
+    browser.find_element(By.ID, "run").click()
+    cells = wait_for(browser, "#results-table").find_elements(By.TAG_NAME, "td")
+    assert sorted(c.text for c in cells) == [
+        "data:text/html,hello", "https://example.org/ok", "javascript:alert(1)"]
+    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR,
+                                                                    "#results-table a")]
+    assert links == ["https://example.org/ok"]
+
+
+def csp_violations(browser) -> list[str]:
+    """The console's Content-Security-Policy messages since the last call."""
+    return [entry["message"] for entry in browser.get_log("browser")
+            if "Content Security Policy" in entry["message"]]
+
+
+def test_the_pages_keep_to_the_content_security_policy(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    csp_violations(browser)
+    for path in ("/", "/id/pledge/japan-2023/1", "/dumps/", "/ontology/", "/sparql"):
+        browser.get(server.url + path)
+        wait_for(browser, "h1")
+    Select(browser.find_element(By.ID, "example")).select_by_value("pledges-by-rights-holder")
+    browser.find_element(By.ID, "run").click()
+    wait_for(browser, "#results-table")
+    assert csp_violations(browser) == []
+    # the check sees a violation when there is one: an inline script is refused
+    browser.execute_script("const s = document.createElement('script');"
+                           "s.textContent = 'window.ran = 1'; document.body.appendChild(s);")
+    assert browser.execute_script("return window.ran") is None
+    assert any("script-src" in message for message in csp_violations(browser))

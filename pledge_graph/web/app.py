@@ -11,7 +11,12 @@ Routes (the published base IRI is mapped onto this server's root, so
     /context.jsonld       the JSON-LD context
     /id/..., /ontology/..., /shapes/..., /dataset..., /queries/...   resources
 
-Domain errors are mapped to HTTP answers here, in one place, by class.
+Errors are mapped to HTTP answers here, in one place, by class: domain errors to their
+status with their message; a query stopped at a limit, a refused SERVICE call and a store
+failure are also logged (one line, with the request id); a store failure and any
+unexpected exception answer 500 with the request id and no detail. Public URLs (the
+service description's endpoint, the landing page) come from ``Settings.public_url``, never
+from the request's Host header.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -43,6 +48,7 @@ from ..store import (
 from ..vocab import Iris
 from . import dumps, pages, resources, sparql
 from .cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers, header, negotiated, query_parameter
+from .edge import EdgeLayer, internal_error, note, request_id, unexpected
 from .http import CorsMiddleware, error, not_acceptable
 from .negotiation import FORMATS, Unacceptable
 
@@ -71,10 +77,14 @@ class Settings:
     stats: dict[str, int] = field(default_factory=dict)
     cache: AnswerCache = field(
         default_factory=lambda: AnswerCache(DEFAULT_CACHE_MB * 1024 * 1024))
+    public_url: str = "http://127.0.0.1:8000/"
+    """Where clients reach this server's root (ends with ``/``): the listening address, or
+    ``serve --public-url``."""
 
 
 def create_app(settings: Settings) -> ASGIApp:
-    """Return the application serving ``settings.store``: Starlette behind the answer cache."""
+    """Return the application serving ``settings.store``: Starlette behind the answer cache,
+    behind the edge layer (request ids, security headers, answers in pieces)."""
     routes = [
         Route("/", pages.landing),
         Route("/sparql", sparql.endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
@@ -91,16 +101,19 @@ def create_app(settings: Settings) -> ASGIApp:
     app = Starlette(routes=routes, exception_handlers={
         Unacceptable: _unacceptable,
         NotAcceptable: _not_acceptable,
+        sparql.ProtocolError: _protocol_error,
         QuerySyntaxError: _status(400),
-        QueryRefused: _status(403),
-        QueryTimeout: _status(503),
-        QueryOutOfMemory: _status(503),
-        ResultTooLarge: _status(503),
-        StoreError: _status(500),
+        QueryRefused: _status(403, logged="query refused"),
+        QueryTimeout: _status(503, logged="query stopped at its time limit"),
+        QueryOutOfMemory: _status(503, logged="query stopped at its memory limit"),
+        ResultTooLarge: _status(503, logged="answer over the result cap"),
+        StoreError: _store_error,
+        ClientDisconnect: _client_gone,
+        Exception: _unexpected,
     })
     app.state.settings = settings
     app.add_middleware(CorsMiddleware)
-    return CachedAnswers(app, settings.cache, _resource_key(settings))
+    return EdgeLayer(CachedAnswers(app, settings.cache, _resource_key(settings)))
 
 
 _NOT_RESOURCES = ("/", "/sparql", "/sparql/", "/store", "/dumps/", "/.well-known/void",
@@ -123,20 +136,51 @@ def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
 
 async def _unacceptable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Unacceptable)
-    return not_acceptable(exc, request.url.path)
+    return not_acceptable(exc, request.scope["path"])
 
 
 async def _not_acceptable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotAcceptable)
     offered = [f for f in FORMATS if exc.kind in f.kinds]
-    return not_acceptable(Unacceptable(str(exc), offered), request.url.path)
+    return not_acceptable(Unacceptable(str(exc), offered), request.scope["path"])
 
 
-def _status(code: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+async def _protocol_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, sparql.ProtocolError)
+    return error(exc.status, f"{exc.status} {exc.message}", exc.headers)
+
+
+def _status(code: int, logged: str | None = None
+            ) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """A handler answering ``code`` with the error's message; ``logged``: also log it."""
+
     async def handler(request: Request, exc: Exception) -> Response:
-        return error(code, f"{code} {_REASONS[code]}: {exc}")
+        if logged:
+            note(request.scope, f"{logged}: {exc}")
+        suffix = f" (request {request_id(request.scope)})" if code >= 500 else ""
+        return error(code, f"{code} {_REASONS[code]}: {exc}{suffix}")
     return handler
 
 
-_REASONS = {400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error",
-            503: "Service Unavailable"}
+async def _store_error(request: Request, exc: Exception) -> Response:
+    """The store failed (a worker died, the store could not be read): logged; the answer
+    says so without the detail, which may name files."""
+    note(request.scope, f"store error: {exc}")
+    return _internal_error(request)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    note(request.scope, unexpected(exc), handled=exc)
+    return _internal_error(request)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left before its request was read: there is no one to answer."""
+    return Response(status_code=400)
+
+
+def _internal_error(request: Request) -> Response:
+    return error(500, internal_error(request.scope))
+
+
+_REASONS = {400: "Bad Request", 403: "Forbidden", 503: "Service Unavailable"}

@@ -178,10 +178,24 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-@lru_cache(maxsize=512)
+_REMEMBERED_ACCEPT = 1024
+"""Characters of an Accept header whose negotiation is remembered (browsers send about 100;
+a longer header is negotiated each time rather than kept)."""
+
+
 def negotiated(accept: str | None, kinds: tuple[str, ...], fmt: str | None) -> Format | None:
-    """The format :func:`negotiate` picks, remembered; None when nothing is acceptable."""
+    """The format :func:`negotiate` picks, remembered for usual headers; None when nothing
+    is acceptable."""
+    if accept is not None and len(accept) > _REMEMBERED_ACCEPT:
+        return _negotiated(accept, kinds, fmt)
+    return _remembered(accept, kinds, fmt)
+
+
+def _negotiated(accept: str | None, kinds: tuple[str, ...], fmt: str | None) -> Format | None:
     try:
         return negotiate(accept, kinds, fmt)
     except Unacceptable:
         return None
+
+
+_remembered = lru_cache(maxsize=512)(_negotiated)

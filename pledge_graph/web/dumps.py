@@ -93,7 +93,7 @@ async def _release_graph(request: Request, name: str) -> Response:
     answer = await run_in_threadpool(settings.store.graph, graph, fmt.media_type)
     if answer is None:
         return error(404, f"404 Not Found: this release has no {name}")
-    headers = {"Vary": "Accept", "Content-Location": f"{request.url.path}?format={fmt.key}"}
+    headers = {"Vary": "Accept", "Content-Location": f"{request.scope['path']}?format={fmt.key}"}
     return validated(request, answer.body, fmt.media_type, etag(settings.digest, name, fmt.key),
                      settings.built, headers)
 

@@ -97,7 +97,7 @@ class CorsMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers["Access-Control-Allow-Origin"] = "*"
                 headers["Access-Control-Expose-Headers"] = (
-                    "ETag, Link, Content-Location, Location")
+                    "ETag, Link, Content-Location, Location, X-Request-Id")
             await send(message)
 
         if scope["method"] == "OPTIONS" and any(

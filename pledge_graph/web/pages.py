@@ -124,7 +124,11 @@ class _ViewTerms:
         self.names = names
 
     def href(self, iri: str) -> str:
-        return "/" + iri[len(self.base):] if iri.startswith(self.base) else iri
+        """The link to ``iri``: a local path under the base, the IRI itself if it is a web
+        address, none ("") for any other scheme (``javascript:``, ``data:``...)."""
+        if iri.startswith(self.base):
+            return "/" + iri[len(self.base):]
+        return iri if iri.lower().startswith(("http://", "https://")) else ""
 
     def short(self, iri: str) -> str:
         for prefix, ns in self.table:
@@ -155,10 +159,11 @@ def _sorted(triples: list[ox.Triple]) -> list[ox.Triple]:
 
 
 def _origin(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
+    """The server's public origin, from its settings (never from the request's Host)."""
+    return str(request.app.state.settings.public_url).rstrip("/")
 
 
 def _render(request: Request, template: str, headers: dict[str, str] | None = None,
             **context: object) -> Response:
-    html = _ENV.get_template(template).render(request_path=request.url.path, **context)
+    html = _ENV.get_template(template).render(request_path=request.scope["path"], **context)
     return HTMLResponse(html, headers=headers)

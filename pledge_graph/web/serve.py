@@ -21,6 +21,7 @@ import socket
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import uvicorn
@@ -33,6 +34,8 @@ from ..store import EmbeddedStore, Store, load_inputs
 from ..vocab import Iris
 from .app import Settings, create_app
 from .cache import AnswerCache
+from .limits import connection_cap, from_args, map_large_blocks, raise_file_limit
+from .protocol import server_config
 from .sparql import warm
 
 __all__ = ["WARM_LIMIT", "Extra", "build_store", "cached_store", "parse_extra", "serve_command"]
@@ -121,16 +124,15 @@ def serve_command(args: argparse.Namespace) -> int:
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
                             allow_service=tuple(args.allow_service or ()),
-                            cache=AnswerCache(args.cache_mb * 1024 * 1024))
+                            cache=AnswerCache(args.cache_mb * 1024 * 1024),
+                            public_url=_public_url(args.public_url, listener))
         if isinstance(store, ProcessPool):
             threading.Thread(target=_prepare, args=(store, settings, loader is not None),
                              daemon=True).start()
         host, port = listener.getsockname()[:2]
         print(f"pledge-graph: serving {release.directory} at http://{host}:{port}/ "
               f"(SPARQL endpoint http://{host}:{port}/sparql)", flush=True)
-        config = uvicorn.Config(create_app(settings), log_level="info",
-                                access_log=args.access_log)
-        uvicorn.Server(config).run(sockets=[listener])
+        uvicorn.Server(_edge_config(create_app(settings), args)).run(sockets=[listener])
     finally:
         if store is not None:
             store.close()
@@ -148,6 +150,30 @@ def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
         kept = warm(settings, max(WARM_LIMIT, settings.timeout))
         print(f"pledge-graph: {kept} of {len(settings.examples)} example queries answered "
               "and kept", flush=True)
+
+
+def _edge_config(app: object, args: argparse.Namespace) -> uvicorn.Config:
+    """uvicorn's configuration with the edge's bounds; the open-file limit is raised first,
+    as each connection takes a file descriptor, and large blocks are mapped on their own,
+    so that the memory of answers no longer held goes back to the system."""
+    map_large_blocks()
+    limits = from_args(args)
+    cap = connection_cap(limits, raise_file_limit())
+    return server_config(app, limits, cap, access_log=args.access_log)
+
+
+def _public_url(asked: str | None, listener: socket.socket) -> str:
+    """Where clients reach this server: ``--public-url``, else the listening address."""
+    if asked:
+        parts = urlsplit(asked)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+                or parts.fragment or parts.path not in ("", "/"):
+            raise PledgeGraphError(f"not a server root URL: {asked!r}",
+                                   expected="http(s)://HOST[:PORT]/")
+        return f"{parts.scheme}://{parts.netloc}/"
+    host, port = listener.getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}/"
 
 
 def _listen(host: str, port: int) -> socket.socket:

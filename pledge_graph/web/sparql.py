@@ -27,7 +27,6 @@ from ..guard import check_services, query_form, tokens
 from ..results import NotAcceptable, write_triples
 from ..vocab import RDF, SD, Iris
 from . import pages
-from .http import error
 from .negotiation import negotiate
 
 __all__ = [
@@ -134,12 +133,9 @@ def read_request(method: str, params: list[tuple[str, str]], content_type: str |
 async def endpoint(request: Request) -> Response:
     """Answer one protocol request at /sparql."""
     settings = request.app.state.settings
-    try:
-        body = await _read_body(request, settings.max_body)
-        asked = read_request(request.method, list(request.query_params.multi_items()),
-                             request.headers.get("content-type"), body)
-    except ProtocolError as problem:
-        return error(problem.status, f"{problem.status} {problem.message}", problem.headers)
+    body = await _read_body(request, settings.max_body)
+    asked = read_request(request.method, list(request.query_params.multi_items()),
+                         request.headers.get("content-type"), body)
     accept = request.headers.get("accept")
     if asked.query is None:
         fmt = negotiate(accept, ("graph", "page"), asked.format)
@@ -284,6 +280,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _endpoint_url(request: Request) -> str:
-    url = request.url
-    return f"{url.scheme}://{url.netloc}{url.path}"
+    """The endpoint's URL: the server's public URL and the path asked (never the Host)."""
+    return request.app.state.settings.public_url + request.scope["path"].lstrip("/")
 

@@ -1,6 +1,12 @@
 // The query page: runs the form's query on /sparql and shows the answer as a table
-// (SELECT, ASK) or as Turtle (CONSTRUCT, DESCRIBE).
+// (SELECT, ASK) or as Turtle (CONSTRUCT, DESCRIBE). A query given in the page's URL fills
+// the editor and waits for the user: a link cannot make a visitor run a query. Only http(s)
+// IRIs in an answer become links; any other scheme (javascript:, data:...) is shown as text.
 "use strict";
+
+function isWebIri(value) {
+  return /^https?:\/\//i.test(value);
+}
 
 function graphQuery(text) {
   const body = text.replace(/#[^\n]*/g, " ").replace(/^\s*((BASE|PREFIX)\s+[^<]*<[^>]*>\s*)*/i, "");
@@ -10,7 +16,7 @@ function graphQuery(text) {
 function cell(binding) {
   const td = document.createElement("td");
   if (!binding) return td;
-  if (binding.type === "uri") {
+  if (binding.type === "uri" && isWebIri(binding.value)) {
     const a = document.createElement("a");
     a.href = binding.value;
     a.textContent = binding.value;
@@ -99,5 +105,4 @@ function chooseExample() {
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("query-form").addEventListener("submit", run);
   document.getElementById("example").addEventListener("change", chooseExample);
-  if (document.getElementById("query").value.trim()) run();
 });

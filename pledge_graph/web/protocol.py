@@ -1,0 +1,276 @@
+"""HTTP/1.1 connections with bounds: uvicorn's httptools protocol, hardened.
+
+What uvicorn (0.5x) offers is used: its keep-alive timeout, its flow control (an answer
+waits while the client's transport is full) and its pipelining queue. What it lacks is
+added here: it has no deadline for a request to arrive (a connection that trickles its
+headers stays forever), no bound on the size or number of header fields, no bound on how
+long an answer may wait for a client that does not read, and its ``limit_concurrency``
+answers 503 once that many connections are open, which would let idle connections lock
+normal clients out. :class:`EdgeProtocol` keeps:
+
+- a deadline for each request: its line and headers within ``header_timeout`` of its first
+  byte (of the connection's opening, for the first), its body within ``body_timeout`` of
+  its headers; past it the connection is answered 408 and closed;
+- request line and headers within ``max_header_bytes`` (414, 431) and ``max_headers`` (431);
+  at most ``max_pipeline`` requests queued on one connection;
+- a send deadline: a connection whose writes stay blocked ``send_timeout`` seconds is
+  dropped (its answer with it), and a transport queues at most ``write_buffer_bytes``
+  before the answer waits;
+- the table of connections and the bytes they hold (:mod:`pledge_graph.web.connections`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http
+from typing import Any, ClassVar, cast
+
+import httptools
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .connections import Connections, Peer
+from .edge import PEER, SECURITY_HEADERS, new_request_id
+from .limits import EdgeLimits
+from .logs import LOGGER, Tally, log_config
+
+__all__ = ["EdgeProtocol", "protocol_class", "server_config"]
+
+
+class _Refused(Exception):
+    """Raised in a parser callback: the request breaks a bound; answer ``status`` (0: none)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class EdgeProtocol(HttpToolsProtocol):
+    """One connection (see the module); :func:`protocol_class` binds the limits and the
+    table that the connections of one server share."""
+
+    limits: ClassVar[EdgeLimits] = EdgeLimits()
+    table: ClassVar[Connections] = Connections(4096, EdgeLimits().buffer_bytes)
+    tally: ClassVar[Tally] = Tally()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timeout_keep_alive = self.limits.keep_alive  # type: ignore[assignment]
+        self.peer = Peer(self.table, self._drop)
+        self._read_deadline: asyncio.TimerHandle | None = None
+        self._send_deadline: asyncio.TimerHandle | None = None
+        self._in_request = False
+        self._headers_done = False
+
+    # connection events
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        transport.set_write_buffer_limits(high=self.limits.write_buffer_bytes)
+        if not self.table.opened(self.peer):
+            self.tally.add("refused: every connection was busy")
+            self._end(self._answer(503, "the server has no room for another connection"))
+            return
+        self._arm_read(self.limits.header_timeout, _LATE_HEADERS)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_deadlines()
+        self.table.closed(self.peer)
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self.tally.add("asked for a protocol upgrade (answered as plain HTTP)")
+        except httptools.HttpParserError as error:
+            refused = error.__context__
+            if isinstance(refused, _Refused):
+                self._refuse(refused.status, refused.reason)
+            else:
+                self._refuse(400, "the request is not valid HTTP/1.1")
+            return
+        # the bytes of a request still arriving are held, unless its answer is complete
+        # (uvicorn then drops them as they come)
+        answered = self._headers_done and self.cycle is not None and self.cycle.response_complete
+        if self._in_request and not answered and not self.peer.dropped:
+            self.table.received(self.peer, len(data))
+            if not self._headers_done and self.peer.reading > self.limits.max_header_bytes:
+                self._refuse(431, f"request headers over {self.limits.max_header_bytes:,} "
+                                  "bytes")
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self.table.stalled(self.peer, self.transport.get_write_buffer_size())
+        if self._send_deadline is None and not self.peer.dropped:
+            self._arm_send()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self.table.resumed(self.peer)
+        if self._send_deadline is not None and not self.transport.is_closing():
+            self._send_deadline.cancel()
+            self._send_deadline = None
+
+    def timeout_keep_alive_handler(self) -> None:
+        # closing waits for the write buffer to drain: bound that wait too
+        if self.transport.get_write_buffer_size() and self._send_deadline is None:
+            self._arm_send()
+        super().timeout_keep_alive_handler()
+
+    # parser callbacks
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_request = True
+        self._headers_done = False
+        self.scope[PEER] = self.peer  # type: ignore[literal-required]
+        self.table.waiting(self.peer)
+        if self._read_deadline is None:
+            self._arm_read(self.limits.header_timeout, _LATE_HEADERS)
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > self.limits.max_header_bytes:
+            raise _Refused(414, f"request target over {self.limits.max_header_bytes:,} bytes")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        if len(self.headers) > self.limits.max_headers:
+            raise _Refused(431, f"more than {self.limits.max_headers} header fields")
+
+    def on_headers_complete(self) -> None:
+        size = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
+        if size > self.limits.max_header_bytes:
+            raise _Refused(431, f"request headers over {self.limits.max_header_bytes:,} bytes")
+        super().on_headers_complete()
+        self._headers_done = True
+        if len(self.pipeline) > self.limits.max_pipeline:
+            raise _Refused(0, f"queued more than {self.limits.max_pipeline} requests")
+        if self.pipeline:
+            self._cancel_read()  # it waits for its turn, not for the client
+        else:
+            self._arm_read(self.limits.body_timeout, _LATE_BODY)
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_request = False
+        self._cancel_read()
+        self.table.request_read(self.peer)
+
+    def on_response_complete(self) -> None:
+        queued = self.pipeline[-1][0] if self.pipeline else None
+        super().on_response_complete()
+        if self.transport.is_closing():
+            return
+        if queued is not None:
+            if queued.more_body:
+                self._arm_read(self.limits.body_timeout, _LATE_BODY)
+        elif not self._in_request:
+            self.table.waiting(self.peer)
+
+    # ending connections
+
+    def _drop(self, reason: str) -> None:
+        """End the connection at once (the table evicted it, or its client stopped reading);
+        what it was sending is discarded."""
+        if self.peer.dropped:
+            return
+        self.peer.dropped = True
+        if self.flow is not None and self.flow.write_paused and self.peer.request_id:
+            LOGGER.warning("request %s: slow client %s (%d bytes queued)",
+                           self.peer.request_id, reason, self.transport.get_write_buffer_size())
+        else:
+            self.tally.add(reason)
+        self._cancel_deadlines()
+        self.table.closed(self.peer)
+        self.transport.abort()
+
+    def _refuse(self, status: int, reason: str) -> None:
+        """Stop reading: answer ``status`` (0: no answer) and close."""
+        self.tally.add(f"refused with {status or 'no answer'}: {reason}")
+        self._end(self._answer(status, reason) if status else b"")
+
+    def _read_expired(self, reason: str) -> None:
+        self._read_deadline = None
+        self.tally.add(reason)
+        self._end(self._answer(408, reason.removeprefix("closed: ")))
+
+    def _end(self, answer: bytes) -> None:
+        """Close the connection, writing ``answer`` first if no other answer is under way."""
+        self.peer.dropped = True
+        self._cancel_deadlines()
+        self.table.closed(self.peer)
+        transport = self.transport
+        if transport.is_closing():
+            return
+        if answer and self._may_answer():
+            transport.write(answer)
+        if transport.get_write_buffer_size():
+            transport.abort()
+        else:
+            transport.close()
+
+    def _may_answer(self) -> bool:
+        """Whether an answer written now would answer the request being read: none is
+        queued, and this one has none yet (the previous one is complete, or this one's
+        handler has not started answering)."""
+        if self.pipeline:
+            return False
+        if not self._headers_done:
+            return self.cycle is None or self.cycle.response_complete
+        return self.cycle is None or not self.cycle.response_started
+
+    def _answer(self, status: int, reason: str) -> bytes:
+        phrase = http.HTTPStatus(status).phrase
+        body = f"{status} {phrase}: {reason}\n".encode()
+        headers = [*self.server_state.default_headers,
+                   (b"content-type", b"text/plain; charset=utf-8"),
+                   (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
+                   *SECURITY_HEADERS, (b"x-request-id", new_request_id().encode())]
+        if status == 503:
+            headers.append((b"retry-after", b"1"))
+        lines = [f"HTTP/1.1 {status} {phrase}".encode(), *(n + b": " + v for n, v in headers)]
+        return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+    def _arm_read(self, seconds: float, reason: str) -> None:
+        self._cancel_read()
+        self._read_deadline = self.loop.call_later(seconds, self._read_expired,
+                                                   reason.format(seconds=seconds))
+
+    def _arm_send(self) -> None:
+        self._send_deadline = self.loop.call_later(
+            self.limits.send_timeout, self._drop,
+            f"dropped: did not read its answer for {self.limits.send_timeout:g} s")
+
+    def _cancel_read(self) -> None:
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+            self._read_deadline = None
+
+    def _cancel_deadlines(self) -> None:
+        self._cancel_read()
+        if self._send_deadline is not None:
+            self._send_deadline.cancel()
+            self._send_deadline = None
+
+
+_LATE_HEADERS = "closed: no complete request headers within {seconds:g} s"
+_LATE_BODY = "closed: no complete request body within {seconds:g} s"
+
+
+def protocol_class(limits: EdgeLimits, max_connections: int) -> type[EdgeProtocol]:
+    """Return a protocol class for one server: these limits, one shared table."""
+    table = Connections(max_connections, limits.buffer_bytes)
+    attributes = {"limits": limits, "table": table, "tally": Tally()}
+    return cast(type[EdgeProtocol], type("BoundedProtocol", (EdgeProtocol,), attributes))
+
+
+def server_config(app: Any, limits: EdgeLimits, max_connections: int, *,
+                  access_log: bool) -> uvicorn.Config:
+    """Return uvicorn's configuration for ``app`` behind :class:`EdgeProtocol`: no
+    WebSocket (nothing here speaks it), the package's logger on uvicorn's stderr handler."""
+    return uvicorn.Config(app, http=protocol_class(limits, max_connections), ws="none",
+                          log_config=log_config(), log_level="info", access_log=access_log)
