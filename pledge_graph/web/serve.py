@@ -1,12 +1,13 @@
 """``pledge-graph serve``: build the release if needed, load it, serve it over HTTP.
 
+The release is pinned first (``pledge_graph.pinned``): its files are linked into a snapshot
+that a rebuild does not touch, and the server serves that snapshot whole until it stops.
 The release and the ``--also`` files (``FILE``, or ``GRAPH=FILE`` to put a file of triples
-in a named graph) are loaded into an on-disk pyoxigraph store kept next to the release
-(``<release>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
-same inputs opens it at once, and a rebuild, which replaces the release directory, drops
-it. Queries run in worker processes, first on the on-disk store read-only and, once a copy
-is loaded into memory in the background, on that copy, so a query past ``--timeout`` can be
-stopped (``pledge_graph.pool``). With ``--store URL`` the server answers from that SPARQL 1.1
+in a named graph) are loaded into an on-disk pyoxigraph store kept in the snapshot
+(``<snapshot>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
+same inputs opens it at once. Queries run in worker processes, first on the on-disk store
+read-only and, once a copy is loaded into memory in the background, on that copy, so a
+query past ``--timeout`` can be stopped (``pledge_graph.pool``). With ``--store URL`` the server answers from that SPARQL 1.1
 store instead (``pledge_graph.remote``).
 """
 
@@ -26,6 +27,7 @@ import pyoxigraph as ox
 import uvicorn
 
 from ..errors import PledgeGraphError, StoreError
+from ..pinned import PinnedRelease, pin_release
 from ..pool import DEFAULT_TIMEOUT, ProcessPool, prepare_workers
 from ..queries import example_triples, load_examples
 from ..release import Release, ensure_release, read_release
@@ -97,9 +99,8 @@ def serve_command(args: argparse.Namespace) -> int:
     """Serve the release until interrupted; return the exit status."""
     prepare_workers()
     iris = Iris(args.base)
-    # a remote store answers from the release loaded into it: serve that one, never rebuild
-    release = (read_release(args.out) if args.store
-               else ensure_release(args.data, args.out, iris.base))
+    pinned = _pinned(args, iris)
+    release = pinned.release
     examples = load_examples()
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     listener = _listen(args.host, args.port)
@@ -135,7 +136,19 @@ def serve_command(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
         listener.close()
+        pinned.close()
     return 0
+
+
+def _pinned(args: argparse.Namespace, iris: Iris) -> PinnedRelease:
+    """The release to serve, built first when missing or stale, and pinned while it is
+    served: a rebuild beside the running server leaves what it serves whole."""
+    # a remote store answers from the release loaded into it: serve that one, never rebuild
+    if args.store:
+        read_release(args.out)
+    else:
+        ensure_release(args.data, args.out, iris.base)
+    return pin_release(args.out)
 
 
 def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
