@@ -16,6 +16,7 @@ Domain errors are mapped to HTTP answers here, in one place, by class.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
-from ..errors import StoreError
+from ..errors import PledgeGraphError, StoreError
 from ..pool import DEFAULT_TIMEOUT
 from ..queries import ExampleQuery
 from ..results import NotAcceptable
@@ -52,6 +53,7 @@ MAX_BODY = 1_000_000
 """Bytes a request body (a POSTed query) may have."""
 
 STATIC_DIR = Path(__file__).parent / "static"
+_LOG = logging.getLogger("pledge_graph.web")
 
 
 @dataclass
@@ -96,7 +98,7 @@ def create_app(settings: Settings) -> ASGIApp:
         QueryTimeout: _status(503),
         QueryOutOfMemory: _status(503),
         ResultTooLarge: _status(503),
-        StoreError: _status(500),
+        StoreError: _store_failed,
     })
     app.state.settings = settings
     app.add_middleware(CorsMiddleware)
@@ -132,11 +134,26 @@ async def _not_acceptable(request: Request, exc: Exception) -> Response:
     return not_acceptable(Unacceptable(str(exc), offered), request.url.path)
 
 
+async def _store_failed(request: Request, exc: Exception) -> Response:
+    """A store failure: logged whole for the operator, answered without its details, which
+    can name files on the server."""
+    _LOG.error("%s %s: the store failed: %s", request.method, request.url.path, exc)
+    return error(500, "500 Internal Server Error: the store could not answer this request; "
+                 "the server's log says why")
+
+
 def _status(code: int) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handler(request: Request, exc: Exception) -> Response:
-        return error(code, f"{code} {_REASONS[code]}: {exc}")
+        return error(code, f"{code} {_REASONS[code]}: {_public(exc)}")
     return handler
 
 
-_REASONS = {400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error",
-            503: "Service Unavailable"}
+def _public(exc: Exception) -> str:
+    """What an error says to a client: its message and what was expected, never the file
+    on the server it was raised about."""
+    if isinstance(exc, PledgeGraphError):
+        return f"{exc.message} (expected {exc.expected})" if exc.expected else exc.message
+    return str(exc)
+
+
+_REASONS = {400: "Bad Request", 403: "Forbidden", 503: "Service Unavailable"}
