@@ -37,6 +37,7 @@ __all__ = [
     "RELEASE_GRAPH_FILES",
     "Answer",
     "EmbeddedStore",
+    "Overloaded",
     "QueryOutOfMemory",
     "QueryRefused",
     "QuerySyntaxError",
@@ -77,6 +78,15 @@ class QueryTimeout(StoreError):
 
 class QueryOutOfMemory(StoreError):
     """The query needed more memory than the service allows and was stopped."""
+
+
+class Overloaded(StoreError):
+    """The service is too busy to run the query now; ``retry_after`` is how many seconds
+    to wait before asking again."""
+
+    def __init__(self, message: str, *, retry_after: int, expected: str | None = None) -> None:
+        super().__init__(message, expected=expected)
+        self.retry_after = retry_after
 
 
 class ResultTooLarge(StoreError):
