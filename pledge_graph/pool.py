@@ -264,11 +264,13 @@ class ProcessPool(SparqlMethods):
             with self._lock:
                 self._busy.add(worker)
             worker.conn.send(message)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            if not self._answered(worker, deadline):
                 self._workers.replace(worker)
                 raise QueryTimeout(f"the query ran longer than {limit:g} s, the limit of this "
                                    "service, and was stopped; nothing was returned",
                                    expected="a cheaper query")
+            if worker.stopped is not None:
+                raise EOFError
             reply = worker.conn.recv()
         except (EOFError, OSError):
             self._workers.replace(worker)
@@ -282,6 +284,17 @@ class ProcessPool(SparqlMethods):
         grown = _rss_kib(worker.pid) - worker.baseline_kib
         self._workers.release(worker, bool(self.memory_kib) and grown > self.memory_kib // 2)
         return reply
+
+    @staticmethod
+    def _answered(worker: Worker, deadline: float) -> bool:
+        """Wait until ``worker`` replies, or the pool stops it (it may take a while to end),
+        or ``deadline`` passes (then return False)."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if worker.conn.poll(min(left, _WATCH_EVERY)) or worker.stopped is not None:
+                return True
 
     def _failure(self, worker: Worker) -> StoreError:
         """The error of a query whose worker died: why the pool stopped it, if it did."""
