@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,6 +35,7 @@ from ..pool import DEFAULT_TIMEOUT
 from ..queries import ExampleQuery
 from ..results import NotAcceptable
 from ..store import (
+    Overloaded,
     QueryOutOfMemory,
     QueryRefused,
     QuerySyntaxError,
@@ -47,10 +49,14 @@ from .cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers, header, negotia
 from .http import CorsMiddleware, error, not_acceptable
 from .negotiation import FORMATS, Unacceptable
 
-__all__ = ["MAX_BODY", "Settings", "create_app"]
+__all__ = ["MAX_BODY", "QUERY_THREADS", "Settings", "create_app"]
 
 MAX_BODY = 1_000_000
 """Bytes a request body (a POSTed query) may have."""
+
+QUERY_THREADS = 96
+"""Threads that store calls which may wait for a query worker run in, apart from the
+threads of pages and dumps (``serve`` gives a pool one per place and per queue place)."""
 
 STATIC_DIR = Path(__file__).parent / "static"
 _LOG = logging.getLogger("pledge_graph.web")
@@ -73,6 +79,7 @@ class Settings:
     stats: dict[str, int] = field(default_factory=dict)
     cache: AnswerCache = field(
         default_factory=lambda: AnswerCache(DEFAULT_CACHE_MB * 1024 * 1024))
+    query_threads: int = QUERY_THREADS
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -95,12 +102,14 @@ def create_app(settings: Settings) -> ASGIApp:
         NotAcceptable: _not_acceptable,
         QuerySyntaxError: _status(400),
         QueryRefused: _status(403),
+        Overloaded: _overloaded,
         QueryTimeout: _status(503),
         QueryOutOfMemory: _status(503),
         ResultTooLarge: _status(503),
         StoreError: _store_failed,
     })
     app.state.settings = settings
+    app.state.query_threads = anyio.CapacityLimiter(settings.query_threads)
     app.add_middleware(CorsMiddleware)
     return CachedAnswers(app, settings.cache, _resource_key(settings))
 
@@ -132,6 +141,13 @@ async def _not_acceptable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotAcceptable)
     offered = [f for f in FORMATS if exc.kind in f.kinds]
     return not_acceptable(Unacceptable(str(exc), offered), request.url.path)
+
+
+async def _overloaded(request: Request, exc: Exception) -> Response:
+    """Too busy now: 503 saying when to come back."""
+    assert isinstance(exc, Overloaded)
+    return error(503, f"503 Service Unavailable: {_public(exc)}",
+                 {"Retry-After": str(exc.retry_after)})
 
 
 async def _store_failed(request: Request, exc: Exception) -> Response:
