@@ -28,13 +28,14 @@ import uvicorn
 
 from ..errors import PledgeGraphError, StoreError
 from ..pinned import PinnedRelease, pin_release
-from ..pool import DEFAULT_TIMEOUT, ProcessPool, prepare_workers
+from ..pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
 from ..queries import example_triples, load_examples
 from ..release import Release, ensure_release, read_release
 from ..store import EmbeddedStore, Store, load_inputs
 from ..vocab import Iris
-from .app import Settings, create_app
+from .app import QUERY_THREADS, Settings, create_app
 from .cache import AnswerCache
+from .pages import statistics
 from .sparql import warm
 
 __all__ = ["WARM_LIMIT", "Extra", "build_store", "cached_store", "parse_extra", "serve_command"]
@@ -117,12 +118,14 @@ def serve_command(args: argparse.Namespace) -> int:
             loader = (functools.partial(load_inputs, release_dir=release.directory, iris=iris,
                                         also=also, extra_triples=extra)
                       if args.in_memory else None)
-            store = ProcessPool(path, timeout=timeout, memory_mb=args.memory_mb, loader=loader)
+            store = ProcessPool(path, timeout=timeout, memory_mb=args.memory_mb, loader=loader,
+                                **_places(args))
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
                             allow_service=tuple(args.allow_service or ()),
-                            cache=AnswerCache(args.cache_mb * 1024 * 1024))
+                            cache=AnswerCache(args.cache_mb * 1024 * 1024),
+                            query_threads=_query_threads(args))
         if isinstance(store, ProcessPool):
             threading.Thread(target=_prepare, args=(store, settings, loader is not None),
                              daemon=True).start()
@@ -151,9 +154,26 @@ def _pinned(args: argparse.Namespace, iris: Iris) -> PinnedRelease:
     return pin_release(args.out)
 
 
+def _places(args: argparse.Namespace) -> dict[str, int]:
+    """The pool's places for queries, its queue and its memory for all queries at once."""
+    return {"queries": args.queries, "long_queries": args.long_queries, "queue": args.queue,
+            "memory_total_mb": args.queries_memory_mb}
+
+
+def _query_threads(args: argparse.Namespace) -> int:
+    """Threads for store calls that may wait: one per place and per queue place, and a few
+    for the calls that are refused at once when the queue is full."""
+    if args.store:
+        return QUERY_THREADS
+    return args.queries + args.long_queries + DEFAULT_WORKERS + args.queue + 8
+
+
 def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
-    """In the background: wait for the in-memory copy, then answer the example queries once
-    (their answers are kept); say when each is done (benchmarks wait for these lines)."""
+    """In the background: count what the landing page shows (from the server's own view of
+    the store, opened on the way), wait for the in-memory copy, then answer the example
+    queries once (their answers are kept); say when each is done (benchmarks wait for these
+    lines)."""
+    statistics(settings)
     if in_memory and pool.wait_in_memory(3600):
         print(f"pledge-graph: queries run on an in-memory copy of the store "
               f"({pool.template_mb:.0f} MiB)", flush=True)
