@@ -11,6 +11,9 @@ queue. Workers run at a mildly lowered priority, so the server's own process, wh
 pages, dumps and kept answers, always wins the processor from them; a query still running
 after ``LONG_AFTER`` seconds gets the lowest priority (new queries overtake it), and its
 worker is retired when it ends, since a priority cannot be raised again without privilege.
+A query stopped to leave its place to others is answered when its time limit would have
+ended it: a flood from one address that waits for its answers gains nothing by its size,
+and its next queries stay out of the queue meanwhile.
 
 Workers first open the on-disk store read-only (milliseconds), so the server answers at
 once; in that phase ``workers`` queries run at a time, in as many workers. Aggregate
@@ -274,7 +277,7 @@ class ProcessPool(SparqlMethods):
             reply = worker.conn.recv()
         except (EOFError, OSError):
             self._workers.replace(worker)
-            raise self._failure(worker) from None
+            raise self._failure(worker, limit) from None
         finally:
             with self._lock:
                 self._busy.discard(worker)
@@ -296,7 +299,7 @@ class ProcessPool(SparqlMethods):
             if worker.conn.poll(min(left, _WATCH_EVERY)) or worker.stopped is not None:
                 return True
 
-    def _failure(self, worker: Worker) -> StoreError:
+    def _failure(self, worker: Worker, limit: float) -> StoreError:
         """The error of a query whose worker died: why the pool stopped it, if it did."""
         if worker.stopped == "memory":
             return QueryOutOfMemory(
@@ -310,10 +313,13 @@ class ProcessPool(SparqlMethods):
                 "largest, was stopped; nothing was returned",
                 expected="a cheaper query or a less busy moment")
         if worker.stopped == "busy":
+            # answered when the time limit would have ended it: a flood gains its client
+            # nothing, and the client's next queries do not crowd the queue meanwhile
             ran = time.monotonic() - worker.started
             return self.scheduler.overloaded(
                 f"{self.scheduler.long} long queries run already, as many as it allows, and "
-                f"this one was stopped after {ran:.1f} s to leave its place to another client")
+                f"this one was stopped after {ran:.1f} s so that others may run",
+                hold=max(0.0, limit - ran))
         return StoreError("the query worker stopped unexpectedly")
 
     def _load(self, loader: Loader) -> None:
@@ -341,7 +347,8 @@ class ProcessPool(SparqlMethods):
             if self.in_memory and self.scheduler.long:
                 now = time.monotonic()
                 for worker in busy:
-                    if not worker.long and now - worker.started > LONG_AFTER:
+                    if worker.stopped is None and not worker.long and \
+                            now - worker.started > LONG_AFTER:
                         self._lengthen(worker)
 
     def _lengthen(self, worker: Worker) -> None:

@@ -82,11 +82,14 @@ class QueryOutOfMemory(StoreError):
 
 class Overloaded(StoreError):
     """The service is too busy to run the query now; ``retry_after`` is how many seconds
-    to wait before asking again."""
+    to wait before asking again, ``hold`` how many to wait before answering (a query
+    stopped for its client's share is answered when its time limit would have ended it)."""
 
-    def __init__(self, message: str, *, retry_after: int, expected: str | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: int, hold: float = 0.0,
+                 expected: str | None = None) -> None:
         super().__init__(message, expected=expected)
         self.retry_after = retry_after
+        self.hold = hold
 
 
 class ResultTooLarge(StoreError):

@@ -144,8 +144,11 @@ async def _not_acceptable(request: Request, exc: Exception) -> Response:
 
 
 async def _overloaded(request: Request, exc: Exception) -> Response:
-    """Too busy now: 503 saying when to come back."""
+    """Too busy now: 503 saying when to come back, sent after the pause the error asks for
+    (which holds a connection, no thread and no place)."""
     assert isinstance(exc, Overloaded)
+    if exc.hold > 0:
+        await anyio.sleep(exc.hold)
     return error(503, f"503 Service Unavailable: {_public(exc)}",
                  {"Retry-After": str(exc.retry_after)})
 
