@@ -29,7 +29,7 @@ from pathlib import Path
 from .errors import BuildError
 from .release import Release, read_release
 
-__all__ = ["PinnedRelease", "pin_release", "snapshots_of"]
+__all__ = ["PinnedRelease", "pin_release"]
 
 _MANIFEST = "manifest.json"
 _HELD = ".lock"
@@ -55,23 +55,18 @@ class PinnedRelease:
             self._held = -1
 
 
-def snapshots_of(out: Path) -> Path:
-    """Return the folder that holds the snapshots of the release directory ``out``."""
-    out = Path(os.path.abspath(out))
-    return out.parent / f".{out.name}.served"
-
-
 def pin_release(out: Path) -> PinnedRelease:
     """Snapshot the release in ``out`` (or reuse the snapshot of the same release), hold it
     for this process, remove the snapshots nobody holds, and return the pinned release."""
-    root = snapshots_of(out)
+    out = Path(os.path.abspath(out))
+    root = out.parent / f".{out.name}.served"
     try:
         root.mkdir(exist_ok=True)
     except OSError as error:
         raise BuildError(f"cannot keep the served release beside it: {error.strerror}",
                          file=root, expected="a writable folder next to the release") from None
     with _exclusive(root / _HELD):
-        snapshot = _snapshot_with_retries(Path(os.path.abspath(out)), root)
+        snapshot = _snapshot_with_retries(out, root)
         held = os.open(snapshot / _HELD, os.O_RDONLY)
         fcntl.flock(held, fcntl.LOCK_SH)
         _remove_unheld(root, keep=snapshot)
