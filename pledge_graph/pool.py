@@ -9,7 +9,8 @@ Which query runs when is the scheduler's (``pledge_graph.scheduler``): a query w
 ``wait`` seconds, before its time limit starts) for a place in a bounded, per-client fair
 queue. Workers run at a mildly lowered priority, so the server's own process, which answers
 pages, dumps and kept answers, always wins the processor from them; a query still running
-after ``LONG_AFTER`` seconds gets the lowest priority (new queries overtake it), and its
+after ``LONG_AFTER`` seconds of processor time gets the lowest priority (new queries
+overtake it), and its
 worker is retired when it ends, since a priority cannot be raised again without privilege.
 A query stopped to leave its place to others is answered when its time limit would have
 ended it: a flood from one address that waits for its answers gains nothing by its size,
@@ -53,7 +54,7 @@ from .store import (
     ResultTooLarge,
     SparqlMethods,
 )
-from .workers import Template, Worker, Workers, prepare_workers, renice
+from .workers import Template, Worker, Workers, cpu_seconds, prepare_workers, renice
 from .workers import rss_kib as _rss_kib
 
 __all__ = [
@@ -83,7 +84,10 @@ DEFAULT_MEMORY_TOTAL_MB = 1024
 """Megabytes all busy workers may allocate together (``--queries-memory-mb``)."""
 
 LONG_AFTER = 0.5
-"""Seconds a query runs at the workers' priority before it gets the lowest one."""
+"""Seconds of processor time after which a query is long and gets the lowest priority. A
+query of a client that runs a long query already is long after as many seconds on the
+clock (its try is short), and any query after four times as many: a query starved of the
+processor does not hold a place for new queries for long."""
 
 _LONG_NICE = 19
 _WATCH_EVERY = 0.05
@@ -262,6 +266,7 @@ class ProcessPool(SparqlMethods):
              limit: float) -> tuple[str, Any]:
         """Send one query to ``worker`` and return its reply; stop it past ``limit``."""
         worker.ticket, worker.started = ticket, time.monotonic()
+        worker.cpu_at_start = cpu_seconds(worker.pid)
         deadline = worker.started + limit
         try:
             with self._lock:
@@ -345,11 +350,17 @@ class ProcessPool(SparqlMethods):
             if self.memory_total_kib and total > self.memory_total_kib:
                 max(grown, key=lambda w: grown[w]).stop("memory-total")
             if self.in_memory and self.scheduler.long:
-                now = time.monotonic()
                 for worker in busy:
-                    if worker.stopped is None and not worker.long and \
-                            now - worker.started > LONG_AFTER:
+                    if worker.stopped is None and not worker.long and self._is_long(worker):
                         self._lengthen(worker)
+
+    def _is_long(self, worker: Worker) -> bool:
+        """Whether ``worker``'s query has had its share of service (see LONG_AFTER)."""
+        ran = time.monotonic() - worker.started
+        if ran > 4 * LONG_AFTER or cpu_seconds(worker.pid) - worker.cpu_at_start > LONG_AFTER:
+            return True
+        return ran > LONG_AFTER and worker.ticket is not None and \
+            self.scheduler.runs_long(worker.ticket.client)
 
     def _lengthen(self, worker: Worker) -> None:
         """Give a query that has run a while a long place at the lowest priority, or stop

@@ -142,6 +142,11 @@ class Scheduler:
             self._grant()
             return victim
 
+    def runs_long(self, for_client: str) -> bool:
+        """Whether ``for_client`` runs a long query now."""
+        with self._lock:
+            return any(t.client == for_client for t in self._long)
+
     def leave(self, ticket: Ticket) -> None:
         """``ticket``'s query is over (answered, failed or given up): free its place."""
         with self._lock:

@@ -31,6 +31,7 @@ __all__ = [
     "Template",
     "Worker",
     "Workers",
+    "cpu_seconds",
     "end",
     "prepare_workers",
     "renice",
@@ -41,6 +42,7 @@ NICE = 5
 """Workers' priority: the server's own process (nice 0) wins the processor from them."""
 
 _PROCESS_MRELEASE = 448  # the same number on every Linux architecture
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 
 
@@ -72,6 +74,16 @@ def rss_kib(pid: int) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """Processor time a process has used, in seconds (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def renice(pid: int, nice: int) -> None:
@@ -116,7 +128,8 @@ def end(pid: int) -> None:
 
 class Worker:
     """One worker process: the pipe to it, its PID, whether it holds the graph in memory;
-    while it answers, its query's place and start; ``stopped`` says why it was killed."""
+    while it answers, its query's place and start (on the clock and in processor time);
+    ``stopped`` says why it was killed."""
 
     def __init__(self, conn: Connection, pid: int, in_memory: bool,
                  process: Any = None) -> None:
@@ -128,6 +141,7 @@ class Worker:
         self.baseline_kib = rss_kib(pid) if in_memory else 0
         self.ticket: Any = None
         self.started = 0.0
+        self.cpu_at_start = 0.0
         self.long = False
         self.stopped: str | None = None
 
