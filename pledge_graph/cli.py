@@ -34,6 +34,14 @@ def _add_checking(p: argparse.ArgumentParser) -> None:
                         "one per CPU)")
 
 
+def _count(value: str) -> int:
+    """A count of at least one (places for queries)."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pledge-graph", description=__doc__.split("\n")[0] if __doc__ else None)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +76,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="megabytes of answers kept per release (0: none)")
     p.add_argument("--memory-mb", type=int, default=256,
                    help="megabytes one query may allocate in its worker (0: no limit)")
+    p.add_argument("--queries", type=_count, default=4,
+                   help="queries that run at once at normal priority, on the in-memory copy "
+                        "(default: %(default)s)")
+    p.add_argument("--long-queries", type=_count, default=4,
+                   help="queries running past 0.5 s that may go on at once, at the lowest "
+                        "priority; the client holding the most gives one up (default: "
+                        "%(default)s)")
+    p.add_argument("--queue", type=_count, default=64,
+                   help="queries that may wait for a place; more get 503 with Retry-After "
+                        "(default: %(default)s)")
+    p.add_argument("--queries-memory-mb", type=int, default=1024,
+                   help="megabytes all running queries may allocate together; past it the "
+                        "largest is stopped (0: no limit; default: %(default)s)")
     p.add_argument("--no-in-memory", dest="in_memory", action="store_false",
                    help="run queries on the on-disk store only (no in-memory copy)")
     p.add_argument("--allow-service", nargs="*", default=[], metavar="ENDPOINT",

@@ -36,6 +36,7 @@ __all__ = [
     "RELEASE_GRAPH_FILES",
     "Answer",
     "EmbeddedStore",
+    "Overloaded",
     "QueryOutOfMemory",
     "QueryRefused",
     "QuerySyntaxError",
@@ -76,6 +77,18 @@ class QueryTimeout(StoreError):
 
 class QueryOutOfMemory(StoreError):
     """The query needed more memory than the service allows and was stopped."""
+
+
+class Overloaded(StoreError):
+    """The service is too busy to run the query now; ``retry_after`` is how many seconds
+    to wait before asking again, ``hold`` how many to wait before answering (a query
+    stopped for its client's share is answered when its time limit would have ended it)."""
+
+    def __init__(self, message: str, *, retry_after: int, hold: float = 0.0,
+                 expected: str | None = None) -> None:
+        super().__init__(message, expected=expected)
+        self.retry_after = retry_after
+        self.hold = hold
 
 
 class Store(Protocol):

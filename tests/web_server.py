@@ -81,6 +81,14 @@ class Server:
         self.stop()
         raise RuntimeError("serve did not print its URL in time")
 
+    def wait_for(self, said: str, limit: float = 60) -> None:
+        """Wait until the server prints ``said`` (it says when its in-memory copy is ready)."""
+        deadline = time.monotonic() + limit
+        while said not in self.stdout.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not say {said!r}: {self.stderr.read_text()}")
+            time.sleep(0.05)
+
     def client(self, **kwargs: object) -> httpx.Client:
         """Return an httpx client for this server."""
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)  # type: ignore[arg-type]

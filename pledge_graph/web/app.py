@@ -21,11 +21,13 @@ from the request's Host header.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -33,11 +35,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
-from ..errors import StoreError
+from ..errors import PledgeGraphError, StoreError
 from ..pool import DEFAULT_TIMEOUT
 from ..queries import ExampleQuery
 from ..results import NotAcceptable
 from ..store import (
+    Overloaded,
     QueryOutOfMemory,
     QueryRefused,
     QuerySyntaxError,
@@ -52,12 +55,17 @@ from .edge import EdgeLayer, internal_error, note, request_id, unexpected
 from .http import CorsMiddleware, error, not_acceptable
 from .negotiation import FORMATS, Unacceptable
 
-__all__ = ["MAX_BODY", "Settings", "create_app"]
+__all__ = ["MAX_BODY", "QUERY_THREADS", "Settings", "create_app"]
 
 MAX_BODY = 1_000_000
 """Bytes a request body (a POSTed query) may have."""
 
+QUERY_THREADS = 96
+"""Threads that store calls which may wait for a query worker run in, apart from the
+threads of pages and dumps (``serve`` gives a pool one per place and per queue place)."""
+
 STATIC_DIR = Path(__file__).parent / "static"
+_LOG = logging.getLogger("pledge_graph.web")
 
 
 @dataclass
@@ -80,6 +88,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000/"
     """Where clients reach this server's root (ends with ``/``): the listening address, or
     ``serve --public-url``."""
+    query_threads: int = QUERY_THREADS
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -104,6 +113,7 @@ def create_app(settings: Settings) -> ASGIApp:
         sparql.ProtocolError: _protocol_error,
         QuerySyntaxError: _status(400),
         QueryRefused: _status(403, logged="query refused"),
+        Overloaded: _overloaded,
         QueryTimeout: _status(503, logged="query stopped at its time limit"),
         QueryOutOfMemory: _status(503, logged="query stopped at its memory limit"),
         ResultTooLarge: _status(503, logged="answer over the result cap"),
@@ -112,6 +122,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Exception: _unexpected,
     })
     app.state.settings = settings
+    app.state.query_threads = anyio.CapacityLimiter(settings.query_threads)
     app.add_middleware(CorsMiddleware)
     return EdgeLayer(CachedAnswers(app, settings.cache, _resource_key(settings)))
 
@@ -158,7 +169,7 @@ def _status(code: int, logged: str | None = None
         if logged:
             note(request.scope, f"{logged}: {exc}")
         suffix = f" (request {request_id(request.scope)})" if code >= 500 else ""
-        return error(code, f"{code} {_REASONS[code]}: {exc}{suffix}")
+        return error(code, f"{code} {_REASONS[code]}: {_public(exc)}{suffix}")
     return handler
 
 
@@ -181,6 +192,26 @@ async def _client_gone(request: Request, exc: Exception) -> Response:
 
 def _internal_error(request: Request) -> Response:
     return error(500, internal_error(request.scope))
+
+
+async def _overloaded(request: Request, exc: Exception) -> Response:
+    """Too busy now: 503 saying when to come back, sent after the pause the error asks for
+    (which holds a connection, no thread and no place)."""
+    assert isinstance(exc, Overloaded)
+    note(request.scope, f"query refused, too busy: {exc.message}")
+    if exc.hold > 0:
+        await anyio.sleep(exc.hold)
+    return error(503, f"503 Service Unavailable: {_public(exc)} "
+                 f"(request {request_id(request.scope)})",
+                 {"Retry-After": str(exc.retry_after)})
+
+
+def _public(exc: Exception) -> str:
+    """What an error says to a client: its message and what was expected, never the file
+    on the server it was raised about."""
+    if isinstance(exc, PledgeGraphError):
+        return f"{exc.message} (expected {exc.expected})" if exc.expected else exc.message
+    return str(exc)
 
 
 _REASONS = {400: "Bad Request", 403: "Forbidden", 503: "Service Unavailable"}

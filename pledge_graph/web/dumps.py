@@ -5,7 +5,8 @@ strong ETag (release digest + file name), Last-Modified and Cache-Control; compr
 (``.gz``) are served as ``application/gzip`` files, not as a Content-Encoding of the
 uncompressed type, so what is downloaded is byte for byte the file the catalog's checksum
 describes. ``/.well-known/void`` and ``/catalog`` answer the release's VoID and DCAT graphs,
-negotiated; ``/context.jsonld`` is the JSON-LD context, cacheable for a day.
+negotiated, read from the served release's own files; ``/context.jsonld`` is the JSON-LD
+context, cacheable for a day.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from ..results import write_triples
 from . import pages
 from .http import error, etag, not_modified, validated
 from .negotiation import FORMATS, negotiate
@@ -89,13 +92,23 @@ async def catalog(request: Request) -> Response:
 async def _release_graph(request: Request, name: str) -> Response:
     settings = request.app.state.settings
     fmt = negotiate(request.headers.get("accept"), ("graph",), request.query_params.get("format"))
-    graph = str(settings.iris.dump(name))
-    answer = await run_in_threadpool(settings.store.graph, graph, fmt.media_type)
-    if answer is None:
+    path = settings.release_dir / name if settings.release_dir else None
+    if path is None or not path.is_file():
         return error(404, f"404 Not Found: this release has no {name}")
+    key = (settings.digest, "release-graph", name, fmt.key)
+    body = settings.cache.get(key)
+    if body is None:
+        body = await run_in_threadpool(_file_graph, path, fmt.media_type)
+        settings.cache.put(key, body, len(body) + 256)
     headers = {"Vary": "Accept", "Content-Location": f"{request.scope['path']}?format={fmt.key}"}
-    return validated(request, answer.body, fmt.media_type, etag(settings.digest, name, fmt.key),
+    return validated(request, body, fmt.media_type, etag(settings.digest, name, fmt.key),
                      settings.built, headers)
+
+
+def _file_graph(path: Path, media_type: str) -> bytes:
+    """A release file's triples in ``media_type``, read from the release being served: the
+    metadata describes the very files served beside it, and needs no query worker."""
+    return write_triples([q.triple for q in ox.parse(path=str(path))], media_type)
 
 
 def _file(request: Request, path: Path, digest: str, cache: str) -> Response:

@@ -1,17 +1,23 @@
 """Small HTTP helpers every handler shares: validators (ETag, Last-Modified, 304), plain-text
-errors, the 406 answer, and the middleware that adds CORS headers to every answer."""
+errors, the 406 answer, store calls that may wait for a query worker, and the middleware
+that adds CORS headers to every answer."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import scheduler
 from .negotiation import Format, Unacceptable
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "alternates",
     "error",
     "etag",
+    "for_client",
     "not_acceptable",
     "not_modified",
     "validated",
@@ -53,6 +60,19 @@ def validated(request: Request, body: bytes, media_type: str, tag: str, modified
     if not_modified(request, tag, modified):
         return Response(status_code=304, headers=all_headers)
     return Response(body, status_code=status, media_type=media_type, headers=all_headers)
+
+
+T = TypeVar("T")
+
+
+async def for_client(request: Request, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a store call that may wait for a query worker, for the request's client (by
+    address: the scheduler shares places between clients), in a thread of the app's own
+    limiter: a query waiting for its turn never holds a thread that pages, dumps and kept
+    answers need."""
+    scheduler.client.set(request.client.host if request.client else "unknown")
+    return await anyio.to_thread.run_sync(functools.partial(call, *args, **kwargs),
+                                          limiter=request.app.state.query_threads)
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -24,7 +24,7 @@ from ..results import write_triples
 from ..vocab import VOID, prefixes
 from . import pages
 from .cache import mark_cacheable
-from .http import alternates, error, etag, validated
+from .http import alternates, error, etag, for_client, validated
 from .negotiation import FORMATS, Format, negotiate
 
 __all__ = [
@@ -90,7 +90,7 @@ async def graph_store(request: Request) -> Response:
         return error(400, "400 Bad Request: name one graph: ?graph=IRI or ?default")
     fmt = negotiate(request.headers.get("accept"), ("graph",), params.get("format"))
     name = graphs[0] if graphs else None
-    answer = await run_in_threadpool(settings.store.graph, name, fmt.media_type)
+    answer = await for_client(request, settings.store.graph, name, fmt.media_type)
     if answer is None:
         return error(404, f"404 Not Found: no graph <{name}> in this store")
     tag = etag(settings.digest, "graph", name or "", fmt.key)

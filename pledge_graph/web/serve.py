@@ -1,12 +1,13 @@
 """``pledge-graph serve``: build the release if needed, load it, serve it over HTTP.
 
+The release is pinned first (``pledge_graph.pinned``): its files are linked into a snapshot
+that a rebuild does not touch, and the server serves that snapshot whole until it stops.
 The release and the ``--also`` files (``FILE``, or ``GRAPH=FILE`` to put a file of triples
-in a named graph) are loaded into an on-disk pyoxigraph store kept next to the release
-(``<release>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
-same inputs opens it at once, and a rebuild, which replaces the release directory, drops
-it. Queries run in worker processes, first on the on-disk store read-only and, once a copy
-is loaded into memory in the background, on that copy, so a query past ``--timeout`` can be
-stopped (``pledge_graph.pool``). With ``--store URL`` the server answers from that SPARQL 1.1
+in a named graph) are loaded into an on-disk pyoxigraph store kept in the snapshot
+(``<snapshot>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
+same inputs opens it at once. Queries run in worker processes, first on the on-disk store
+read-only and, once a copy is loaded into memory in the background, on that copy, so a
+query past ``--timeout`` can be stopped (``pledge_graph.pool``). With ``--store URL`` the server answers from that SPARQL 1.1
 store instead (``pledge_graph.remote``).
 """
 
@@ -27,14 +28,16 @@ import pyoxigraph as ox
 import uvicorn
 
 from ..errors import PledgeGraphError, StoreError
-from ..pool import DEFAULT_TIMEOUT, ProcessPool, prepare_workers
+from ..pinned import PinnedRelease, pin_release
+from ..pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
 from ..queries import example_triples, load_examples
 from ..release import Release, ensure_release, read_release
 from ..store import EmbeddedStore, Store, load_inputs
 from ..vocab import Iris
-from .app import Settings, create_app
+from .app import QUERY_THREADS, Settings, create_app
 from .cache import AnswerCache
 from .limits import connection_cap, from_args, map_large_blocks, raise_file_limit
+from .pages import statistics
 from .protocol import server_config
 from .sparql import warm
 
@@ -100,9 +103,8 @@ def serve_command(args: argparse.Namespace) -> int:
     """Serve the release until interrupted; return the exit status."""
     prepare_workers()
     iris = Iris(args.base)
-    # a remote store answers from the release loaded into it: serve that one, never rebuild
-    release = (read_release(args.out) if args.store
-               else ensure_release(args.data, args.out, iris.base))
+    pinned = _pinned(args, iris)
+    release = pinned.release
     examples = load_examples()
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     listener = _listen(args.host, args.port)
@@ -119,13 +121,15 @@ def serve_command(args: argparse.Namespace) -> int:
             loader = (functools.partial(load_inputs, release_dir=release.directory, iris=iris,
                                         also=also, extra_triples=extra)
                       if args.in_memory else None)
-            store = ProcessPool(path, timeout=timeout, memory_mb=args.memory_mb, loader=loader)
+            store = ProcessPool(path, timeout=timeout, memory_mb=args.memory_mb, loader=loader,
+                                **_places(args))
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
                             allow_service=tuple(args.allow_service or ()),
                             cache=AnswerCache(args.cache_mb * 1024 * 1024),
-                            public_url=_public_url(args.public_url, listener))
+                            public_url=_public_url(args.public_url, listener),
+                            query_threads=_query_threads(args))
         if isinstance(store, ProcessPool):
             threading.Thread(target=_prepare, args=(store, settings, loader is not None),
                              daemon=True).start()
@@ -137,12 +141,41 @@ def serve_command(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
         listener.close()
+        pinned.close()
     return 0
 
 
+def _pinned(args: argparse.Namespace, iris: Iris) -> PinnedRelease:
+    """The release to serve, built first when missing or stale, and pinned while it is
+    served: a rebuild beside the running server leaves what it serves whole."""
+    # a remote store answers from the release loaded into it: serve that one, never rebuild
+    if args.store:
+        read_release(args.out)
+    else:
+        ensure_release(args.data, args.out, iris.base)
+    return pin_release(args.out)
+
+
+def _places(args: argparse.Namespace) -> dict[str, int]:
+    """The pool's places for queries, its queue and its memory for all queries at once."""
+    return {"queries": args.queries, "long_queries": args.long_queries, "queue": args.queue,
+            "memory_total_mb": args.queries_memory_mb}
+
+
+def _query_threads(args: argparse.Namespace) -> int:
+    """Threads for store calls that may wait: one per place and per queue place, and a few
+    for the calls that are refused at once when the queue is full."""
+    if args.store:
+        return QUERY_THREADS
+    return args.queries + args.long_queries + DEFAULT_WORKERS + args.queue + 8
+
+
 def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
-    """In the background: wait for the in-memory copy, then answer the example queries once
-    (their answers are kept); say when each is done (benchmarks wait for these lines)."""
+    """In the background: count what the landing page shows (from the server's own view of
+    the store, opened on the way), wait for the in-memory copy, then answer the example
+    queries once (their answers are kept); say when each is done (benchmarks wait for these
+    lines)."""
+    statistics(settings)
     if in_memory and pool.wait_in_memory(3600):
         print(f"pledge-graph: queries run on an in-memory copy of the store "
               f"({pool.template_mb:.0f} MiB)", flush=True)

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import pyoxigraph as ox
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -27,6 +26,7 @@ from ..guard import check_services, query_form, tokens
 from ..results import NotAcceptable, write_triples
 from ..vocab import RDF, SD, Iris
 from . import pages
+from .http import for_client
 from .negotiation import negotiate
 
 __all__ = [
@@ -142,7 +142,8 @@ async def endpoint(request: Request) -> Response:
         if fmt.key == "html":
             return pages.query_page(request, None)
         body = service_description(settings.iris, _endpoint_url(request), settings.allow_service,
-                                   await run_in_threadpool(settings.store.graphs), fmt.media_type)
+                                   await for_client(request, settings.store.graphs),
+                                   fmt.media_type)
         return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
     kind = query_form(asked.query)
     kinds = (kind, "page") if kind else ("solutions", "boolean", "graph", "page")
@@ -157,8 +158,8 @@ async def endpoint(request: Request) -> Response:
                     kind, media_types)
     answer = settings.cache.get(key)
     if answer is None:
-        answer = await run_in_threadpool(
-            settings.store.query, query, media_types=media_types,
+        answer = await for_client(
+            request, settings.store.query, query, media_types=media_types,
             default_graph_uris=asked.default_graph_uris,
             named_graph_uris=asked.named_graph_uris, timeout=settings.timeout)
         settings.cache.put(key, answer, len(answer.body) + len(query) + 256)
