@@ -96,6 +96,22 @@ def test_over_the_budget_the_longest_stalled_go_and_the_newest_is_spared():
     assert t.table.held == 900  # one answer larger than the rest of the budget still goes
 
 
+def test_over_the_budget_the_clients_of_a_shared_answer_are_spared():
+    t = Table(max_bytes=1000)
+    shared = b"s" * 600
+    first, second, own, new = (t.peer(name) for name in ("first", "second", "own", "new"))
+    for peer, body in ((first, shared), (second, shared), (own, b"u" * 300), (new, b"v" * 300)):
+        t.table.request_read(peer)
+        peer.sending(body)
+        t.table.stalled(peer, 0)
+    assert t.dropped == {"own": BUDGET}  # dropping "first" would have freed nothing
+    assert t.table.held == 900
+    t.table.resumed(second)  # "first" sends the shared answer alone now: its drop frees it
+    t.table.stalled(t.peer("big"), 500)
+    assert t.dropped == {"own": BUDGET, "new": BUDGET, "first": BUDGET}
+    assert t.table.held == 500
+
+
 def test_a_closed_connection_gives_back_everything_it_held():
     t = Table()
     peer = t.peer("a")

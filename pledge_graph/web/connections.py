@@ -11,10 +11,12 @@ that has waited longest:
   that does not read; when there is neither, the new one is refused;
 - at most ``max_bytes`` are held: the bytes of requests still arriving, plus for every
   connection whose writes are blocked its transport's buffer and the answer it is sending
-  (an answer shared by several, as a kept answer is, counts once); past it, the connection
-  that has waited longest (for the rest of its request, or for its client to read) goes.
-  The connection whose growth passed the bound is spared, so one answer larger than the
-  budget can still be delivered, to one client at a time.
+  (an answer shared by several, as a kept answer is, counts once); past it, of the
+  connections whose drop frees what they hold (a request still arriving; a blocked answer
+  no other blocked connection sends), the one that has waited longest goes. Clients of a
+  shared answer go only when no other drop would do. The connection whose growth passed
+  the bound is spared, so one answer larger than the budget can still be delivered, to one
+  client at a time.
 
 Everything here is O(1) per event (ordered dictionaries: the oldest is first), so an
 attack of many connections costs the event loop no more than that many requests.
@@ -71,7 +73,9 @@ class Connections:
         self._waiting: OrderedDict[Peer, float] = OrderedDict()
         self._reading: OrderedDict[Peer, float] = OrderedDict()
         self._stalled: OrderedDict[Peer, float] = OrderedDict()
-        self._bodies: dict[int, list[int]] = {}
+        # stalled connections whose drop frees their answer: no other stalled one sends it
+        self._freeing: OrderedDict[Peer, float] = OrderedDict()
+        self._bodies: dict[int, tuple[int, set[Peer]]] = {}
 
     def opened(self, peer: Peer) -> bool:
         """Count a new connection, evicting one if the table is full; False when none can
@@ -126,13 +130,14 @@ class Connections:
             return
         peer.body = body
         if peer in self._stalled:
-            self._count_body(body, 1)
+            self._join(peer)
             self._enforce(peer)
 
     def sent(self, peer: Peer) -> None:
         """The connection is done with its body."""
         if peer.body is not None and peer in self._stalled:
-            self._count_body(peer.body, -1)
+            self._leave(peer)
+            self._freeing[peer] = self._clock()
         peer.body = None
 
     def stalled(self, peer: Peer, buffered: int) -> None:
@@ -143,7 +148,9 @@ class Connections:
         peer.buffered = buffered
         self.held += buffered
         if peer.body is not None:
-            self._count_body(peer.body, 1)
+            self._join(peer)
+        else:
+            self._freeing[peer] = self._clock()
         self._enforce(peer)
 
     def resumed(self, peer: Peer) -> None:
@@ -153,26 +160,46 @@ class Connections:
         self.held -= peer.buffered
         peer.buffered = 0
         if peer.body is not None:
-            self._count_body(peer.body, -1)
+            self._leave(peer)
+        self._freeing.pop(peer, None)
 
-    def _count_body(self, body: bytes, step: int) -> None:
-        """Count ``body`` once while any stalled connection is sending it."""
-        key = id(body)
+    def _join(self, peer: Peer) -> None:
+        """A stalled connection sends ``peer.body``: count the body once, however many send
+        it; dropping the connection frees the body only if it is the only one."""
+        assert peer.body is not None
+        key = id(peer.body)
         entry = self._bodies.get(key)
         if entry is None:
-            if step < 0:
-                return
-            entry = self._bodies[key] = [len(body), 0]
-        entry[1] += step
-        if step > 0 and entry[1] == 1:
+            entry = self._bodies[key] = (len(peer.body), set())
             self.held += entry[0]
-        elif entry[1] <= 0:
+        senders = entry[1]
+        senders.add(peer)
+        if len(senders) == 1:
+            self._freeing[peer] = self._clock()
+        else:
+            for other in senders:
+                self._freeing.pop(other, None)
+
+    def _leave(self, peer: Peer) -> None:
+        """A stalled connection no longer sends ``peer.body``."""
+        assert peer.body is not None
+        key = id(peer.body)
+        entry = self._bodies.get(key)
+        if entry is None:
+            return
+        senders = entry[1]
+        senders.discard(peer)
+        self._freeing.pop(peer, None)
+        if not senders:
             self.held -= entry[0]
             del self._bodies[key]
+        elif len(senders) == 1:
+            self._freeing[next(iter(senders))] = self._clock()
 
     def _enforce(self, trigger: Peer) -> None:
         while self.held > self.max_bytes:
-            victim = _oldest(self._reading, self._stalled, spare=trigger)
+            victim = (_oldest(self._reading, self._freeing, spare=trigger)
+                      or _oldest(self._stalled, spare=trigger))
             if victim is None:
                 return
             self._drop(victim, BUDGET)
