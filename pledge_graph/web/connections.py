@@ -36,6 +36,19 @@ BUDGET = "dropped: the bytes held for clients were over the budget"
 _CLASSES = 64  # size classes: a connection holding n bytes is in class n.bit_length()
 
 
+def _oldest(*tables: OrderedDict[Peer, float], spare: Peer | None = None) -> Peer | None:
+    """The peer that has been in its table longest, over all ``tables``, except ``spare``."""
+    best: tuple[float, Peer] | None = None
+    for table in tables:
+        for peer, since in table.items():
+            if peer is spare:
+                continue
+            if best is None or since < best[0]:
+                best = (since, peer)
+            break
+    return best[1] if best is not None else None
+
+
 class Peer:
     """One open connection as the table sees it. ``drop(reason)`` ends it at once (and
     must call :meth:`Connections.closed`); ``request_id`` names the request it answers."""
@@ -239,16 +252,3 @@ class Connections:
     def _drop(self, victim: Peer, reason: str) -> None:
         victim.drop(reason)
         self.closed(victim)
-
-
-def _oldest(*tables: OrderedDict[Peer, float], spare: Peer | None = None) -> Peer | None:
-    """The peer that has been in its table longest, over all ``tables``, except ``spare``."""
-    best: tuple[float, Peer] | None = None
-    for table in tables:
-        for peer, since in table.items():
-            if peer is spare:
-                continue
-            if best is None or since < best[0]:
-                best = (since, peer)
-            break
-    return best[1] if best is not None else None
