@@ -85,7 +85,7 @@ def test_a_shared_answer_counts_once_however_many_stalled_clients_send_it():
     assert t.table.held == 0
 
 
-def test_over_the_budget_the_longest_stalled_go_and_the_newest_is_spared():
+def test_over_the_budget_among_connections_holding_as_much_the_longest_stalled_goes():
     t = Table(max_bytes=1000)
     old, new = t.peer("old"), t.peer("new")
     for peer, size in ((old, 700), (new, 900)):
@@ -93,7 +93,47 @@ def test_over_the_budget_the_longest_stalled_go_and_the_newest_is_spared():
         peer.sending(b"y" * size)
         t.table.stalled(peer, 0)
     assert t.dropped == {"old": BUDGET}
-    assert t.table.held == 900  # one answer larger than the rest of the budget still goes
+    assert t.table.held == 900
+
+
+def test_an_answer_larger_than_the_budget_is_spared_and_the_others_make_room():
+    t = Table(max_bytes=1000)
+    small, huge = t.peer("small"), t.peer("huge")
+    for peer, size in ((small, 300), (huge, 1500)):
+        t.table.request_read(peer)
+        peer.sending(b"h" * size)
+        t.table.stalled(peer, 0)
+    assert t.dropped == {"small": BUDGET} and t.table.held == 1500
+
+
+def test_over_the_budget_the_clients_of_a_shared_answer_are_spared():
+    t = Table(max_bytes=1000)
+    shared = b"s" * 600
+    first, second, own, new = (t.peer(name) for name in ("first", "second", "own", "new"))
+    for peer, body in ((first, shared), (second, shared), (own, b"u" * 300), (new, b"v" * 300)):
+        t.table.request_read(peer)
+        peer.sending(body)
+        t.table.stalled(peer, 0)
+    assert t.dropped == {"own": BUDGET}  # dropping "first" would have freed nothing
+    assert t.table.held == 900
+    t.table.resumed(second)  # "first" sends the shared answer alone now: its drop frees it
+    t.table.stalled(t.peer("big"), 500)
+    assert t.dropped == {"own": BUDGET, "first": BUDGET}
+    assert t.table.held == 800
+
+
+def test_over_the_budget_the_connection_holding_the_most_goes_not_a_thousand_small_ones():
+    t = Table(max_connections=2000, max_bytes=10_000)
+    slow = [t.peer(f"slow-{n}") for n in range(1000)]
+    for peer in slow:
+        t.table.received(peer, 5)  # requests trickling in, a few bytes each
+    large = t.peer("large")
+    t.table.request_read(large)
+    large.sending(b"l" * 8000)
+    t.table.stalled(large, 100)
+    t.table.stalled(t.peer("trigger"), 2000)
+    assert t.dropped == {"large": BUDGET}
+    assert t.table.held == 1000 * 5 + 2000
 
 
 def test_a_closed_connection_gives_back_everything_it_held():

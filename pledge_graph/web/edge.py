@@ -91,30 +91,6 @@ def unexpected(error: BaseException) -> str:
     return f"unexpected {type(error).__name__}: {error}{at}"
 
 
-class EdgeLayer:
-    """Wraps the application (see the module)."""
-
-    def __init__(self, app: ASGIApp, chunk_bytes: int = _CHUNK) -> None:
-        self.app = app
-        self.chunk_bytes = chunk_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        answer = _Answer(scope, send, self.chunk_bytes)
-        try:
-            await self.app(scope, receive, answer.send)
-        except Exception as error:  # noqa: BLE001 - the last resort: logged, answered 500
-            if scope.get(_HANDLED) is error:
-                return
-            note(scope, unexpected(error))
-            if not answer.started:
-                await answer.internal_error()
-            else:
-                answer.failed()
-
-
 class _Answer:
     """One request's answer on its way out: its headers completed, its body in pieces."""
 
@@ -187,3 +163,27 @@ class _Answer:
             line += f"; {failure}"
         serious = failure is not None or self.status >= 500 and self.status != 503
         LOGGER.log(logging.ERROR if serious else logging.WARNING, "%s", line)
+
+
+class EdgeLayer:
+    """Wraps the application (see the module)."""
+
+    def __init__(self, app: ASGIApp, chunk_bytes: int = _CHUNK) -> None:
+        self.app = app
+        self.chunk_bytes = chunk_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answer = _Answer(scope, send, self.chunk_bytes)
+        try:
+            await self.app(scope, receive, answer.send)
+        except Exception as error:  # noqa: BLE001 - the last resort: logged, answered 500
+            if scope.get(_HANDLED) is error:
+                return
+            note(scope, unexpected(error))
+            if not answer.started:
+                await answer.internal_error()
+            else:
+                answer.failed()
