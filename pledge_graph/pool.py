@@ -54,7 +54,15 @@ from .store import (
     ResultTooLarge,
     SparqlMethods,
 )
-from .workers import Template, Worker, Workers, cpu_seconds, prepare_workers, renice
+from .workers import (
+    HugePages,
+    Template,
+    Worker,
+    Workers,
+    cpu_seconds,
+    prepare_workers,
+    renice,
+)
 from .workers import rss_kib as _rss_kib
 
 __all__ = [
@@ -328,7 +336,7 @@ class ProcessPool(SparqlMethods):
         return StoreError("the query worker stopped unexpectedly")
 
     def _load(self, loader: Loader) -> None:
-        template = Template(_template, loader, self.limit)
+        template = Template(_template, HugePages(loader), self.limit)
         if not template.wait_ready() or not self._workers.use(template):
             template.close()
             return

@@ -14,14 +14,16 @@ a query has had so far (least attained service first):
   one client thus keeps at most its share of the long places, and costs each further query
   of the flood a short while only.
 
-At most ``queue`` queries wait. The next to start is the oldest waiting query of the client
-that runs the fewest queries now: no client waits behind another's flood, and a query
-waits for no more than the queries its own client sent before it. A query that finds the
-queue full is refused with :class:`~pledge_graph.store.Overloaded`, unless another client
-holds at least two more waiting places than its own client, whose newest waiting query is
-then refused instead. (A flood from one address that waits for its answers is kept out of
-the queue by the pool, which answers the queries it stops for the share late: see
-``pledge_graph.pool``.)
+At most ``queue`` queries wait. The next to start is the newest waiting query of the client
+that runs the fewest queries now: no client waits behind another's flood, and a query sent
+behind a burst from its own address (a person's small query behind their script's batch,
+or behind an attacker on the same machine) starts at the next free place rather than
+after the whole burst. A flood that goes on is kept out of the queue by the pool, which
+answers the queries it stops for the share only when their time limit would have ended
+them (``pledge_graph.pool``), so a query is not buried under ever newer ones of its own
+address for long. A query that finds the queue full is refused with
+:class:`~pledge_graph.store.Overloaded`, unless another client holds at least two more
+waiting places than its own client, whose oldest waiting query is then refused instead.
 
 Who a query is for is read from :data:`client` (the web layer sets it per request, to the
 client's address); work the server does for itself runs as ``local``.
@@ -185,10 +187,10 @@ class Scheduler:
             self._start(self._next())
 
     def _next(self) -> Ticket:
-        """The oldest waiting query of the client that runs the fewest queries now (of two
+        """The newest waiting query of the client that runs the fewest queries now (of two
         such clients, the one that has waited longest)."""
         chosen = min(self._waiting, key=lambda c: (self._running[c], self._waiting[c][0].arrived))
-        ticket = self._waiting[chosen].popleft()
+        ticket = self._waiting[chosen].pop()
         self._queued -= 1
         if not self._waiting[chosen]:
             del self._waiting[chosen]
@@ -203,13 +205,13 @@ class Scheduler:
         ticket.state = _OVER
 
     def _make_room(self, for_client: str) -> None:
-        """The queue is full: refuse the newest waiting query of a client that holds at
+        """The queue is full: refuse the oldest waiting query of a client that holds at
         least two waiting places more than ``for_client``, or raise Overloaded."""
         mine = len(self._waiting.get(for_client, ()))
         heaviest = max(self._waiting, key=lambda c: len(self._waiting[c]), default=None)
         if heaviest is None or len(self._waiting[heaviest]) < mine + 2:
             raise self._overloaded(f"{self.queue} queries are waiting in the queue already")
-        dropped = self._waiting[heaviest][-1]
+        dropped = self._waiting[heaviest][0]
         self._unqueue(dropped)
         dropped.refused = self._overloaded("the queue was full and this query's client held "
                                            "more of its places than any other")

@@ -7,8 +7,8 @@ in a named graph) are loaded into an on-disk pyoxigraph store kept in the snapsh
 (``<snapshot>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
 same inputs opens it at once. Queries run in worker processes, first on the on-disk store
 read-only and, once a copy is loaded into memory in the background, on that copy, so a
-query past ``--timeout`` can be stopped (``pledge_graph.pool``). With ``--store URL`` the server answers from that SPARQL 1.1
-store instead (``pledge_graph.remote``).
+query past ``--timeout`` can be stopped (``pledge_graph.pool``). With ``--store URL`` the
+server answers from that SPARQL 1.1 store instead (``pledge_graph.remote``).
 """
 
 from __future__ import annotations
