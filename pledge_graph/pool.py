@@ -301,6 +301,7 @@ class ProcessPool(SparqlMethods):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run the query in a free worker (waiting for one up to the pool's ``wait``); stop
         it and raise QueryTimeout when it runs past its limit, QueryOutOfMemory when its
@@ -308,7 +309,7 @@ class ProcessPool(SparqlMethods):
         limit = self.timeout if timeout is None else timeout
         worker = self._acquire()
         kwargs = {"media_types": media_types, "default_graph_uris": list(default_graph_uris),
-                  "named_graph_uris": list(named_graph_uris)}
+                  "named_graph_uris": list(named_graph_uris), "base_iri": base_iri}
         deadline = time.monotonic() + limit
         try:
             with self._lock:

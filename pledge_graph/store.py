@@ -108,12 +108,14 @@ class Store(Protocol):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run one SPARQL query; answer in ``media_types[kind]`` for the query's kind.
 
         ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset) replace any
-        FROM/FROM NAMED of the query when given. Raises QuerySyntaxError, QueryTimeout,
-        ResultTooLarge or StoreError.
+        FROM/FROM NAMED of the query when given; relative IRIs are resolved against
+        ``base_iri`` unless the query declares its own BASE. Raises QuerySyntaxError,
+        QueryTimeout, ResultTooLarge or StoreError.
         """
         ...
 
@@ -162,6 +164,7 @@ class SparqlMethods:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run one SPARQL query (see :meth:`Store.query`); implementations provide it."""
         raise NotImplementedError
@@ -254,16 +257,16 @@ class EmbeddedStore(SparqlMethods):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run one query and serialise its whole answer (see :meth:`Store.query`)."""
+        options: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
+        if default_graph_uris or named_graph_uris:
+            # the protocol's dataset replaces the query's: graphs not named are not in it
+            options["default_graph"] = [_node(g) for g in default_graph_uris]
+            options["named_graphs"] = [_node(g) for g in named_graph_uris]
         try:
-            if default_graph_uris or named_graph_uris:
-                # the protocol's dataset replaces the query's: graphs not named are not in it
-                result = self._store.query(
-                    sparql, default_graph=[_node(g) for g in default_graph_uris],
-                    named_graphs=[_node(g) for g in named_graph_uris])
-            else:
-                result = self._store.query(sparql)
+            result = self._store.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(f"the query is not valid SPARQL 1.1: {error}") from None
         except (OSError, ValueError) as error:
