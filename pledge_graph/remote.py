@@ -300,8 +300,9 @@ class RemoteStore(SparqlMethods):
         if response.status_code == 400:
             raise QuerySyntaxError(f"the store refused the query: {_excerpt(response)}")
         if response.status_code != 200:
-            raise StoreError(f"the store failed: HTTP {response.status_code} "
-                             f"{_excerpt(response)}")
+            # the store's words may hold the answer of a SERVICE endpoint it called
+            raise StoreError(f"the store failed: HTTP {response.status_code} (its message is "
+                             "not shown: it may hold text from outside this service)")
         return self._answer(kind, response.content, media_types[kind])
 
     def graphs(self) -> list[str]:

@@ -28,12 +28,14 @@ import pyoxigraph as ox
 
 from . import results
 from .errors import StoreError
+from .lexer import complexity_problem
 
 if TYPE_CHECKING:
     from .vocab import Iris
 
 __all__ = [
     "DEFAULT_RESULT_LIMIT",
+    "ENGINE_FAILED",
     "RELEASE_GRAPH_FILES",
     "Answer",
     "EmbeddedStore",
@@ -48,6 +50,10 @@ __all__ = [
     "load_inputs",
     "load_release",
 ]
+
+ENGINE_FAILED = ("the store could not run the query (the engine's message is not shown: it may "
+                 "hold text from outside this service)")
+"""The message of every error the engine raises while running a query."""
 
 DEFAULT_RESULT_LIMIT = 100_000
 """Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one answer may hold; more is an error."""
@@ -259,7 +265,15 @@ class EmbeddedStore(SparqlMethods):
         timeout: float | None = None,
         base_iri: str | None = None,
     ) -> Answer:
-        """Run one query and serialise its whole answer (see :meth:`Store.query`)."""
+        """Run one query and serialise its whole answer (see :meth:`Store.query`).
+
+        A query nested or chained past what the engine's stack holds is refused before it
+        is parsed (:func:`pledge_graph.lexer.complexity_problem`). The engine's own errors
+        while running are not passed on: they may carry text from outside (the answer of a
+        SERVICE endpoint)."""
+        problem = complexity_problem(sparql)
+        if problem:
+            raise QuerySyntaxError(problem, expected="a less deeply nested query")
         options: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
         if default_graph_uris or named_graph_uris:
             # the protocol's dataset replaces the query's: graphs not named are not in it
@@ -269,12 +283,14 @@ class EmbeddedStore(SparqlMethods):
             result = self._store.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(f"the query is not valid SPARQL 1.1: {error}") from None
-        except (OSError, ValueError) as error:
-            raise StoreError(f"the store could not run the query: {error}") from None
+        except ValueError as error:
+            raise QuerySyntaxError(f"the query cannot be run: {error}") from None
+        except (OSError, RuntimeError):
+            raise StoreError(ENGINE_FAILED) from None
         try:
             return _serialise(result, media_types, self.limit)
-        except OSError as error:
-            raise StoreError(f"the store could not run the query: {error}") from None
+        except (OSError, RuntimeError):
+            raise StoreError(ENGINE_FAILED) from None
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one
