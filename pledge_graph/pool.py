@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from . import sandbox
 from .errors import StoreError
 from .results import NotAcceptable
 from .store import (
@@ -111,6 +112,7 @@ def _answer(store: EmbeddedStore, conn: Connection) -> None:
 
 def _serve(path: str, limit: int, conn: Connection) -> None:
     """On-disk worker: open the store read-only, then answer queries."""
+    sandbox.enter()
     store = EmbeddedStore(Path(path), read_only=True, limit=limit)
     conn.send(("ready", None))
     _answer(store, conn)
@@ -119,6 +121,7 @@ def _serve(path: str, limit: int, conn: Connection) -> None:
 def _template(loader: Loader, limit: int, conn: Connection) -> None:
     """Template process: load the store into memory, then fork a worker per request (its
     pipe end is passed back over ``conn``); the workers share the loaded memory."""
+    sandbox.enter()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the system
     store = EmbeddedStore(None, limit=limit)
     try:

@@ -18,6 +18,7 @@ import hashlib
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import uvicorn
 
+from .. import sandbox
 from ..errors import PledgeGraphError, StoreError
 from ..pool import DEFAULT_TIMEOUT, ProcessPool, prepare_workers
 from ..queries import example_triples, load_examples
@@ -95,6 +97,10 @@ def cached_store(release: Release, iris: Iris, also: list[Extra],
 
 def serve_command(args: argparse.Namespace) -> int:
     """Serve the release until interrupted; return the exit status."""
+    policy = sandbox.prepare(allow_service=bool(args.allow_service), remote=bool(args.store),
+                             no_isolation=args.no_network_isolation)
+    print(f"pledge-graph: {policy}", file=sys.stderr if policy.startswith("WARNING") else None,
+          flush=True)
     prepare_workers()
     iris = Iris(args.base)
     # a remote store answers from the release loaded into it: serve that one, never rebuild
