@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 from harness import BIN, ROOT, free_port, median, run_child, serve, wrk
 
-from pledge_graph.guard import query_form
+from pledge_graph.lexer import query_form
 from pledge_graph.store import RELEASE_GRAPH_FILES
 
 RESULTS = ROOT / "bench" / "results"

@@ -92,7 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-in-memory", dest="in_memory", action="store_false",
                    help="run queries on the on-disk store only (no in-memory copy)")
     p.add_argument("--allow-service", nargs="*", default=[], metavar="ENDPOINT",
-                   help="endpoints SERVICE clauses may call (default: none)")
+                   help="endpoints SERVICE clauses may call (default: none); the query "
+                        "workers then have a network, and the textual check is all that "
+                        "keeps other calls out")
+    p.add_argument("--no-network-isolation", action="store_true",
+                   help="run query workers with the network where they cannot be given an "
+                        "empty network namespace of their own (needs root or unprivileged "
+                        "user namespaces); only the textual SERVICE check then stands "
+                        "between a query and the network")
     p.add_argument("--public-url", default=None, metavar="URL",
                    help="where clients reach this server's root, for the URLs it publishes "
                         "(default: the listening address)")

@@ -1,103 +1,225 @@
-"""What a SPARQL query asks for, read from its tokens without running it.
+"""SERVICE clauses found in a query's text, so the endpoint can refuse them before it runs.
 
-The endpoint must know a query's form before running it (to negotiate the answer's media
-type) and must refuse SERVICE calls before the engine can make them. Both are read from a
-tokenizer that skips comments, strings and IRIs, so ``"SERVICE"`` in a literal, ``# SERVICE``
-in a comment or ``?service`` never count, and ``SeRvIcE`` always does.
+The query workers have no network (:mod:`pledge_graph.sandbox`), so this check is not what
+keeps a query from making outbound requests; it gives a clear 403 instead of an engine
+error, and it is the only line for a remote store (``serve --store``) or when
+``--allow-service`` gives the workers a network.
+
+It fails closed. Every place where the word SERVICE (any case) may stand as a token, in
+every reading of the text (:func:`pledge_graph.lexer.readings`), is read as the start of a
+``SERVICE [SILENT] target {`` clause, with a reading of each part that accepts at least
+what the engine accepts; a clause whose end cannot be found within
+:data:`CLAUSE_WINDOW` characters counts as a call to an unknown endpoint. The word inside a
+string or a comment is not a token, unless an IRI before it holds ``'`` or ``#`` (were its
+``<`` a less-than sign, the string or comment would begin elsewhere) or a quote before it
+opens no well-formed string; from there on every occurrence is read as a clause. More than
+:data:`MAX_SERVICE_WORDS` occurrences to read is refused outright, so the work stays
+linear in the text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
+from .lexer import (
+    Scanner,
+    absolute_iri,
+    find_all,
+    prefixes,
+    prologue_end,
+    readings,
+    skip_space,
+    unescape_iri,
+)
 from .store import QueryRefused
 
-__all__ = ["QUERY_FORMS", "check_services", "query_form", "service_targets", "tokens"]
+__all__ = ["CLAUSE_WINDOW", "MAX_SERVICE_WORDS", "check_services", "service_targets"]
 
-QUERY_FORMS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-"""Query form keyword -> kind of answer."""
+CLAUSE_WINDOW = 8_192
+"""Characters from the word SERVICE within which its clause must reach its ``{``."""
 
-_TOKEN = re.compile(
-    r"""
-      (?P<comment>\#[^\n]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-    | (?P<name>[^\W\d][\w\-.]*:[\w\-.:%\\]*|:[\w\-.:%\\]*|[^\W\d][\w\-]*)
-    | (?P<space>\s+)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+MAX_SERVICE_WORDS = 64
+"""Occurrences of the word SERVICE that are read as possible clauses before the query is
+refused as a whole."""
 
-
-def tokens(sparql: str) -> list[tuple[str, str]]:
-    """Return the query's tokens as (kind, text) pairs, without comments and whitespace."""
-    return [(m.lastgroup or "other", m.group())
-            for m in _TOKEN.finditer(sparql) if m.lastgroup not in ("comment", "space")]
+_SCANNER = Scanner("service")
+_SILENT = re.compile(r"(?i:silent)")
+_OPERAND_NEXT = set("{.;,([|/^!=&*+")
+"""Characters after which ``<`` can only open an IRI."""
+_RUN = re.compile(r"(?:\\\S|[^\s{}<>\"'#\\])*+")
+"""A variable or a prefixed name, read generously (up to a space, a brace, an angle
+bracket, a quote or a comment)."""
+_CUT = ("", -1)
+"""What :meth:`_Reading._target` gives when the window ends inside the clause."""
 
 
-def query_form(sparql: str) -> str | None:
-    """Return the kind of answer the query gives (``solutions``, ``boolean``, ``graph``), or
-    None when the text does not start like a query (the engine then reports the error)."""
-    toks = iter(tokens(sparql))
-    for kind, text in toks:
-        word = text.upper() if kind == "name" else ""
-        if word == "BASE":
-            next(toks, None)
-        elif word == "PREFIX":
-            next(toks, None)
-            next(toks, None)
-        else:
-            return QUERY_FORMS.get(word)
-    return None
+class _TooMany(Exception):
+    """More occurrences of the word than :data:`MAX_SERVICE_WORDS`."""
 
 
 def service_targets(sparql: str) -> list[str | None]:
-    """Return the endpoint IRI of every SERVICE clause (None where it is a variable or
-    cannot be resolved)."""
-    toks = tokens(sparql)
-    prefixes = _prefixes(toks)
-    targets: list[str | None] = []
-    for i, (kind, text) in enumerate(toks):
-        if kind != "name" or text.upper() != "SERVICE":
-            continue
-        rest = toks[i + 1:i + 3]
-        if rest and rest[0][0] == "name" and rest[0][1].upper() == "SILENT":
-            rest = rest[1:]
-        targets.append(_resolve(rest[0], prefixes) if rest else None)
-    return targets
+    """Return the endpoint of every SERVICE clause the text may hold, in every reading:
+    the IRI, or None where it is a variable, a relative IRI, an undeclared prefix, or
+    cannot be read.
+
+    >>> service_targets("SELECT * { SERVICE <http://example.org/sparql> { } }")
+    ['http://example.org/sparql']
+    >>> service_targets("SELECT * { ?s ?p 'SERVICE <http://example.org/> { }' }")
+    []
+    """
+    try:
+        return list(_targets(sparql))
+    except _TooMany:
+        return [None]
 
 
 def check_services(sparql: str, allowed: Iterable[str] = ()) -> None:
     """Raise QueryRefused unless every SERVICE clause calls an allowed endpoint."""
     allowed = set(allowed)
-    for target in service_targets(sparql):
-        if target is None or target not in allowed:
-            shown = f"<{target}>" if target else "a variable endpoint"
-            what = ("this service makes no outbound requests" if not allowed
-                    else "it calls only " + ", ".join(f"<{a}>" for a in sorted(allowed)))
-            raise QueryRefused(f"SERVICE {shown} refused: {what}",
-                               expected="a query without SERVICE clauses" if not allowed
-                               else "SERVICE calls to the allowed endpoints")
+    try:
+        for target in _targets(sparql):
+            if target is None or target not in allowed:
+                raise _refusal(target, allowed)
+    except _TooMany:
+        raise QueryRefused(
+            f"the query holds the word SERVICE more than {MAX_SERVICE_WORDS} times where it "
+            "may be a clause; it was not run", expected="fewer SERVICE-like words") from None
 
 
-def _prefixes(toks: list[tuple[str, str]]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for i, (kind, text) in enumerate(toks[:-2]):
-        if kind == "name" and text.upper() == "PREFIX" and toks[i + 2][0] == "iri":
-            found[toks[i + 1][1].rstrip(":")] = toks[i + 2][1][1:-1]
-    return found
+def _refusal(target: str | None, allowed: set[str]) -> QueryRefused:
+    shown = f"<{target}>" if target else "to an endpoint that cannot be read from the text"
+    what = ("this service makes no outbound requests" if not allowed
+            else "it calls only " + ", ".join(f"<{a}>" for a in sorted(allowed)))
+    return QueryRefused(f"SERVICE {shown} refused: {what}",
+                        expected="a query without SERVICE clauses" if not allowed
+                        else "SERVICE calls to the allowed endpoints")
 
 
-def _resolve(token: tuple[str, str], prefixes: dict[str, str]) -> str | None:
-    kind, text = token
-    if kind == "iri":
-        return text[1:-1]
-    if kind == "name" and ":" in text:
-        prefix, local = text.split(":", 1)
-        if prefix in prefixes:
-            return prefixes[prefix] + local
-    return None
+def _targets(sparql: str) -> Iterator[str | None]:
+    for text in readings(sparql):
+        if "service" in text.casefold():
+            yield from _Reading(text).targets()
+
+
+class _Reading:
+    """One reading of the text, scanned once from the start (see the module docstring)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text + "\n"  # the scanner reads a token only with a character after it
+        self.end = len(text)
+        self.read = 0
+        self._prefixes: dict[str, str] | None = None
+        self._prologue: int | None = None
+
+    def targets(self) -> Iterator[str | None]:
+        text, scanner, end = self.text, _SCANNER, self.end
+        for glued in find_all(scanner.glued, text):
+            yield from self._clause(glued + 4 if text[glued] in "tT" else glued + 5)
+        pos, strict = 0, False
+        while pos < end:
+            pos = scanner.skip(text, pos, strict)
+            if pos >= end:
+                return
+            if scanner.find.match(text, pos):
+                if not scanner.continues(text, pos):
+                    yield from self._clause(pos)
+                name = scanner.name.match(text, pos)
+                pos = name.end() if name else pos + 1
+                continue
+            number = scanner.number.match(text, pos)
+            if number:
+                pos = number.end()
+                continue
+            unit = scanner.unit.match(text, pos)
+            if unit is None:
+                if text[pos] == "<":  # a less-than sign
+                    pos += 1
+                    continue
+                yield from self._every(pos, end)  # a quote that opens no string: nothing
+                return  # after it can be read with certainty
+            if unit.lastgroup == "iri" and self._ambiguous(pos, unit.group()):
+                strict = True
+                yield from self._every(pos, unit.end())
+            elif strict and unit.lastgroup != "iri":
+                yield from self._every(pos, unit.end())
+            pos = unit.end()
+
+    def _ambiguous(self, at: int, iri: str) -> bool:
+        """Tell whether the IRI at ``at`` might be read as code: it holds ``'`` or ``#`` and
+        its ``<`` may be a less-than sign (it is neither in the prologue nor after an
+        operator or an opening bracket, after which only an operand can follow)."""
+        if "'" not in iri and "#" not in iri:
+            return False
+        if self._prologue is None:
+            self._prologue = prologue_end(self.text)
+        if at < self._prologue:
+            return False
+        before = self.text[max(0, at - 256):at].rstrip(" \t\r\n")
+        return not before or before[-1] not in _OPERAND_NEXT
+
+    def _every(self, start: int, stop: int) -> Iterator[str | None]:
+        """Read every occurrence of the word between ``start`` and ``stop`` as a clause."""
+        for found in find_all(_SCANNER.find, self.text, start, stop):
+            yield from self._clause(found)
+
+    def _clause(self, at: int) -> Iterator[str | None]:
+        """Yield the endpoint of the clause the word at ``at`` may start: its IRI, or None
+        when the IRI cannot be told or the clause runs past :data:`CLAUSE_WINDOW`."""
+        self.read += 1
+        if self.read > MAX_SERVICE_WORDS:
+            raise _TooMany
+        text = self.text
+        window = min(self.end, at + CLAUSE_WINDOW)
+        begin = skip_space(text, at + len("service"), window)
+        starts = [begin]
+        silent = _SILENT.match(text, begin, window)
+        if silent:
+            starts.append(skip_space(text, silent.end(), window))
+        for start in starts:
+            target = self._target(start, window)
+            if target is _CUT:
+                yield None
+            elif target is not None:
+                raw, after = target
+                brace = skip_space(text, after, window)
+                if brace < window and text[brace] == "{":
+                    yield self._resolve(raw)
+                elif brace >= window < self.end:
+                    yield None
+
+    def _target(self, at: int, window: int) -> tuple[str, int] | None:
+        """Return the endpoint's text at ``at`` and where it ends, read generously: an IRI
+        up to its ``>``, a variable, or a name holding a colon; None where none is, and
+        :data:`_CUT` when the window ends first."""
+        text = self.text
+        if at >= window:
+            return _CUT if window < self.end else None
+        if text[at] == "<":
+            close = text.find(">", at + 1, window)
+            if close < 0:
+                return _CUT if window < self.end else None
+            return text[at:close + 1], close + 1
+        run = _RUN.match(text, at, window)
+        end = run.end() if run else at
+        if end >= window and window < self.end:
+            return _CUT
+        raw = text[at:end]
+        if raw[:1] in ("?", "$") and len(raw) > 1 or ":" in raw:
+            return raw, end
+        return None
+
+    def _resolve(self, raw: str) -> str | None:
+        """Return the IRI an endpoint's text names, when it can be told from the text."""
+        if raw.startswith("<"):
+            iri = unescape_iri(raw[1:-1])
+            return iri if absolute_iri(iri) else None
+        if raw[0] in "?$":
+            return None
+        if self._prefixes is None:
+            self._prefixes = prefixes(self.text)
+        prefix, _, local = raw.partition(":")
+        base = self._prefixes.get(prefix)
+        if base is None or not absolute_iri(base):
+            return None
+        return base + local.replace("\\", "")

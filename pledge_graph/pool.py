@@ -41,6 +41,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from . import sandbox
 from .errors import StoreError
 from .results import NotAcceptable
 from .scheduler import DEFAULT_LONG, DEFAULT_QUERIES, DEFAULT_QUEUE, Scheduler, Ticket, client
@@ -124,6 +125,7 @@ def _answer(store: EmbeddedStore, conn: Connection) -> None:
 
 def _serve(path: str, limit: int, conn: Connection) -> None:
     """On-disk worker: open the store read-only, then answer queries."""
+    sandbox.enter()
     store = EmbeddedStore(Path(path), read_only=True, limit=limit)
     conn.send(("ready", None))
     _answer(store, conn)
@@ -132,6 +134,7 @@ def _serve(path: str, limit: int, conn: Connection) -> None:
 def _template(loader: Loader, limit: int, conn: Connection) -> None:
     """Template process: load the store into memory, then fork a worker per request (its
     pipe end is passed back over ``conn``); the workers share the loaded memory."""
+    sandbox.enter()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the system
     store = EmbeddedStore(None, limit=limit)
     try:
@@ -221,6 +224,7 @@ class ProcessPool(SparqlMethods):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run the query in a worker once the scheduler gives it a place, for the client
         :data:`pledge_graph.scheduler.client` names. Raise Overloaded when it finds no place
@@ -228,7 +232,7 @@ class ProcessPool(SparqlMethods):
         QueryOutOfMemory when its worker grows past the memory limit."""
         limit = self.timeout if timeout is None else timeout
         kwargs = {"media_types": media_types, "default_graph_uris": list(default_graph_uris),
-                  "named_graph_uris": list(named_graph_uris)}
+                  "named_graph_uris": list(named_graph_uris), "base_iri": base_iri}
         ticket = self.scheduler.admit(client.get())
         try:
             self.scheduler.wait(ticket, self.wait)

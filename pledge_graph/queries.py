@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import InputError
-from .guard import query_form
+from .lexer import query_form
 from .paths import QUERIES_DIR
 from .vocab import RDF, RDFS, SCHEMA, SH, Iris, prefixes
 

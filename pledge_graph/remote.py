@@ -34,7 +34,7 @@ import httpx
 import pyoxigraph as ox
 
 from .errors import StoreError
-from .guard import query_form, tokens
+from .lexer import Scanner, query_form
 from .queries import example_triples, load_examples
 from .results import Answer, NotAcceptable, graph_answer, serialise_answer
 from .store import (
@@ -265,8 +265,14 @@ class RemoteStore(SparqlMethods):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
-        """Run one query at the endpoint (see :meth:`pledge_graph.store.Store.query`)."""
+        """Run one query at the endpoint (see :meth:`pledge_graph.store.Store.query`); the
+        base is declared on the query's first line, so the store's error positions keep
+        their line numbers."""
+        has_from = _has_from(sparql)
+        if base_iri:
+            sparql = f"BASE <{base_iri}> {sparql}"
         kind = query_form(sparql)
         if kind is None:
             raise QuerySyntaxError("the query is not valid SPARQL 1.1: no query form",
@@ -277,7 +283,7 @@ class RemoteStore(SparqlMethods):
         if default_graph_uris or named_graph_uris:
             form["default-graph-uri"] = list(default_graph_uris)
             form["named-graph-uri"] = list(named_graph_uris)
-        elif self.graph_iri and not _has_from(sparql):
+        elif self.graph_iri and not has_from:
             form["default-graph-uri"] = self.graph_iri
         limit = timeout if timeout is not None else self.timeout
         try:
@@ -293,8 +299,9 @@ class RemoteStore(SparqlMethods):
         if response.status_code == 400:
             raise QuerySyntaxError(f"the store refused the query: {_excerpt(response)}")
         if response.status_code != 200:
-            raise StoreError(f"the store failed: HTTP {response.status_code} "
-                             f"{_excerpt(response)}")
+            # the store's words may hold the answer of a SERVICE endpoint it called
+            raise StoreError(f"the store failed: HTTP {response.status_code} (its message is "
+                             "not shown: it may hold text from outside this service)")
         return self._answer(kind, response.content, media_types)
 
     def graphs(self) -> list[str]:
@@ -355,8 +362,27 @@ def _blank_node_ids(body: bytes) -> bytes:
     return json.dumps(data).encode()
 
 
+_FROM = Scanner("from")
+
+
 def _has_from(sparql: str) -> bool:
-    return any(kind == "name" and text.upper() == "FROM" for kind, text in tokens(sparql))
+    """Tell whether the query names its dataset (a FROM clause), read linearly."""
+    text, pos = sparql + "\n", 0
+    while pos < len(sparql):
+        pos = _FROM.skip(text, pos)
+        if pos >= len(sparql):
+            return False
+        if _FROM.find.match(text, pos):
+            if not _FROM.continues(text, pos):
+                return True
+            name = _FROM.name.match(text, pos)
+            pos = name.end() if name else pos + 1
+            continue
+        found = _FROM.number.match(text, pos) or _FROM.unit.match(text, pos)
+        if found is None and text[pos] != "<":
+            return False  # a quote that opens no string: the store refuses the query
+        pos = found.end() if found else pos + 1
+    return False
 
 
 def _send(client: httpx.Client, method: str, url: str, **kwargs: object) -> httpx.Response:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 import pyoxigraph as ox
 
 from .errors import StoreError
+from .lexer import complexity_problem
 from .results import Answer, ResultTooLarge, serialise_answer
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RESULT_LIMIT",
+    "ENGINE_FAILED",
     "RELEASE_GRAPH_FILES",
     "Answer",
     "EmbeddedStore",
@@ -48,6 +50,10 @@ __all__ = [
     "load_inputs",
     "load_release",
 ]
+
+ENGINE_FAILED = ("the store could not run the query (the engine's message is not shown: it may "
+                 "hold text from outside this service)")
+"""The message of every error the engine raises while running a query."""
 
 DEFAULT_RESULT_LIMIT = 100_000
 """Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one answer may hold; more is an error."""
@@ -102,12 +108,14 @@ class Store(Protocol):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run one SPARQL query; answer in ``media_types[kind]`` for the query's kind.
 
         ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset) replace any
-        FROM/FROM NAMED of the query when given. Raises QuerySyntaxError, QueryTimeout,
-        ResultTooLarge or StoreError.
+        FROM/FROM NAMED of the query when given; relative IRIs are resolved against
+        ``base_iri`` unless the query declares its own BASE. Raises QuerySyntaxError,
+        QueryTimeout, ResultTooLarge or StoreError.
         """
         ...
 
@@ -156,6 +164,7 @@ class SparqlMethods:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
         """Run one SPARQL query (see :meth:`Store.query`); implementations provide it."""
         raise NotImplementedError
@@ -248,24 +257,34 @@ class EmbeddedStore(SparqlMethods):
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Answer:
-        """Run one query and serialise its whole answer (see :meth:`Store.query`)."""
+        """Run one query and serialise its whole answer (see :meth:`Store.query`).
+
+        A query nested or chained past what the engine's stack holds is refused before it
+        is parsed (:func:`pledge_graph.lexer.complexity_problem`). The engine's own errors
+        while running are not passed on: they may carry text from outside (the answer of a
+        SERVICE endpoint)."""
+        problem = complexity_problem(sparql)
+        if problem:
+            raise QuerySyntaxError(problem, expected="a less deeply nested query")
+        options: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
+        if default_graph_uris or named_graph_uris:
+            # the protocol's dataset replaces the query's: graphs not named are not in it
+            options["default_graph"] = [_node(g) for g in default_graph_uris]
+            options["named_graphs"] = [_node(g) for g in named_graph_uris]
         try:
-            if default_graph_uris or named_graph_uris:
-                # the protocol's dataset replaces the query's: graphs not named are not in it
-                result = self._store.query(
-                    sparql, default_graph=[_node(g) for g in default_graph_uris],
-                    named_graphs=[_node(g) for g in named_graph_uris])
-            else:
-                result = self._store.query(sparql)
+            result = self._store.query(sparql, **options)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(f"the query is not valid SPARQL 1.1: {error}") from None
-        except (OSError, ValueError) as error:
-            raise StoreError(f"the store could not run the query: {error}") from None
+        except ValueError as error:
+            raise QuerySyntaxError(f"the query cannot be run: {error}") from None
+        except (OSError, RuntimeError):
+            raise StoreError(ENGINE_FAILED) from None
         try:
             return serialise_answer(result, media_types, self.limit)
-        except OSError as error:
-            raise StoreError(f"the store could not run the query: {error}") from None
+        except (OSError, RuntimeError):
+            raise StoreError(ENGINE_FAILED) from None
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one

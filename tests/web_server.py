@@ -16,9 +16,11 @@ from pathlib import Path
 
 import httpx
 
+from pledge_graph import sandbox
 from pledge_graph.paths import DATA_DIR
 
-__all__ = ["W3C_GRAPHS", "Server", "bundled_release", "cli", "w3c_quads"]
+__all__ = ["W3C_GRAPHS", "Server", "bundled_release", "cli", "isolation_unavailable",
+           "w3c_quads"]
 
 W3C_GRAPHS = [f"http://kasei.us/2009/09/sparql/data/data{n}.rdf" for n in (1, 2, 3)]
 
@@ -52,11 +54,20 @@ def w3c_quads(directory: Path) -> Path:
     return path
 
 
+@functools.cache
+def isolation_unavailable() -> str | None:
+    """Why query workers cannot be isolated from the network here (None when they can)."""
+    return sandbox.available()
+
+
 class Server:
-    """A ``pledge-graph serve`` process on 127.0.0.1 with an ephemeral port."""
+    """A ``pledge-graph serve`` process on 127.0.0.1 with an ephemeral port (its query
+    workers without a network, unless this system cannot isolate them)."""
 
     def __init__(self, *args: str | Path, log_dir: Path | None = None) -> None:
         data, release = bundled_release()
+        if isolation_unavailable() and "--allow-service" not in args:
+            args = (*args, "--no-network-isolation")
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="pledge-graph-serve-"))
         self.stdout = self.log_dir / "stdout.log"
         self.stderr = self.log_dir / "stderr.log"

@@ -19,6 +19,7 @@ import hashlib
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import uvicorn
 
+from .. import sandbox
 from ..errors import PledgeGraphError, StoreError
 from ..pinned import PinnedRelease, pin_release
 from ..pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
@@ -101,6 +103,10 @@ def cached_store(release: Release, iris: Iris, also: list[Extra],
 
 def serve_command(args: argparse.Namespace) -> int:
     """Serve the release until interrupted; return the exit status."""
+    policy = sandbox.prepare(allow_service=bool(args.allow_service), remote=bool(args.store),
+                             no_isolation=args.no_network_isolation)
+    print(f"pledge-graph: {policy}", file=sys.stderr if policy.startswith("WARNING") else None,
+          flush=True)
     prepare_workers()
     iris = Iris(args.base)
     pinned = _pinned(args, iris)

@@ -18,11 +18,13 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import pyoxigraph as ox
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import StoreError
-from ..guard import check_services, query_form, tokens
+from ..guard import check_services
+from ..lexer import may_be_relative, query_form
 from ..results import NotAcceptable, write_triples
 from ..vocab import RDF, SD, Iris
 from . import pages
@@ -131,11 +133,16 @@ def read_request(method: str, params: list[tuple[str, str]], content_type: str |
 
 
 async def endpoint(request: Request) -> Response:
-    """Answer one protocol request at /sparql."""
+    """Answer one protocol request at /sparql.
+
+    Everything that reads the query's text runs off the event loop (in a thread, by
+    windows: :class:`pledge_graph.lexer.Scanner`), so a long hostile text delays only its
+    own answer."""
     settings = request.app.state.settings
     body = await _read_body(request, settings.max_body)
-    asked = read_request(request.method, list(request.query_params.multi_items()),
-                         request.headers.get("content-type"), body)
+    asked, kind = await run_in_threadpool(
+        _read, request.method, list(request.query_params.multi_items()),
+        request.headers.get("content-type"), body)
     accept = request.headers.get("accept")
     if asked.query is None:
         fmt = negotiate(accept, ("graph", "page"), asked.format)
@@ -145,34 +152,34 @@ async def endpoint(request: Request) -> Response:
                                    await for_client(request, settings.store.graphs),
                                    fmt.media_type)
         return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
-    kind = query_form(asked.query)
     kinds = (kind, "page") if kind else ("solutions", "boolean", "graph", "page")
     fmt = negotiate(accept, kinds, asked.format)
     if fmt.key == "html":
         return pages.query_page(request, asked.query)
-    check_services(asked.query, settings.allow_service)
-    query = _with_base(asked.query, _endpoint_url(request))
+    relative = await run_in_threadpool(_inspect, asked.query, settings.allow_service)
+    base = _base(request, settings)
     chosen = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
     media_types = {k: v for k, v in chosen.items() if v}
-    key = query_key(settings.digest, query, asked.default_graph_uris, asked.named_graph_uris,
-                    kind, media_types)
+    key = query_key(settings.digest, asked.query, asked.default_graph_uris,
+                    asked.named_graph_uris, kind, media_types, base if relative else None)
     answer = settings.cache.get(key)
     if answer is None:
         answer = await for_client(
-            request, settings.store.query, query, media_types=media_types,
+            request, settings.store.query, asked.query, media_types=media_types,
             default_graph_uris=asked.default_graph_uris,
-            named_graph_uris=asked.named_graph_uris, timeout=settings.timeout)
-        settings.cache.put(key, answer, len(answer.body) + len(query) + 256)
+            named_graph_uris=asked.named_graph_uris, timeout=settings.timeout, base_iri=base)
+        settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)
     return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
 
 
 def query_key(digest: str, query: str, default_graph_uris: tuple[str, ...],
               named_graph_uris: tuple[str, ...], kind: str | None,
-              media_types: dict[str, str]) -> Hashable:
-    """The key a query's answer is kept under: the release, the query and its dataset, and
-    the format its answer is written in (every format on offer when its form is unknown)."""
+              media_types: dict[str, str], base: str | None = None) -> Hashable:
+    """The key a query's answer is kept under: the release, the query and its dataset, the
+    format its answer is written in (every format on offer when its form is unknown), and
+    the base its relative IRIs were resolved against (None when it has none)."""
     formats = (kind, media_types.get(kind)) if kind else tuple(sorted(media_types.items()))
-    return (digest, "query", query, default_graph_uris, named_graph_uris, formats)
+    return (digest, "query", query, default_graph_uris, named_graph_uris, formats, base)
 
 
 def warm(settings: Any, limit: float) -> int:
@@ -236,11 +243,28 @@ def _graph_parameters(name: str, value: str) -> list[tuple[str, str]]:
     return [(name, value)]
 
 
-def _with_base(query: str, endpoint_url: str) -> str:
-    """Resolve relative IRIs against the endpoint's URL, the protocol's service-defined base
-    (prefixed on the first line, so error positions keep their line numbers)."""
-    relative = any(kind == "iri" and ":" not in text for kind, text in tokens(query))
-    return f"BASE <{endpoint_url}> {query}" if relative else query
+def _read(method: str, params: list[tuple[str, str]], content_type: str | None,
+          body: bytes) -> tuple[SparqlRequest, str | None]:
+    """Read the request (see :func:`read_request`) and its query's form."""
+    asked = read_request(method, params, content_type, body)
+    return asked, query_form(asked.query) if asked.query is not None else None
+
+
+def _inspect(query: str, allowed: tuple[str, ...]) -> bool:
+    """Refuse SERVICE calls to endpoints not ``allowed`` (QueryRefused); tell whether the
+    query may hold a relative IRI."""
+    check_services(query, allowed)
+    return may_be_relative(query)
+
+
+def _base(request: Request, settings: Any) -> str:
+    """The IRI relative IRIs are resolved against: the endpoint's URL, the protocol's
+    service-defined base (the service's published IRI when the URL is not a valid IRI)."""
+    url = _endpoint_url(request)
+    try:
+        return ox.NamedNode(url).value
+    except ValueError:
+        return str(settings.iris.sparql())
 
 
 def _choose(accept: str | None, kind: str, fmt: str | None) -> str | None:
