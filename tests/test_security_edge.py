@@ -223,6 +223,35 @@ def test_a_body_that_keeps_coming_after_its_answer_is_cut_without_another_answer
 # clients that do not read
 
 
+def test_clients_that_read_large_answers_slowly_all_get_them(edge, port):
+    # four answers of 5 MB, each its own, are more than the 8 MiB budget; the clients read
+    # them at a steady pace slower than the server writes, so the server keeps waiting for
+    # them: they are not dropped for it
+    received: list[int] = []
+
+    def read_steadily() -> None:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            sock.connect(("127.0.0.1", port))
+            sock.sendall(get("/store?graph=" + quote(BIG), "Accept: application/n-triples"))
+            sock.settimeout(30)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+                time.sleep(0.01)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        length = re.search(rb"content-length: (\d+)", head)
+        received.append(len(body) if length and int(length[1]) == len(body) else -1)
+
+    readers = [threading.Thread(target=read_steadily) for _ in range(4)]
+    for thread in readers:
+        thread.start()
+    for thread in readers:
+        thread.join(90)
+    assert len(received) == 4 and min(received) > 5_000_000
+    assert stderr_lines(edge, "slow client") == []
+
+
 def test_clients_that_never_read_large_answers_leave_memory_bounded(edge, port):
     construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{BIG}> {{ ?s ?p ?o }} }}"
     paths = ["/store?graph=" + quote(BIG), "/sparql?query=" + quote(construct)]

@@ -15,7 +15,8 @@ normal clients out. :class:`EdgeProtocol` keeps:
   at most ``max_pipeline`` requests queued on one connection;
 - a send deadline: a connection whose writes stay blocked ``send_timeout`` seconds is
   dropped (its answer with it), and a transport queues at most ``write_buffer_bytes``
-  before the answer waits;
+  before the answer waits; one blocked for :data:`STALL_GRACE` counts as not reading, and
+  what it holds counts against the budget;
 - the table of connections and the bytes they hold (:mod:`pledge_graph.web.connections`).
 """
 
@@ -34,7 +35,13 @@ from .edge import PEER, SECURITY_HEADERS, new_request_id
 from .limits import EdgeLimits
 from .logs import LOGGER, Tally, log_config
 
-__all__ = ["EdgeProtocol", "protocol_class", "server_config"]
+__all__ = ["STALL_GRACE", "EdgeProtocol", "protocol_class", "server_config"]
+
+
+STALL_GRACE = 1.0
+"""Seconds a connection's writes stay blocked before its client counts as not reading."""
+_LATE_HEADERS = "closed: no complete request headers within {seconds:g} s"
+_LATE_BODY = "closed: no complete request body within {seconds:g} s"
 
 
 class _Refused(Exception):
@@ -60,6 +67,7 @@ class EdgeProtocol(HttpToolsProtocol):
         self.peer = Peer(self.table, self._drop)
         self._read_deadline: asyncio.TimerHandle | None = None
         self._send_deadline: asyncio.TimerHandle | None = None
+        self._stall: asyncio.TimerHandle | None = None
         self._in_request = False
         self._headers_done = False
 
@@ -103,12 +111,19 @@ class EdgeProtocol(HttpToolsProtocol):
 
     def pause_writing(self) -> None:
         super().pause_writing()
-        self.table.stalled(self.peer, self.transport.get_write_buffer_size())
-        if self._send_deadline is None and not self.peer.dropped:
+        if self.peer.dropped:
+            return
+        # a client that reads pauses the writes too, for a moment, whenever the network is
+        # slower than the server: only one that stays paused counts as not reading
+        self._stall = self.loop.call_later(STALL_GRACE, self._stalled)
+        if self._send_deadline is None:
             self._arm_send()
 
     def resume_writing(self) -> None:
         super().resume_writing()
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
         self.table.resumed(self.peer)
         if self._send_deadline is not None and not self.transport.is_closing():
             self._send_deadline.cancel()
@@ -170,6 +185,10 @@ class EdgeProtocol(HttpToolsProtocol):
                 self._arm_read(self.limits.body_timeout, _LATE_BODY)
         elif not self._in_request:
             self.table.waiting(self.peer)
+
+    def _stalled(self) -> None:
+        self._stall = None
+        self.table.stalled(self.peer, self.transport.get_write_buffer_size())
 
     # ending connections
 
@@ -252,13 +271,12 @@ class EdgeProtocol(HttpToolsProtocol):
 
     def _cancel_deadlines(self) -> None:
         self._cancel_read()
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
         if self._send_deadline is not None:
             self._send_deadline.cancel()
             self._send_deadline = None
-
-
-_LATE_HEADERS = "closed: no complete request headers within {seconds:g} s"
-_LATE_BODY = "closed: no complete request body within {seconds:g} s"
 
 
 def protocol_class(limits: EdgeLimits, max_connections: int) -> type[EdgeProtocol]:
