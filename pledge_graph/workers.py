@@ -39,8 +39,9 @@ __all__ = [
     "rss_kib",
 ]
 
-NICE = 5
-"""Workers' priority: the server's own process (nice 0) wins the processor from them."""
+NICE = 2
+"""Workers' priority: the server's own process (nice 0) wins the processor from them, and
+a new query still gets a good share of it beside other programs."""
 
 _PROCESS_MRELEASE = 448  # the same number on every Linux architecture
 _MADV_COLLAPSE = 25
@@ -151,17 +152,21 @@ class HugePages:
 
 def _anonymous_regions() -> list[tuple[int, int]]:
     """This process's private writable memory that is not a file's, in whole huge pages."""
+    try:
+        with open("/proc/self/maps", encoding="ascii", errors="replace") as maps:
+            lines = maps.readlines()
+    except OSError:
+        return []
     regions = []
-    with open("/proc/self/maps", encoding="ascii", errors="replace") as maps:
-        for line in maps:
-            fields = line.split()
-            if fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
-                continue
-            low, high = (int(bound, 16) for bound in fields[0].split("-"))
-            start = -(-low // _HUGE) * _HUGE
-            end_ = high // _HUGE * _HUGE
-            if end_ > start:
-                regions.append((start, end_ - start))
+    for line in lines:
+        fields = line.split()
+        if fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
+            continue
+        low, high = (int(bound, 16) for bound in fields[0].split("-"))
+        start = -(-low // _HUGE) * _HUGE
+        end_ = high // _HUGE * _HUGE
+        if end_ > start:
+            regions.append((start, end_ - start))
     return regions
 
 
