@@ -10,9 +10,10 @@ every reading of the text (:func:`pledge_graph.lexer.readings`), is read as the 
 ``SERVICE [SILENT] target {`` clause, with a reading of each part that accepts at least
 what the engine accepts; a clause whose end cannot be found within
 :data:`CLAUSE_WINDOW` characters counts as a call to an unknown endpoint. The word inside a
-string or a comment is not a token, unless an IRI before it holds ``'`` or ``#`` (were its
-``<`` a less-than sign, the string or comment would begin elsewhere) or a quote before it
-opens no well-formed string; from there on every occurrence is read as a clause. More than
+string or a comment is not a token, unless an IRI before it holds ``'`` or ``#`` and follows
+something a less-than sign could compare (were its ``<`` one, the string or comment would
+begin elsewhere), or a quote before it opens no well-formed string; from there on every
+occurrence is read as a clause. More than
 :data:`MAX_SERVICE_WORDS` occurrences to read is refused outright, so the work stays
 linear in the text.
 """

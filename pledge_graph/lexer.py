@@ -1,10 +1,10 @@
 """SPARQL text read without running it: the grammar's terminals as linear regular expressions.
 
-The endpoint reads a query's text on the event loop (its form, to negotiate the answer's
-format; its SERVICE clauses, to refuse them) before a worker runs it, so every reading here
-is linear in the text and most of the work is done inside single regular-expression calls,
-each made of possessive quantifiers (no backtracking) over the terminals of the SPARQL 1.1
-grammar (https://www.w3.org/TR/sparql11-query/#grammar): ``IRIREF``, the four string
+The endpoint reads a query's text before a worker runs it (its form, to negotiate the
+answer's format; its SERVICE clauses, to refuse them), in the process that serves every
+other request too. So every reading here is linear in the text, and long texts are read by
+regular-expression calls over windows of a few kilobytes, each made of possessive
+quantifiers (no backtracking) over the terminals of the SPARQL 1.1 grammar (https://www.w3.org/TR/sparql11-query/#grammar): ``IRIREF``, the four string
 forms with ``ECHAR`` and ``UCHAR``, comments, ``PN_LOCAL`` with its ``PLX`` escapes
 (``a:x\\'`` is a name, not the start of a string), variables, numbers, language tags.
 
