@@ -77,12 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-mb", type=int, default=256,
                    help="megabytes one query may allocate in its worker (0: no limit)")
     p.add_argument("--queries", type=_count, default=4,
-                   help="queries that run at once at normal priority, on the in-memory copy "
+                   help="new queries that run at once (nice 2), on the in-memory copy "
                         "(default: %(default)s)")
     p.add_argument("--long-queries", type=_count, default=4,
-                   help="queries running past 0.5 s that may go on at once, at the lowest "
-                        "priority; the client holding the most gives one up (default: "
-                        "%(default)s)")
+                   help="queries past half a second of processor time that may go on at "
+                        "once, at the lowest priority; the client holding the most gives one "
+                        "up (default: %(default)s)")
     p.add_argument("--queue", type=_count, default=64,
                    help="queries that may wait for a place; more get 503 with Retry-After "
                         "(default: %(default)s)")
