@@ -379,7 +379,9 @@ class Workers:
                 return
         worker = self._start()
         with self._lock:
-            keep = not self._closed and len(self._idle) < self.ready
+            # an on-disk worker started just before the switch to memory is not kept
+            keep = (not self._closed and len(self._idle) < self.ready
+                    and (worker.in_memory or self.template is None))
             if keep:
                 self._all.add(worker)
                 self._idle.append(worker)
