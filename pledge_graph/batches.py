@@ -44,8 +44,10 @@ __all__ = [
     "PYSHACL_MAX_PLEDGES",
     "BatchResult",
     "Context",
+    "MappedBatch",
     "check_shared",
     "make_context",
+    "map_batch",
     "run_batches",
 ]
 
@@ -143,9 +145,20 @@ def check(ctx: Context, triples: Sequence[Triple], *, pyshacl: bool,
     return found, "both"
 
 
-def _process(index: int, paths: Sequence[Path]) -> BatchResult:
-    ctx = _CONTEXT
-    assert ctx is not None, "the build's context is set before the workers start"
+@dataclass
+class MappedBatch:
+    """A batch's records mapped: the triples it owns, those it shares, what it checks."""
+
+    submissions: list[MappedSubmission]
+    local: set[Triple]
+    shared: set[Triple]
+    notes: list[str]
+    data: list[Triple]
+    """What the shapes check: the batch's own and shared triples with the scheme."""
+
+
+def map_batch(ctx: Context, paths: Sequence[Path]) -> MappedBatch:
+    """Read and map the records of one batch (also what the benchmarks of the engines check)."""
     mapper = Mapper(ctx.iris, ctx.digest, ctx.data_dir)
     local_prefixes = _local_prefixes(ctx.iris)
     subs = [mapper.submission(LoadedRecord(path, load_record(path))) for path in paths]
@@ -156,20 +169,27 @@ def _process(index: int, paths: Sequence[Path]) -> BatchResult:
             (local if triple[0].startswith(local_prefixes) else shared).add(triple)
     for triples in mapper.actors.values():
         shared.update(triples)
-    data = [*local, *shared, *ctx.scheme]
+    return MappedBatch(subs, local, shared, mapper.notes, [*local, *shared, *ctx.scheme])
+
+
+def _process(index: int, paths: Sequence[Path]) -> BatchResult:
+    ctx = _CONTEXT
+    assert ctx is not None, "the build's context is set before the workers start"
+    batch = map_batch(ctx, paths)
+    subs = batch.submissions
     pledges = sum(len(sub.pledge_lines) for sub in subs)
     largest = max((len(sub.pledge_lines) for sub in subs), default=0)
     use_pyshacl = (ctx.pyshacl_all or index == 0) and largest <= PYSHACL_MAX_PLEDGES
-    findings, checked_by = check(ctx, data, pyshacl=use_pyshacl,
+    findings, checked_by = check(ctx, batch.data, pyshacl=use_pyshacl,
                                  what=f"the batch of {paths[0]} to {paths[-1]}")
-    rows = sorted(local)  # as N-Triples lines sort: every IRI text ends with its only '>'
+    rows = sorted(batch.local)  # as N-Triples lines sort: every IRI text ends with its only '>'
     stats = GraphStats()
     stats.add(rows, ctx.iris)
     parts = serialise(rows, ctx.names, ctx.compactor) if ctx.write else None
     return BatchResult(
         index, [(sub.slug, sub.record) for sub in subs], [sub.iri for sub in subs], pledges,
-        shared, stats, parts, findings,
-        _locations(subs, {f.focus for f in findings}), mapper.notes, checked_by)
+        batch.shared, stats, parts, findings,
+        _locations(subs, {f.focus for f in findings}), batch.notes, checked_by)
 
 
 def _process_job(job: tuple[int, list[Path]]) -> BatchResult:
