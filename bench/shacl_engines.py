@@ -17,7 +17,8 @@ field by field, with pyshacl's; the times are medians of ``--runs`` runs per bat
 and CPU (an engine may use threads; a build already runs one worker per CPU).
 
 The engines are pyshacl (the reference), ``build`` (what the build checks every batch with:
-``pledge_graph.shacl_compiled``) and whichever of ``shacl``, ``pyshacl-turbo``,
+``pledge_graph.shacl_compiled``, given N-Triples terms as the build gives them, so W3C tests
+with blank nodes are refused there) and whichever of ``shacl``, ``pyshacl-turbo``,
 ``shacl-rust`` and ``pyrudof`` are installed (the ``bench`` extra pins the versions
 measured). With ``--pyshacl-every N``, pyshacl checks every N-th batch of a corpus and the
 shared resources, and the engines are held against ``build`` on the other batches. Results

@@ -10,11 +10,12 @@ parent as shared lines, which it merges, checks and writes once at the end.
 Every shape looks at one submission at most, with the scheme and the resources it links to,
 so checking batch by batch finds exactly what one check of the whole graph would.
 
-Each batch is checked by the compiled shapes (:mod:`~pledge_graph.shacl_compiled`). pyshacl,
-the reference implementation, checks the shared resources, every batch of a corpus of up to
-``PYSHACL_ALL_RECORDS`` records, and the first batch of a larger one, unless the batch holds a
-submission of more than ``PYSHACL_MAX_PLEDGES`` pledges; wherever both run, their findings
-must be equal, or the build stops.
+Each batch is checked by the shapes compiled by the ``shacl`` engine
+(:mod:`~pledge_graph.shacl_compiled`). pyshacl, the reference implementation, checks the
+shared resources, every batch of a corpus of up to ``PYSHACL_ALL_RECORDS`` records, and the
+first batch of a larger one, unless the batch holds a submission of more than
+``PYSHACL_MAX_PLEDGES`` pledges; wherever both run, their findings must be equal, or the
+build stops.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ BATCH_RECORDS = 64
 
 PYSHACL_ALL_RECORDS = 256
 """Corpora of up to this many records (four batches) are checked by pyshacl throughout;
-larger ones by the compiled shapes, with pyshacl on the first batch as well."""
+larger ones by the shacl engine's compiled shapes, with pyshacl on the first batch as well."""
 
 PYSHACL_MAX_PLEDGES = 100
 """pyshacl checks a batch alongside the compiled shapes only when none of its submissions
@@ -139,8 +140,8 @@ def check(ctx: Context, triples: Sequence[Triple], *, pyshacl: bool,
         only_ref = sorted(set(reference) - set(found))[:3]
         only_compiled = sorted(set(found) - set(reference))[:3]
         raise BuildError(
-            f"the compiled shapes and pyshacl disagree on {what}: pyshacl alone found "
-            f"{only_ref}, the compiled shapes alone {only_compiled}",
+            f"the shacl engine and pyshacl disagree on {what}: pyshacl alone found "
+            f"{only_ref}, the shacl engine alone {only_compiled}",
             expected="equal findings; build with --validator pyshacl meanwhile, and report it")
     return found, "both"
 

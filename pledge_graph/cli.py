@@ -26,7 +26,7 @@ def _add_common(p: argparse.ArgumentParser, *, out: bool = False, base: bool = F
 
 def _add_checking(p: argparse.ArgumentParser) -> None:
     p.add_argument("--validator", choices=["both", "pyshacl"], default="both",
-                   help="both: compiled shapes on every batch, pyshacl alongside on small "
+                   help="both: the shacl engine on every batch, pyshacl alongside on small "
                         "corpora and the first batch of large ones (default); pyshacl: pyshacl "
                         "alone, slower on large corpora")
     p.add_argument("--jobs", type=_positive, default=None, metavar="N",
