@@ -13,8 +13,8 @@ lines, equal to pyshacl by the tests). ``bench/shacl_engines.py`` measured the e
 PyPI against them (docs/model.md, "SHACL engines"): ``shacl`` 0.3.4 passes the W3C SHACL core
 suite (98 of 98), gives pyshacl's findings on every shape fixture, on the bundled data and on
 every batch of generated 10k and 100k corpora, checks a batch in a little less CPU time than
-the project's own checks did, and a 100k build with it used less CPU and memory, with the
-same dumps, so it replaced them. pyshacl-turbo 0.6.5 also gives pyshacl's findings but takes
+the project's own checks did, and a 100k build with it used no more CPU and less memory,
+with the same dumps, so it replaced them. pyshacl-turbo 0.6.5 also gives pyshacl's findings but takes
 about 30 times as long per batch; shacl-rust 0.2.12 loses the value of SPARQL-based
 constraints; pyrudof 0.3.35 writes terms and messages of its own and reports violations
 pyshacl does not.
