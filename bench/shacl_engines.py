@@ -17,7 +17,7 @@ field by field, with pyshacl's; the times are medians of ``--runs`` runs per bat
 and CPU (an engine may use threads; a build already runs one worker per CPU).
 
 The engines are pyshacl (the reference), ``build`` (what the build checks every batch with:
-``pledge_graph.shacl_compiled``, given N-Triples terms as the build gives them, so W3C tests
+``pledge_graph.validation.shacl_compiled``, given N-Triples terms as the build gives them, so W3C tests
 with blank nodes are refused there) and whichever of ``shacl``, ``pyshacl-turbo``,
 ``shacl-rust`` and ``pyrudof`` are installed (the ``bench`` extra pins the versions
 measured). With ``--pyshacl-every N``, pyshacl checks every N-th batch of a corpus and the
@@ -48,16 +48,16 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from pledge_graph import validate
-from pledge_graph.batches import BATCH_RECORDS, Context, make_context, map_batch
-from pledge_graph.build import input_digest
-from pledge_graph.mapping import build_triples, scheme_triples
-from pledge_graph.ntriples import Triple, iri, nt_term, rdflib_term
+from pledge_graph.build.batches import BATCH_RECORDS, Context, make_context, map_batch
+from pledge_graph.build.pipeline import input_digest
+from pledge_graph.mapping.pledges import build_triples, scheme_triples
 from pledge_graph.paths import DATA_DIR, DEFAULT_BASE
-from pledge_graph.publish import dump_tools
-from pledge_graph.shacl_compiled import compile_shapes
-from pledge_graph.validate import Finding, shapes_graph, shapes_text
-from pledge_graph.vocab import RDF, SH, XSD, Iris
+from pledge_graph.publish.files import dump_tools
+from pledge_graph.rdf.ntriples import Triple, iri, nt_term, rdflib_term
+from pledge_graph.rdf.vocab import RDF, SH, XSD, Iris
+from pledge_graph.validation import validate
+from pledge_graph.validation.shacl_compiled import compile_shapes
+from pledge_graph.validation.validate import Finding, shapes_graph, shapes_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -455,7 +455,7 @@ WRONG = [f'"0"^^<{XSD}positiveInteger>', '"text"', '"text"@fr', f'"12"^^<{XSD}in
 
 
 def damaged(triples: Sequence[Triple], seed: int) -> list[Triple]:
-    """Drop, retype, duplicate and redirect some triples (as tests/test_shacl_compiled.py)."""
+    """Drop, retype, duplicate and redirect some triples (as tests/validation/test_shacl_compiled.py)."""
     rng = random.Random(seed)
     subjects = sorted({s for s, _, _ in triples})
     out: list[Triple] = []

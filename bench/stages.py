@@ -22,11 +22,11 @@ from pyshacl import validate
 from rdflib import Graph
 
 from pledge_graph.extract import extract_facts
-from pledge_graph.extract.rdf import fact_triples
-from pledge_graph.ntriples import literal, nt_term, rdflib_graph
+from pledge_graph.mapping.commitments import fact_triples
 from pledge_graph.paths import SHAPES_DIR
-from pledge_graph.shacl_compiled import compile_shapes
-from pledge_graph.vocab import RDF, Iris
+from pledge_graph.rdf.ntriples import literal, nt_term, rdflib_graph
+from pledge_graph.rdf.vocab import RDF, Iris
+from pledge_graph.validation.shacl_compiled import compile_shapes
 
 RESULTS = Path(__file__).resolve().parent / "results"
 IRIS = Iris()

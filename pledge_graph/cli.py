@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import PledgeGraphError
-from .paths import DATA_DIR, DEFAULT_BASE, DIST_DIR
-from .web.limits import add_options as add_edge_options
+from pledge_graph.errors import PledgeGraphError
+from pledge_graph.paths import DATA_DIR, DEFAULT_BASE, DIST_DIR
+from pledge_graph.web.limits import add_options as add_edge_options
 
 __all__ = ["main"]
 
@@ -132,7 +132,7 @@ def _positive(text: str) -> int:
 def _cap_jobs(args: argparse.Namespace) -> None:
     """Cap ``--jobs`` at the CPUs this process may use, with a note: more workers would
     only take memory and process slots."""
-    from .parallel import available_cpus
+    from pledge_graph.build.parallel import available_cpus
 
     jobs, cpus = getattr(args, "jobs", None), available_cpus()
     if jobs is not None and jobs > cpus:
@@ -159,22 +159,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     # Each command's module is imported only when used, so the pipeline commands never
     # load the web stack.
     if args.command == "import":
-        from .importer import import_command
+        from pledge_graph.records.importer import import_command
         return import_command(args)
     if args.command == "validate":
-        from .build import validate_command
+        from pledge_graph.build.pipeline import validate_command
         return validate_command(args)
     if args.command == "build":
-        from .build import build_command
+        from pledge_graph.build.pipeline import build_command
         return build_command(args)
     if args.command == "serve":
-        from .web.serve import serve_command
+        from pledge_graph.web.serve import serve_command
         return serve_command(args)
     if args.command == "query":
-        from .queries import query_command
+        from pledge_graph.sparql.queries import query_command
         return query_command(args)
     if args.command == "load":
-        from .remote import load_command
+        from pledge_graph.store.remote import load_command
         return load_command(args)
     raise AssertionError(args.command)
 

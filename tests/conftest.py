@@ -10,7 +10,7 @@ import httpx
 import pytest
 from web_server import Server, isolation_unavailable
 
-from pledge_graph import sandbox
+from pledge_graph.store import sandbox
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,23 +3,23 @@ never load Starlette, uvicorn or Jinja, so a build runs where no server is insta
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-PIPELINE = [
-    "pledge_graph.ingest",
-    "pledge_graph.records",
-    "pledge_graph.importer",
-    "pledge_graph.mapping",
-    "pledge_graph.validate",
-    "pledge_graph.publish",
-    "pledge_graph.build",
-    "pledge_graph.extract",
-    "pledge_graph.authorities",
-    "pledge_graph.concepts",
-]
+import pledge_graph
+
+PIPELINE_PACKAGES = ("ingest", "records", "extract", "mapping", "validation", "publish", "build",
+                     "rdf")
+PIPELINE = sorted(
+    module.name
+    for package in PIPELINE_PACKAGES
+    for module in pkgutil.walk_packages(
+        [str(Path(pledge_graph.__file__).parent / package)], f"pledge_graph.{package}.")
+) + [f"pledge_graph.{package}" for package in PIPELINE_PACKAGES]
 WEB = ("starlette", "uvicorn", "jinja2", "httpx", "pledge_graph.web")
 
 

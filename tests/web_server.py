@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from pledge_graph import sandbox
 from pledge_graph.paths import DATA_DIR
+from pledge_graph.store import sandbox
 
 __all__ = ["W3C_GRAPHS", "Server", "bundled_release", "cli", "isolation_unavailable",
            "w3c_quads"]

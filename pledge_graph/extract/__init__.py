@@ -23,15 +23,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..vocab import slugify
-from .funding import FundingReader
-from .gazetteer import Gazetteer, Match
-from .money import find_amounts
-from .organisations import load_organisations
-from .places import country_names, state_of
-from .programmes import ProgrammeMention, load_programmes
-from .text import Sentences, Spans
-from .treaties import load_treaties
+from pledge_graph.extract.funding import FundingReader
+from pledge_graph.extract.gazetteer import Gazetteer, Match
+from pledge_graph.extract.money import find_amounts
+from pledge_graph.extract.organisations import load_organisations
+from pledge_graph.extract.places import country_names, state_of
+from pledge_graph.extract.programmes import ProgrammeMention, load_programmes
+from pledge_graph.extract.text import Sentences, Spans
+from pledge_graph.extract.treaties import load_treaties
+from pledge_graph.rdf.vocab import slugify
 
 __all__ = ["extract_facts"]
 

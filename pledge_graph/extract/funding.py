@@ -21,9 +21,9 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
-from .gazetteer import Match
-from .money import Amount
-from .text import Sentences
+from pledge_graph.extract.gazetteer import Match
+from pledge_graph.extract.money import Amount
+from pledge_graph.extract.text import Sentences
 
 __all__ = ["FundingReader"]
 

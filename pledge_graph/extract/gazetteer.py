@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
-from .. import safe_yaml
-from ..errors import InputError
-from ..inputs import decode_text, read_input
-from ..paths import DATA_DIR
+from pledge_graph.errors import InputError
+from pledge_graph.ingest import safe_yaml
+from pledge_graph.ingest.inputs import decode_text, read_input
+from pledge_graph.paths import DATA_DIR
 
 __all__ = ["Gazetteer", "Match", "authority_path", "load_entries"]
 

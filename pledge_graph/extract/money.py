@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .gazetteer import _trie_pattern
+from pledge_graph.extract.gazetteer import _trie_pattern
 
 __all__ = ["Amount", "find_amounts", "parse_number"]
 

@@ -14,9 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from .gazetteer import Gazetteer, Match, authority_path, load_entries
-from .text import Spans, capitalised_names
+from pledge_graph.errors import InputError
+from pledge_graph.extract.gazetteer import Gazetteer, Match, authority_path, load_entries
+from pledge_graph.extract.text import Spans, capitalised_names
 
 __all__ = ["ORG_TYPES", "Organisation", "OrganisationIndex", "load_organisations"]
 

@@ -1,5 +1,5 @@
 """Countries a pledge is about, found by the names and variants of the State authority
-(data/authorities/states.yaml, through pledge_graph.authorities).
+(data/authorities/states.yaml, through pledge_graph.mapping.authorities).
 
 Names match with their capitals as written ("Turkey", not "turkey"), longest first and as
 whole words, so "Sudan" is not found inside "South Sudan", "Guinea" inside "Papua New
@@ -13,8 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ..authorities import find_state, state_names
-from .gazetteer import Gazetteer, Match
+from pledge_graph.extract.gazetteer import Gazetteer, Match
+from pledge_graph.mapping.authorities import find_state, state_names
 
 __all__ = ["country_names", "find_countries", "state_of"]
 

@@ -26,9 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from .gazetteer import Gazetteer, Match, authority_path, load_entries
-from .text import Sentences
+from pledge_graph.errors import InputError
+from pledge_graph.extract.gazetteer import Gazetteer, Match, authority_path, load_entries
+from pledge_graph.extract.text import Sentences
 
 __all__ = ["ACTIONS", "Treaty", "TreatyAction", "TreatyIndex", "load_treaties"]
 

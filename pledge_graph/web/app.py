@@ -35,11 +35,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
-from ..errors import PledgeGraphError, StoreError
-from ..pool import DEFAULT_TIMEOUT
-from ..queries import ExampleQuery
-from ..results import NotAcceptable
-from ..store import (
+from pledge_graph.errors import PledgeGraphError, StoreError
+from pledge_graph.rdf.vocab import Iris
+from pledge_graph.sparql.queries import ExampleQuery
+from pledge_graph.sparql.results import NotAcceptable
+from pledge_graph.store.embedded import (
     Overloaded,
     QueryOutOfMemory,
     QueryRefused,
@@ -48,12 +48,19 @@ from ..store import (
     ResultTooLarge,
     Store,
 )
-from ..vocab import Iris
-from . import dumps, pages, resources, sparql
-from .cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers, header, negotiated, query_parameter
-from .edge import EdgeLayer, internal_error, note, request_id, unexpected
-from .http import CorsMiddleware, error, not_acceptable
-from .negotiation import FORMATS, Unacceptable
+from pledge_graph.store.pool import DEFAULT_TIMEOUT
+from pledge_graph.web import dumps, pages, resources, sparql
+from pledge_graph.web.cache import (
+    DEFAULT_CACHE_MB,
+    AnswerCache,
+    CachedAnswers,
+    header,
+    negotiated,
+    query_parameter,
+)
+from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
+from pledge_graph.web.http import CorsMiddleware, error, not_acceptable
+from pledge_graph.web.negotiation import FORMATS, Unacceptable
 
 __all__ = ["MAX_BODY", "QUERY_THREADS", "Settings", "create_app"]
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .negotiation import Format, Unacceptable, negotiate
+from pledge_graph.web.negotiation import Format, Unacceptable, negotiate
 
 __all__ = [
     "DEFAULT_CACHE_MB",

@@ -20,10 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from ..results import write_triples
-from . import pages
-from .http import error, etag, not_modified, validated
-from .negotiation import FORMATS, negotiate
+from pledge_graph.sparql.results import write_triples
+from pledge_graph.web import pages
+from pledge_graph.web.http import error, etag, not_modified, validated
+from pledge_graph.web.negotiation import FORMATS, negotiate
 
 __all__ = [
     "catalog",

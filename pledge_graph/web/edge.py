@@ -23,7 +23,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .logs import LOGGER, clean
+from pledge_graph.web.logs import LOGGER, clean
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import scheduler
-from .negotiation import Format, Unacceptable
+from pledge_graph.store import scheduler
+from pledge_graph.web.negotiation import Format, Unacceptable
 
 __all__ = [
     "CorsMiddleware",

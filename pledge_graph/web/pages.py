@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ..vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
+from pledge_graph.rdf.vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
 
 __all__ = [
     "PAGE_ROWS",

@@ -30,10 +30,10 @@ import httptools
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from .connections import Connections, Peer
-from .edge import PEER, SECURITY_HEADERS, new_request_id
-from .limits import EdgeLimits
-from .logs import LOGGER, Tally, log_config
+from pledge_graph.web.connections import Connections, Peer
+from pledge_graph.web.edge import PEER, SECURITY_HEADERS, new_request_id
+from pledge_graph.web.limits import EdgeLimits
+from pledge_graph.web.logs import LOGGER, Tally, log_config
 
 __all__ = ["STALL_GRACE", "EdgeProtocol", "protocol_class", "server_config"]
 

@@ -20,12 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..results import write_triples
-from ..vocab import VOID, prefixes
-from . import pages
-from .cache import mark_cacheable
-from .http import alternates, error, etag, for_client, validated
-from .negotiation import FORMATS, Format, negotiate
+from pledge_graph.rdf.vocab import VOID, prefixes
+from pledge_graph.sparql.results import write_triples
+from pledge_graph.web import pages
+from pledge_graph.web.cache import mark_cacheable
+from pledge_graph.web.http import alternates, error, etag, for_client, validated
+from pledge_graph.web.negotiation import FORMATS, Format, negotiate
 
 __all__ = [
     "RDF_FORMATS",

@@ -1,14 +1,14 @@
 """``pledge-graph serve``: build the release if needed, load it, serve it over HTTP.
 
-The release is pinned first (``pledge_graph.pinned``): its files are linked into a snapshot
+The release is pinned first (``pledge_graph.store.pinned``): its files are linked into a snapshot
 that a rebuild does not touch, and the server serves that snapshot whole until it stops.
 The release and the ``--also`` files (``FILE``, or ``GRAPH=FILE`` to put a file of triples
 in a named graph) are loaded into an on-disk pyoxigraph store kept in the snapshot
 (``<snapshot>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
 same inputs opens it at once. Queries run in worker processes, first on the on-disk store
 read-only and, once a copy is loaded into memory in the background, on that copy, so a
-query past ``--timeout`` can be stopped (``pledge_graph.pool``). With ``--store URL`` the
-server answers from that SPARQL 1.1 store instead (``pledge_graph.remote``).
+query past ``--timeout`` can be stopped (``pledge_graph.store.pool``). With ``--store URL`` the
+server answers from that SPARQL 1.1 store instead (``pledge_graph.store.remote``).
 """
 
 from __future__ import annotations
@@ -28,20 +28,20 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import uvicorn
 
-from .. import sandbox
-from ..errors import PledgeGraphError, StoreError
-from ..pinned import PinnedRelease, pin_release
-from ..pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
-from ..queries import example_triples, load_examples
-from ..release import Release, ensure_release, read_release
-from ..store import EmbeddedStore, Store, load_inputs
-from ..vocab import Iris
-from .app import QUERY_THREADS, Settings, create_app
-from .cache import AnswerCache
-from .limits import connection_cap, from_args, map_large_blocks, raise_file_limit
-from .pages import statistics
-from .protocol import server_config
-from .sparql import warm
+from pledge_graph.build.release import Release, ensure_release, read_release
+from pledge_graph.errors import PledgeGraphError, StoreError
+from pledge_graph.rdf.vocab import Iris
+from pledge_graph.sparql.queries import example_triples, load_examples
+from pledge_graph.store import sandbox
+from pledge_graph.store.embedded import EmbeddedStore, Store, load_inputs
+from pledge_graph.store.pinned import PinnedRelease, pin_release
+from pledge_graph.store.pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
+from pledge_graph.web.app import QUERY_THREADS, Settings, create_app
+from pledge_graph.web.cache import AnswerCache
+from pledge_graph.web.limits import connection_cap, from_args, map_large_blocks, raise_file_limit
+from pledge_graph.web.pages import statistics
+from pledge_graph.web.protocol import server_config
+from pledge_graph.web.sparql import warm
 
 __all__ = ["WARM_LIMIT", "Extra", "build_store", "cached_store", "parse_extra", "serve_command"]
 
@@ -230,6 +230,8 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _remote(url: str, release_dir: Path, timeout: float) -> Store:
-    from ..remote import open_remote  # the HTTP client is loaded only for remote stores
+    from pledge_graph.store.remote import (
+        open_remote,  # the HTTP client is loaded only for remote stores
+    )
 
     return open_remote(url, release_dir, timeout=timeout)

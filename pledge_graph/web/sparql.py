@@ -22,14 +22,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import StoreError
-from ..guard import check_services
-from ..lexer import may_be_relative, query_form
-from ..results import NotAcceptable, write_triples
-from ..vocab import RDF, SD, Iris
-from . import pages
-from .http import for_client
-from .negotiation import negotiate
+from pledge_graph.errors import StoreError
+from pledge_graph.rdf.vocab import RDF, SD, Iris
+from pledge_graph.sparql.guard import check_services
+from pledge_graph.sparql.lexer import may_be_relative, query_form
+from pledge_graph.sparql.results import NotAcceptable, write_triples
+from pledge_graph.web import pages
+from pledge_graph.web.http import for_client
+from pledge_graph.web.negotiation import negotiate
 
 __all__ = [
     "W3C_FORMATS",
@@ -136,7 +136,7 @@ async def endpoint(request: Request) -> Response:
     """Answer one protocol request at /sparql.
 
     Everything that reads the query's text runs off the event loop (in a thread, by
-    windows: :class:`pledge_graph.lexer.Scanner`), so a long hostile text delays only its
+    windows: :class:`pledge_graph.sparql.lexer.Scanner`), so a long hostile text delays only its
     own answer."""
     settings = request.app.state.settings
     body = await _read_body(request, settings.max_body)

@@ -1,0 +1,183 @@
+"""RDF namespaces, and the one place that says how the project's IRIs are minted.
+
+IRI patterns (relative to the base, see docs/model.md):
+
+    ontology/<Term>                    ontology terms (slash namespace, each dereferenceable)
+    shapes/<Name>                      SHACL shapes
+    id/submission/<slug>               a submission document (slug: the source file's stem)
+    id/pledge/<slug>/<n>               pledge number n of that submission
+    id/state/<iso-alpha-3, lower>      a UN member or observer state
+    id/actor/<slug>                    a non-State pledging actor (id/org/<slug> when the
+                                       organisations gazetteer knows it)
+    id/org/<slug>                      an organisation a pledge names or funds
+    id/rights-holders                  the rights-holder concept scheme
+    id/rights-holders/<slug>           one rights-holder concept
+    id/treaty/<slug>                   a core human rights treaty or optional protocol
+    id/programme/<slug>                a national programme or initiative
+    id/fact/<slug>/<n>/<fact-id>       an extracted fact (funding, treaty action, mention)
+    id/fact/<slug>/<n>/<fact-id>/quote     its TextQuoteSelector
+    id/fact/<slug>/<n>/<fact-id>/position  its TextPositionSelector
+    id/build/<digest>                  the build activity (PROV-O) of one release
+    id/software/<name>                 the software agent that ran the build
+    dataset                            the dataset (VoID, DCAT); dataset/<version> a release
+    dataset/distribution/<file>        the DCAT distribution of one dump file
+    dataset/partition/<kind>/<key>     a VoID class or property partition
+    dataset/linkset/<slug>             a VoID linkset to another dataset
+    catalog                            the DCAT catalog
+    sparql                             the SPARQL endpoint (DCAT data service)
+    sparql/<part>                      nodes of its service description (dataset, graphs)
+    queries/<name>                     an example query (sh:SPARQLExecutable)
+    dumps/<file>                       a dump file of the latest release
+
+No blank nodes are minted anywhere: every node has an IRI, so dumps sort and compare stably.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
+
+from pledge_graph.paths import DEFAULT_BASE
+
+__all__ = [
+    "DCAT",
+    "DCTERMS",
+    "FOAF",
+    "GEONAMES",
+    "OA",
+    "ORG",
+    "OWL",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SCHEMA",
+    "SD",
+    "SDG",
+    "SH",
+    "SKOS",
+    "SPDX",
+    "UNBIS",
+    "VOID",
+    "WD",
+    "XSD",
+    "Iris",
+    "prefixes",
+    "slugify",
+]
+
+SCHEMA = Namespace("http://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+WD = Namespace("http://www.wikidata.org/entity/")
+UNBIS = Namespace("http://metadata.un.org/thesaurus/")
+SDG = Namespace("http://metadata.un.org/sdg/")
+GEONAMES = Namespace("https://sws.geonames.org/")
+
+
+def slugify(text: str) -> str:
+    """Return a lower-case ASCII slug: 'Women & girls' -> 'women-and-girls'."""
+    text = text.replace("&", " and ")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower()
+    return text or "x"
+
+
+class Iris:
+    """Mints the project's IRIs under one base; every stage asks this object, never builds IRIs itself."""
+
+    def __init__(self, base: str = DEFAULT_BASE) -> None:
+        if not base.endswith(("/", "#")):
+            base += "/"
+        self.base = base
+        self.ontology = Namespace(base + "ontology/")
+        self.shapes = Namespace(base + "shapes/")
+
+    def _iri(self, *parts: object) -> URIRef:
+        return URIRef(self.base + "/".join(str(p) for p in parts))
+
+    def submission(self, slug: str) -> URIRef:
+        return self._iri("id", "submission", slug)
+
+    def pledge(self, slug: str, number: int) -> URIRef:
+        return self._iri("id", "pledge", slug, number)
+
+    def state(self, alpha3: str) -> URIRef:
+        return self._iri("id", "state", alpha3.lower())
+
+    def actor(self, slug: str) -> URIRef:
+        return self._iri("id", "actor", slug)
+
+    def org(self, slug: str) -> URIRef:
+        return self._iri("id", "org", slug)
+
+    def scheme(self) -> URIRef:
+        return self._iri("id", "rights-holders")
+
+    def concept(self, slug: str) -> URIRef:
+        return self._iri("id", "rights-holders", slug)
+
+    def treaty(self, slug: str) -> URIRef:
+        return self._iri("id", "treaty", slug)
+
+    def programme(self, slug: str) -> URIRef:
+        return self._iri("id", "programme", slug)
+
+    def fact(self, slug: str, number: int, fact_id: str) -> URIRef:
+        return self._iri("id", "fact", slug, number, fact_id)
+
+    def build(self, digest: str) -> URIRef:
+        return self._iri("id", "build", digest)
+
+    def software(self, name: str) -> URIRef:
+        return self._iri("id", "software", name)
+
+    def distribution(self, filename: str) -> URIRef:
+        return self._iri("dataset", "distribution", filename)
+
+    def partition(self, kind: str, key: str) -> URIRef:
+        return self._iri("dataset", "partition", kind, key)
+
+    def linkset(self, slug: str) -> URIRef:
+        return self._iri("dataset", "linkset", slug)
+
+    def dataset(self, version: str | None = None) -> URIRef:
+        return self._iri("dataset", version) if version else self._iri("dataset")
+
+    def catalog(self) -> URIRef:
+        return self._iri("catalog")
+
+    def sparql(self) -> URIRef:
+        return self._iri("sparql")
+
+    def sparql_part(self, *parts: str) -> URIRef:
+        return self._iri("sparql", *parts)
+
+    def example_query(self, name: str) -> URIRef:
+        return self._iri("queries", name)
+
+    def dump(self, filename: str) -> URIRef:
+        return self._iri("dumps", filename)
+
+
+def prefixes(iris: Iris) -> dict[str, str]:
+    """Return the prefix table used by every Turtle file and the JSON-LD context."""
+    return {
+        "pg": str(iris.ontology),
+        "pgs": str(iris.shapes),
+        "id": iris.base + "id/",
+        **{k: str(v) for k, v in PREFIXES.items()},
+    }
+
+
+PREFIXES: dict[str, Namespace] = {
+    "rdf": Namespace(str(RDF)), "rdfs": Namespace(str(RDFS)), "owl": Namespace(str(OWL)),
+    "xsd": Namespace(str(XSD)), "skos": Namespace(str(SKOS)), "dct": Namespace(str(DCTERMS)),
+    "foaf": Namespace(str(FOAF)), "org": Namespace(str(ORG)), "prov": Namespace(str(PROV)),
+    "schema": SCHEMA, "oa": OA, "dcat": Namespace(str(DCAT)), "void": Namespace(str(VOID)),
+    "sh": Namespace(str(SH)), "spdx": SPDX, "sd": SD, "wd": WD, "unbis": UNBIS, "sdg": SDG,
+}

@@ -1,0 +1,191 @@
+"""Query answers as bytes in the media type asked for, written by pyoxigraph's serialisers:
+the four result formats (JSON, XML, CSV, TSV) and the graph formats, keyed by media type.
+
+Every store's answer goes through :func:`serialise_answer` (the embedded store's directly, an
+external store's after pyoxigraph parses it), which also holds the result cap, so the same
+answer is the same bytes, and the same refusal, whichever store gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from pledge_graph.errors import StoreError
+
+__all__ = [
+    "BOOLEAN_TYPES",
+    "GRAPH_TYPES",
+    "SOLUTION_TYPES",
+    "Answer",
+    "NotAcceptable",
+    "ResultTooLarge",
+    "check_result_size",
+    "convert_solutions",
+    "convert_triples",
+    "graph_answer",
+    "serialise_answer",
+    "write_boolean",
+    "write_triples",
+]
+
+SOLUTION_TYPES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+)
+BOOLEAN_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")
+GRAPH_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A complete, serialised query answer.
+
+    ``kind`` is ``solutions`` (SELECT), ``boolean`` (ASK) or ``graph`` (CONSTRUCT, DESCRIBE);
+    ``count`` is the number of rows or triples (1 for a boolean).
+    """
+
+    kind: str
+    media_type: str
+    body: bytes
+    count: int
+
+
+class ResultTooLarge(StoreError):
+    """The answer would exceed the result cap; nothing was answered."""
+
+
+class NotAcceptable(StoreError):
+    """No acceptable media type for this kind of answer (``kind``: solutions/boolean/graph)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"no acceptable media type for {kind} results")
+        self.kind = kind
+
+
+_RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_FEW = 10_000
+
+
+def serialise_answer(result: ox.QueryBoolean | ox.QuerySolutions | ox.QueryTriples,
+                     media_types: dict[str, str], limit: int) -> Answer:
+    """Serialise a whole answer in Rust, counting it against ``limit`` on the way.
+
+    Solutions are first written as TSV and triples as N-Triples, where every row or triple
+    is one line (newlines in literals are escaped), so counting lines counts the answer;
+    another format is then written from that text, without a Python object per row."""
+    if isinstance(result, ox.QueryBoolean):
+        media_type = _pick(media_types, "boolean")
+        return Answer("boolean", media_type, write_boolean(result, media_type), 1)
+    if isinstance(result, ox.QuerySolutions):
+        media_type = _pick(media_types, "solutions")
+        tsv = _bytes(result.serialize(format=ox.QueryResultsFormat.TSV))
+        count = check_result_size(tsv.count(b"\n") - 1, limit, "rows")
+        return Answer("solutions", media_type, convert_solutions(tsv, media_type), count)
+    return graph_answer(_bytes(result.serialize(format=ox.RdfFormat.N_TRIPLES)),
+                        media_types, limit)
+
+
+def graph_answer(ntriples: bytes, media_types: dict[str, str], limit: int) -> Answer:
+    """Serialise a graph answer given as pyoxigraph's N-Triples (one triple a line)."""
+    media_type = _pick(media_types, "graph")
+    count = check_result_size(ntriples.count(b"\n"), limit, "triples")
+    return Answer("graph", media_type, convert_triples(ntriples, media_type), count)
+
+
+def check_result_size(count: int, limit: int, what: str) -> int:
+    """Return ``count`` of ``what`` (rows, triples), or raise ResultTooLarge past ``limit``:
+    the one place the result cap is held, for every store."""
+    if count > limit:
+        raise ResultTooLarge(f"the answer has more than {limit:,} {what}, the limit of "
+                             "this service; nothing was returned",
+                             expected="a narrower query or a LIMIT")
+    return count
+
+
+def _pick(media_types: dict[str, str], kind: str) -> str:
+    try:
+        return media_types[kind]
+    except KeyError:
+        raise NotAcceptable(kind) from None
+
+
+def write_boolean(answer: ox.QueryBoolean, media_type: str) -> bytes:
+    """Given an ASK answer, return it as SPARQL JSON or XML results (the SPARQL 1.1 CSV and
+    TSV formats define no boolean answer, so they are not offered for one)."""
+    if media_type not in BOOLEAN_TYPES:
+        raise NotAcceptable("boolean")
+    return _bytes(answer.serialize(format=_RESULT_FORMATS[media_type]))
+
+
+def convert_solutions(tsv: bytes, media_type: str) -> bytes:
+    """Given SELECT results as SPARQL TSV, return them in ``media_type``."""
+    fmt = _RESULT_FORMATS.get(media_type)
+    if fmt is None:
+        raise NotAcceptable("solutions")
+    if fmt is ox.QueryResultsFormat.TSV:
+        return tsv
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return _bytes(solutions.serialize(format=fmt))
+
+
+def convert_triples(ntriples: bytes, media_type: str,
+                    prefixes: dict[str, str] | None = None) -> bytes:
+    """Given triples as N-Triples, return them in a graph media type."""
+    if media_type == "application/n-triples":
+        return ntriples
+    if media_type not in GRAPH_TYPES:
+        raise NotAcceptable("graph")
+    triples = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    return write_triples(triples, media_type, prefixes)
+
+
+def write_triples(triples: Sequence[ox.Triple], media_type: str,
+                  prefixes: dict[str, str] | None = None) -> bytes:
+    """Given triples, return them serialised in a graph media type (prefixes for Turtle)."""
+    fmt = GRAPH_TYPES.get(media_type)
+    if fmt is None:
+        raise NotAcceptable("graph")
+    if fmt is ox.RdfFormat.TURTLE:
+        if prefixes is None:
+            from pledge_graph.rdf.vocab import (
+                PREFIXES,  # loads rdflib: only where Turtle is written
+            )
+
+            prefixes = {k: str(v) for k, v in PREFIXES.items()}
+        used = _used_prefixes(triples, prefixes) if len(triples) <= _FEW else prefixes
+        return _bytes(ox.serialize(triples, format=fmt, prefixes=used))
+    return _bytes(ox.serialize(triples, format=fmt))
+
+
+def _bytes(serialised: bytes | None) -> bytes:
+    """pyoxigraph returns the bytes when no output file is given."""
+    assert serialised is not None
+    return serialised
+
+
+def _used_prefixes(triples: Sequence[ox.Triple], table: dict[str, str]) -> dict[str, str]:
+    """The prefixes some IRI of ``triples`` uses, leaving out any under which an IRI would
+    need escapes (``id:pledge\\/japan-2023\\/1``): those IRIs read better written in full."""
+    iris = {t.predicate.value for t in triples}
+    iris |= {n.value for t in triples for n in (t.subject, t.object) if isinstance(n, ox.NamedNode)}
+    used = {}
+    for prefix, ns in table.items():
+        locals_ = [i[len(ns):] for i in iris if i.startswith(ns)]
+        if locals_ and not any("/" in name or "#" in name for name in locals_):
+            used[prefix] = ns
+    return used

@@ -1,0 +1,399 @@
+"""The store behind the endpoint: one small interface, an embedded pyoxigraph implementation.
+
+Every store answers SPARQL queries with bytes already serialised in the media type asked
+for (an :class:`Answer`), so the HTTP layer never branches on the store's kind and a remote
+store can pass its endpoint's answer through. Resource descriptions, graph listings and
+counts are plain SPARQL on top of :meth:`Store.query` (:class:`SparqlMethods`), so a new
+implementation only has to answer queries.
+
+How a release is laid out in a store (see :func:`load_release`):
+
+- the default graph holds everything the release publishes (the data dump, the ontology,
+  the shapes, VoID, the DCAT catalog, the example queries), merged;
+- each published file is also a named graph, named by its download IRI
+  (``<base>dumps/<file>``), so ``GRAPH ?g`` tells where a triple comes from;
+- extra files (``serve --also``): N-Quads and TriG keep their named graphs, triples files
+  go to the default graph.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import pyoxigraph as ox
+
+from pledge_graph.errors import StoreError
+from pledge_graph.sparql.lexer import complexity_problem
+from pledge_graph.sparql.results import Answer, ResultTooLarge, serialise_answer
+
+if TYPE_CHECKING:
+    from pledge_graph.rdf.vocab import Iris
+
+__all__ = [
+    "DEFAULT_RESULT_LIMIT",
+    "ENGINE_FAILED",
+    "RELEASE_GRAPH_FILES",
+    "Answer",
+    "EmbeddedStore",
+    "Overloaded",
+    "QueryOutOfMemory",
+    "QueryRefused",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "ResultTooLarge",
+    "SparqlMethods",
+    "Store",
+    "load_file",
+    "load_inputs",
+    "load_release",
+]
+
+ENGINE_FAILED = ("the store could not run the query (the engine's message is not shown: it may "
+                 "hold text from outside this service)")
+"""The message of every error the engine raises while running a query."""
+
+DEFAULT_RESULT_LIMIT = 100_000
+"""Rows (SELECT) or triples (CONSTRUCT/DESCRIBE) one answer may hold; more is an error."""
+
+RELEASE_GRAPH_FILES = (
+    "pledge-graph.nt",
+    "ontology.ttl",
+    "rights-holders.ttl",
+    "shapes.ttl",
+    "void.ttl",
+    "catalog.ttl",
+)
+"""The release files loaded into the store (the data dump once, as N-Triples)."""
+
+
+class QuerySyntaxError(StoreError):
+    """The query is not valid SPARQL 1.1."""
+
+
+class QueryRefused(StoreError):
+    """The query asks for something the service does not do (an update, a SERVICE call)."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time limit and was stopped; nothing was answered."""
+
+
+class QueryOutOfMemory(StoreError):
+    """The query needed more memory than the service allows and was stopped."""
+
+
+class Overloaded(StoreError):
+    """The service is too busy to run the query now; ``retry_after`` is how many seconds
+    to wait before asking again, ``hold`` how many to wait before answering (a query
+    stopped for its client's share is answered when its time limit would have ended it)."""
+
+    def __init__(self, message: str, *, retry_after: int, hold: float = 0.0,
+                 expected: str | None = None) -> None:
+        super().__init__(message, expected=expected)
+        self.retry_after = retry_after
+        self.hold = hold
+
+
+class Store(Protocol):
+    """What the endpoint, the pages and the command line need from a store."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_types: dict[str, str],
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+        base_iri: str | None = None,
+    ) -> Answer:
+        """Run one SPARQL query; answer in ``media_types[kind]`` for the query's kind.
+
+        ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset) replace any
+        FROM/FROM NAMED of the query when given; relative IRIs are resolved against
+        ``base_iri`` unless the query declares its own BASE. Raises QuerySyntaxError,
+        QueryTimeout, ResultTooLarge or StoreError.
+        """
+        ...
+
+    def resource(self, iri: str, media_type: str) -> Answer:
+        """Describe one resource (see :meth:`SparqlMethods.resource`)."""
+        ...
+
+    def graph(self, iri: str | None, media_type: str) -> Answer | None:
+        """Return the triples of a named graph (or the default graph for None); None if absent."""
+        ...
+
+    def graphs(self) -> list[str]:
+        """Return the IRIs of the named graphs, sorted."""
+        ...
+
+    def count(self, pattern: str = "?s ?p ?o") -> int:
+        """Return how many solutions a basic graph pattern has in the default graph."""
+        ...
+
+    def labels(self, iris: Sequence[str]) -> dict[str, str]:
+        """Return an English (or untagged) label for each of ``iris`` that has one."""
+        ...
+
+    def close(self) -> None:
+        """Release what the store holds (processes, files)."""
+        ...
+
+
+_NT = "application/n-triples"
+_LABEL_PROPERTIES = tuple(ox.NamedNode(iri) for iri in (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://purl.org/dc/terms/title",
+))
+_JSON = "application/sparql-results+json"
+
+
+class SparqlMethods:
+    """Resource descriptions, graphs and counts written as SPARQL over ``self.query``."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_types: dict[str, str],
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+        base_iri: str | None = None,
+    ) -> Answer:
+        """Run one SPARQL query (see :meth:`Store.query`); implementations provide it."""
+        raise NotImplementedError
+
+    def resource(self, iri: str, media_type: str) -> Answer:
+        """Describe ``iri``: the triples with it as subject or object, and the triples of its
+        owned sub-resources (IRIs extending it with ``/...`` that it links to or that link to
+        it, such as selectors and checksums), and the blank nodes it reaches (OWL and SHACL
+        lists in the ontology and shapes). An unknown IRI gives an empty graph."""
+        return self.query(_resource_query(iri), media_types={"graph": media_type})
+
+    def graph(self, iri: str | None, media_type: str) -> Answer | None:
+        """Return a named graph's triples, or the default graph's for None; None if absent."""
+        if iri is None:
+            return self.query("CONSTRUCT WHERE { ?s ?p ?o }", media_types={"graph": media_type})
+        if iri not in self.graphs():
+            return None
+        sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {_iri(iri)} {{ ?s ?p ?o }} }}"
+        return self.query(sparql, media_types={"graph": media_type})
+
+    def graphs(self) -> list[str]:
+        """Return the IRIs of the named graphs, sorted."""
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
+        return [row["g"]["value"] for row in rows]
+
+    def count(self, pattern: str = "?s ?p ?o") -> int:
+        """Return how many solutions ``pattern`` has in the default graph."""
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+        return int(rows[0]["n"]["value"])
+
+    def labels(self, iris: Sequence[str]) -> dict[str, str]:
+        """Return an English (or untagged) label for each of ``iris`` that has one: the
+        skos:prefLabel, else the rdfs:label, else the dct:title, the smallest if several."""
+        if not iris:
+            return {}
+        values = " ".join(_iri(iri) for iri in sorted(set(iris)))
+        rows = self._select(
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+            "PREFIX dct: <http://purl.org/dc/terms/> "
+            f"SELECT ?s ?rank ?l WHERE {{ VALUES ?s {{ {values} }} "
+            "VALUES (?p ?rank) { (skos:prefLabel 0) (rdfs:label 1) (dct:title 2) } "
+            "?s ?p ?l FILTER(isLiteral(?l) && (LANG(?l) = 'en' || LANG(?l) = '')) } "
+            "ORDER BY ?s ?rank ?l")
+        found: dict[str, str] = {}
+        for row in rows:
+            found.setdefault(row["s"]["value"], row["l"]["value"])
+        return found
+
+    def _select(self, sparql: str) -> list[dict[str, dict[str, str]]]:
+        answer = self.query(sparql, media_types={"solutions": _JSON})
+        return json.loads(answer.body)["results"]["bindings"]
+
+    def close(self) -> None:
+        """Nothing to release by default."""
+
+
+class EmbeddedStore(SparqlMethods):
+    """A pyoxigraph store in this process: in memory, on disk, or on disk read-only.
+
+    Queries run to completion here (pyoxigraph cannot interrupt one), so ``timeout`` is not
+    enforced; the HTTP server runs its queries through :class:`pledge_graph.store.pool.ProcessPool`,
+    which can stop a runaway query.
+    """
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False,
+                 limit: int = DEFAULT_RESULT_LIMIT) -> None:
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                self._store = ox.Store(str(path))
+        except OSError as error:
+            raise StoreError(f"cannot open the store: {error}", file=path) from None
+        self.path = path
+        self.limit = limit
+
+    @property
+    def native(self) -> ox.Store:
+        """The pyoxigraph store, for loading."""
+        return self._store
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_types: dict[str, str],
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+        base_iri: str | None = None,
+    ) -> Answer:
+        """Run one query and serialise its whole answer (see :meth:`Store.query`).
+
+        A query nested or chained past what the engine's stack holds is refused before it
+        is parsed (:func:`pledge_graph.sparql.lexer.complexity_problem`). The engine's own errors
+        while running are not passed on: they may carry text from outside (the answer of a
+        SERVICE endpoint)."""
+        problem = complexity_problem(sparql)
+        if problem:
+            raise QuerySyntaxError(problem, expected="a less deeply nested query")
+        options: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
+        if default_graph_uris or named_graph_uris:
+            # the protocol's dataset replaces the query's: graphs not named are not in it
+            options["default_graph"] = [_node(g) for g in default_graph_uris]
+            options["named_graphs"] = [_node(g) for g in named_graph_uris]
+        try:
+            result = self._store.query(sparql, **options)  # type: ignore[arg-type]
+        except SyntaxError as error:
+            raise QuerySyntaxError(f"the query is not valid SPARQL 1.1: {error}") from None
+        except ValueError as error:
+            raise QuerySyntaxError(f"the query cannot be run: {error}") from None
+        except (OSError, RuntimeError):
+            raise StoreError(ENGINE_FAILED) from None
+        try:
+            return serialise_answer(result, media_types, self.limit)
+        except (OSError, RuntimeError):
+            raise StoreError(ENGINE_FAILED) from None
+
+    def labels(self, iris: Sequence[str]) -> dict[str, str]:
+        """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one
+        per IRI and label property), which stay fast for a page's hundreds of links."""
+        found: dict[str, str] = {}
+        graph = ox.DefaultGraph()
+        for iri in sorted(set(iris)):
+            subject = _node(iri)
+            for predicate in _LABEL_PROPERTIES:
+                values = [q.object.value for q in self._store.quads_for_pattern(
+                    subject, predicate, None, graph)
+                          if isinstance(q.object, ox.Literal)
+                          and (q.object.language or "en") == "en"]
+                if values:
+                    found[iri] = min(values)
+                    break
+        return found
+
+    def flush(self) -> None:
+        """Write pending changes to disk (on-disk stores)."""
+        if self.path is not None:
+            self._store.flush()
+
+
+def load_release(store: EmbeddedStore, release_dir: Path, iris: Iris,
+                 extra_triples: Iterable[ox.Triple] = (), extra_graph: str | None = None) -> int:
+    """Load a release directory into ``store`` (layout in the module docstring); return the
+    number of files loaded. ``extra_triples`` (e.g. the example queries) go to the default
+    graph and to ``extra_graph``."""
+    loaded = 0
+    for name in RELEASE_GRAPH_FILES:
+        path = release_dir / name
+        if not path.exists():
+            continue
+        graph = str(iris.dump(name))
+        load_file(store, path, to_graph=graph)
+        load_file(store, path)
+        loaded += 1
+    if loaded == 0:
+        raise StoreError("the release holds none of the files the store loads",
+                         file=release_dir, expected=", ".join(RELEASE_GRAPH_FILES))
+    triples = list(extra_triples)
+    if triples:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        if extra_graph:
+            quads += [ox.Quad(t.subject, t.predicate, t.object, _node(extra_graph))
+                      for t in triples]
+        store.native.extend(quads)
+    store.flush()
+    return loaded
+
+
+def load_inputs(store: EmbeddedStore, release_dir: Path, iris: Iris,
+                also: Sequence[tuple[str | None, Path]] = (),
+                extra_triples: Sequence[ox.Triple] = ()) -> None:
+    """Load what a server serves: the release, ``extra_triples`` (the example queries, also
+    into their own graph) and the ``--also`` files (each into its graph, or as it says)."""
+    load_release(store, release_dir, iris, extra_triples, str(iris.example_query("")))
+    for graph, path in also:
+        load_file(store, path, to_graph=graph)
+    store.flush()
+
+
+def load_file(store: EmbeddedStore, path: Path, *, to_graph: str | None = None) -> None:
+    """Bulk-load one RDF file (format from its extension). Quads keep their graphs; triples
+    go to ``to_graph`` or the default graph."""
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+    if fmt is None:
+        raise StoreError("unknown RDF file extension", file=path,
+                         expected=".nt, .nq, .ttl, .trig, .rdf, .jsonld")
+    if to_graph and fmt.supports_datasets:
+        raise StoreError(f"a {fmt.name} file names its own graphs", file=path,
+                         expected="GRAPH=FILE only for a file of triples")
+    target = _node(to_graph) if to_graph else None
+    try:
+        store.native.bulk_load(path=str(path), format=fmt, to_graph=target)
+    except SyntaxError as error:
+        line = getattr(error, "lineno", None)
+        raise StoreError(f"not valid {fmt.name}: {error}", file=path, line=line,
+                         expected=f"a {fmt.name} document") from None
+    except OSError as error:
+        raise StoreError(f"cannot load: {error}", file=path) from None
+
+
+def _node(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise QuerySyntaxError(f"not an absolute IRI: {iri!r}", expected="a graph IRI") from None
+
+
+def _iri(iri: str) -> str:
+    return "<" + str(_node(iri).value) + ">"
+
+
+def _resource_query(iri: str) -> str:
+    ref = _iri(iri)
+    prefix = json.dumps(iri.rstrip("/") + "/")
+    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  {{ BIND({ref} AS ?s) ?s ?p ?o }}
+  UNION {{ BIND({ref} AS ?o) ?s ?p ?o }}
+  UNION {{
+    {{ SELECT DISTINCT ?s WHERE {{ {{ {ref} ?x ?s }} UNION {{ ?s ?x {ref} }}
+                                  FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix})) }} }}
+    ?s ?p ?o
+  }}
+  UNION {{
+    {{ SELECT DISTINCT ?s WHERE {{ {ref} ?x ?b FILTER(isBlank(?b))
+                                  ?b (<urn:x-none:>|!<urn:x-none:>)* ?s FILTER(isBlank(?s)) }} }}
+    ?s ?p ?o
+  }}
+}}"""

@@ -1,0 +1,397 @@
+"""A store whose queries run in worker processes, so a runaway query can be stopped.
+
+pyoxigraph cannot interrupt a query, and a thread cannot be killed, so each query runs in
+a worker process of its own. When a query passes its time limit, or its worker grows past
+its memory limit (or all busy workers together pass theirs), the worker is killed and the
+caller gets an error at once; the other workers keep answering.
+
+Which query runs when is the scheduler's (``pledge_graph.store.scheduler``): a query waits (up to
+``wait`` seconds, before its time limit starts) for a place in a bounded, per-client fair
+queue. Workers run at a mildly lowered priority, so the server's own process, which answers
+pages, dumps and kept answers, always wins the processor from them; a query still running
+after ``LONG_AFTER`` seconds of processor time gets the lowest priority (new queries
+overtake it), and its
+worker is retired when it ends, since a priority cannot be raised again without privilege.
+A query stopped to leave its place to others is answered when its time limit would have
+ended it: a flood from one address that waits for its answers gains nothing by its size,
+and its next queries stay out of the queue meanwhile.
+
+Workers first open the on-disk store read-only (milliseconds), so the server answers at
+once; in that phase ``workers`` queries run at a time, in as many workers. Aggregate
+queries run several times faster on an in-memory store, so with a ``loader`` the pool also
+starts a template process in the background that loads the release into memory; once it
+is ready, workers are forked from it on demand (sharing its memory copy-on-write: a worker
+copies only the pages it writes to), up to ``queries`` plus ``long_queries`` at once, and
+the on-disk workers are retired. Plain lookups (resource descriptions, labels, graph names,
+counts for the landing page) are bounded work and are answered in the calling process from
+its own read-only view of the on-disk store, without a worker.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing import reduction
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from pledge_graph.errors import StoreError
+from pledge_graph.sparql.results import NotAcceptable
+from pledge_graph.store import sandbox
+from pledge_graph.store.embedded import (
+    DEFAULT_RESULT_LIMIT,
+    Answer,
+    EmbeddedStore,
+    QueryOutOfMemory,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    SparqlMethods,
+)
+from pledge_graph.store.scheduler import (
+    DEFAULT_LONG,
+    DEFAULT_QUERIES,
+    DEFAULT_QUEUE,
+    Scheduler,
+    Ticket,
+    client,
+)
+from pledge_graph.store.workers import (
+    HugePages,
+    Template,
+    Worker,
+    Workers,
+    cpu_seconds,
+    prepare_workers,
+    renice,
+)
+from pledge_graph.store.workers import rss_kib as _rss_kib
+
+__all__ = [
+    "DEFAULT_MEMORY_MB",
+    "DEFAULT_MEMORY_TOTAL_MB",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT",
+    "DEFAULT_WORKERS",
+    "LONG_AFTER",
+    "ProcessPool",
+    "prepare_workers",
+]
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds a query may run when no ``--timeout`` is given."""
+
+DEFAULT_WORKERS = 2
+"""Worker processes kept ready; on the on-disk store, queries that run at the same time."""
+
+DEFAULT_WAIT = 60.0
+"""Seconds a query may wait for a place before it is refused."""
+
+DEFAULT_MEMORY_MB = 256
+"""Megabytes a worker may allocate for one query (beyond what it holds when idle)."""
+
+DEFAULT_MEMORY_TOTAL_MB = 1024
+"""Megabytes all busy workers may allocate together (``--queries-memory-mb``)."""
+
+LONG_AFTER = 0.5
+"""Seconds of processor time after which a query is long and gets the lowest priority. A
+query of a client that runs a long query already is long after as many seconds on the
+clock (its try is short), and any query after four times as many: a query starved of the
+processor does not hold a place for new queries for long."""
+
+_LONG_NICE = 19
+_WATCH_EVERY = 0.05
+_ERRORS: dict[str, type[StoreError]] = {
+    cls.__name__: cls for cls in (StoreError, QuerySyntaxError, ResultTooLarge)
+}
+
+Loader = Callable[[EmbeddedStore], None]
+"""Fills an in-memory store with what the on-disk store holds (picklable)."""
+
+
+def _answer(store: EmbeddedStore, conn: Connection) -> None:
+    """Worker loop: answer queries on ``store`` until the pipe closes."""
+    while True:
+        try:
+            sparql, kwargs = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send(("ok", store.query(sparql, **kwargs)))
+        except NotAcceptable as error:
+            conn.send(("NotAcceptable", error.kind))
+        except StoreError as error:
+            conn.send((type(error).__name__, (error.message, error.expected)))
+
+
+def _serve(path: str, limit: int, conn: Connection) -> None:
+    """On-disk worker: open the store read-only, then answer queries."""
+    sandbox.enter()
+    store = EmbeddedStore(Path(path), read_only=True, limit=limit)
+    conn.send(("ready", None))
+    _answer(store, conn)
+
+
+def _template(loader: Loader, limit: int, conn: Connection) -> None:
+    """Template process: load the store into memory, then fork a worker per request (its
+    pipe end is passed back over ``conn``); the workers share the loaded memory."""
+    sandbox.enter()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the system
+    store = EmbeddedStore(None, limit=limit)
+    try:
+        loader(store)
+    except StoreError as error:
+        conn.send(("failed", error.message))
+        return
+    conn.send(("ready", _rss_kib(os.getpid())))
+    while True:
+        try:
+            conn.recv()
+        except EOFError:
+            return
+        mine, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            mine.close()
+            conn.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                _answer(store, Connection(theirs.detach()))
+            finally:
+                os._exit(0)
+        theirs.close()
+        conn.send(pid)
+        reduction.send_handle(conn, mine.fileno(), os.getppid())
+        mine.close()
+
+
+class ProcessPool(SparqlMethods):
+    """A :class:`~pledge_graph.store.embedded.Store` over worker processes.
+
+    The store directory must be fully written and closed before the pool opens it. With
+    ``loader`` the workers move to an in-memory copy of the store once it is loaded; then
+    ``queries`` run at once at the workers' priority and ``long_queries`` more at the
+    lowest (see :mod:`pledge_graph.store.scheduler`), and at most ``queue`` wait."""
+
+    def __init__(self, path: Path, *, workers: int = DEFAULT_WORKERS,
+                 timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_RESULT_LIMIT,
+                 wait: float = DEFAULT_WAIT, memory_mb: int = DEFAULT_MEMORY_MB,
+                 loader: Loader | None = None, queries: int = DEFAULT_QUERIES,
+                 long_queries: int = DEFAULT_LONG, queue: int = DEFAULT_QUEUE,
+                 memory_total_mb: int = DEFAULT_MEMORY_TOTAL_MB) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.limit = limit
+        self.wait = wait
+        self.memory_kib = memory_mb * 1024
+        self.memory_total_kib = memory_total_mb * 1024
+        self.queries = queries
+        self.long_queries = long_queries
+        # on the on-disk store, as many queries run as there are workers, none long
+        self.scheduler = Scheduler(workers, 0, queue, retry_after=max(1, math.ceil(timeout)))
+        self._workers = Workers(_serve, path, limit, workers)
+        self._busy: set[Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._local: EmbeddedStore | None = None
+        threading.Thread(target=self._watch, daemon=True).start()
+        if loader is not None:
+            threading.Thread(target=self._load, args=(loader,), daemon=True).start()
+
+    @property
+    def in_memory(self) -> bool:
+        """True once queries run on the in-memory copy."""
+        return self._workers.in_memory.is_set()
+
+    def wait_in_memory(self, timeout: float) -> bool:
+        """Wait until queries run on the in-memory copy; return whether they do."""
+        return self._workers.in_memory.wait(timeout)
+
+    @property
+    def template_mb(self) -> float:
+        """Memory the in-memory copy took when loaded, in MiB (0 before)."""
+        template = self._workers.template
+        return template.rss_kib / 1024 if template is not None else 0.0
+
+    def worker_pids(self) -> list[int]:
+        """The PIDs of the worker processes now in the pool."""
+        return self._workers.pids()
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        media_types: dict[str, str],
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        timeout: float | None = None,
+        base_iri: str | None = None,
+    ) -> Answer:
+        """Run the query in a worker once the scheduler gives it a place, for the client
+        :data:`pledge_graph.store.scheduler.client` names. Raise Overloaded when it finds no place
+        (or is stopped to make room), QueryTimeout when it runs past its limit,
+        QueryOutOfMemory when its worker grows past the memory limit."""
+        limit = self.timeout if timeout is None else timeout
+        kwargs = {"media_types": media_types, "default_graph_uris": list(default_graph_uris),
+                  "named_graph_uris": list(named_graph_uris), "base_iri": base_iri}
+        ticket = self.scheduler.admit(client.get())
+        try:
+            self.scheduler.wait(ticket, self.wait)
+            worker = self._workers.acquire(self.wait)
+            status, value = self._ask(worker, ticket, (sparql, kwargs), limit)
+        finally:
+            self.scheduler.leave(ticket)
+        if status == "ok":
+            return value
+        if status == "NotAcceptable":
+            raise NotAcceptable(value)
+        message, expected = value
+        raise _ERRORS.get(status, StoreError)(message, expected=expected)
+
+    def resource(self, iri: str, media_type: str) -> Answer:
+        """Describe one resource from this process's view of the store (bounded work)."""
+        return self._view().resource(iri, media_type)
+
+    def labels(self, iris: Sequence[str]) -> dict[str, str]:
+        """Labels from this process's view of the store (bounded work)."""
+        return self._view().labels(iris)
+
+    def graphs(self) -> list[str]:
+        """The named graphs, from this process's view of the store (a short list)."""
+        return self._view().graphs()
+
+    def count(self, pattern: str = "?s ?p ?o") -> int:
+        """Count in this process's view of the store: the landing page's few counts are
+        made once per server, and must not wait behind queries for a worker."""
+        return self._view().count(pattern)
+
+    def close(self) -> None:
+        """Stop every worker process and the template."""
+        self._closed = True
+        self._workers.close()
+
+    def _view(self) -> EmbeddedStore:
+        if self._local is None:
+            self._local = EmbeddedStore(self.path, read_only=True, limit=self.limit)
+        return self._local
+
+    def _ask(self, worker: Worker, ticket: Ticket, message: object,
+             limit: float) -> tuple[str, Any]:
+        """Send one query to ``worker`` and return its reply; stop it past ``limit``."""
+        worker.ticket, worker.started = ticket, time.monotonic()
+        worker.cpu_at_start = cpu_seconds(worker.pid)
+        deadline = worker.started + limit
+        try:
+            with self._lock:
+                self._busy.add(worker)
+            worker.conn.send(message)
+            if not self._answered(worker, deadline):
+                self._workers.replace(worker)
+                raise QueryTimeout(f"the query ran longer than {limit:g} s, the limit of this "
+                                   "service, and was stopped; nothing was returned",
+                                   expected="a cheaper query")
+            if worker.stopped is not None:
+                raise EOFError
+            reply = worker.conn.recv()
+        except (EOFError, OSError):
+            self._workers.replace(worker)
+            raise self._failure(worker, limit) from None
+        finally:
+            with self._lock:
+                self._busy.discard(worker)
+        # a worker keeps the heap a large query grew: a fresh one starts from its baseline
+        # (the pages of the in-memory copy it has written to are kept: a fresh worker would
+        # copy them again on its first query, at the cost of a slow answer)
+        grown = _rss_kib(worker.pid) - worker.baseline_kib
+        self._workers.release(worker, bool(self.memory_kib) and grown > self.memory_kib // 2)
+        return reply
+
+    @staticmethod
+    def _answered(worker: Worker, deadline: float) -> bool:
+        """Wait until ``worker`` replies, or the pool stops it (it may take a while to end),
+        or ``deadline`` passes (then return False)."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if worker.conn.poll(min(left, _WATCH_EVERY)) or worker.stopped is not None:
+                return True
+
+    def _failure(self, worker: Worker, limit: float) -> StoreError:
+        """The error of a query whose worker died: why the pool stopped it, if it did."""
+        if worker.stopped == "memory":
+            return QueryOutOfMemory(
+                f"the query needed more than {self.memory_kib // 1024} MiB of memory, the "
+                "limit of this service, and was stopped; nothing was returned",
+                expected="a cheaper query")
+        if worker.stopped == "memory-total":
+            return QueryOutOfMemory(
+                f"the queries running at once needed more than {self.memory_total_kib // 1024}"
+                " MiB of memory together, the limit of this service, and this one, the "
+                "largest, was stopped; nothing was returned",
+                expected="a cheaper query or a less busy moment")
+        if worker.stopped == "busy":
+            # answered when the time limit would have ended it: a flood gains its client
+            # nothing, and the client's next queries do not crowd the queue meanwhile
+            ran = time.monotonic() - worker.started
+            return self.scheduler.overloaded(
+                f"{self.scheduler.long} long queries run already, as many as it allows, and "
+                f"this one was stopped after {ran:.1f} s so that others may run",
+                hold=max(0.0, limit - ran))
+        return StoreError("the query worker stopped unexpectedly")
+
+    def _load(self, loader: Loader) -> None:
+        template = Template(_template, HugePages(loader), self.limit)
+        if not template.wait_ready() or not self._workers.use(template):
+            template.close()
+            return
+        self.scheduler.configure(self.queries, self.long_queries)
+
+    def _watch(self) -> None:
+        """Every few milliseconds: stop a busy worker whose memory grows past the limit, or
+        the largest when all of them together pass theirs (its query then fails), and give
+        the lowest priority to queries that have run a while."""
+        while not self._closed:
+            time.sleep(_WATCH_EVERY)
+            with self._lock:
+                busy = [w for w in self._busy if w.stopped is None]
+            grown = {w: _rss_kib(w.pid) - w.baseline_kib for w in busy}
+            for worker, kib in grown.items():
+                if self.memory_kib and kib > self.memory_kib:
+                    worker.stop("memory")
+            total = sum(max(0, kib) for kib in grown.values())
+            if self.memory_total_kib and total > self.memory_total_kib:
+                max(grown, key=lambda w: grown[w]).stop("memory-total")
+            if self.in_memory and self.scheduler.long:
+                for worker in busy:
+                    if worker.stopped is None and not worker.long and self._is_long(worker):
+                        self._lengthen(worker)
+
+    def _is_long(self, worker: Worker) -> bool:
+        """Whether ``worker``'s query has had its share of service (see LONG_AFTER)."""
+        ran = time.monotonic() - worker.started
+        if ran > 4 * LONG_AFTER or cpu_seconds(worker.pid) - worker.cpu_at_start > LONG_AFTER:
+            return True
+        return ran > LONG_AFTER and worker.ticket is not None and \
+            self.scheduler.runs_long(worker.ticket.client)
+
+    def _lengthen(self, worker: Worker) -> None:
+        """Give a query that has run a while a long place at the lowest priority, or stop
+        it (or another client's) when the long places are taken."""
+        with self._lock:
+            ticket = worker.ticket
+            if worker not in self._busy or ticket is None:
+                return
+            victim = self.scheduler.lengthen(ticket)
+            if ticket.long:
+                worker.long = True
+                renice(worker.pid, _LONG_NICE)
+            stopped = [w for w in self._busy if victim is not None and w.ticket is victim]
+        for other in stopped:
+            other.stop("busy")

@@ -1,0 +1,131 @@
+"""A flood of runaway queries cannot take the service: with fifty in flight, pages, dumps and
+kept answers answer at once and a small query from the same client is answered within the
+time limit; waiting queries are bounded (503 with Retry-After beyond the queue), and one
+client's flood does not take another client's place among the long-running queries."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import httpx
+import pytest
+from web_server import Server
+
+from pledge_graph.rdf.vocab import Iris
+
+IRIS = Iris()
+SRJ = "application/sparql-results+json"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+QUICK_S = 3.0  # broken: tens of seconds; fixed: well under a second
+PAGES = [f"/id/pledge/japan-2023/{n}?format={fmt}" for n in (1, 2, 3)
+         for fmt in ("html", "ttl", "jsonld", "nt", "rdf")]
+DUMPS = ["/dumps/void.ttl", "/dumps/pledge-graph.nt.gz", "/dumps/catalog.ttl"]
+
+
+def post(url: str, query: str, *, source: str = "127.0.0.1",
+         timeout: float = 60) -> httpx.Response:
+    """POST one query from a loopback source address (a client of its own to the server)."""
+    transport = httpx.HTTPTransport(local_address=source)
+    with httpx.Client(base_url=url, transport=transport, timeout=timeout) as client:
+        return client.post("/sparql", data={"query": query}, headers={"Accept": SRJ})
+
+
+def flood(pool: ThreadPoolExecutor, url: str, count: int, *, source: str = "127.0.0.1",
+          ) -> list[Future[httpx.Response]]:
+    """Send ``count`` runaway queries at once (distinct texts: none is answered from a
+    kept answer)."""
+    return [pool.submit(post, url, f"{RUNAWAY} # {source} {n}", source=source)
+            for n in range(count)]
+
+
+def timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def busy(response: httpx.Response) -> bool:
+    """A 503 that asks the client to come back (the queue was full, or the query was
+    stopped to leave its place to others)."""
+    return response.status_code == 503 and int(response.headers.get("retry-after", 0)) > 0
+
+
+def timed_out(response: httpx.Response, limit: float) -> bool:
+    return response.status_code == 503 and f"longer than {limit:g} s" in response.text
+
+
+@pytest.fixture(scope="module")
+def flooded() -> Iterator[Server]:
+    server = Server()
+    try:
+        server.wait_for("example queries answered")
+        yield server
+    finally:
+        server.stop()
+
+
+def test_fifty_runaways_leave_pages_dumps_kept_answers_and_a_small_query_fast(flooded):
+    kept = f"SELECT ?p ?o WHERE {{ <{IRIS.pledge('japan-2023', 1)}> ?p ?o }} LIMIT 7"
+    assert post(flooded.url, kept).status_code == 200
+    with ThreadPoolExecutor(50) as pool:
+        runaways = flood(pool, flooded.url, 50)
+        time.sleep(1.5)  # every runaway has arrived; the first ones run at low priority
+        with flooded.client() as http:
+            slow = []
+            for path in PAGES + DUMPS + ["/", "/catalog", "/.well-known/void"]:
+                response, took = timed(lambda path=path: http.get(path))
+                assert response.status_code == 200, (path, response.text[:200])
+                if took > QUICK_S:
+                    slow.append((path, round(took, 1)))
+            response, took = timed(lambda: post(flooded.url, kept))
+            assert response.status_code == 200
+            if took > QUICK_S:
+                slow.append(("kept answer", round(took, 1)))
+            assert not slow, slow
+            for n in (1, 2, 3):
+                small = f"SELECT ?p ?o WHERE {{ <{IRIS.pledge('japan-2023', n)}> ?p ?o }}"
+                response, took = timed(lambda small=small: post(flooded.url, small))
+                assert response.status_code == 200, response.text[:300]
+                assert response.json()["results"]["bindings"]
+                assert took < 10, took
+        answers = [future.result() for future in runaways]
+    assert all(busy(a) or timed_out(a, 10) for a in answers), {
+        (a.status_code, a.text[:120]) for a in answers}
+
+
+@pytest.fixture(scope="module")
+def narrow() -> Iterator[Server]:
+    """A server with one place for new queries, two for long ones, two in the queue, and
+    a 3 s limit."""
+    server = Server("--queries", "1", "--long-queries", "2", "--queue", "2", "--timeout", "3")
+    try:
+        server.wait_for("in-memory copy")
+        yield server
+    finally:
+        server.stop()
+
+
+def test_the_queue_is_bounded_and_refusals_say_when_to_come_back(narrow):
+    with ThreadPoolExecutor(16) as pool:
+        started = time.monotonic()
+        answers = [future.result() for future in flood(pool, narrow.url, 16)]
+        took = time.monotonic() - started
+    assert all(busy(a) or timed_out(a, 3) for a in answers), {
+        (a.status_code, a.text[:120]) for a in answers}
+    refused = [a for a in answers if busy(a) and "queue" in a.text]
+    assert len(refused) >= 3, [a.text for a in answers]
+    assert took < 30
+
+
+def test_one_clients_flood_does_not_take_anothers_long_running_place(narrow):
+    with ThreadPoolExecutor(8) as pool:
+        theirs = flood(pool, narrow.url, 6, source="127.0.0.2")
+        time.sleep(1.0)
+        mine = pool.submit(post, narrow.url, f"{RUNAWAY} # mine", source="127.0.0.3")
+        flooding = [future.result() for future in theirs]
+        own = mine.result()
+    assert timed_out(own, 3), own.text
+    assert all(busy(a) or timed_out(a, 3) for a in flooding)
+    assert sum(busy(a) for a in flooding) >= 4, [a.text[:120] for a in flooding]
