@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.results import NotAcceptable
@@ -48,6 +48,7 @@ from pledge_graph.store.embedded import (
     DEFAULT_RESULT_LIMIT,
     Answer,
     EmbeddedStore,
+    QueryOptions,
     QueryOutOfMemory,
     QuerySyntaxError,
     QueryTimeout,
@@ -223,23 +224,18 @@ class ProcessPool(SparqlMethods):
         """The PIDs of the worker processes now in the pool."""
         return self._workers.pids()
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        media_types: dict[str, str],
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        base_iri: str | None = None,
-    ) -> Answer:
+    def query(self, sparql: str, *, media_types: dict[str, str],
+              **options: Unpack[QueryOptions]) -> Answer:
         """Run the query in a worker once the scheduler gives it a place, for the client
         :data:`pledge_graph.store.scheduler.client` names. Raise Overloaded when it finds no place
         (or is stopped to make room), QueryTimeout when it runs past its limit,
         QueryOutOfMemory when its worker grows past the memory limit."""
+        timeout = options.get("timeout")
         limit = self.timeout if timeout is None else timeout
-        kwargs = {"media_types": media_types, "default_graph_uris": list(default_graph_uris),
-                  "named_graph_uris": list(named_graph_uris), "base_iri": base_iri}
+        kwargs = {"media_types": media_types,
+                  "default_graph_uris": list(options.get("default_graph_uris", ())),
+                  "named_graph_uris": list(options.get("named_graph_uris", ())),
+                  "base_iri": options.get("base_iri")}
         ticket = self.scheduler.admit(client.get())
         try:
             self.scheduler.wait(ticket, self.wait)
