@@ -22,7 +22,6 @@ The URL names the server; its endpoints are found from its ``Server`` header:
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections.abc import Iterable
@@ -60,7 +59,6 @@ __all__ = [
     "LoadReport",
     "RemoteStore",
     "find_endpoints",
-    "load_command",
     "load_release",
     "open_remote",
     "release_graph",
@@ -231,16 +229,6 @@ def load_release(release_dir: Path, endpoints: Endpoints, *,
         raise StoreError(f"the store holds {loaded} triples in <{graph}> after the load, "
                          f"not {expected}", file=release_dir)
     return LoadReport(graph, loaded, time.perf_counter() - started)
-
-
-def load_command(args: argparse.Namespace) -> int:
-    """``pledge-graph load --store URL [--user U --password P]``: load the release in
-    ``--out`` into the store."""
-    endpoints = find_endpoints(args.store, user=args.user, password=args.password)
-    report = load_release(Path(args.out), endpoints)
-    print(f"loaded {report.triples} triples into <{report.graph}> "
-          f"at {endpoints.graph_store} ({endpoints.engine}) in {report.seconds:.2f} s")
-    return 0
 
 
 # ---------------------------------------------------------------------------------------------
