@@ -25,25 +25,20 @@ copies only the pages it writes to), up to ``queries`` plus ``long_queries`` at 
 the on-disk workers are retired. Plain lookups (resource descriptions, labels, graph names,
 counts for the landing page) are bounded work and are answered in the calling process from
 its own read-only view of the on-disk store, without a worker.
+
 """
 
 from __future__ import annotations
 
 import math
-import os
-import signal
-import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
-from multiprocessing import reduction
-from multiprocessing.connection import Connection
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Unpack
 
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.results import NotAcceptable
-from pledge_graph.store import sandbox
 from pledge_graph.store.embedded import (
     DEFAULT_RESULT_LIMIT,
     Answer,
@@ -55,6 +50,13 @@ from pledge_graph.store.embedded import (
     ResultTooLarge,
     SparqlMethods,
 )
+from pledge_graph.store.processes import (
+    HugePages,
+    cpu_seconds,
+    prepare_workers,
+    renice,
+    rss_kib,
+)
 from pledge_graph.store.scheduler import (
     DEFAULT_LONG,
     DEFAULT_QUERIES,
@@ -63,16 +65,7 @@ from pledge_graph.store.scheduler import (
     Ticket,
     client,
 )
-from pledge_graph.store.workers import (
-    HugePages,
-    Template,
-    Worker,
-    Workers,
-    cpu_seconds,
-    prepare_workers,
-    renice,
-)
-from pledge_graph.store.workers import rss_kib as _rss_kib
+from pledge_graph.store.workers import Loader, Template, Worker, Workers, serve_on_disk, template
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
@@ -112,64 +105,6 @@ _ERRORS: dict[str, type[StoreError]] = {
     cls.__name__: cls for cls in (StoreError, QuerySyntaxError, ResultTooLarge)
 }
 
-Loader = Callable[[EmbeddedStore], None]
-"""Fills an in-memory store with what the on-disk store holds (picklable)."""
-
-
-def _answer(store: EmbeddedStore, conn: Connection) -> None:
-    """Worker loop: answer queries on ``store`` until the pipe closes."""
-    while True:
-        try:
-            sparql, kwargs = conn.recv()
-        except EOFError:
-            return
-        try:
-            conn.send(("ok", store.query(sparql, **kwargs)))
-        except NotAcceptable as error:
-            conn.send(("NotAcceptable", error.kind))
-        except StoreError as error:
-            conn.send((type(error).__name__, (error.message, error.expected)))
-
-
-def _serve(path: str, limit: int, conn: Connection) -> None:
-    """On-disk worker: open the store read-only, then answer queries."""
-    sandbox.enter()
-    store = EmbeddedStore(Path(path), read_only=True, limit=limit)
-    conn.send(("ready", None))
-    _answer(store, conn)
-
-
-def _template(loader: Loader, limit: int, conn: Connection) -> None:
-    """Template process: load the store into memory, then fork a worker per request (its
-    pipe end is passed back over ``conn``); the workers share the loaded memory."""
-    sandbox.enter()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the system
-    store = EmbeddedStore(None, limit=limit)
-    try:
-        loader(store)
-    except StoreError as error:
-        conn.send(("failed", error.message))
-        return
-    conn.send(("ready", _rss_kib(os.getpid())))
-    while True:
-        try:
-            conn.recv()
-        except EOFError:
-            return
-        mine, theirs = socket.socketpair()
-        pid = os.fork()
-        if pid == 0:
-            mine.close()
-            conn.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            try:
-                _answer(store, Connection(theirs.detach()))
-            finally:
-                os._exit(0)
-        theirs.close()
-        conn.send(pid)
-        reduction.send_handle(conn, mine.fileno(), os.getppid())
-        mine.close()
 
 
 class ProcessPool(SparqlMethods):
@@ -196,7 +131,7 @@ class ProcessPool(SparqlMethods):
         self.long_queries = long_queries
         # on the on-disk store, as many queries run as there are workers, none long
         self.scheduler = Scheduler(workers, 0, queue, retry_after=max(1, math.ceil(timeout)))
-        self._workers = Workers(_serve, path, limit, workers)
+        self._workers = Workers(serve_on_disk, path, limit, workers)
         self._busy: set[Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -304,7 +239,7 @@ class ProcessPool(SparqlMethods):
         # a worker keeps the heap a large query grew: a fresh one starts from its baseline
         # (the pages of the in-memory copy it has written to are kept: a fresh worker would
         # copy them again on its first query, at the cost of a slow answer)
-        grown = _rss_kib(worker.pid) - worker.baseline_kib
+        grown = rss_kib(worker.pid) - worker.baseline_kib
         self._workers.release(worker, bool(self.memory_kib) and grown > self.memory_kib // 2)
         return reply
 
@@ -343,9 +278,9 @@ class ProcessPool(SparqlMethods):
         return StoreError("the query worker stopped unexpectedly")
 
     def _load(self, loader: Loader) -> None:
-        template = Template(_template, HugePages(loader), self.limit)
-        if not template.wait_ready() or not self._workers.use(template):
-            template.close()
+        loaded = Template(template, HugePages(loader), self.limit)
+        if not loaded.wait_ready() or not self._workers.use(loaded):
+            loaded.close()
             return
         self.scheduler.configure(self.queries, self.long_queries)
 
@@ -357,7 +292,7 @@ class ProcessPool(SparqlMethods):
             time.sleep(_WATCH_EVERY)
             with self._lock:
                 busy = [w for w in self._busy if w.stopped is None]
-            grown = {w: _rss_kib(w.pid) - w.baseline_kib for w in busy}
+            grown = {w: rss_kib(w.pid) - w.baseline_kib for w in busy}
             for worker, kib in grown.items():
                 if self.memory_kib and kib > self.memory_kib:
                     worker.stop("memory")
