@@ -5,6 +5,17 @@ service description, graphs) picks its format here. A ``format`` parameter (a sh
 or a media type) overrides Accept; otherwise the Accept header's q-values decide, a more
 specific range wins over a wildcard at equal q, and the server's order breaks ties. When
 nothing fits, or the header cannot be read, :class:`Unacceptable` lists what would.
+
+Why not a library: ``bench/negotiation_libraries.py`` gives werkzeug's ``MIMEAccept``
+(3.1) and python-mimeparse (2.0) the same offers (each format's media type, then its
+aliases) on 27 Accept headers from the tests, 9 of which must be refused (2026-12, load
+average 8.8). This module gives the expected format on 27, werkzeug on 25, mimeparse on 22:
+neither lets an alias (``application/xhtml+xml`` for HTML) match only exactly, so
+``application/*`` and ``text/html;q=0, */*;q=0.1`` get HTML instead of RDF, and mimeparse
+also answers ``q=abc``, ``q=2`` and ``*/html`` instead of refusing them. Neither has the
+``format`` parameter or the list of alternatives a 406 shows. Per call (a browser's header,
+uncached) this module takes 47 us, werkzeug 710 us, mimeparse 250 us; the server remembers
+usual headers' answers anyway (``web.http.negotiated``), so speed does not decide.
 """
 
 from __future__ import annotations
