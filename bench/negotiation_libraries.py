@@ -5,10 +5,10 @@ python-mimeparse, on the answers the server must give and on time per call.
 
 Each library is given what the server offers for a kind of answer, in its order of
 preference, every format's main media type followed by its aliases (an alias answers with
-its format). The table holds the Accept headers of the negotiation tests (browsers,
-Comunica, SPARQL clients, wildcards, q-values) and the headers that must be refused (406):
-a library agrees on a row when it picks the same format, or refuses where the server
-must. Time is the median over ``--runs`` runs of ``--calls`` calls with a browser's
+its format). The table is the negotiation tests' (``tests/web/test_negotiation.py``):
+their Accept headers (browsers, Comunica, SPARQL clients, wildcards, q-values) and those
+that must be refused (406); a library agrees on a row when it picks the same format, or
+refuses where the server must. Time is the median over ``--runs`` runs of ``--calls`` calls with a browser's
 header, uncached. Prints one line a library and the rows where it disagrees.
 """
 
@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import mimeparse
 from werkzeug.datastructures import MIMEAccept
@@ -26,44 +28,22 @@ from werkzeug.http import parse_accept_header
 
 from pledge_graph.web.negotiation import FORMATS, Format, Unacceptable, negotiate
 
-RESOURCE = ("page", "graph")
-SELECT = ("solutions", "page")
-GRAPH = ("graph", "page")
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+RESOURCE = ("page", "graph")
 
-# (kinds on offer, Accept, the format the server answers in; None: 406)
-TABLE: list[tuple[tuple[str, ...], str, str | None]] = [
-    (RESOURCE, "*/*", "html"),
-    (RESOURCE, "text/turtle", "ttl"),
-    (RESOURCE, "application/rdf+xml", "rdf"),
-    (RESOURCE, "text/html;q=0.5, text/turtle", "ttl"),
-    (RESOURCE, "application/rdf+xml;q=0.9, text/html", "html"),
-    (RESOURCE, "text/*", "html"),
-    (RESOURCE, "application/*", "jsonld"),
-    (RESOURCE, "text/html;q=0, */*;q=0.1", "ttl"),
-    (RESOURCE, ("application/n-quads,application/trig;q=0.95,application/ld+json;q=0.9,"
-                "application/n-triples;q=0.8,text/turtle;q=0.6,application/rdf+xml;q=0.5,"
-                "text/html;q=0.2"), "jsonld"),
-    (RESOURCE, BROWSER, "html"),
-    (SELECT, "*/*", "json"),
-    (SELECT, "application/sparql-results+json,text/turtle", "json"),
-    (SELECT, "text/csv", "csv"),
-    (SELECT, "application/json", "json"),
-    (SELECT, "application/sparql-results+json;q=1.0,application/sparql-results+xml;q=0.7",
-     "json"),
-    (SELECT, "text/html,application/xhtml+xml,*/*;q=0.8", "html"),
-    (GRAPH, "application/turtle", "ttl"),
-    (GRAPH, "text/plain", "nt"),
-    (RESOURCE, "image/png", None),
-    (RESOURCE, "image/*", None),
-    (RESOURCE, "garbage", None),
-    (RESOURCE, "text/html;q=abc", None),
-    (RESOURCE, "text/html;q=2", None),
-    (RESOURCE, "*/html", None),
-    (SELECT, "text/turtle", None),
-    (("boolean",), "text/csv", None),
-    (GRAPH, "application/sparql-results+json", None),
-]
+
+def _table() -> list[tuple[tuple[str, ...], str, str | None]]:
+    """The negotiation tests' rows that carry an Accept header and no ``format`` parameter
+    (which no library reads): (kinds on offer, Accept, the format's key; None: 406)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "web"))
+    from test_negotiation import CASES, UNACCEPTABLE
+
+    keys = {f.media_type: f.key for f in FORMATS}
+    rows = [(kinds, accept, keys[expected]) for kinds, accept, fmt, expected in CASES
+            if accept and fmt is None]
+    return rows + [(kinds, accept, None) for kinds, accept, fmt in UNACCEPTABLE
+                   if accept and fmt is None]
+
 
 Negotiator = Callable[[str, Sequence[str]], str | None]
 
@@ -106,12 +86,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f}; {len(TABLE)} rows; "
+    table = _table()
+    print(f"load average {os.getloadavg()[0]:.2f}; {len(table)} rows; "
           f"{args.calls} calls x {args.runs} runs")
     for name, negotiator in (("pledge_graph", ours), ("werkzeug", werkzeug),
                              ("python-mimeparse", python_mimeparse)):
         wrong = []
-        for kinds, accept, expected in TABLE:
+        for kinds, accept, expected in table:
             got = negotiator(accept, kinds)
             if got != expected:
                 wrong.append(f"    {accept!r} ({'/'.join(kinds)}): {got}, not {expected}")
@@ -121,7 +102,7 @@ def main() -> None:
             for _ in range(args.calls):
                 negotiator(BROWSER, RESOURCE)
             times.append((time.perf_counter() - started) / args.calls * 1e6)
-        print(f"{name:17} agrees on {len(TABLE) - len(wrong)}/{len(TABLE)}; "
+        print(f"{name:17} agrees on {len(table) - len(wrong)}/{len(table)}; "
               f"{statistics.median(times):.1f} us a call (median)")
         print("\n".join(wrong))
 
