@@ -9,12 +9,10 @@ the next three-way merge (docs/curation.md).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import multiprocessing as mp
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -54,7 +52,6 @@ __all__ = [
     "build_record",
     "default_jobs",
     "document_paths",
-    "import_command",
     "import_documents",
 ]
 
@@ -355,14 +352,3 @@ def _remove_if_empty(directory: Path) -> None:
     except OSError:
         pass
 
-
-def import_command(args: argparse.Namespace) -> int:
-    """Run ``pledge-graph import FILE|DIR... [--data DIR] [--jobs N]``: warnings on stderr,
-    summary on stdout."""
-    jobs = args.jobs if args.jobs is not None else default_jobs()
-    report = import_documents(args.files, args.data, jobs=jobs)
-    for document in report.documents:
-        for notice in document.notices:
-            print(f"pledge-graph: warning: {notice}", file=sys.stderr)
-        print(document.summary())
-    return 0

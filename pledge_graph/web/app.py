@@ -50,16 +50,16 @@ from pledge_graph.store.embedded import (
 )
 from pledge_graph.store.pool import DEFAULT_TIMEOUT
 from pledge_graph.web import dumps, pages, resources, sparql
-from pledge_graph.web.cache import (
-    DEFAULT_CACHE_MB,
-    AnswerCache,
-    CachedAnswers,
+from pledge_graph.web.cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers
+from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
+from pledge_graph.web.http import (
+    CorsMiddleware,
+    error,
     header,
     negotiated,
+    not_acceptable,
     query_parameter,
 )
-from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
-from pledge_graph.web.http import CorsMiddleware, error, not_acceptable
 from pledge_graph.web.negotiation import FORMATS, Unacceptable
 
 __all__ = ["MAX_BODY", "QUERY_THREADS", "Settings", "create_app"]

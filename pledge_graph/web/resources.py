@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pledge_graph.rdf.vocab import VOID, prefixes
-from pledge_graph.sparql.results import write_triples
+from pledge_graph.sparql.results import N_TRIPLES, write_triples
 from pledge_graph.web import pages
 from pledge_graph.web.cache import mark_cacheable
 from pledge_graph.web.http import alternates, error, etag, for_client, validated
@@ -41,7 +41,6 @@ __all__ = [
 RDF_FORMATS = [f for f in FORMATS if "graph" in f.kinds]
 RESOURCE_KINDS = ("page", "graph")
 """What a resource IRI answers with, in the server's order of preference."""
-_NT = "application/n-triples"
 _NAMED_LINKS = 2000  # labels looked up for one page at most
 
 
@@ -100,7 +99,7 @@ async def graph_store(request: Request) -> Response:
 
 def describe(settings: Any, iri: str) -> list[ox.Triple]:
     """Return the triples describing ``iri`` (empty when unknown), with void:inDataset."""
-    answer = settings.store.resource(iri, _NT)
+    answer = settings.store.resource(iri, N_TRIPLES)
     triples = [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
     if triples:
         link = ox.Triple(ox.NamedNode(iri), ox.NamedNode(str(VOID.inDataset)),
