@@ -84,6 +84,21 @@ function openExample(yasgui, name) {
   document.getElementById("workbench").scrollIntoView();
 }
 
+const LABELS = [
+  [".CodeMirror textarea", "SPARQL query"],
+  ["select.tableSizer", "Rows per page"],
+  ["input.autocomplete", "Endpoint"],
+];
+
+function labelControls(root) {
+  // YASGUI draws some controls without a name a screen reader could say; name them.
+  for (const [selector, label] of LABELS) {
+    for (const element of root.querySelectorAll(selector + ":not([aria-label])")) {
+      element.setAttribute("aria-label", label);
+    }
+  }
+}
+
 function start() {
   const Yasgui = window.Yasgui;
   configureEditor(Yasgui.Yasqe);
@@ -96,6 +111,9 @@ function start() {
     yasqe: {value: config.defaultQuery},
   });
   fromLink(yasgui);
+  const root = document.getElementById("workbench");
+  labelControls(root);
+  new MutationObserver(() => labelControls(root)).observe(root, {childList: true, subtree: true});
   for (const event of ["tabSelect", "tabChange", "query"]) {
     yasgui.on(event, () => keepStateInUrl(yasgui));
   }
