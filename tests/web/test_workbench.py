@@ -26,6 +26,7 @@ from browser_support import (
 )
 from web_server import bundled_release
 
+from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.queries import load_examples
 
 pytestmark = needs_chromium
@@ -96,6 +97,20 @@ def test_the_editor_opens_with_the_default_query_and_shows_its_rows(server, brow
     assert len(shown) == len(expected) > 0
     for cells, values in zip(shown, expected):
         assert all(value in cell for cell, value in zip(cells, values)), (cells, values)
+
+
+def test_typing_a_project_prefix_adds_its_declaration(server, browser):
+    from selenium.webdriver.common.by import By
+
+    open_workbench(browser, server.url + "/sparql")
+    browser.execute_script("workbench.getTab().setQuery('')")
+    browser.find_element(By.CSS_SELECTOR, f"{ACTIVE} .CodeMirror").click()
+    field = browser.find_element(By.CSS_SELECTOR, f"{ACTIVE} .CodeMirror textarea")
+    field.send_keys("SELECT * WHERE { ?pledge a pg:Pledge ; pg:submission id:")
+    text = browser.execute_script("return workbench.getTab().getYasqe().getValue()")
+    iris = Iris()
+    assert f"PREFIX pg: <{iris.ontology}>" in text.splitlines()
+    assert f"PREFIX id: <{iris.base}id/>" in text.splitlines()
 
 
 def test_query_is_the_workbench_too(server, browser, http):
