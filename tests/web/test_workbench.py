@@ -68,6 +68,14 @@ def table_rows(browser) -> list[list[str]]:
     return [[td.text for td in row.find_elements(By.TAG_NAME, "td")][1:] for row in rows]
 
 
+def table_links(browser) -> list[list[str | None]]:
+    """The target of each cell's IRI link (None for a cell without one)."""
+    return browser.execute_script(
+        f"return [...document.querySelectorAll('{ACTIVE} .yasr table.dataTable tbody tr')]"
+        ".map(tr => [...tr.querySelectorAll('td')].slice(1).map(td => "
+        "(td.querySelector(':scope > div > span > a.iri') || {}).href || null))")
+
+
 def endpoint_csv(http, query: str) -> list[list[str]]:
     answer = http.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
     assert answer.status_code == 200
@@ -95,8 +103,12 @@ def test_the_editor_opens_with_the_default_query_and_shows_its_rows(server, brow
     header, *expected = endpoint_csv(http, default)
     assert header == ["actor", "name", "pledges", "submissions"]
     assert len(shown) == len(expected) > 0
-    for cells, values in zip(shown, expected):
-        assert all(value in cell for cell, value in zip(cells, values)), (cells, values)
+    links = table_links(browser)
+    for cells, hrefs, values in zip(shown, links, expected):
+        assert all(value in (cell, href) or f'"{value}"' in cell
+                   for cell, href, value in zip(cells, hrefs, values)), (cells, values)
+    # IRIs are shown with the project's prefixes
+    assert shown[0][0] == "id:state/jpn" and links[0][0] == "https://w3id.org/pledge-graph/id/state/jpn"
 
 
 def test_typing_a_project_prefix_adds_its_declaration(server, browser):

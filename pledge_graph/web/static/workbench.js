@@ -4,7 +4,8 @@
 //
 // - Only this server is asked: the endpoint cannot be changed, the autocompleters that ask
 //   other sites (Linked Open Vocabularies, prefix.cc) are off, prefixes complete from the
-//   project's table (then YASGUI's bundled one).
+//   project's table (then YASGUI's bundled one), and the results table shortens IRIs with
+//   the project's prefixes (and the query's).
 // - The state is in the URL (YASGUI's share link, kept in the address bar), so a query can
 //   be shared as a link. A link fills the editor and waits: it cannot make a visitor run
 //   a query, and it cannot point the workbench at another endpoint or add request headers.
@@ -109,6 +110,7 @@ function start() {
     autofocus: false,
     endpointCatalogueOptions: {getData: () => [{endpoint}], keys: []},
     yasqe: {value: config.defaultQuery},
+    yasr: {prefixes: config.prefixes},
   });
   fromLink(yasgui);
   const root = document.getElementById("workbench");
