@@ -108,7 +108,8 @@ def test_the_editor_opens_with_the_default_query_and_shows_its_rows(server, brow
         assert all(value in (cell, href) or f'"{value}"' in cell
                    for cell, href, value in zip(cells, hrefs, values)), (cells, values)
     # IRIs are shown with the project's prefixes
-    assert shown[0][0] == "id:state/jpn" and links[0][0] == "https://w3id.org/pledge-graph/id/state/jpn"
+    assert shown[0][0] == "id:state/jpn"
+    assert links[0][0] == "https://w3id.org/pledge-graph/id/state/jpn"
 
 
 def test_typing_a_project_prefix_adds_its_declaration(server, browser):
