@@ -14,8 +14,8 @@ from pipeline_data import japan_data
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from pledge_graph.build.pipeline import build
 from pledge_graph.build.batches import BATCH_RECORDS
+from pledge_graph.build.pipeline import build
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.rdf.vocab import Iris
 
