@@ -10,6 +10,9 @@ $SUDO apt-get update -qq
 # virtuoso-opensource: the external-store tests.
 $SUDO apt-get install -y -qq --no-install-recommends \
     raptor2-utils serdi chromium chromium-driver virtuoso-opensource >/dev/null
+# nodejs, npm: jsonld.js (pinned), the JavaScript reader of the JSON-LD tests, in .test-node/.
+command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+npm install --prefix .test-node --no-audit --no-fund --save-exact --silent jsonld@9.0.0
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'

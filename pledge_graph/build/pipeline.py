@@ -156,7 +156,7 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     ctx = make_context(iris, digest, data_dir, shapes_graph(base, shapes_dir),
                        scheme_triples(iris.base), names, compactor, write=dumps_to is not None,
                        pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator)
-    writer = open_dumps(dumps_to, base) if dumps_to is not None else None
+    writer = open_dumps(dumps_to, base, ontology_dir) if dumps_to is not None else None
     stats = GraphStats()
     findings: set[Finding] = set()
     locations: dict[str, str] = {}

@@ -338,10 +338,9 @@ def _file_info(path: Path) -> dict[str, object]:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def open_dumps(directory: Path, base: str) -> DumpWriter:
+def open_dumps(directory: Path, base: str, ontology_dir: Path = ONTOLOGY_DIR) -> DumpWriter:
     """Start the three dumps of a release in ``directory``; parts are added in order."""
-    iris = Iris(base)
-    return DumpWriter(directory, STEM, prefixes(iris), iris.base + "context.jsonld")
+    return DumpWriter(directory, STEM, prefixes(Iris(base)), load_context(base, ontology_dir))
 
 
 def dump_tools(base: str, ontology_dir: Path = ONTOLOGY_DIR) -> tuple[Names, Compactor]:
@@ -389,7 +388,7 @@ def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Pa
     """Write the release of a whole graph, given at once, into ``directory`` (empty)."""
     iris = Iris(base)
     rows = sorted(set(triples))
-    writer = open_dumps(directory, base)
+    writer = open_dumps(directory, base, ontology_dir)
     writer.add(serialise(rows, *dump_tools(base, ontology_dir)))
     stats = GraphStats()
     stats.add(rows, iris)

@@ -3,7 +3,8 @@
 General JSON-LD compaction (pyld, rdflib) is slow on large graphs; since the graph has no
 blank nodes and no lists, compaction reduces to choosing, for each triple, the term of the
 context whose coercion fits the value, or else a compact IRI key with a full value object.
-The result expands to exactly the input triples under JSON-LD 1.1.
+The result expands to exactly the input triples under JSON-LD 1.1. The context is embedded
+in the document (see :func:`document_head`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pledge_graph.rdf.ntriples import Triple, literal_parts
 from pledge_graph.rdf.vocab import RDF, XSD, Iris, prefixes
 
 __all__ = ["DOCUMENT_TAIL", "Compactor", "compact_lines", "compact_nodes", "compact_rows",
-           "document_head", "load_context"]
+           "context_text", "document_head", "load_context"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
 _XSD_STRING = str(XSD.string)
@@ -242,16 +243,26 @@ def compact_nodes(lines: Sequence[str], compactor: Compactor) -> list[str]:
     return compact_rows((_split(line) for line in lines), compactor)
 
 
-def document_head(context_iri: str) -> str:
-    """The JSON-LD document up to its first node: the context by reference, then ``@graph``."""
-    return json.dumps({"@context": context_iri})[:-1] + ', "@graph": [\n'
+def context_text(context: dict[str, Any]) -> str:
+    """The ``@context`` object of a context document as JSON text, one term a line."""
+    terms = ",\n".join(f"  {json.dumps(term)}: {json.dumps(definition, ensure_ascii=False)}"
+                       for term, definition in context["@context"].items())
+    return f"{{\n{terms}\n}}"
+
+
+def document_head(context: dict[str, Any]) -> str:
+    """The JSON-LD document up to its first node: the context embedded, then ``@graph``.
+
+    Embedded, not referenced: a reader of the downloaded file (rdflib, pyld, jsonld.js) then
+    needs no document loader and no network; the context is a few kilobytes, one term a line."""
+    return f'{{"@context": {context_text(context)},\n"@graph": [\n'
 
 
 DOCUMENT_TAIL = "\n]}\n"
 
 
-def compact_lines(triples: Iterable[Triple], context: dict[str, Any], context_iri: str) -> bytes:
+def compact_lines(triples: Iterable[Triple], context: dict[str, Any]) -> bytes:
     """Return the JSON-LD document of the graph: one node object per line, sorted by subject."""
     lines = sorted({f"{s} {p} {o} ." for s, p, o in triples})
     nodes = compact_nodes(lines, Compactor(context))
-    return (document_head(context_iri) + ",\n".join(nodes) + DOCUMENT_TAIL).encode("utf-8")
+    return (document_head(context) + ",\n".join(nodes) + DOCUMENT_TAIL).encode("utf-8")
