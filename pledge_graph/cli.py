@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import pledge documents into curated YAML records")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE|DIR",
-                   help="pledge documents, or directories of them (*.txt, recursively)")
+                   help="pledge documents (.txt, .docx, .pdf), or directories of them (recursively)")
     _add_common(p)
     p.add_argument("--jobs", type=_positive, default=None, metavar="N",
                    help="worker processes reading documents (default and most: one per CPU)")
