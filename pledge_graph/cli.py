@@ -79,7 +79,7 @@ def _stderr(message: str) -> None:
 
 def _import_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, metavar="FILE|DIR",
-                   help="pledge documents, or directories of them (*.txt, recursively)")
+                   help="pledge documents (.txt, .docx, .pdf), or directories of them (recursively)")
     _add_common(p)
     p.add_argument("--jobs", type=_positive, default=None, metavar="N",
                    help="worker processes reading documents (default and most: one per CPU)")

@@ -303,6 +303,7 @@ class Mapper:
             (checksum, _SPDX.algorithm, _SPDX.checksumAlgorithm_sha256),
             (checksum, _SPDX.checksumValue, typed(sha, _HEX)),
         ]
+        out.extend(_text_triples(fields, self.data_dir, sub, ont))
         out.extend((sub, ont.pledgedBy, actor) for actor in actor_iris)
         pledges = fields.get(("pledges",), list, "a list of pledges")
         if not pledges:
@@ -400,21 +401,40 @@ def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_d
     return graph
 
 
-def _check_source(fields: _Fields, data_dir: Path, source: str, sha: str) -> None:
+def _text_triples(fields: _Fields, data_dir: Path, sub: str, ont: Terms) -> list[Triple]:
+    """For a Word or PDF source, the text read from it and that text's checksum, checked
+    against the file held beside the source like the source itself."""
+    text = fields.get(("text",), str, "the text read from the source", optional=True)
+    if text is None:
+        return []
+    sha = fields.get(("text_sha256",), str, "the SHA-256 of the text, 64 hex digits")
+    if not _SHA256.match(sha):
+        raise fields.fail(("text_sha256",), f"bad checksum {sha!r}", "64 lower-case hex digits")
+    _check_source(fields, data_dir, text, sha, keys=("text", "text_sha256"))
+    checksum = f"{sub[:-1]}/text-sha256>"
+    return [(sub, ont.sourceText, literal(text)),
+            (sub, ont.sourceTextChecksum, checksum),
+            (checksum, _RDF.type, _SPDX.Checksum),
+            (checksum, _SPDX.algorithm, _SPDX.checksumAlgorithm_sha256),
+            (checksum, _SPDX.checksumValue, typed(sha, _HEX))]
+
+
+def _check_source(fields: _Fields, data_dir: Path, source: str, sha: str,
+                  keys: tuple[str, str] = ("source", "source_sha256")) -> None:
     """The checksum published for a submission must be that of the verbatim source we hold,
     which lies in the data directory: a record cannot make the build read or publish any
     other file (symlinks are resolved before the check)."""
     path = confined(data_dir, source)
     if path is None:
-        raise fields.fail(("source",), f"the source {source!r} lies outside the data directory",
+        raise fields.fail((keys[0],), f"the source {source!r} lies outside the data directory",
                           "a path relative to the data directory, e.g. sources/<slug>.txt")
     try:
         data = read_input(path, error=RecordError, what="the source file",
                           expected="an existing file under the data directory")
     except RecordError as error:
-        raise fields.fail(("source",), f"source file {path}: {error.message}",
+        raise fields.fail((keys[0],), f"source file {path}: {error.message}",
                           "an existing file under the data directory") from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha:
-        raise fields.fail(("source_sha256",), f"source_sha256 does not match {path} ({actual})",
+        raise fields.fail((keys[1],), f"{keys[1]} does not match {path} ({actual})",
                           "the SHA-256 of the verbatim source; re-import the document")
