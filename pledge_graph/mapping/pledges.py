@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +27,15 @@ from pledge_graph.mapping.commitments import fact_triples
 from pledge_graph.rdf.concepts import concept_for_label, scheme_graph
 from pledge_graph.rdf.ntriples import Terms, Triple, iri, literal, nt_term, typed
 from pledge_graph.rdf.vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris
-from pledge_graph.records.curated import load_record, read_record_text
+from pledge_graph.records.curated import read_record_text
 
 __all__ = [
     "UN_LANGUAGES",
     "LoadedRecord",
-    "MappedGraph",
     "MappedSubmission",
     "Mapper",
     "Triple",
     "build_triples",
-    "load_records",
-    "map_records",
     "record_lines",
     "scheme_triples",
 ]
@@ -76,40 +73,9 @@ class MappedSubmission:
     actors: list[str]
 
 
-@dataclass
-class MappedGraph:
-    """The whole graph: per-submission parts plus what they share (actors, scheme, build)."""
-
-    submissions: list[MappedSubmission]
-    actors: dict[str, list[Triple]]
-    scheme: list[Triple]
-    build: list[Triple]
-    build_iri: str
-    notes: list[str] = field(default_factory=list)
-
-    def triples(self) -> Iterator[Triple]:
-        """Yield every triple of the graph (duplicates possible across parts)."""
-        for sub in self.submissions:
-            yield from sub.triples
-        for triples in self.actors.values():
-            yield from triples
-        yield from self.scheme
-        yield from self.build
-
-
 # ---------------------------------------------------------------------------
 # Reading records
 # ---------------------------------------------------------------------------
-
-def load_records(data_dir: Path) -> list[LoadedRecord]:
-    """Read every ``records/*.yaml`` of the data directory, sorted by file name.
-
-    Records are read and checked by the importer's ``records.load_record``, so both stages
-    agree on what a well-formed record is; errors name the file and line.
-    """
-    return [LoadedRecord(path, load_record(path))
-            for path in sorted((data_dir / "records").glob("*.yaml"))]
-
 
 def record_lines(path: Path) -> dict[tuple[Any, ...], int]:
     """Map key paths of a record (``("pledges", 0, "text")``) to 1-based YAML lines.
@@ -218,8 +184,8 @@ def _entity_names(fields: _Fields) -> list[str]:
 class Mapper:
     """Maps records one at a time, remembering the actors met so far (shared by submissions).
 
-    ``map_records`` maps a whole corpus in one go; the build maps batches of records in
-    worker processes, each with its own Mapper, and merges what they share.
+    The build maps batches of records in worker processes, each with its own Mapper, and
+    merges what they share (:mod:`~pledge_graph.build.batches`).
     """
 
     def __init__(self, iris: Iris, digest: str, data_dir: Path) -> None:
@@ -376,28 +342,6 @@ def build_triples(build_iri: str, digest: str, iris: Iris,
         (software, _RDF.type, _PROV.SoftwareAgent),
         (software, _RDFS.label, literal(SOFTWARE_NAME)),
     ]
-
-
-def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_dir: Path,
-                *, progress: Callable[[int, int], None] | None = None) -> MappedGraph:
-    """Map the records to the graph; ``digest`` names the build activity (id/build/<digest>)."""
-    mapper = Mapper(iris, digest, data_dir)
-    graph = MappedGraph([], mapper.actors, [], [], mapper.build_iri, mapper.notes)
-    seen: dict[str, Path] = {}
-    for index, record in enumerate(records):
-        mapped = mapper.submission(record)
-        if mapped.slug in seen:
-            raise _Fields(record.path, record.data).fail(
-                ("slug",), f"slug {mapped.slug!r} also used by {seen[mapped.slug]}",
-                "a unique slug")
-        seen[mapped.slug] = record.path
-        graph.submissions.append(mapped)
-        if progress:
-            progress(index + 1, len(records))
-    graph.scheme = scheme_triples(iris.base)
-    graph.build = build_triples(mapper.build_iri, digest, iris,
-                                (sub.iri for sub in graph.submissions))
-    return graph
 
 
 def _check_source(fields: _Fields, data_dir: Path, source: str, sha: str) -> None:

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
@@ -65,7 +67,9 @@ __all__ = [
     "WD",
     "XSD",
     "Iris",
+    "merged_text",
     "prefixes",
+    "rebase_text",
     "slugify",
 ]
 
@@ -162,6 +166,19 @@ class Iris:
 
     def dump(self, filename: str) -> URIRef:
         return self._iri("dumps", filename)
+
+
+def rebase_text(text: str, base: str) -> str:
+    """Rewrite the text of a project file written under the default base to ``base``."""
+    return text if base == DEFAULT_BASE else text.replace(DEFAULT_BASE, Iris(base).base)
+
+
+def merged_text(paths: Iterable[Path], base: str) -> str:
+    """Join project Turtle files into one document under ``base``, each under a comment
+    naming it (the release's ``ontology.ttl`` and ``shapes.ttl``)."""
+    return "\n".join(f"# ---- {p.name} ----\n\n"
+                     f"{rebase_text(p.read_text(encoding='utf-8'), base).rstrip()}\n"
+                     for p in paths)
 
 
 def prefixes(iris: Iris) -> dict[str, str]:

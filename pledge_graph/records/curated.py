@@ -34,11 +34,11 @@ __all__ = [
     "holds",
     "imported_path",
     "load_record",
-    "load_records",
     "merge_records",
     "parse_record",
     "read_record_text",
     "record_path",
+    "record_paths",
     "write_atomic",
     "write_if_changed",
     "write_record",
@@ -259,9 +259,9 @@ def read_record_text(path: str | Path) -> str:
                        expected="UTF-8 encoded YAML")
 
 
-def load_records(data_dir: str | Path) -> list[Record]:
-    """Read and check every curated record of a data directory, in slug order."""
-    return [load_record(path) for path in sorted((Path(data_dir) / "records").glob("*.yaml"))]
+def record_paths(data_dir: str | Path) -> list[Path]:
+    """Return the paths of every curated record of a data directory, in slug order."""
+    return sorted((Path(data_dir) / "records").glob("*.yaml"))
 
 
 # ---------------------------------------------------------------------------------------
