@@ -1,5 +1,8 @@
 """Who pledged: States (UN members and observers) and non-State actors, known by name.
 
+This module holds the reference data and the lookup by name; :mod:`~pledge_graph.mapping.actors`
+turns what it finds into triples.
+
 States come from ``authorities/states.yaml`` (UN names, variants, verified external ids)
 with their ISO 3166-1 codes from pycountry, keyed by alpha-3; known non-State actors from
 ``authorities/actors.yaml``. A name that is neither becomes a non-State actor whose kind is
@@ -16,42 +19,27 @@ from __future__ import annotations
 import gettext
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import pycountry
 import yaml
-from rdflib import Literal, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
 from pledge_graph.errors import InputError
 from pledge_graph.ingest import safe_yaml
 from pledge_graph.ingest.inputs import decode_text, read_input
 from pledge_graph.paths import DATA_DIR
-from pledge_graph.rdf.vocab import (
-    FOAF,
-    GEONAMES,
-    ORG,
-    OWL,
-    RDF,
-    RDFS,
-    SCHEMA,
-    SKOS,
-    UNBIS,
-    WD,
-    Iris,
-    slugify,
-)
+from pledge_graph.rdf.vocab import Iris, slugify
 
 __all__ = [
     "ACTOR_KINDS",
     "LABEL_LANGUAGES",
     "Actor",
+    "Known",
     "State",
-    "actor_triples",
     "find_state",
     "guess_kind",
     "normalise_name",
@@ -59,8 +47,6 @@ __all__ = [
     "state_names",
     "states",
 ]
-
-Triple = tuple[Node, Node, Node]
 
 ACTOR_KINDS: dict[str, str] = {
     "state": "State",
@@ -116,15 +102,11 @@ _IDS = {
 }
 
 
-@dataclass(frozen=True)
-class State:
-    """A UN member or observer State: its UN name, ISO codes and verified external ids."""
+@dataclass(frozen=True, kw_only=True)
+class Known:
+    """What the authority files may say of a State or an actor besides its name: variants,
+    labels in other languages, verified external ids and UN M49 regions."""
 
-    alpha3: str
-    alpha2: str
-    numeric: str
-    name: str
-    status: str
     variants: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
     wikidata: str | None = None
@@ -133,13 +115,24 @@ class State:
     m49_region: str | None = None
     m49_subregion: str | None = None
 
+
+@dataclass(frozen=True, kw_only=True)
+class State(Known):
+    """A UN member or observer State: its UN name, ISO codes and verified external ids."""
+
+    alpha3: str
+    alpha2: str
+    numeric: str
+    name: str
+    status: str
+
     @property
     def slug(self) -> str:
         return self.alpha3.lower()
 
 
-@dataclass(frozen=True)
-class Actor:
+@dataclass(frozen=True, kw_only=True)
+class Actor(Known):
     """A pledging actor as resolved from a name; ``iri`` mints its IRI under any base.
 
     ``matched`` is False, and ``warning`` says why, when the name matched no State and no
@@ -149,16 +142,9 @@ class Actor:
     kind: str
     slug: str
     label: str
-    variants: tuple[str, ...] = ()
-    labels: tuple[tuple[str, str], ...] = ()
     alpha2: str | None = None
     alpha3: str | None = None
     numeric: str | None = None
-    wikidata: str | None = None
-    unbis: str | None = None
-    geonames: str | None = None
-    m49_region: str | None = None
-    m49_subregion: str | None = None
     matched: bool = True
     warning: str | None = None
     organisation: str | None = None
@@ -229,38 +215,6 @@ def guess_kind(name: str) -> str:
         if pattern.search(key):
             return kind
     return "cso"
-
-
-def actor_triples(actor: Actor, iris: Iris) -> Iterator[Triple]:
-    """Yield the RDF that describes an actor: types, labels, codes and verified links."""
-    pg = iris.ontology
-    subject = actor.iri(iris)
-    if actor.kind == "state":
-        types = [pg.State, SCHEMA.Country, FOAF.Agent]
-    else:
-        types = [pg[ACTOR_KINDS[actor.kind]], pg.NonStateActor, FOAF.Agent, ORG.FormalOrganization]
-    for rdf_type in types:
-        yield subject, RDF.type, rdf_type
-    label = Literal(actor.label, lang="en") if actor.matched else Literal(actor.label)
-    yield subject, RDFS.label, label
-    yield subject, SKOS.prefLabel, label
-    for language, text in actor.labels:
-        yield subject, RDFS.label, Literal(text, lang=language)
-        yield subject, SKOS.prefLabel, Literal(text, lang=language)
-    for variant in actor.variants:
-        yield subject, SKOS.altLabel, Literal(variant, lang="en")
-    codes = ((pg.isoAlpha2, actor.alpha2), (pg.isoAlpha3, actor.alpha3),
-             (pg.m49Code, actor.numeric), (pg.m49Region, actor.m49_region),
-             (pg.m49SubRegion, actor.m49_subregion))
-    for prop, code in codes:
-        if code:
-            yield subject, prop, Literal(code)
-    if actor.wikidata:
-        yield subject, OWL.sameAs, WD[actor.wikidata]
-    if actor.unbis:
-        yield subject, SKOS.exactMatch, UNBIS[actor.unbis]
-    if actor.geonames:
-        yield subject, SKOS.exactMatch, GEONAMES[actor.geonames + "/"]
 
 
 # ---------------------------------------------------------------------------
@@ -378,11 +332,9 @@ def _actor(path: Path, entry: dict[str, Any]) -> Actor:
 
 
 def _state_actor(state: State) -> Actor:
-    return Actor(kind="state", slug=state.slug, label=state.name, variants=state.variants,
-                 labels=state.labels, alpha2=state.alpha2, alpha3=state.alpha3,
-                 numeric=state.numeric, wikidata=state.wikidata, unbis=state.unbis,
-                 geonames=state.geonames, m49_region=state.m49_region,
-                 m49_subregion=state.m49_subregion)
+    known = {f.name: getattr(state, f.name) for f in fields(Known)}
+    return Actor(kind="state", slug=state.slug, label=state.name, alpha2=state.alpha2,
+                 alpha3=state.alpha3, numeric=state.numeric, **known)
 
 
 @cache

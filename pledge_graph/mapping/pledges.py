@@ -22,7 +22,8 @@ from pledge_graph.extract.programmes import load_programmes
 from pledge_graph.extract.treaties import load_treaties
 from pledge_graph.ingest import safe_yaml
 from pledge_graph.ingest.inputs import confined, read_input
-from pledge_graph.mapping.authorities import actor_triples, resolve_actor, states
+from pledge_graph.mapping.actors import actor_terms
+from pledge_graph.mapping.authorities import resolve_actor, states
 from pledge_graph.mapping.commitments import fact_triples
 from pledge_graph.rdf.concepts import concept_for_label, scheme_graph
 from pledge_graph.rdf.ntriples import Terms, Triple, iri, literal, nt_term, typed
@@ -169,8 +170,7 @@ def _actor_parts(name: str, iris: Iris, data_dir: Path,
     actor = resolve_actor(name, data_dir)
     if actor.warning:
         notes.append(actor.warning)
-    triples = [(nt_term(s), nt_term(p), nt_term(o)) for s, p, o in actor_triples(actor, iris)]
-    return iri(actor.iri(iris)), triples
+    return iri(actor.iri(iris)), actor_terms(actor, iris)
 
 
 def _entity_names(fields: _Fields) -> list[str]:

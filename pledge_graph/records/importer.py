@@ -39,7 +39,6 @@ from pledge_graph.rdf.vocab import slugify
 from pledge_graph.records.curated import (
     Record,
     dump_record,
-    holds,
     imported_path,
     load_record,
     merge_records,
@@ -47,6 +46,7 @@ from pledge_graph.records.curated import (
     read_record_text,
     record_path,
 )
+from pledge_graph.records.files import holds
 
 __all__ = [
     "DocumentReport",

@@ -17,9 +17,9 @@ from pledge_graph.records.curated import (
     merge_records,
     parse_record,
     record_paths,
-    write_atomic,
     write_record,
 )
+from pledge_graph.records.files import write_atomic
 
 
 def make_record(**changes: Any) -> dict[str, Any]:
