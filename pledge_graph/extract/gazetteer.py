@@ -7,17 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pledge_graph.errors import InputError
-from pledge_graph.ingest import safe_yaml
-from pledge_graph.ingest.inputs import decode_text, read_input
-from pledge_graph.paths import DATA_DIR
-
-__all__ = ["Gazetteer", "Match", "authority_path", "load_entries"]
+__all__ = ["Gazetteer", "Match"]
 
 _APOSTROPHE = re.compile(r"['\u2019]")
 
@@ -141,43 +133,3 @@ def _is_acronym(form: str) -> bool:
 def _fold(form: str) -> str:
     text = " ".join(_APOSTROPHE.sub("'", form).split())
     return text if _is_acronym(text) else text.casefold()
-
-
-def authority_path(data_dir: Path | None, filename: str) -> Path:
-    """Return the authority file in ``data_dir`` (or the bundled data) named ``filename``."""
-    base = Path(data_dir) if data_dir is not None else DATA_DIR
-    path = base / "authorities" / filename
-    if not path.exists() and data_dir is not None:
-        path = DATA_DIR / "authorities" / filename
-    return path
-
-
-def load_entries(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
-    """Read an authority file (a YAML list of mappings) and check each entry's required keys.
-
-    Raises InputError naming the file and line of the first malformed entry.
-    """
-    raw = read_input(path, error=InputError, what="the authority file",
-                     expected="a readable YAML file")
-    text = decode_text(raw, file=path, error=InputError, what="the authority file",
-                       expected="UTF-8 encoded YAML")
-    nodes, entries = safe_yaml.load(text, file=path, error=InputError,
-                                    expected="a YAML list of entries")
-    if nodes is None:
-        return []
-    if not isinstance(nodes, yaml.SequenceNode):
-        raise InputError("authority file is not a list", file=path,
-                         line=nodes.start_mark.line + 1, expected="a YAML list of entries")
-    assert isinstance(entries, list)  # a sequence node constructs to a list
-    required = tuple(required)
-    for node, entry in zip(nodes.value, entries, strict=True):
-        line = node.start_mark.line + 1
-        if not isinstance(entry, dict):
-            raise InputError("entry is not a mapping", file=path, line=line,
-                             expected="a mapping with keys " + ", ".join(required))
-        for key in required:
-            if not entry.get(key):
-                raise InputError(f"entry has no {key!r}", file=path, line=line,
-                                 expected=f"a non-empty {key!r}")
-        entry["_line"] = line
-    return entries

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from pledge_graph.errors import InputError
-from pledge_graph.extract.gazetteer import Gazetteer, Match, authority_path, load_entries
+from pledge_graph.extract.gazetteer import Gazetteer, Match
 from pledge_graph.extract.text import Spans, capitalised_names
+from pledge_graph.ingest.authority_files import authority_path, load_entries
 
 __all__ = ["ORG_TYPES", "Organisation", "OrganisationIndex", "load_organisations"]
 

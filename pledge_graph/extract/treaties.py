@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from pledge_graph.errors import InputError
-from pledge_graph.extract.gazetteer import Gazetteer, Match, authority_path, load_entries
+from pledge_graph.extract.gazetteer import Gazetteer, Match
 from pledge_graph.extract.text import Sentences
+from pledge_graph.ingest.authority_files import authority_path, load_entries
 
 __all__ = ["ACTIONS", "Treaty", "TreatyAction", "TreatyIndex", "load_treaties"]
 
