@@ -31,8 +31,8 @@ from pledge_graph.ingest.document import (
     Notice,
     decode_source,
     parse_document,
-    split_labels,
 )
+from pledge_graph.ingest.fields import split_labels
 from pledge_graph.ingest.inputs import read_input
 from pledge_graph.rdf.concepts import known_labels as scheme_labels
 from pledge_graph.rdf.vocab import slugify
