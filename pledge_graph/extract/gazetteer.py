@@ -5,11 +5,11 @@ that it contains ("South Sudan" over "Sudan", "UN Women" over "UN")."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["Gazetteer", "Match"]
+__all__ = ["AuthorityIndex", "Gazetteer", "Match", "NamedEntry", "name_forms", "named_fields"]
 
 _APOSTROPHE = re.compile(r"['\u2019]")
 
@@ -133,3 +133,55 @@ def _is_acronym(form: str) -> bool:
 def _fold(form: str) -> str:
     text = " ".join(_APOSTROPHE.sub("'", form).split())
     return text if _is_acronym(text) else text.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class NamedEntry:
+    """An entry of a gazetteer file: its slug, name, acronyms and variants."""
+
+    slug: str
+    name: str
+    acronyms: tuple[str, ...]
+    variants: tuple[str, ...]
+
+
+def named_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a :class:`NamedEntry` read from an entry of its authority file."""
+    return {"slug": str(entry["slug"]), "name": str(entry["name"]),
+            "acronyms": tuple(map(str, entry.get("acronyms") or ())),
+            "variants": tuple(map(str, entry.get("variants") or ()))}
+
+
+class _Entry(Protocol):
+    @property
+    def slug(self) -> str: ...
+
+
+class _Named(_Entry, Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def acronyms(self) -> tuple[str, ...]: ...
+
+    @property
+    def variants(self) -> tuple[str, ...]: ...
+
+
+E = TypeVar("E", bound=_Entry)
+
+
+class AuthorityIndex(Generic[E]):
+    """An authority file's entries by slug, and the gazetteer of the names that name them."""
+
+    def __init__(self, entries: Sequence[E], names: dict[str, str]) -> None:
+        self.by_slug = {entry.slug: entry for entry in entries}
+        self.names = names
+        self._gazetteer = Gazetteer(names)
+
+
+def name_forms(entries: Iterable[_Named]) -> dict[str, str]:
+    """Each entry's name, acronyms and variants, with the slug they name (a later entry's
+    form wins over an earlier one's)."""
+    return {form: entry.slug for entry in entries
+            for form in (entry.name, *entry.acronyms, *entry.variants)}
