@@ -4,6 +4,14 @@ General JSON-LD compaction (pyld, rdflib) is slow on large graphs; since the gra
 blank nodes and no lists, compaction reduces to choosing, for each triple, the term of the
 context whose coercion fits the value, or else a compact IRI key with a full value object.
 The result expands to exactly the input triples under JSON-LD 1.1.
+
+Measured against the libraries (``bench/writers.py``, the first 20,011 triples of the
+generated 2,000-pledge corpus's release, with its context; median of 5 runs on 2 shared CPUs
+at a load average of 5 to 8): this compactor takes 0.26 s, rdflib 7.6's JSON-LD serialiser
+1.8 s (7x), pyld 3.3's ``from_rdf`` and ``compact`` 93 s (360x); all three give the same
+graph back. It stays: the libraries cost 7 to 360 times as much for the same triples, and
+the build writes the JSON-LD dump in parts, node objects per batch in worker processes,
+which neither library offers.
 """
 
 from __future__ import annotations

@@ -4,6 +4,16 @@ It works on sorted N-Triples lines, as strings: consecutive lines of one subject
 block, ``rdf:type`` first, with the project's prefixes wherever the local name needs no
 escaping. The same graph always gives the same bytes, and the output parses with any Turtle
 parser. Working on strings keeps it fast on large graphs.
+
+Measured against the libraries (``bench/writers.py``, the release of the generated
+2,000-pledge corpus, 125,118 triples, median of 5 runs on 2 shared CPUs at a load average of
+5 to 8): this writer takes 0.83 s; pyoxigraph 0.5.13's Turtle serialiser 0.20 s (0.37 s when
+it first parses the N-Triples the build holds), the same graph; rdflib 7.6's 39 s, and it
+rewrites ``"750000"^^xsd:decimal`` as ``750000.0``, another graph. pyoxigraph is the faster;
+this writer stays because the Turtle dump is published byte for byte and written in parts by
+the build's worker processes (each batch's blocks stand alone, the prefixes come once), and
+pyoxigraph lays triples out its own way: moving to it changes every release's Turtle bytes,
+a change to make on purpose, with the release notes, rather than inside a reshaping.
 """
 
 from __future__ import annotations
