@@ -2,7 +2,8 @@
 
 Every comparison runs real pyshacl (``validate.check_with_pyshacl``) and the compiled shapes
 on the same N-Triples terms and compares the sets of findings, field by field: on every shape
-fixture, on the bundled data, on a generated corpus, and on hand-written shapes for the
+fixture, on the bundled data and a generated corpus cut into batches as the build cuts them
+(``build_batches``: the build's own mapping and batching), and on hand-written shapes for the
 corners of SHACL's semantics, where the expected findings are also written out from the
 specification. Where SHACL leaves room, the two engines part in two known ways, neither of
 which the project's shapes and records can meet: tests below pin both down.
