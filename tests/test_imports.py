@@ -43,3 +43,15 @@ def test_command_line_help_loads_no_pipeline_or_web_module() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_command_line_loads_no_stage_module_before_a_command_runs() -> None:
+    probe = (
+        "import sys, pledge_graph.cli\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('pledge_graph'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    # the edge's limits give the serve options their defaults; they import no web stack
+    assert result.stdout.strip().split(",") == [
+        "pledge_graph", "pledge_graph.cli", "pledge_graph.errors", "pledge_graph.paths",
+        "pledge_graph.web", "pledge_graph.web.limits"]

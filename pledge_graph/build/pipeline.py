@@ -7,10 +7,8 @@ leaves the previous release as it was (:mod:`~pledge_graph.build.staging`).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -44,11 +42,10 @@ __all__ = [
     "BuildResult",
     "Checked",
     "build",
-    "build_command",
     "build_time",
     "check",
     "input_digest",
-    "validate_command",
+    "validation_failed",
 ]
 
 Progress = Callable[[str], None]
@@ -171,7 +168,7 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     ctx = make_context(iris, digest, data_dir, shapes_graph(base, shapes_dir),
                        scheme_triples(iris.base), names, compactor, write=dumps_to is not None,
                        pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator)
-    writer = open_dumps(dumps_to, base) if dumps_to is not None else None
+    writer = open_dumps(dumps_to, base, ontology_dir) if dumps_to is not None else None
     stats = GraphStats()
     findings: set[Finding] = set()
     locations: dict[str, str] = {}
@@ -210,7 +207,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines)
 
 
-def _failed(outcome: ValidationOutcome, report: Path | None) -> ValidationFailed:
+def validation_failed(outcome: ValidationOutcome, report: Path | None) -> ValidationFailed:
+    """The error of a graph that violates the shapes (the report's path, when written)."""
     violations = outcome.violations
     where = f"; the SHACL report is in {report}" if report else ""
     readable = outcome.readable(violations)
@@ -247,7 +245,7 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
                         workers=workers)
         if not checked.outcome.conforms:
             failed_report.write_text(checked.outcome.report_turtle(), encoding="utf-8")
-            raise _failed(checked.outcome, failed_report)
+            raise validation_failed(checked.outcome, failed_report)
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
         finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
@@ -260,33 +258,3 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
                        checked.submissions, checked.pledges, checked.warnings,
                        time.monotonic() - started)
 
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def build_command(args: argparse.Namespace) -> int:
-    """``pledge-graph build``: build the release and say what was written."""
-    result = build(args.data, args.out, args.base, progress=_stderr,
-                   validator=getattr(args, "validator", "both"),
-                   workers=getattr(args, "jobs", None))
-    if result.warnings:
-        _stderr(result.warnings)
-    print(f"built {result.out_dir}: version {result.version}, {result.submissions} "
-          f"submission(s), {result.pledges} pledge(s), {result.triples} triples "
-          f"in {result.seconds:.1f} s")
-    return 0
-
-
-def validate_command(args: argparse.Namespace) -> int:
-    """``pledge-graph validate``: check the records' graph against the shapes."""
-    checked = check(args.data, args.base, progress=_stderr,
-                    validator=getattr(args, "validator", "both"),
-                    workers=getattr(args, "jobs", None))
-    if checked.warnings:
-        _stderr(checked.warnings)
-    if not checked.outcome.conforms:
-        raise _failed(checked.outcome, None)
-    print(f"conforms: {checked.submissions} submission(s), {checked.pledges} pledge(s), "
-          f"{len(checked.outcome.warnings)} warning(s)")
-    return 0

@@ -19,7 +19,13 @@ from pledge_graph.extract.treaties import load_treaties
 from pledge_graph.mapping.actors import actor_terms
 from pledge_graph.mapping.authorities import resolve_actor, states
 from pledge_graph.mapping.commitments import fact_triples
-from pledge_graph.mapping.record_fields import Fields, Head, entity_names, read_head
+from pledge_graph.mapping.record_fields import (
+    Fields,
+    Head,
+    entity_names,
+    read_head,
+    read_source_text,
+)
 from pledge_graph.rdf.concepts import concept_for_label, scheme_graph
 from pledge_graph.rdf.ntriples import Terms, Triple, iri, literal, nt_term, typed
 from pledge_graph.rdf.vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris
@@ -136,7 +142,7 @@ class Mapper:
                else ", ".join(names[:-1]) + " and " + names[-1])
         said = _Said(slug, iri(self.iris.submission(slug)), who,
                      f"{MONTHS[head.month - 1]} {head.year}", head.language, actor_iris)
-        out = self._document(head, said)
+        out = self._document(head, said) + self._source_text(fields, said.submission)
         pledges = fields.get(("pledges",), list, "a list of pledges")
         if not pledges:
             raise fields.fail(("pledges",), "no pledges", "at least one pledge")
@@ -178,6 +184,19 @@ class Mapper:
             (checksum, _SPDX.checksumValue, typed(head.sha256, _HEX)),
             *((sub, ont.pledgedBy, actor) for actor in said.actors),
         ]
+
+    def _source_text(self, fields: Fields, sub: str) -> list[Triple]:
+        """For a Word or PDF source, the text read from it and that text's checksum."""
+        read = read_source_text(fields, self.data_dir)
+        if read is None:
+            return []
+        text, sha = read
+        checksum = f"{sub[:-1]}/text-sha256>"
+        return [(sub, self._pg.sourceText, literal(text)),
+                (sub, self._pg.sourceTextChecksum, checksum),
+                (checksum, _RDF.type, _SPDX.Checksum),
+                (checksum, _SPDX.algorithm, _SPDX.checksumAlgorithm_sha256),
+                (checksum, _SPDX.checksumValue, typed(sha, _HEX))]
 
     def _pledge(self, fields: Fields, said: _Said, i: int, number: int, pledge: str,
                 line: int) -> list[Triple]:

@@ -17,7 +17,7 @@ from pledge_graph.ingest.document import UN_LANGUAGES
 from pledge_graph.ingest.inputs import confined, read_input
 from pledge_graph.records.curated import read_record_text
 
-__all__ = ["Fields", "Head", "entity_names", "read_head", "record_lines"]
+__all__ = ["Fields", "Head", "entity_names", "read_head", "read_source_text", "record_lines"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -146,21 +146,35 @@ def read_head(fields: Fields, data_dir: Path) -> Head:
     return Head(title, month, year, language, kind, source, sha)
 
 
-def _check_source(fields: Fields, data_dir: Path, source: str, sha: str) -> None:
+def read_source_text(fields: Fields, data_dir: Path) -> tuple[str, str] | None:
+    """For a Word or PDF source, the text read from it and that text's checksum, checked
+    against the file held beside the source like the source itself; None for a text source."""
+    text = fields.get(("text",), str, "the text read from the source", optional=True)
+    if text is None:
+        return None
+    sha = fields.get(("text_sha256",), str, "the SHA-256 of the text, 64 hex digits")
+    if not _SHA256.match(sha):
+        raise fields.fail(("text_sha256",), f"bad checksum {sha!r}", "64 lower-case hex digits")
+    _check_source(fields, data_dir, text, sha, keys=("text", "text_sha256"))
+    return text, sha
+
+
+def _check_source(fields: Fields, data_dir: Path, source: str, sha: str,
+                  keys: tuple[str, str] = ("source", "source_sha256")) -> None:
     """The checksum published for a submission must be that of the verbatim source we hold,
     which lies in the data directory: a record cannot make the build read or publish any
     other file (symlinks are resolved before the check)."""
     path = confined(data_dir, source)
     if path is None:
-        raise fields.fail(("source",), f"the source {source!r} lies outside the data directory",
+        raise fields.fail((keys[0],), f"the source {source!r} lies outside the data directory",
                           "a path relative to the data directory, e.g. sources/<slug>.txt")
     try:
         data = read_input(path, error=RecordError, what="the source file",
                           expected="an existing file under the data directory")
     except RecordError as error:
-        raise fields.fail(("source",), f"source file {path}: {error.message}",
+        raise fields.fail((keys[0],), f"source file {path}: {error.message}",
                           "an existing file under the data directory") from None
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha:
-        raise fields.fail(("source_sha256",), f"source_sha256 does not match {path} ({actual})",
+        raise fields.fail((keys[1],), f"{keys[1]} does not match {path} ({actual})",
                           "the SHA-256 of the verbatim source; re-import the document")

@@ -103,14 +103,17 @@ class _Output:
 
 
 class DumpWriter:
-    """Writes ``<stem>.nt``, ``.ttl`` and ``.jsonld`` (and ``.gz`` of each) from parts in order."""
+    """Writes ``<stem>.nt``, ``.ttl`` and ``.jsonld`` (and ``.gz`` of each) from parts in order.
+
+    ``context`` is the context document the parts were compacted with; the JSON-LD dump
+    embeds it, so the file reads alone."""
 
     def __init__(self, directory: Path, stem: str, prefixes: dict[str, str],
-                 context_iri: str) -> None:
+                 context: dict[str, Any]) -> None:
         self.outputs = {suffix: _Output(directory / f"{stem}{suffix}")
                         for suffix in (".nt", ".ttl", ".jsonld")}
         self.outputs[".ttl"].write(turtle_header(prefixes).encode("utf-8"))
-        self.outputs[".jsonld"].write(document_head(context_iri).encode("utf-8"))
+        self.outputs[".jsonld"].write(document_head(context).encode("utf-8"))
         self._nodes = 0
 
     def add(self, parts: DumpParts) -> None:

@@ -250,10 +250,9 @@ def _file_info(path: Path) -> dict[str, object]:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def open_dumps(directory: Path, base: str) -> DumpWriter:
+def open_dumps(directory: Path, base: str, ontology_dir: Path = ONTOLOGY_DIR) -> DumpWriter:
     """Start the three dumps of a release in ``directory``; parts are added in order."""
-    iris = Iris(base)
-    return DumpWriter(directory, STEM, prefixes(iris), iris.base + "context.jsonld")
+    return DumpWriter(directory, STEM, prefixes(Iris(base)), load_context(base, ontology_dir))
 
 
 def dump_tools(base: str, ontology_dir: Path = ONTOLOGY_DIR) -> tuple[Names, Compactor]:
@@ -294,4 +293,3 @@ def finish_release(directory: Path, dump_files: dict[str, dict[str, object]], st
     _write(directory, "manifest.json",
            (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return manifest
-

@@ -3,7 +3,8 @@
 General JSON-LD compaction (pyld, rdflib) is slow on large graphs; since the graph has no
 blank nodes and no lists, compaction reduces to choosing, for each triple, the term of the
 context whose coercion fits the value, or else a compact IRI key with a full value object.
-The result expands to exactly the input triples under JSON-LD 1.1.
+The result expands to exactly the input triples under JSON-LD 1.1. The context is embedded
+in the document (see :func:`document_head`).
 
 Measured against the libraries (``bench/writers.py``, the first 20,011 triples of the
 generated 2,000-pledge corpus's release, with its context; median of 5 runs on 2 shared CPUs
@@ -28,7 +29,8 @@ from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR
 from pledge_graph.rdf.ntriples import RDF_TYPE, XSD_STRING, literal_parts
 from pledge_graph.rdf.vocab import Iris, prefixes, rebase_text
 
-__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_rows", "document_head", "load_context"]
+__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_rows", "context_text", "document_head",
+           "load_context"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
 
@@ -234,10 +236,19 @@ def compact_rows(rows: Iterable[tuple[str, str, str]], compactor: Compactor) -> 
             for subject, group in groupby(rows, key=itemgetter(0))]
 
 
-def document_head(context_iri: str) -> str:
-    """The JSON-LD document up to its first node: the context by reference, then ``@graph``."""
-    return json.dumps({"@context": context_iri})[:-1] + ', "@graph": [\n'
+def context_text(context: dict[str, Any]) -> str:
+    """The ``@context`` object of a context document as JSON text, one term a line."""
+    terms = ",\n".join(f"  {json.dumps(term)}: {json.dumps(definition, ensure_ascii=False)}"
+                       for term, definition in context["@context"].items())
+    return f"{{\n{terms}\n}}"
+
+
+def document_head(context: dict[str, Any]) -> str:
+    """The JSON-LD document up to its first node: the context embedded, then ``@graph``.
+
+    Embedded, not referenced: a reader of the downloaded file (rdflib, pyld, jsonld.js) then
+    needs no document loader and no network; the context is a few kilobytes, one term a line."""
+    return f'{{"@context": {context_text(context)},\n"@graph": [\n'
 
 
 DOCUMENT_TAIL = "\n]}\n"
-

@@ -124,7 +124,8 @@ class _Checker:
     def record(self, node: Node, data: Any) -> None:
         nodes = self.fields(node, "the record", (
             "slug", "source", "source_sha256", "title", "month", "year", "language",
-            "language_label", "pledge_type", "pledge_type_label", "entities", "pledges"))
+            "language_label", "pledge_type", "pledge_type_label", "entities", "pledges"),
+            optional=("text", "text_sha256"))
         for key in ("slug", "source", "title", "language_label", "pledge_type_label"):
             self.value(nodes[key], data[key], key, "str")
         self.value(nodes["language"], data["language"], "language", "str",
@@ -136,10 +137,15 @@ class _Checker:
         if data["month"] > 12:
             raise self.fail(nodes["month"], f"bad value {data['month']!r} for month",
                             "a month number 1..12")
-        if not isinstance(data["source_sha256"], str) or not re.fullmatch(
-                r"[0-9a-f]{64}", data["source_sha256"]):
-            raise self.fail(nodes["source_sha256"], "bad value for source_sha256",
-                            "64 lower-case hex digits")
+        for key in ("source_sha256", "text_sha256"):
+            if key in nodes and (not isinstance(data[key], str)
+                                 or not re.fullmatch(r"[0-9a-f]{64}", data[key])):
+                raise self.fail(nodes[key], f"bad value for {key}", "64 lower-case hex digits")
+        if ("text" in nodes) != ("text_sha256" in nodes):
+            raise self.fail(node, "a record has 'text' and 'text_sha256' together or neither",
+                            "both fields, for a Word or PDF source, or neither")
+        if "text" in nodes:
+            self.value(nodes["text"], data["text"], "text", "str")
         self.entities(nodes["entities"], data["entities"], data["pledge_type"])
         self.pledges(nodes["pledges"], data["pledges"])
 

@@ -2,19 +2,18 @@
 
 Every document is read, parsed and merged with its curated record before anything is
 written, so one bad document (or one broken record) stops the import with nothing changed.
-Then each source is copied verbatim to ``sources/<slug>.txt`` and its record written to
+Then each source is copied verbatim to ``sources/<slug>.<txt|docx|pdf>`` (a Word or PDF
+source with the text read from it beside it, ``sources/<slug>.txt``) and its record written to
 ``records/<slug>.yaml``, with what the importer produced kept in ``records/.imported/`` for
 the next three-way merge (docs/curation.md).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import multiprocessing as mp
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,13 +25,9 @@ from pathlib import Path
 from pledge_graph.build.parallel import available_cpus, start_worker
 from pledge_graph.errors import InputError, PledgeGraphError
 from pledge_graph.extract import extract_facts
-from pledge_graph.ingest.document import (
-    Document,
-    Notice,
-    decode_source,
-    parse_document,
-)
+from pledge_graph.ingest.document import Document, Notice, parse_document
 from pledge_graph.ingest.fields import split_labels
+from pledge_graph.ingest.formats import LOOKED_AT, document_text
 from pledge_graph.ingest.inputs import read_input
 from pledge_graph.rdf.concepts import known_labels as scheme_labels
 from pledge_graph.rdf.vocab import slugify
@@ -54,7 +49,6 @@ __all__ = [
     "build_record",
     "default_jobs",
     "document_paths",
-    "import_command",
     "import_documents",
 ]
 
@@ -90,7 +84,8 @@ class ImportReport:
 
 
 def build_record(document: Document, *, slug: str, source_sha256: str,
-                 known_labels: Sequence[str], data_dir: Path) -> tuple[Record, list[Notice]]:
+                 known_labels: Sequence[str], data_dir: Path, source_suffix: str = ".txt",
+                 text_sha256: str | None = None) -> tuple[Record, list[Notice]]:
     """Return the record of a parsed document, and the notices a curator should see."""
     notices = list(document.notices)
     pledges = []
@@ -116,8 +111,11 @@ def build_record(document: Document, *, slug: str, source_sha256: str,
         })
     record: Record = {
         "slug": slug,
-        "source": f"sources/{slug}.txt",
+        "source": f"sources/{slug}{source_suffix}",
         "source_sha256": source_sha256,
+        # a Word or PDF source: the text read from it, kept beside it
+        **({"text": f"sources/{slug}.txt", "text_sha256": text_sha256}
+           if text_sha256 is not None else {}),
         "title": document.title,
         "month": document.month,
         "year": document.year,
@@ -139,7 +137,8 @@ class _Staged:
     pledges: int
     notices: tuple[Notice, ...]
     existed: bool  # the curated record was there before
-    changed: tuple[bool, bool, bool]  # source, imported copy, record
+    targets: tuple[Path, ...]  # source (and the text read from it), imported copy, record
+    changed: tuple[bool, ...]  # for each target
 
 
 def _read_source(path: Path) -> bytes:
@@ -148,18 +147,28 @@ def _read_source(path: Path) -> bytes:
 
 
 def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]
-          ) -> tuple[str, bytes, bytes, bytes, int, list[Notice], bool]:
+          ) -> tuple[str, list[tuple[Path, bytes]], int, list[Notice], bool]:
     """Read, parse and merge one document without writing anything.
 
-    Return its slug, the source's bytes, the imported and merged records' bytes, its number
-    of pledges, its notices and whether a curated record exists.
+    Return its slug, the files to write in order (the verbatim source, for a Word or PDF
+    document the text read from it, the imported record and the merged record) with their
+    bytes, its number of pledges, its notices and whether a curated record exists.
     """
     data = _read_source(path)
-    document = parse_document(decode_source(data, file=path), file=path)
+    text = document_text(path, data)
+    document = parse_document(text, file=path)
     slug = slugify(path.stem)
+    suffix = path.suffix.lower()
+    sources: list[tuple[Path, bytes]] = [(data_dir / "sources" / f"{slug}{suffix}", data)]
+    text_sha256 = None
+    if suffix != ".txt":
+        text_bytes = text.encode("utf-8")
+        sources.append((data_dir / "sources" / f"{slug}.txt", text_bytes))
+        text_sha256 = hashlib.sha256(text_bytes).hexdigest()
     imported, notices = build_record(document, slug=slug,
                                      source_sha256=hashlib.sha256(data).hexdigest(),
-                                     known_labels=known_labels, data_dir=data_dir)
+                                     known_labels=known_labels, data_dir=data_dir,
+                                     source_suffix=suffix, text_sha256=text_sha256)
     current = record_path(data_dir, slug)
     base = imported_path(data_dir, slug)
     imported_text = merged_text = dump_record(imported)
@@ -176,31 +185,26 @@ def _plan(path: Path, data_dir: Path, known_labels: Sequence[str]
             else:
                 merged_text = dump_record(merged)
                 parse_record(merged_text, file=current)  # a merge of valid records stays valid
-    return (slug, data, imported_text.encode("utf-8"), merged_text.encode("utf-8"),
-            len(imported["pledges"]), notices, existed)
-
-
-def _targets(data_dir: Path, slug: str) -> tuple[Path, Path, Path]:
-    """The three files of a document, in the order they are written: source, copy, record."""
-    return (Path(data_dir) / "sources" / f"{slug}.txt", imported_path(data_dir, slug),
-            record_path(data_dir, slug))
+    files = [*sources, (base, imported_text.encode("utf-8")),
+             (current, merged_text.encode("utf-8"))]
+    return slug, files, len(imported["pledges"]), notices, existed
 
 
 def _stage(path: Path, *, data_dir: Path, staging: Path,
            known_labels: Sequence[str]) -> _Staged:
     """Plan one document and write the files it changes under ``staging``, not in place."""
-    slug, source, imported, merged, pledges, notices, existed = _plan(path, data_dir,
-                                                                       known_labels)
+    slug, files, pledges, notices, existed = _plan(path, data_dir, known_labels)
     changed = []
-    for target, data, sync in zip(_targets(data_dir, slug), (source, imported, merged),
-                                  (False, False, existed), strict=True):
+    for number, (target, data) in enumerate(files):
         differs = not holds(target, data)
         if differs:
             # Only a curated record that is replaced is flushed to disk before it is moved
             # in place: every other file can be made again by importing again.
+            sync = existed and number == len(files) - 1
             _write_new(staging / target.relative_to(data_dir), data, sync=sync)
         changed.append(differs)
-    return _Staged(slug, pledges, tuple(notices), existed, (changed[0], changed[1], changed[2]))
+    return _Staged(slug, pledges, tuple(notices), existed, tuple(t for t, _ in files),
+                   tuple(changed))
 
 
 def _write_new(path: Path, data: bytes, *, sync: bool) -> None:
@@ -220,29 +224,29 @@ def _commit(staged: _Staged, data_dir: Path, staging: Path,
             moved: frozenset[str]) -> DocumentReport:
     """Move one document's staged files in place: source, then the imported copy, then the
     record, each by an atomic rename (unless its folder was moved in place whole)."""
-    targets = _targets(data_dir, staged.slug)
-    for target, changed in zip(targets, staged.changed, strict=True):
+    for target, changed in zip(staged.targets, staged.changed, strict=True):
         relative = target.relative_to(data_dir)
         if changed and relative.parts[0] not in moved:
             os.replace(staging / relative, target)
-    status = ("unchanged" if not staged.changed[2]
+    status = ("unchanged" if not staged.changed[-1]
               else "updated" if staged.existed else "created")
-    return DocumentReport(staged.slug, targets[0], targets[2], staged.pledges, staged.notices,
-                          status)
+    return DocumentReport(staged.slug, staged.targets[0], staged.targets[-1], staged.pledges,
+                          staged.notices, status)
 
 
 def document_paths(paths: Sequence[str | Path]) -> list[Path]:
     """Return the documents named by ``paths``: files as given, and for each directory the
-    ``*.txt`` files under it, recursively, in sorted order."""
+    documents under it (``*.txt``, ``*.docx``, ``*.pdf``), recursively, in sorted order."""
     documents: list[Path] = []
     for path in map(Path, paths):
         if not path.is_dir():
             documents.append(path)
             continue
-        found = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        found = sorted(p for p in path.rglob("*") if p.is_file()
+                       and p.suffix.lower() in LOOKED_AT and not p.name.startswith("~$"))
         if not found:
             raise InputError("the directory holds no pledge document", file=path,
-                             expected="a directory of pledge documents (*.txt)")
+                             expected="a directory of pledge documents (*.txt, *.docx, *.pdf)")
         documents.extend(found)
     return documents
 
@@ -355,14 +359,3 @@ def _remove_if_empty(directory: Path) -> None:
     except OSError:
         pass
 
-
-def import_command(args: argparse.Namespace) -> int:
-    """Run ``pledge-graph import FILE|DIR... [--data DIR] [--jobs N]``: warnings on stderr,
-    summary on stdout."""
-    jobs = args.jobs if args.jobs is not None else default_jobs()
-    report = import_documents(args.files, args.data, jobs=jobs)
-    for document in report.documents:
-        for notice in document.notices:
-            print(f"pledge-graph: warning: {notice}", file=sys.stderr)
-        print(document.summary())
-    return 0

@@ -12,10 +12,7 @@ The queries are published as ``sh:SPARQLExecutable`` resources (the convention o
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,17 +20,17 @@ import pyoxigraph as ox
 
 from pledge_graph.errors import InputError
 from pledge_graph.paths import QUERIES_DIR
-from pledge_graph.rdf.vocab import RDF, RDFS, SCHEMA, SH, Iris, prefixes
+from pledge_graph.rdf.vocab import RDF, RDFS, SCHEMA, SH, Iris
 from pledge_graph.sparql.lexer import query_form
+from pledge_graph.sparql.results import Answer
 
 __all__ = [
     "ExampleQuery",
+    "answer_on_release",
     "example_triples",
     "find_query",
     "load_example",
     "load_examples",
-    "query_command",
-    "render_table",
 ]
 
 _HEADER = re.compile(r"^#\s*(title|description)\s*:\s*(.*?)\s*$")
@@ -113,55 +110,19 @@ def example_triples(examples: list[ExampleQuery], iris: Iris, endpoint: str) -> 
     return out
 
 
-def render_table(body: bytes, table: dict[str, str]) -> str:
-    """Render SPARQL JSON results as an aligned text table, IRIs shortened by ``table``
-    (prefix -> namespace)."""
-    data = json.loads(body)
-    if "boolean" in data:
-        return "true" if data["boolean"] else "false"
-    names = data["head"]["vars"]
-    rows = [[_short(b.get(v), table) for v in names] for b in data["results"]["bindings"]]
-    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
-    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    return "\n".join(lines)
-
-
-def query_command(args: argparse.Namespace) -> int:
-    """``pledge-graph query``: run an example or a file on the release, print the answer."""
+def answer_on_release(example: ExampleQuery, data_dir: Path, out_dir: Path, base: str,
+                      media_types: dict[str, str]) -> Answer:
+    """Answer ``example`` on the release of ``data_dir`` in ``out_dir`` (built first when
+    missing or stale), loaded with the example queries into a store in memory, in
+    ``media_types[kind]`` for the query's kind."""
     from pledge_graph.build.release import ensure_release
     from pledge_graph.store.embedded import EmbeddedStore, load_release
 
-    example = find_query(args.query)
-    iris = Iris(args.base)
-    release = ensure_release(args.data, args.out, iris.base)
+    iris = Iris(base)
+    release = ensure_release(data_dir, out_dir, iris.base)
     store = EmbeddedStore()
     examples = load_examples()
     load_release(store, release.directory, iris,
                  example_triples(examples, iris, str(iris.sparql())),
                  str(iris.example_query("")))
-    fmt = {"table": "application/sparql-results+json", "csv": "text/csv",
-           "json": "application/sparql-results+json"}[args.format]
-    graph_fmt = "application/ld+json" if args.format == "json" else "text/turtle"
-    answer = store.query(example.text, media_types={
-        "solutions": fmt, "boolean": "application/sparql-results+json", "graph": graph_fmt})
-    if args.format == "table" and answer.kind != "graph":
-        print(render_table(answer.body, prefixes(iris)))
-    else:
-        sys.stdout.write(answer.body.decode("utf-8"))
-        if not answer.body.endswith(b"\n"):
-            print()
-    return 0
-
-
-def _short(binding: dict[str, str] | None, table: dict[str, str]) -> str:
-    if binding is None:
-        return ""
-    value = binding["value"]
-    if binding["type"] == "uri":
-        for prefix, ns in table.items():
-            if value.startswith(ns) and re.fullmatch(r"[\w\-]*", value[len(ns):]):
-                return f"{prefix}:{value[len(ns):]}"
-        return f"<{value}>"
-    return value
+    return store.query(example.text, media_types=media_types)

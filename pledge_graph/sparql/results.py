@@ -17,8 +17,16 @@ from pledge_graph.errors import StoreError
 
 __all__ = [
     "BOOLEAN_TYPES",
+    "CSV",
     "GRAPH_TYPES",
+    "JSON_LD",
+    "N_TRIPLES",
+    "RDF_XML",
     "SOLUTION_TYPES",
+    "SPARQL_JSON",
+    "SPARQL_XML",
+    "TSV",
+    "TURTLE",
     "Answer",
     "NotAcceptable",
     "ResultTooLarge",
@@ -31,18 +39,29 @@ __all__ = [
     "write_triples",
 ]
 
-SOLUTION_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-)
-BOOLEAN_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")
+# The media types of answers, named once for the store, the web layer and the command line.
+SPARQL_JSON = "application/sparql-results+json"
+SPARQL_XML = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+TURTLE = "text/turtle"
+N_TRIPLES = "application/n-triples"
+JSON_LD = "application/ld+json"
+RDF_XML = "application/rdf+xml"
+
+_RESULT_FORMATS = {
+    SPARQL_JSON: ox.QueryResultsFormat.JSON,
+    SPARQL_XML: ox.QueryResultsFormat.XML,
+    CSV: ox.QueryResultsFormat.CSV,
+    TSV: ox.QueryResultsFormat.TSV,
+}
+SOLUTION_TYPES = tuple(_RESULT_FORMATS)
+BOOLEAN_TYPES = (SPARQL_JSON, SPARQL_XML)
 GRAPH_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    TURTLE: ox.RdfFormat.TURTLE,
+    N_TRIPLES: ox.RdfFormat.N_TRIPLES,
+    JSON_LD: ox.RdfFormat.JSON_LD,
+    RDF_XML: ox.RdfFormat.RDF_XML,
 }
 
 
@@ -72,12 +91,6 @@ class NotAcceptable(StoreError):
         self.kind = kind
 
 
-_RESULT_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
 _FEW = 10_000
 
 
@@ -146,7 +159,7 @@ def convert_solutions(tsv: bytes, media_type: str) -> bytes:
 def convert_triples(ntriples: bytes, media_type: str,
                     prefixes: dict[str, str] | None = None) -> bytes:
     """Given triples as N-Triples, return them in a graph media type."""
-    if media_type == "application/n-triples":
+    if media_type == N_TRIPLES:
         return ntriples
     if media_type not in GRAPH_TYPES:
         raise NotAcceptable("graph")

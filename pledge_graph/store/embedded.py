@@ -21,13 +21,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict, Unpack
 
 import pyoxigraph as ox
 
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.lexer import complexity_problem
-from pledge_graph.sparql.results import Answer, ResultTooLarge, serialise_answer
+from pledge_graph.sparql.results import SPARQL_JSON, Answer, ResultTooLarge, serialise_answer
 
 if TYPE_CHECKING:
     from pledge_graph.rdf.vocab import Iris
@@ -39,6 +39,7 @@ __all__ = [
     "Answer",
     "EmbeddedStore",
     "Overloaded",
+    "QueryOptions",
     "QueryOutOfMemory",
     "QueryRefused",
     "QuerySyntaxError",
@@ -97,26 +98,28 @@ class Overloaded(StoreError):
         self.hold = hold
 
 
+class QueryOptions(TypedDict, total=False):
+    """What a query may ask for besides its text and media types (:meth:`Store.query`).
+
+    ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset) replace any
+    FROM/FROM NAMED of the query when given; relative IRIs are resolved against
+    ``base_iri`` unless the query declares its own BASE; ``timeout`` (seconds) replaces the
+    store's own where the store can stop a query."""
+
+    default_graph_uris: Sequence[str]
+    named_graph_uris: Sequence[str]
+    timeout: float | None
+    base_iri: str | None
+
+
 class Store(Protocol):
     """What the endpoint, the pages and the command line need from a store."""
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        media_types: dict[str, str],
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        base_iri: str | None = None,
-    ) -> Answer:
-        """Run one SPARQL query; answer in ``media_types[kind]`` for the query's kind.
-
-        ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset) replace any
-        FROM/FROM NAMED of the query when given; relative IRIs are resolved against
-        ``base_iri`` unless the query declares its own BASE. Raises QuerySyntaxError,
-        QueryTimeout, ResultTooLarge or StoreError.
-        """
+    def query(self, sparql: str, *, media_types: dict[str, str],
+              **options: Unpack[QueryOptions]) -> Answer:
+        """Run one SPARQL query; answer in ``media_types[kind]`` for the query's kind, with
+        the :class:`QueryOptions` given. Raises QuerySyntaxError, QueryTimeout,
+        ResultTooLarge or StoreError."""
         ...
 
     def resource(self, iri: str, media_type: str) -> Answer:
@@ -144,28 +147,18 @@ class Store(Protocol):
         ...
 
 
-_NT = "application/n-triples"
 _LABEL_PROPERTIES = tuple(ox.NamedNode(iri) for iri in (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://purl.org/dc/terms/title",
 ))
-_JSON = "application/sparql-results+json"
 
 
 class SparqlMethods:
     """Resource descriptions, graphs and counts written as SPARQL over ``self.query``."""
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        media_types: dict[str, str],
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        base_iri: str | None = None,
-    ) -> Answer:
+    def query(self, sparql: str, *, media_types: dict[str, str],
+              **options: Unpack[QueryOptions]) -> Answer:
         """Run one SPARQL query (see :meth:`Store.query`); implementations provide it."""
         raise NotImplementedError
 
@@ -215,7 +208,7 @@ class SparqlMethods:
         return found
 
     def _select(self, sparql: str) -> list[dict[str, dict[str, str]]]:
-        answer = self.query(sparql, media_types={"solutions": _JSON})
+        answer = self.query(sparql, media_types={"solutions": SPARQL_JSON})
         return json.loads(answer.body)["results"]["bindings"]
 
     def close(self) -> None:
@@ -249,16 +242,8 @@ class EmbeddedStore(SparqlMethods):
         """The pyoxigraph store, for loading."""
         return self._store
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        media_types: dict[str, str],
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        base_iri: str | None = None,
-    ) -> Answer:
+    def query(self, sparql: str, *, media_types: dict[str, str],
+              **options: Unpack[QueryOptions]) -> Answer:
         """Run one query and serialise its whole answer (see :meth:`Store.query`).
 
         A query nested or chained past what the engine's stack holds is refused before it
@@ -268,13 +253,16 @@ class EmbeddedStore(SparqlMethods):
         problem = complexity_problem(sparql)
         if problem:
             raise QuerySyntaxError(problem, expected="a less deeply nested query")
-        options: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
-        if default_graph_uris or named_graph_uris:
+        base_iri = options.get("base_iri")
+        engine: dict[str, object] = {"base_iri": base_iri} if base_iri else {}
+        default_graphs = options.get("default_graph_uris", ())
+        named_graphs = options.get("named_graph_uris", ())
+        if default_graphs or named_graphs:
             # the protocol's dataset replaces the query's: graphs not named are not in it
-            options["default_graph"] = [_node(g) for g in default_graph_uris]
-            options["named_graphs"] = [_node(g) for g in named_graph_uris]
+            engine["default_graph"] = [_node(g) for g in default_graphs]
+            engine["named_graphs"] = [_node(g) for g in named_graphs]
         try:
-            result = self._store.query(sparql, **options)  # type: ignore[arg-type]
+            result = self._store.query(sparql, **engine)  # type: ignore[arg-type]
         except SyntaxError as error:
             raise QuerySyntaxError(f"the query is not valid SPARQL 1.1: {error}") from None
         except ValueError as error:

@@ -25,34 +25,51 @@ copies only the pages it writes to), up to ``queries`` plus ``long_queries`` at 
 the on-disk workers are retired. Plain lookups (resource descriptions, labels, graph names,
 counts for the landing page) are bounded work and are answered in the calling process from
 its own read-only view of the on-disk store, without a worker.
+
+Why not a library's process pool: ``bench/pool_libraries.py`` gives each pool one worker and
+a query that runs 3.3 s alone, with a limit of 1 s, then a one-row query (2026-12, load
+average 9.6, medians of 3). Every pool reports the timeout after 1.0 s; the next query is
+answered 0.21 s later here (a fresh worker is started), but 1.8 s later with
+``concurrent.futures.ProcessPoolExecutor``, 2.7 s with ``multiprocessing.Pool`` and 3.4 s
+with loky (3.7): none of them can end one running task, so the runaway holds its worker
+until it ends by itself (a real runaway, never). What they offer instead ends every
+worker (``Pool.terminate``, loky's ``shutdown(kill_workers=True)``), and a worker that dies
+breaks a ``ProcessPoolExecutor`` for every query in flight. None watches a task's memory
+while it runs (loky checks a worker's growth between tasks), shares places fairly between
+clients, lowers a long query's priority, or forks workers from a process holding the
+in-memory copy (with an ``initializer``, each worker would load its own copy). These are
+what this module and ``workers`` are for; the network isolation (``sandbox.enter``) alone a
+library's initializer could do.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import signal
-import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
-from multiprocessing import reduction
-from multiprocessing.connection import Connection
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.results import NotAcceptable
-from pledge_graph.store import sandbox
 from pledge_graph.store.embedded import (
     DEFAULT_RESULT_LIMIT,
     Answer,
     EmbeddedStore,
+    QueryOptions,
     QueryOutOfMemory,
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
     SparqlMethods,
+)
+from pledge_graph.store.processes import (
+    HugePages,
+    cpu_seconds,
+    prepare_workers,
+    renice,
+    rss_kib,
 )
 from pledge_graph.store.scheduler import (
     DEFAULT_LONG,
@@ -62,16 +79,7 @@ from pledge_graph.store.scheduler import (
     Ticket,
     client,
 )
-from pledge_graph.store.workers import (
-    HugePages,
-    Template,
-    Worker,
-    Workers,
-    cpu_seconds,
-    prepare_workers,
-    renice,
-)
-from pledge_graph.store.workers import rss_kib as _rss_kib
+from pledge_graph.store.workers import Loader, Template, Worker, Workers, serve_on_disk, template
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
@@ -111,64 +119,6 @@ _ERRORS: dict[str, type[StoreError]] = {
     cls.__name__: cls for cls in (StoreError, QuerySyntaxError, ResultTooLarge)
 }
 
-Loader = Callable[[EmbeddedStore], None]
-"""Fills an in-memory store with what the on-disk store holds (picklable)."""
-
-
-def _answer(store: EmbeddedStore, conn: Connection) -> None:
-    """Worker loop: answer queries on ``store`` until the pipe closes."""
-    while True:
-        try:
-            sparql, kwargs = conn.recv()
-        except EOFError:
-            return
-        try:
-            conn.send(("ok", store.query(sparql, **kwargs)))
-        except NotAcceptable as error:
-            conn.send(("NotAcceptable", error.kind))
-        except StoreError as error:
-            conn.send((type(error).__name__, (error.message, error.expected)))
-
-
-def _serve(path: str, limit: int, conn: Connection) -> None:
-    """On-disk worker: open the store read-only, then answer queries."""
-    sandbox.enter()
-    store = EmbeddedStore(Path(path), read_only=True, limit=limit)
-    conn.send(("ready", None))
-    _answer(store, conn)
-
-
-def _template(loader: Loader, limit: int, conn: Connection) -> None:
-    """Template process: load the store into memory, then fork a worker per request (its
-    pipe end is passed back over ``conn``); the workers share the loaded memory."""
-    sandbox.enter()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the system
-    store = EmbeddedStore(None, limit=limit)
-    try:
-        loader(store)
-    except StoreError as error:
-        conn.send(("failed", error.message))
-        return
-    conn.send(("ready", _rss_kib(os.getpid())))
-    while True:
-        try:
-            conn.recv()
-        except EOFError:
-            return
-        mine, theirs = socket.socketpair()
-        pid = os.fork()
-        if pid == 0:
-            mine.close()
-            conn.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            try:
-                _answer(store, Connection(theirs.detach()))
-            finally:
-                os._exit(0)
-        theirs.close()
-        conn.send(pid)
-        reduction.send_handle(conn, mine.fileno(), os.getppid())
-        mine.close()
 
 
 class ProcessPool(SparqlMethods):
@@ -195,7 +145,7 @@ class ProcessPool(SparqlMethods):
         self.long_queries = long_queries
         # on the on-disk store, as many queries run as there are workers, none long
         self.scheduler = Scheduler(workers, 0, queue, retry_after=max(1, math.ceil(timeout)))
-        self._workers = Workers(_serve, path, limit, workers)
+        self._workers = Workers(serve_on_disk, path, limit, workers)
         self._busy: set[Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -223,23 +173,18 @@ class ProcessPool(SparqlMethods):
         """The PIDs of the worker processes now in the pool."""
         return self._workers.pids()
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        media_types: dict[str, str],
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        base_iri: str | None = None,
-    ) -> Answer:
+    def query(self, sparql: str, *, media_types: dict[str, str],
+              **options: Unpack[QueryOptions]) -> Answer:
         """Run the query in a worker once the scheduler gives it a place, for the client
         :data:`pledge_graph.store.scheduler.client` names. Raise Overloaded when it finds no place
         (or is stopped to make room), QueryTimeout when it runs past its limit,
         QueryOutOfMemory when its worker grows past the memory limit."""
+        timeout = options.get("timeout")
         limit = self.timeout if timeout is None else timeout
-        kwargs = {"media_types": media_types, "default_graph_uris": list(default_graph_uris),
-                  "named_graph_uris": list(named_graph_uris), "base_iri": base_iri}
+        kwargs = {"media_types": media_types,
+                  "default_graph_uris": list(options.get("default_graph_uris", ())),
+                  "named_graph_uris": list(options.get("named_graph_uris", ())),
+                  "base_iri": options.get("base_iri")}
         ticket = self.scheduler.admit(client.get())
         try:
             self.scheduler.wait(ticket, self.wait)
@@ -308,7 +253,7 @@ class ProcessPool(SparqlMethods):
         # a worker keeps the heap a large query grew: a fresh one starts from its baseline
         # (the pages of the in-memory copy it has written to are kept: a fresh worker would
         # copy them again on its first query, at the cost of a slow answer)
-        grown = _rss_kib(worker.pid) - worker.baseline_kib
+        grown = rss_kib(worker.pid) - worker.baseline_kib
         self._workers.release(worker, bool(self.memory_kib) and grown > self.memory_kib // 2)
         return reply
 
@@ -347,9 +292,9 @@ class ProcessPool(SparqlMethods):
         return StoreError("the query worker stopped unexpectedly")
 
     def _load(self, loader: Loader) -> None:
-        template = Template(_template, HugePages(loader), self.limit)
-        if not template.wait_ready() or not self._workers.use(template):
-            template.close()
+        loaded = Template(template, HugePages(loader), self.limit)
+        if not loaded.wait_ready() or not self._workers.use(loaded):
+            loaded.close()
             return
         self.scheduler.configure(self.queries, self.long_queries)
 
@@ -361,7 +306,7 @@ class ProcessPool(SparqlMethods):
             time.sleep(_WATCH_EVERY)
             with self._lock:
                 busy = [w for w in self._busy if w.stopped is None]
-            grown = {w: _rss_kib(w.pid) - w.baseline_kib for w in busy}
+            grown = {w: rss_kib(w.pid) - w.baseline_kib for w in busy}
             for worker, kib in grown.items():
                 if self.memory_kib and kib > self.memory_kib:
                     worker.stop("memory")

@@ -22,12 +22,12 @@ The URL names the server; its endpoints are found from its ``Server`` header:
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Unpack
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
@@ -37,10 +37,18 @@ from pledge_graph.errors import StoreError
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.lexer import Scanner, query_form
 from pledge_graph.sparql.queries import example_triples, load_examples
-from pledge_graph.sparql.results import Answer, NotAcceptable, graph_answer, serialise_answer
+from pledge_graph.sparql.results import (
+    N_TRIPLES,
+    SPARQL_JSON,
+    Answer,
+    NotAcceptable,
+    graph_answer,
+    serialise_answer,
+)
 from pledge_graph.store.embedded import (
     DEFAULT_RESULT_LIMIT,
     RELEASE_GRAPH_FILES,
+    QueryOptions,
     QuerySyntaxError,
     QueryTimeout,
     SparqlMethods,
@@ -51,16 +59,13 @@ __all__ = [
     "LoadReport",
     "RemoteStore",
     "find_endpoints",
-    "load_command",
     "load_release",
     "open_remote",
     "release_graph",
     "release_payload",
 ]
 
-_JSON = "application/sparql-results+json"
-_NT = "application/n-triples"
-_KIND_ACCEPT = {"solutions": _JSON, "boolean": _JSON, "graph": _NT}
+_KIND_ACCEPT = {"solutions": SPARQL_JSON, "boolean": SPARQL_JSON, "graph": N_TRIPLES}
 _PROBE_GRAPH = "urn:x-pledge-graph:probe"
 
 
@@ -204,7 +209,7 @@ def load_release(release_dir: Path, endpoints: Endpoints, *,
     client = endpoints.client(timeout=timeout)
     try:
         response = _send(client, "PUT", endpoints.graph_store, params={"graph": graph},
-                         content=payload, headers={"Content-Type": _NT})
+                         content=payload, headers={"Content-Type": N_TRIPLES})
     finally:
         client.close()
     if response.status_code in (401, 403):
@@ -224,16 +229,6 @@ def load_release(release_dir: Path, endpoints: Endpoints, *,
         raise StoreError(f"the store holds {loaded} triples in <{graph}> after the load, "
                          f"not {expected}", file=release_dir)
     return LoadReport(graph, loaded, time.perf_counter() - started)
-
-
-def load_command(args: argparse.Namespace) -> int:
-    """``pledge-graph load --store URL [--user U --password P]``: load the release in
-    ``--out`` into the store."""
-    endpoints = find_endpoints(args.store, user=args.user, password=args.password)
-    report = load_release(Path(args.out), endpoints)
-    print(f"loaded {report.triples} triples into <{report.graph}> "
-          f"at {endpoints.graph_store} ({endpoints.engine}) in {report.seconds:.2f} s")
-    return 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,20 +252,13 @@ class RemoteStore(SparqlMethods):
         self.limit = limit
         self._client = endpoints.client(timeout=None)
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        media_types: dict[str, str],
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        timeout: float | None = None,
-        base_iri: str | None = None,
-    ) -> Answer:
+    def query(self, sparql: str, *, media_types: dict[str, str],
+              **options: Unpack[QueryOptions]) -> Answer:
         """Run one query at the endpoint (see :meth:`pledge_graph.store.embedded.Store.query`); the
         base is declared on the query's first line, so the store's error positions keep
         their line numbers."""
         has_from = _has_from(sparql)
+        base_iri = options.get("base_iri")
         if base_iri:
             sparql = f"BASE <{base_iri}> {sparql}"
         kind = query_form(sparql)
@@ -280,11 +268,14 @@ class RemoteStore(SparqlMethods):
         if kind not in media_types:
             raise NotAcceptable(kind)
         form: dict[str, str | list[str]] = {"query": sparql}
-        if default_graph_uris or named_graph_uris:
-            form["default-graph-uri"] = list(default_graph_uris)
-            form["named-graph-uri"] = list(named_graph_uris)
+        default_graphs = options.get("default_graph_uris", ())
+        named_graphs = options.get("named_graph_uris", ())
+        if default_graphs or named_graphs:
+            form["default-graph-uri"] = list(default_graphs)
+            form["named-graph-uri"] = list(named_graphs)
         elif self.graph_iri and not has_from:
             form["default-graph-uri"] = self.graph_iri
+        timeout = options.get("timeout")
         limit = timeout if timeout is not None else self.timeout
         try:
             response = self._client.post(
@@ -320,7 +311,7 @@ class RemoteStore(SparqlMethods):
         if self.graph_iri is None:
             return True
         sparql = f"ASK {{ GRAPH <{self.graph_iri}> {{ ?s ?p ?o }} }}"
-        answer = self.query(sparql, media_types={"boolean": _JSON},
+        answer = self.query(sparql, media_types={"boolean": SPARQL_JSON},
                             named_graph_uris=[self.graph_iri])
         return bool(json.loads(answer.body)["boolean"])
 

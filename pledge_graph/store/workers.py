@@ -7,16 +7,16 @@ the in-memory copy (milliseconds; the copy is shared copy-on-write). :class:`Wor
 ``ready`` of them started and idle, starts more on demand, and retires a worker that should
 answer no more: one whose priority was lowered (it cannot be raised again without
 privilege), one whose heap a large query grew, an on-disk one once the in-memory copy is
-ready. The functions the processes run are the pool's (``_serve``, ``_template``).
+ready. What the processes run is here too (:func:`serve_on_disk`, :func:`template`); what
+is done to a process from outside (memory, priority, ending it) is in
+``pledge_graph.store.processes``.
 """
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
 import signal
-import sys
+import socket
 import threading
 from collections.abc import Callable
 from multiprocessing import reduction
@@ -25,149 +25,78 @@ from pathlib import Path
 from typing import Any
 
 from pledge_graph.errors import StoreError
+from pledge_graph.sparql.results import NotAcceptable
+from pledge_graph.store import sandbox
+from pledge_graph.store.embedded import EmbeddedStore
+from pledge_graph.store.processes import NICE, context, end, renice, rss_kib
 
 __all__ = [
-    "NICE",
-    "HugePages",
+    "Loader",
     "Template",
     "Worker",
     "Workers",
-    "cpu_seconds",
-    "end",
-    "prepare_workers",
-    "renice",
-    "rss_kib",
+    "serve_on_disk",
+    "template",
 ]
 
-NICE = 2
-"""Workers' priority: the server's own process (nice 0) wins the processor from them, and
-a new query still gets a good share of it beside other programs."""
-
-_PROCESS_MRELEASE = 448  # the same number on every Linux architecture
-_MADV_COLLAPSE = 25
-_HUGE = 2 << 20
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+Loader = Callable[[EmbeddedStore], None]
+"""Fills an in-memory store with what the on-disk store holds (picklable)."""
 
 
-def context() -> Any:
-    """The multiprocessing context workers start in: a fork server where there is one."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    # the vocabulary (and rdflib) too: workers write Turtle with the project's prefixes
-    ctx.set_forkserver_preload(["pledge_graph.store.pool", "pledge_graph.rdf.vocab"])
-    return ctx
-
-
-def prepare_workers() -> None:
-    """Start the process workers are forked from, so the first pool starts at once."""
-    if context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
-def rss_kib(pid: int) -> int:
-    """Anonymous resident memory of a process in KiB (0 when it is gone)."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    """Processor time a process has used, in seconds (0 when it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS
-    except (OSError, ValueError, IndexError):
-        return 0.0
-
-
-def renice(pid: int, nice: int) -> None:
-    """Set the priority of every thread of a process (Linux keeps one per thread)."""
-    try:
-        threads = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        threads = [str(pid)]
-    for thread in threads:
+def _answer(store: EmbeddedStore, conn: Connection) -> None:
+    """Worker loop: answer queries on ``store`` until the pipe closes."""
+    while True:
         try:
-            os.setpriority(os.PRIO_PROCESS, int(thread), nice)
-        except OSError:
-            pass  # the thread has ended
-
-
-def end(pid: int) -> None:
-    """Kill a process and free its memory now, in the calling thread's time.
-
-    A killed process frees its memory itself, at its own priority: a worker at the lowest
-    one takes seconds to do so on a busy processor, holding its memory (and its pipe) all
-    that while. Linux's ``process_mrelease`` frees it from here instead; where it is
-    missing, the process is only killed."""
-    if not hasattr(os, "pidfd_open"):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        return
-    try:
-        pidfd = os.pidfd_open(pid)
-    except OSError:
-        return  # already gone
-    try:
-        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-        if _LIBC is not None:
-            _LIBC.syscall(_PROCESS_MRELEASE, pidfd, 0)
-    except OSError:
-        pass
-    finally:
-        os.close(pidfd)
-
-
-class HugePages:
-    """A loader that then asks the kernel to back the in-memory copy with huge pages
-    (``MADV_COLLAPSE``, Linux 6.1 and later): forking a worker copies 512 times fewer page
-    table entries (17 ms instead of 56 for the 10k corpus) and ending one is about twenty
-    times faster, while a worker that writes still copies 4 KiB pages, not 2 MiB. Where
-    the kernel does not offer it, nothing changes."""
-
-    def __init__(self, loader: Callable[[Any], None]) -> None:
-        self.loader = loader
-
-    def __call__(self, store: Any) -> None:
-        self.loader(store)
-        if _LIBC is None:
+            sparql, kwargs = conn.recv()
+        except EOFError:
             return
-        madvise = _LIBC.madvise
-        madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        for start, size in _anonymous_regions():
-            madvise(start, size, _MADV_COLLAPSE)
+        try:
+            conn.send(("ok", store.query(sparql, **kwargs)))
+        except NotAcceptable as error:
+            conn.send(("NotAcceptable", error.kind))
+        except StoreError as error:
+            conn.send((type(error).__name__, (error.message, error.expected)))
 
 
-def _anonymous_regions() -> list[tuple[int, int]]:
-    """This process's private writable memory that is not a file's, in whole huge pages."""
+def serve_on_disk(path: str, limit: int, conn: Connection) -> None:
+    """On-disk worker: open the store read-only, then answer queries."""
+    sandbox.enter()
+    store = EmbeddedStore(Path(path), read_only=True, limit=limit)
+    conn.send(("ready", None))
+    _answer(store, conn)
+
+
+def template(loader: Loader, limit: int, conn: Connection) -> None:
+    """Template process: load the store into memory, then fork a worker per request (its
+    pipe end is passed back over ``conn``); the workers share the loaded memory."""
+    sandbox.enter()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the system
+    store = EmbeddedStore(None, limit=limit)
     try:
-        with open("/proc/self/maps", encoding="ascii", errors="replace") as maps:
-            lines = maps.readlines()
-    except OSError:
-        return []
-    regions = []
-    for line in lines:
-        fields = line.split()
-        if fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
-            continue
-        low, high = (int(bound, 16) for bound in fields[0].split("-"))
-        start = -(-low // _HUGE) * _HUGE
-        end_ = high // _HUGE * _HUGE
-        if end_ > start:
-            regions.append((start, end_ - start))
-    return regions
+        loader(store)
+    except StoreError as error:
+        conn.send(("failed", error.message))
+        return
+    conn.send(("ready", rss_kib(os.getpid())))
+    while True:
+        try:
+            conn.recv()
+        except EOFError:
+            return
+        mine, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            mine.close()
+            conn.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                _answer(store, Connection(theirs.detach()))
+            finally:
+                os._exit(0)
+        theirs.close()
+        conn.send(pid)
+        reduction.send_handle(conn, mine.fileno(), os.getppid())
+        mine.close()
 
 
 class Worker:

@@ -4,7 +4,8 @@ Routes (the published base IRI is mapped onto this server's root, so
 ``<base>id/pledge/japan-2023/1`` is ``/id/pledge/japan-2023/1`` here):
 
     /                     landing page: what the dataset is, how big, how to use it
-    /sparql               SPARQL 1.1 Protocol (query only), service description, query page
+    /sparql               SPARQL 1.1 Protocol (query only), service description, workbench
+    /query                the query workbench (YASGUI on /sparql)
     /store                Graph Store Protocol, read-only (GET ?graph=IRI or ?default)
     /dumps/, /dumps/FILE  the release's files
     /.well-known/void     the VoID description        /catalog  the DCAT catalog
@@ -50,16 +51,16 @@ from pledge_graph.store.embedded import (
 )
 from pledge_graph.store.pool import DEFAULT_TIMEOUT
 from pledge_graph.web import dumps, pages, resources, sparql
-from pledge_graph.web.cache import (
-    DEFAULT_CACHE_MB,
-    AnswerCache,
-    CachedAnswers,
+from pledge_graph.web.cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers
+from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
+from pledge_graph.web.http import (
+    CorsMiddleware,
+    error,
     header,
     negotiated,
+    not_acceptable,
     query_parameter,
 )
-from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
-from pledge_graph.web.http import CorsMiddleware, error, not_acceptable
 from pledge_graph.web.negotiation import FORMATS, Unacceptable
 
 __all__ = ["MAX_BODY", "QUERY_THREADS", "Settings", "create_app"]
@@ -105,6 +106,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/", pages.landing),
         Route("/sparql", sparql.endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         Route("/sparql/", sparql.endpoint, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/query", pages.workbench),
         Route("/store", resources.graph_store, methods=["GET", "PUT", "POST", "DELETE", "PATCH"]),
         Route("/dumps/", dumps.listing),
         Route("/dumps/{name}", dumps.dump_file),
@@ -134,7 +136,7 @@ def create_app(settings: Settings) -> ASGIApp:
     return EdgeLayer(CachedAnswers(app, settings.cache, _resource_key(settings)))
 
 
-_NOT_RESOURCES = ("/", "/sparql", "/sparql/", "/store", "/dumps/", "/.well-known/void",
+_NOT_RESOURCES = ("/", "/sparql", "/sparql/", "/query", "/store", "/dumps/", "/.well-known/void",
                   "/catalog", "/context.jsonld")
 
 

@@ -15,23 +15,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from pledge_graph.web.negotiation import Format, Unacceptable, negotiate
 
 __all__ = [
     "DEFAULT_CACHE_MB",
     "AnswerCache",
     "CachedAnswers",
     "Kept",
-    "header",
     "mark_cacheable",
-    "negotiated",
-    "query_parameter",
 ]
 
 DEFAULT_CACHE_MB = 128
@@ -158,44 +151,3 @@ class CachedAnswers:
             await send(message)
 
         await self.app(scope, receive, keeping)
-
-
-def query_parameter(scope: Scope, name: str) -> str | None:
-    """Return the last value of one URL parameter of the request, or None."""
-    raw = scope.get("query_string", b"")
-    if not raw:
-        return None
-    values = [v for k, v in parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
-              if k == name]
-    return values[-1] if values else None
-
-
-def header(scope: Scope, name: bytes) -> str | None:
-    """Return one request header (the first of that name), or None."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
-_REMEMBERED_ACCEPT = 1024
-"""Characters of an Accept header whose negotiation is remembered (browsers send about 100;
-a longer header is negotiated each time rather than kept)."""
-
-
-def negotiated(accept: str | None, kinds: tuple[str, ...], fmt: str | None) -> Format | None:
-    """The format :func:`negotiate` picks, remembered for usual headers; None when nothing
-    is acceptable."""
-    if accept is not None and len(accept) > _REMEMBERED_ACCEPT:
-        return _negotiated(accept, kinds, fmt)
-    return _remembered(accept, kinds, fmt)
-
-
-def _negotiated(accept: str | None, kinds: tuple[str, ...], fmt: str | None) -> Format | None:
-    try:
-        return negotiate(accept, kinds, fmt)
-    except Unacceptable:
-        return None
-
-
-_remembered = lru_cache(maxsize=512)(_negotiated)

@@ -3,7 +3,8 @@
 - a request id, made here (none is accepted from the client), sent back as ``X-Request-Id``
   and named in every log line about the request;
 - the security headers (:data:`SECURITY_HEADERS`): no MIME sniffing, a Content-Security-
-  Policy the pages keep to (scripts, styles and requests from this server only; no frames,
+  Policy the pages keep to (scripts, styles and requests from this server only, but for one
+  style sheet the query workbench's table adds, allowed by its hash; no frames,
   no ``<base>``, forms only to this server), no Referer to other sites;
 - bodies handed to the server in pieces of at most ``chunk_bytes``: uvicorn waits for the
   client before each piece (flow control), so an answer to a client that does not read stays
@@ -29,6 +30,7 @@ __all__ = [
     "CONTENT_SECURITY_POLICY",
     "PEER",
     "SECURITY_HEADERS",
+    "WORKBENCH_STYLE_HASH",
     "EdgeLayer",
     "internal_error",
     "new_request_id",
@@ -37,8 +39,12 @@ __all__ = [
     "unexpected",
 ]
 
+WORKBENCH_STYLE_HASH = "sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk="
+"""The one inline style sheet the pages may carry: the rules YASGUI's results table (its
+column resizer) adds to the page as a ``<style>`` element, the same text every time."""
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; "
+    f"style-src 'self' '{WORKBENCH_STYLE_HASH}'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (

@@ -1,6 +1,7 @@
-"""Small HTTP helpers every handler shares: validators (ETag, Last-Modified, 304), plain-text
-errors, the 406 answer, store calls that may wait for a query worker, and the middleware
-that adds CORS headers to every answer."""
+"""Small HTTP helpers every handler shares: reading a request (a header, a URL parameter,
+the negotiated format), validators (ETag, Last-Modified, 304), plain-text errors, the 406
+answer, store calls that may wait for a query worker, and the middleware that adds CORS
+headers to every answer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import anyio.to_thread
 from starlette.datastructures import MutableHeaders
@@ -18,7 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pledge_graph.store import scheduler
-from pledge_graph.web.negotiation import Format, Unacceptable
+from pledge_graph.web.negotiation import Format, Unacceptable, negotiate
 
 __all__ = [
     "CorsMiddleware",
@@ -26,8 +29,11 @@ __all__ = [
     "error",
     "etag",
     "for_client",
+    "header",
+    "negotiated",
     "not_acceptable",
     "not_modified",
+    "query_parameter",
     "validated",
 ]
 
@@ -91,6 +97,47 @@ def alternates(path: str, formats: list[Format]) -> str:
     """Return a Link header value naming each RDF variant of ``path``."""
     return ", ".join(f'<{path}?format={f.key}>; rel="alternate"; type="{f.media_type}"'
                      for f in formats)
+
+
+def query_parameter(scope: Scope, name: str) -> str | None:
+    """Return the last value of one URL parameter of the request, or None."""
+    raw = scope.get("query_string", b"")
+    if not raw:
+        return None
+    values = [v for k, v in parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+              if k == name]
+    return values[-1] if values else None
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """Return one request header (the first of that name), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+_REMEMBERED_ACCEPT = 1024
+"""Characters of an Accept header whose negotiation is remembered (browsers send about 100;
+a longer header is negotiated each time rather than kept)."""
+
+
+def negotiated(accept: str | None, kinds: tuple[str, ...], fmt: str | None) -> Format | None:
+    """The format :func:`negotiate` picks, remembered for usual headers; None when nothing
+    is acceptable."""
+    if accept is not None and len(accept) > _REMEMBERED_ACCEPT:
+        return _negotiated(accept, kinds, fmt)
+    return _remembered(accept, kinds, fmt)
+
+
+def _negotiated(accept: str | None, kinds: tuple[str, ...], fmt: str | None) -> Format | None:
+    try:
+        return negotiate(accept, kinds, fmt)
+    except Unacceptable:
+        return None
+
+
+_remembered = lru_cache(maxsize=512)(_negotiated)
 
 
 _PREFLIGHT = Response(status_code=204, headers={

@@ -1,21 +1,20 @@
 """The bounds the HTTP edge keeps on what a client can hold: time to send a request, time to
 read an answer, open connections, and bytes kept for clients.
 
-The defaults live here beside the ``serve`` options that change them (:func:`add_options`),
-so the command line, the server and docs/serving.md name the same numbers. This module
-imports nothing of the web stack: the command line reads it to build its parser.
+The defaults live here (:class:`EdgeLimits`), and the ``serve`` options that change them
+(``pledge_graph.cli``) show them, so the command line, the server and docs/serving.md name
+the same numbers. This module imports nothing of the web stack: the command line reads it
+to build its parser.
 """
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import ctypes.util
 import resource
 from dataclasses import dataclass
 
-__all__ = ["EdgeLimits", "add_options", "connection_cap", "from_args", "map_large_blocks",
-           "raise_file_limit"]
+__all__ = ["EdgeLimits", "connection_cap", "map_large_blocks", "raise_file_limit"]
 
 _MB = 1024 * 1024
 
@@ -54,38 +53,6 @@ class EdgeLimits:
     def buffer_bytes(self) -> int:
         """``buffer_mb`` in bytes."""
         return self.buffer_mb * _MB
-
-
-_DEFAULTS = EdgeLimits()
-
-
-def add_options(parser: argparse.ArgumentParser) -> None:
-    """Add the edge's options to the ``serve`` command's parser."""
-    d = _DEFAULTS
-    parser.add_argument("--header-timeout", type=float, default=d.header_timeout, metavar="S",
-                        help="seconds a request's headers may take to arrive "
-                             "(default: %(default)s)")
-    parser.add_argument("--body-timeout", type=float, default=d.body_timeout, metavar="S",
-                        help="seconds a request body may take after its headers "
-                             "(default: %(default)s)")
-    parser.add_argument("--keep-alive", type=float, default=d.keep_alive, metavar="S",
-                        help="seconds an idle connection stays open (default: %(default)s)")
-    parser.add_argument("--send-timeout", type=float, default=d.send_timeout, metavar="S",
-                        help="seconds a client may leave its answer unread before it is "
-                             "dropped (default: %(default)s)")
-    parser.add_argument("--max-connections", type=int, default=d.max_connections, metavar="N",
-                        help="open connections at most; beyond, the longest-waiting is "
-                             "closed (default: %(default)s, less if file descriptors are "
-                             "fewer)")
-    parser.add_argument("--buffer-mb", type=int, default=d.buffer_mb, metavar="MB",
-                        help="megabytes held for slow clients at most (default: %(default)s)")
-
-
-def from_args(args: argparse.Namespace) -> EdgeLimits:
-    """Return the limits the parsed ``serve`` options ask for."""
-    return EdgeLimits(header_timeout=args.header_timeout, body_timeout=args.body_timeout,
-                      keep_alive=args.keep_alive, send_timeout=args.send_timeout,
-                      max_connections=args.max_connections, buffer_mb=args.buffer_mb)
 
 
 def raise_file_limit() -> int:

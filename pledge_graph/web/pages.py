@@ -1,8 +1,10 @@
-"""HTML pages: the landing page, resource pages, the query page and the dumps listing.
+"""HTML pages: the landing page, resource pages, the query workbench and the dumps listing.
 
-Pages are rendered from jinja2 templates (``templates/``); the query page's script and the
-style sheet are served from ``/static`` (no third-party assets). Links to IRIs under the
-base point at this server's paths, so browsing stays on the server that is running.
+Pages are rendered from jinja2 templates (``templates/``); scripts and style sheets are
+served from ``/static``, the workbench's editor (YASGUI) from a copy vendored in the package
+(``static/yasgui/``, written by ``scripts/fetch-yasgui.py``): nothing comes from another
+site. Links to IRIs under the base point at this server's paths, so browsing stays on the
+server that is running.
 """
 
 from __future__ import annotations
@@ -20,14 +22,19 @@ from starlette.responses import HTMLResponse, Response
 from pledge_graph.rdf.vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
 
 __all__ = [
+    "DEFAULT_EXAMPLE",
     "PAGE_ROWS",
     "dumps_page",
     "landing",
     "query_page",
     "resource_page",
     "statistics",
+    "workbench",
+    "workbench_config",
 ]
 
+DEFAULT_EXAMPLE = "pledges-by-actor"
+"""The example query the workbench's editor opens with."""
 PAGE_ROWS = 500
 """Rows a resource page shows per table; the rest is a query away (the RDF has all)."""
 
@@ -62,10 +69,34 @@ async def landing(request: Request) -> Response:
 
 
 def query_page(request: Request, query: str | None) -> Response:
-    """The query page: a form to run SPARQL here, with the example queries."""
+    """The query workbench (YASGUI on /sparql), with the example queries as a gallery;
+    ``query`` fills the form shown to browsers without JavaScript."""
     settings = request.app.state.settings
     return _render(request, "query.html", query=query or "", examples=settings.examples,
+                   config=workbench_config(settings), version=settings.version,
+                   digest=settings.digest, built=settings.built.isoformat(),
                    headers={"Vary": "Accept"})
+
+
+async def workbench(request: Request) -> Response:
+    """``/query``: the workbench, for a browser that asks for it by name."""
+    return query_page(request, request.query_params.get("query"))
+
+
+def workbench_config(settings: Any) -> dict[str, object]:
+    """What the workbench's script needs, given to it as JSON in the page: the endpoint
+    (this server's, by path), the project's prefixes, the query the editor opens with and
+    the example queries."""
+    examples = settings.examples
+    default = next((q for q in examples if q.name == DEFAULT_EXAMPLE),
+                   examples[0] if examples else None)
+    return {
+        "endpoint": "/sparql",
+        "prefixes": prefixes(settings.iris),
+        "defaultQuery": default.text if default else "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+        "examples": {q.name: {"title": q.title, "text": q.text} for q in examples},
+        "release": settings.digest,
+    }
 
 
 def dumps_page(request: Request, files: list[Path]) -> Response:

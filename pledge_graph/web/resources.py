@@ -12,28 +12,36 @@ Also here: the read-only Graph Store Protocol at ``/store``.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 from collections.abc import Hashable
 from typing import Any
 
 import pyoxigraph as ox
+from pyld import jsonld
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pledge_graph.publish.jsonld import context_text, load_context
 from pledge_graph.rdf.vocab import VOID, prefixes
-from pledge_graph.sparql.results import write_triples
+from pledge_graph.sparql.results import N_TRIPLES, write_triples
 from pledge_graph.web import pages
 from pledge_graph.web.cache import mark_cacheable
 from pledge_graph.web.http import alternates, error, etag, for_client, validated
 from pledge_graph.web.negotiation import FORMATS, Format, negotiate
 
 __all__ = [
+    "FRAMED_MOST",
     "RDF_FORMATS",
     "RESOURCE_KINDS",
     "cache_key",
     "describe",
+    "framed_jsonld",
     "graph_store",
     "linked_names",
+    "project_context",
     "resource",
     "serialise_graph",
 ]
@@ -41,7 +49,6 @@ __all__ = [
 RDF_FORMATS = [f for f in FORMATS if "graph" in f.kinds]
 RESOURCE_KINDS = ("page", "graph")
 """What a resource IRI answers with, in the server's order of preference."""
-_NT = "application/n-triples"
 _NAMED_LINKS = 2000  # labels looked up for one page at most
 
 
@@ -67,8 +74,8 @@ async def resource(request: Request) -> Response:
     if fmt.key == "html":
         names = await run_in_threadpool(linked_names, settings, iri, triples)
         body = pages.resource_page(request, iri, triples, names)
-    else:
-        body = serialise_graph(triples, fmt, settings)
+    else:  # in a thread: framing a large description in Python takes a while
+        body = await run_in_threadpool(serialise_graph, triples, fmt, settings, iri)
     mark_cacheable(request.scope, key)
     return validated(request, body, fmt.media_type, tag, settings.built, headers)
 
@@ -100,7 +107,7 @@ async def graph_store(request: Request) -> Response:
 
 def describe(settings: Any, iri: str) -> list[ox.Triple]:
     """Return the triples describing ``iri`` (empty when unknown), with void:inDataset."""
-    answer = settings.store.resource(iri, _NT)
+    answer = settings.store.resource(iri, N_TRIPLES)
     triples = [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
     if triples:
         link = ox.Triple(ox.NamedNode(iri), ox.NamedNode(str(VOID.inDataset)),
@@ -117,10 +124,190 @@ def linked_names(settings: Any, iri: str, triples: list[ox.Triple]) -> dict[str,
     return settings.store.labels(sorted(linked)[:_NAMED_LINKS])
 
 
-def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any) -> bytes:
+def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any,
+                    iri: str | None = None) -> bytes:
     """Serialise triples in an RDF format, Turtle with the project's prefixes.
 
-    JSON-LD is written by pyoxigraph in expanded form: literals keep their exact lexical
-    form (rdflib's compaction rewrites some, e.g. ``Z`` as ``+00:00`` in dateTimes), so every
-    format carries the very same triples; the project context is at /context.jsonld."""
+    JSON-LD describing ``iri`` is that resource as the top node, compacted with the project's
+    context (see :func:`framed_jsonld`). Literals keep their exact lexical form in every
+    format (pyld keeps them as written; rdflib's compaction rewrites some, e.g. ``Z`` as
+    ``+00:00`` in dateTimes), so every format carries the very same triples."""
+    if iri is not None and fmt.media_type == "application/ld+json":
+        return framed_jsonld(triples, iri, project_context(settings))
     return write_triples(triples, fmt.media_type, prefixes(settings.iris))
+
+
+def project_context(settings: Any) -> dict[str, Any]:
+    """The served release's context document (``{"@context": ...}``), read once a release."""
+    key = (settings.digest, settings.iris.base)
+    context = _CONTEXTS.get(key)
+    if context is None:
+        path = settings.release_dir / "context.jsonld" if settings.release_dir else None
+        if path is not None and path.is_file():
+            context = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            context = load_context(settings.iris.base)
+        _CONTEXTS.clear()  # one release is served at a time
+        _CONTEXTS[key] = context
+    return context
+
+
+_CONTEXTS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+FRAMED_MOST = 2000
+"""Descriptions of more triples (a class on a large corpus: every instance's rdf:type) are
+framed but not compacted: pyld compacts about 5,000 triples a second on this machine."""
+
+
+def framed_jsonld(triples: list[ox.Triple], iri: str, context: dict[str, Any],
+                  most: int = FRAMED_MOST) -> bytes:
+    """Return the JSON-LD of a resource: ``iri`` as the top node, compacted with ``context``,
+    which is embedded so that the answer reads alone, with no document loader. Past ``most``
+    triples the same nesting is written in expanded form (full IRIs, no context).
+
+    The top node holds its own properties, with the nodes described alongside it (owned
+    sub-resources, blank nodes, lists) nested where first linked; what links to it follows
+    under ``@reverse``, each linking node once, by its IRI or nested when described; anything
+    else described goes in ``@included``. JSON-LD framing would repeat, inside every linking
+    node, the link back to the top; the nesting here states each triple once. pyld turns the
+    triples into node objects (lists included) and compacts them, with a document loader that
+    serves only the given context and refuses every other document."""
+    nodes = {node["@id"]: node for node in jsonld.from_rdf(_dataset(triples))}
+    top = nodes.pop(iri, {"@id": iri})
+    reverse: dict[str, list[dict[str, Any]]] = {}
+    for node_id, node in nodes.items():
+        for prop in [k for k in node if not k.startswith("@")]:
+            kept = [v for v in node[prop] if v.get("@id") != iri]
+            if len(kept) < len(node[prop]):
+                reverse.setdefault(prop, []).append({"@id": node_id})
+                if kept:
+                    node[prop] = kept
+                else:
+                    del node[prop]
+    nest = _Nesting(nodes, top, reverse)
+    tree = nest.node(top)
+    if reverse:
+        tree["@reverse"] = {prop: [nest.value(v, linking=True) for v in sorted(values, key=_by_id)]
+                            for prop, values in sorted(reverse.items())}
+    included = [nest.node(node) for node_id, node in sorted(nodes.items())
+                if node_id not in nest.placed and len(node) > 1]
+    if included:
+        tree["@included"] = included
+    if len(triples) > most:
+        return _answer_text(tree, None)
+    local = _local(context)
+    with _PYLD:  # pyld's caches are shared and not made for threads
+        compacted = jsonld.compact(tree, local.name, {"documentLoader": local.load,
+                                                      "skipExpansion": True})
+    return _answer_text(compacted, local.text)
+
+
+def _dataset(triples: list[ox.Triple]) -> dict[str, list[dict[str, Any]]]:
+    """The triples as pyld's RDF dataset (its from_rdf input), in the default graph."""
+    return {"@default": [{"subject": _term(t.subject), "predicate": _term(t.predicate),
+                          "object": _term(t.object)} for t in triples]}
+
+
+def _term(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": f"_:{term.value}"}
+    if term.language:
+        return {"type": "literal", "value": term.value, "language": term.language}
+    return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+
+
+def _by_id(value: dict[str, Any]) -> str:
+    return str(value.get("@id", ""))
+
+
+def _text(value: dict[str, Any]) -> str:
+    """A stable order of values, whatever order the store gives the triples in."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+class _Nesting:
+    """Places each described node once: a node linking to the top under ``@reverse``, any
+    other inside the first value that links to it."""
+
+    def __init__(self, nodes: dict[str, dict[str, Any]], top: dict[str, Any],
+                 reverse: dict[str, list[dict[str, Any]]]) -> None:
+        self.nodes = nodes
+        self.placed = {top["@id"]}
+        self.linking = {value["@id"] for values in reverse.values() for value in values}
+        self.uses: dict[str, int] = {}
+        for values in (*reverse.values(), *(v for node in (top, *nodes.values())
+                                            for k, v in node.items() if not k.startswith("@"))):
+            self._count(values)
+
+    def _count(self, values: list[dict[str, Any]]) -> None:
+        for value in values:
+            if "@list" in value:
+                self._count(value["@list"])
+            elif "@id" in value:
+                self.uses[value["@id"]] = self.uses.get(value["@id"], 0) + 1
+
+    def node(self, node: dict[str, Any]) -> dict[str, Any]:
+        """The node with its values nested; a blank node used once loses its label."""
+        self.placed.add(node["@id"])
+        out = {k: v for k, v in node.items()
+               if k != "@id" or not (v.startswith("_:") and self.uses.get(v, 0) <= 1)}
+        if "@type" in node:
+            out["@type"] = sorted(node["@type"])
+        for prop in sorted(k for k in node if not k.startswith("@")):
+            out[prop] = [self.value(v) for v in sorted(node[prop], key=_text)]
+        return out
+
+    def value(self, value: dict[str, Any], linking: bool = False) -> dict[str, Any]:
+        """A value as given, a list with its items nested, or a described node in place
+        (a node linking to the top only where ``linking``, in the ``@reverse`` block)."""
+        if "@list" in value:
+            return {"@list": [self.value(item) for item in value["@list"]]}
+        ref = value.get("@id")
+        node = self.nodes.get(ref) if ref is not None else None
+        if node is None or ref in self.placed or len(node) == 1 or (
+                ref in self.linking and not linking):
+            return value
+        return self.node(node)
+
+
+class _LocalContext:
+    """The context handed to pyld by a document loader under a name made from its text, so
+    pyld processes it once and keeps it (its cache is keyed by the name); the loader gives
+    this one document and refuses any other: nothing is ever fetched."""
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        self.context = context
+        self.text = context_text(context)
+        self.name = "urn:sha256:" + hashlib.sha256(self.text.encode()).hexdigest()
+
+    def load(self, url: str, options: Any = None) -> dict[str, Any]:
+        if url != self.name:
+            raise jsonld.JsonLdError(f"remote document refused: {url}", "jsonld.LoadDocumentError",
+                                     {"url": url}, code="loading document failed")
+        return {"contextUrl": None, "documentUrl": url, "document": self.context, "tag": "static"}
+
+
+_LOCAL: list[_LocalContext] = []
+_PYLD = threading.Lock()
+
+
+def _local(context: dict[str, Any]) -> _LocalContext:
+    """The local context of ``context``, made once (one release, one context, is served)."""
+    if not _LOCAL or _LOCAL[-1].context is not context:
+        _LOCAL[:] = [_LocalContext(context)]
+    return _LOCAL[-1]
+
+
+def _answer_text(node: dict[str, Any], context_json: str | None) -> bytes:
+    """The node as indented JSON: the context (one term a line) if any, ``@id``, ``@type``,
+    the properties by name, then ``@reverse`` and ``@included``."""
+    head = [k for k in ("@id", "@type") if k in node]
+    tail = [k for k in ("@reverse", "@included") if k in node]
+    order = head + sorted(k for k in node if k not in {*head, *tail, "@context"}) + tail
+    body = json.dumps({k: node[k] for k in order}, indent=2, ensure_ascii=False)
+    if context_json is None:
+        return f"{body}\n".encode()
+    return f'{{"@context": {context_json},\n{body[2:]}\n'.encode()

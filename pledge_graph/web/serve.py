@@ -1,4 +1,4 @@
-"""``pledge-graph serve``: build the release if needed, load it, serve it over HTTP.
+"""Serving: build the release if needed, load it, serve it over HTTP (``pledge-graph serve``).
 
 The release is pinned first (``pledge_graph.store.pinned``): its files are linked into a snapshot
 that a rebuild does not touch, and the server serves that snapshot whole until it stops.
@@ -13,15 +13,15 @@ server answers from that SPARQL 1.1 store instead (``pledge_graph.store.remote``
 
 from __future__ import annotations
 
-import argparse
 import functools
 import hashlib
 import re
 import shutil
 import socket
-import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,12 +38,18 @@ from pledge_graph.store.pinned import PinnedRelease, pin_release
 from pledge_graph.store.pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
 from pledge_graph.web.app import QUERY_THREADS, Settings, create_app
 from pledge_graph.web.cache import AnswerCache
-from pledge_graph.web.limits import connection_cap, from_args, map_large_blocks, raise_file_limit
+from pledge_graph.web.limits import (
+    EdgeLimits,
+    connection_cap,
+    map_large_blocks,
+    raise_file_limit,
+)
 from pledge_graph.web.pages import statistics
 from pledge_graph.web.protocol import server_config
 from pledge_graph.web.sparql import warm
 
-__all__ = ["WARM_LIMIT", "Extra", "build_store", "cached_store", "parse_extra", "serve_command"]
+__all__ = ["WARM_LIMIT", "Extra", "Say", "ServeOptions", "build_store", "cached_store",
+           "parse_extra", "serve"]
 
 _COMPLETE = "complete"
 WARM_LIMIT = 120.0
@@ -101,104 +107,132 @@ def cached_store(release: Release, iris: Iris, also: list[Extra],
     return target
 
 
-def serve_command(args: argparse.Namespace) -> int:
-    """Serve the release until interrupted; return the exit status."""
-    policy = sandbox.prepare(allow_service=bool(args.allow_service), remote=bool(args.store),
-                             no_isolation=args.no_network_isolation)
-    print(f"pledge-graph: {policy}", file=sys.stderr if policy.startswith("WARNING") else None,
-          flush=True)
+@dataclass(frozen=True)
+class ServeOptions:
+    """What ``pledge-graph serve`` is asked for: the release, where to listen, the store
+    (``store_url``, or the embedded one with its query places and bounds), the edge's
+    limits. See the command's ``--help`` for each."""
+
+    data: Path
+    out: Path
+    base: str
+    host: str
+    port: int
+    also: tuple[str, ...]
+    store_url: str | None
+    timeout: float | None
+    access_log: bool
+    cache_mb: int
+    memory_mb: int
+    queries: int
+    long_queries: int
+    queue: int
+    queries_memory_mb: int
+    in_memory: bool
+    allow_service: tuple[str, ...]
+    no_network_isolation: bool
+    public_url: str | None
+    edge: EdgeLimits
+
+
+Say = Callable[[str], None]
+"""Where the server says what it does (a line at a time: the network policy, the address it
+serves at, the in-memory copy and the example answers once ready)."""
+
+
+def serve(options: ServeOptions, say: Say) -> None:
+    """Serve the release until interrupted."""
+    say(sandbox.prepare(allow_service=bool(options.allow_service),
+                        remote=bool(options.store_url),
+                        no_isolation=options.no_network_isolation))
     prepare_workers()
-    iris = Iris(args.base)
-    pinned = _pinned(args, iris)
+    iris = Iris(options.base)
+    pinned = _pinned(options, iris)
     release = pinned.release
     examples = load_examples()
-    timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
-    listener = _listen(args.host, args.port)
+    timeout = options.timeout if options.timeout is not None else DEFAULT_TIMEOUT
+    listener = _listen(options.host, options.port)
     store: Store | None = None
     try:
-        if args.store:
-            store = _remote(args.store, release.directory, timeout)
+        if options.store_url:
+            store = _remote(options.store_url, release.directory, timeout)
         else:
-            also = [parse_extra(v) for v in args.also]
+            also = [parse_extra(v) for v in options.also]
             extra = example_triples(examples, iris, str(iris.sparql()))
             path = cached_store(release, iris, also, extra)
             # the loader runs in the template process: a function of the store module, so
             # that process does not import the web stack
             loader = (functools.partial(load_inputs, release_dir=release.directory, iris=iris,
                                         also=also, extra_triples=extra)
-                      if args.in_memory else None)
-            store = ProcessPool(path, timeout=timeout, memory_mb=args.memory_mb, loader=loader,
-                                **_places(args))
+                      if options.in_memory else None)
+            store = ProcessPool(path, timeout=timeout, memory_mb=options.memory_mb,
+                                loader=loader, **_places(options))
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
-                            allow_service=tuple(args.allow_service or ()),
-                            cache=AnswerCache(args.cache_mb * 1024 * 1024),
-                            public_url=_public_url(args.public_url, listener),
-                            query_threads=_query_threads(args))
+                            allow_service=options.allow_service,
+                            cache=AnswerCache(options.cache_mb * 1024 * 1024),
+                            public_url=_public_url(options.public_url, listener),
+                            query_threads=_query_threads(options))
         if isinstance(store, ProcessPool):
-            threading.Thread(target=_prepare, args=(store, settings, loader is not None),
+            threading.Thread(target=_prepare, args=(store, settings, loader is not None, say),
                              daemon=True).start()
         host, port = listener.getsockname()[:2]
-        print(f"pledge-graph: serving {release.directory} at http://{host}:{port}/ "
-              f"(SPARQL endpoint http://{host}:{port}/sparql)", flush=True)
-        uvicorn.Server(_edge_config(create_app(settings), args)).run(sockets=[listener])
+        say(f"serving {release.directory} at http://{host}:{port}/ "
+            f"(SPARQL endpoint http://{host}:{port}/sparql)")
+        uvicorn.Server(_edge_config(create_app(settings), options)).run(sockets=[listener])
     finally:
         if store is not None:
             store.close()
         listener.close()
         pinned.close()
-    return 0
 
 
-def _pinned(args: argparse.Namespace, iris: Iris) -> PinnedRelease:
+def _pinned(options: ServeOptions, iris: Iris) -> PinnedRelease:
     """The release to serve, built first when missing or stale, and pinned while it is
     served: a rebuild beside the running server leaves what it serves whole."""
     # a remote store answers from the release loaded into it: serve that one, never rebuild
-    if args.store:
-        read_release(args.out)
+    if options.store_url:
+        read_release(options.out)
     else:
-        ensure_release(args.data, args.out, iris.base)
-    return pin_release(args.out)
+        ensure_release(options.data, options.out, iris.base)
+    return pin_release(options.out)
 
 
-def _places(args: argparse.Namespace) -> dict[str, int]:
+def _places(options: ServeOptions) -> dict[str, int]:
     """The pool's places for queries, its queue and its memory for all queries at once."""
-    return {"queries": args.queries, "long_queries": args.long_queries, "queue": args.queue,
-            "memory_total_mb": args.queries_memory_mb}
+    return {"queries": options.queries, "long_queries": options.long_queries,
+            "queue": options.queue, "memory_total_mb": options.queries_memory_mb}
 
 
-def _query_threads(args: argparse.Namespace) -> int:
+def _query_threads(options: ServeOptions) -> int:
     """Threads for store calls that may wait: one per place and per queue place, and a few
     for the calls that are refused at once when the queue is full."""
-    if args.store:
+    if options.store_url:
         return QUERY_THREADS
-    return args.queries + args.long_queries + DEFAULT_WORKERS + args.queue + 8
+    return options.queries + options.long_queries + DEFAULT_WORKERS + options.queue + 8
 
 
-def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool) -> None:
+def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say) -> None:
     """In the background: count what the landing page shows (from the server's own view of
     the store, opened on the way), wait for the in-memory copy, then answer the example
     queries once (their answers are kept); say when each is done (benchmarks wait for these
     lines)."""
     statistics(settings)
     if in_memory and pool.wait_in_memory(3600):
-        print(f"pledge-graph: queries run on an in-memory copy of the store "
-              f"({pool.template_mb:.0f} MiB)", flush=True)
+        say(f"queries run on an in-memory copy of the store ({pool.template_mb:.0f} MiB)")
     if settings.cache.max_bytes > 0:
         kept = warm(settings, max(WARM_LIMIT, settings.timeout))
-        print(f"pledge-graph: {kept} of {len(settings.examples)} example queries answered "
-              "and kept", flush=True)
+        say(f"{kept} of {len(settings.examples)} example queries answered and kept")
 
 
-def _edge_config(app: object, args: argparse.Namespace) -> uvicorn.Config:
+def _edge_config(app: object, options: ServeOptions) -> uvicorn.Config:
     """uvicorn's configuration with the edge's bounds; the open-file limit is raised first,
     as each connection takes a file descriptor, and large blocks are mapped on their own,
     so that the memory of answers no longer held goes back to the system."""
     map_large_blocks()
-    limits = from_args(args)
-    cap = connection_cap(limits, raise_file_limit())
-    return server_config(app, limits, cap, access_log=args.access_log)
+    cap = connection_cap(options.edge, raise_file_limit())
+    return server_config(app, options.edge, cap, access_log=options.access_log)
 
 
 def _public_url(asked: str | None, listener: socket.socket) -> str:

@@ -46,16 +46,10 @@ _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 _ALLOW = "GET, HEAD, POST"
-W3C_FORMATS = {
-    "application/sparql-results+json": "SPARQL_Results_JSON",
-    "application/sparql-results+xml": "SPARQL_Results_XML",
-    "text/csv": "SPARQL_Results_CSV",
-    "text/tab-separated-values": "SPARQL_Results_TSV",
-    "text/turtle": "Turtle",
-    "application/n-triples": "N-Triples",
-    "application/ld+json": "JSON-LD",
-    "application/rdf+xml": "RDF_XML",
-}
+W3C_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+               "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+"""The answer formats the service description names (``http://www.w3.org/ns/formats/``):
+those of :data:`pledge_graph.web.negotiation.FORMATS` but HTML."""
 
 
 class ProtocolError(Exception):
@@ -219,7 +213,7 @@ def service_description(iris: Iris, endpoint_url: str, allow_service: tuple[str,
         (default, RDF.type, ox.NamedNode(str(SD.Graph))),
     ]
     triples += [(service, SD.resultFormat, ox.NamedNode("http://www.w3.org/ns/formats/" + name))
-                for name in W3C_FORMATS.values()]
+                for name in W3C_FORMATS]
     if allow_service:
         triples.append((service, SD.feature, ox.NamedNode(str(SD.BasicFederatedQuery))))
     for n, graph in enumerate(graphs, 1):

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from jsonld_readers import pyld_graph
+from rdflib import Graph
 
 from pledge_graph.publish.chunks import DumpWriter, serialise
 from pledge_graph.publish.files import dump_tools
+from pledge_graph.publish.jsonld import load_context
 from pledge_graph.rdf.vocab import Iris, prefixes
 
 IRIS = Iris()
@@ -34,7 +37,7 @@ def lines_of(n: int, start: int = 0) -> list[str]:
 def test_parts_join_into_documents_and_single_gzip_members(tmp_path: Path,
                                                            sizes: list[int]) -> None:
     names, compactor = dump_tools(IRIS.base)
-    writer = DumpWriter(tmp_path, "g", prefixes(IRIS), IRIS.base + "context.jsonld")
+    writer = DumpWriter(tmp_path, "g", prefixes(IRIS), load_context(IRIS.base))
     expected: list[str] = []
     start = 0
     for n in sizes:
@@ -59,3 +62,8 @@ def test_parts_join_into_documents_and_single_gzip_members(tmp_path: Path,
     assert {f"{t.subject} {t.predicate} {t.object} ." for t in turtle} == set(expected)
     document = json.loads((tmp_path / "g.jsonld").read_text(encoding="utf-8"))
     assert len(document["@graph"]) == start
+    assert document["@context"] == load_context(IRIS.base)["@context"], "embedded once, whole"
+    ntriples = Graph().parse(data="\n".join(expected), format="nt")
+    for data in ((tmp_path / "g.jsonld").read_bytes(), gzip.decompress(
+            (tmp_path / "g.jsonld.gz").read_bytes())):
+        assert set(pyld_graph(data)) == set(ntriples)

@@ -415,7 +415,7 @@ def test_cli_refuses_a_directory_without_documents(tmp_path: Path) -> None:
     result = run_import(empty, "--data", tmp_path / "data")
     assert result.returncode == 1
     assert result.stderr.startswith(f"pledge-graph: error: {empty}: ")
-    assert "(expected a directory of pledge documents (*.txt))" in result.stderr
+    assert "(expected a directory of pledge documents (*.txt, *.docx, *.pdf))" in result.stderr
     assert not (tmp_path / "data").exists()
 
 

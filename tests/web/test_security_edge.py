@@ -365,7 +365,7 @@ def test_absurd_ranges_on_a_dump_do_not_amplify_it(edge, ranges):
 
 @pytest.mark.parametrize("path", ["/", "/sparql", "/sparql?query=ASK%7B%7D", "/dumps/",
                                   "/dumps/pledge-graph.nt", "/.well-known/void", "/catalog",
-                                  "/context.jsonld", "/store?default", "/static/query.js",
+                                  "/context.jsonld", "/store?default", "/static/workbench.js",
                                   "/id/pledge/japan-2023/1", "/nowhere"])
 def test_head_answers_like_get_without_a_body(edge, path):
     with edge.client() as client:
@@ -391,7 +391,7 @@ def test_pipelined_requests_are_answered_in_order_and_a_deep_queue_is_cut(port):
 # what every answer carries
 
 
-@pytest.mark.parametrize("path", ["/", "/sparql", "/dumps/pledge-graph.nt", "/static/query.js",
+@pytest.mark.parametrize("path", ["/", "/sparql", "/dumps/pledge-graph.nt", "/static/workbench.js",
                                   "/id/pledge/japan-2023/1", "/id/pledge/japan-2023/1?format=ttl",
                                   "/nowhere", "/sparql?query=nonsense"])
 def test_every_answer_carries_the_security_headers_and_its_own_request_id(edge, path):
@@ -422,7 +422,7 @@ def test_a_javascript_iri_is_not_a_link_on_a_resource_page(edge):
 EVIL_HOSTS = ["evil.example", "evil.example:8443", "evil.example%2Fzzz", "[::1]:1"]
 PATHS = ["/", "/sparql", "/sparql/", "/dumps/", "/dumps/void.ttl", "/dumps/nowhere", "/catalog",
          "/.well-known/void", "/store?default", "/id/pledge/japan-2023/1", "/ontology/",
-         "/id/pledge/japan-2023/1?format=ttl", "/nowhere", "/static/query.js",
+         "/id/pledge/japan-2023/1?format=ttl", "/nowhere", "/static/workbench.js",
          "/sparql?query=" + quote("SELECT ?x WHERE { BIND(<relative> AS ?x) }"),
          "/sparql?query=" + quote("DESCRIBE <relative>")]
 

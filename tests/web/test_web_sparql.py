@@ -229,10 +229,13 @@ def test_service_description_claims_only_what_is_implemented(server, http):
         assert triples(other.content, accept) == turtle
 
 
-def test_browser_gets_the_query_page_with_the_examples(http):
+def test_browser_gets_the_workbench_with_the_examples(http):
     response = http.get("/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
     assert response.headers["content-type"].startswith("text/html")
-    assert "<textarea" in response.text and "Pledges by rights-holder group" in response.text
+    assert 'id="workbench"' in response.text and "/static/yasgui/yasgui.min.js" in response.text
+    assert "Pledges by rights-holder group" in response.text
+    # without JavaScript, a form still runs a query
+    assert '<form method="get" action="/sparql">' in response.text and "<textarea" in response.text
 
 
 @pytest.fixture(scope="module")
