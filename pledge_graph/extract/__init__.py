@@ -91,12 +91,13 @@ class _Names:
 def _funding_facts(text: str, sentences: Sentences, names: _Names) -> Iterator[dict[str, Any]]:
     amounts = find_amounts(text)
     reader = FundingReader(text, sentences, names.recipients())
+    paired = reader.respective(amounts)
     for i, amount in enumerate(amounts):
         next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
         prev_end = amounts[i - 1].end if i else 0
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
         yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end,
-                    reader.fact(amount, prev_end, next_start))
+                    reader.fact(amount, prev_end, next_start, paired[i]))
 
 
 def _treaty_facts(text: str, sentences: Sentences, names: _Names,

@@ -222,9 +222,9 @@ def _with_range(text: str, amount: Amount, m: re.Match[str], found: list[Amount]
         return amount
     while found and found[-1].start >= opening.start():
         found.pop()
-    other = reading.other if reading.other is not None else amount.other
+    other = _plain(reading.other) if reading.other is not None else amount.other
     return replace(amount, start=opening.start(), value=_plain(reading.value), limit="range",
-                   high=amount.value, other=_plain(other) if other is not None else None)
+                   high=amount.value, other=other)
 
 
 def _matches(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
