@@ -12,7 +12,7 @@ pledges ("$" is USD, "¥" JPY); "kr" or a bare "francs" are not read at all.
 
 from __future__ import annotations
 
-__all__ = ["CODES", "MINOR_UNITS", "SYMBOLS", "WORDS"]
+__all__ = ["AMBIGUOUS_WORDS", "CODES", "MINOR_UNITS", "SYMBOLS", "WORDS"]
 
 CODES = (
     "USD", "EUR", "JPY", "GBP", "CNY", "CHF", "CAD", "AUD", "NZD", "KRW", "BRL", "RUB", "SAR",
@@ -48,7 +48,7 @@ _EN = {
     "Norwegian kroner": "NOK", "Norwegian krone": "NOK", "Danish kroner": "DKK",
     "Danish krone": "DKK", "Swedish kronor": "SEK", "Swedish krona": "SEK",
     "Icelandic krónur": "ISK", "yuan": "CNY", "renminbi": "CNY", "Chinese yuan": "CNY",
-    "Indian rupees": "INR", "rupees": "INR", "Korean won": "KRW", "won": "KRW",
+    "Indian rupees": "INR", "Korean won": "KRW", "won": "KRW",
     "Brazilian reais": "BRL", "reais": "BRL", "Russian roubles": "RUB", "Russian rubles": "RUB",
     "roubles": "RUB", "rubles": "RUB", "Saudi riyals": "SAR", "Qatari riyals": "QAR",
     "UAE dirhams": "AED", "Emirati dirhams": "AED", "dirhams": "AED", "Kuwaiti dinars": "KWD",
@@ -98,3 +98,8 @@ _ZH = {
 
 WORDS = {**_EN, **_FR, **_ES, **_RU, **_AR, **_ZH}
 """Currency words written after a number (matched ignoring case)."""
+
+AMBIGUOUS_WORDS = ("francs", "kroner", "krone", "kronor", "pesos", "riyals", "dinars",
+                   "rupees", "crowns", "de francs", "de pesos")
+"""Words that make a number money without saying which currency ("5 million francs"): the
+sum is read with no currency, never the currency of an earlier sum."""

@@ -5,7 +5,7 @@
 The rules, in the order they are applied:
 
 - A number is digits in any grouping convention or number words in the six UN languages
-  (numbers.py), optionally followed by a scale (million, m, bn, thousand, k, milliard,
+  (numerals.py), optionally followed by a scale (million, m, bn, thousand, k, milliard,
   millones, mil, млн, مليون, 万, 亿).
 - Its currency is a symbol or ISO 4217 code before it (``$``, ``US$``, ``€``, ``£``, ``¥``,
   ``CHF``, ``USD``) or a code or currency word after it (currencies.py). A bare ``$`` or
@@ -38,9 +38,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from pledge_graph.extract.currencies import CODES, SYMBOLS, WORDS
+from pledge_graph.extract.currencies import AMBIGUOUS_WORDS, CODES, SYMBOLS, WORDS
 from pledge_graph.extract.gazetteer import _trie_pattern
-from pledge_graph.extract.numbers import CJK_SCALES, DIGITS, SCALES, WORD_TOKENS, read_number
+from pledge_graph.extract.numerals import CJK_SCALES, DIGITS, SCALES, WORD_TOKENS, read_number
 
 __all__ = ["Amount", "find_amounts"]
 
@@ -97,6 +97,7 @@ _POST = (
     r"\s*(?P<post_symbol>[€£$¥₹₩₽₺₪]|zł(?!\w))"
     rf"|\s+(?P<post_code>{_CODE})(?![\w$])"
     rf"|\s+(?i:(?P<post_word>{_alternation(w for w in WORDS if not _is_cjk(w))}))(?!\w)"
+    rf"|\s+(?i:(?P<post_unnamed>{_alternation(AMBIGUOUS_WORDS)}))(?!\w)"
     rf"|\s*(?P<post_cjk>{_alternation(w for w in WORDS if _is_cjk(w))})"
 )
 _NUMBER = rf"(?P<number>{_WORD_NUMBER}|{DIGITS}|{_CN_NUMBER})"
@@ -118,7 +119,7 @@ _ANCHOR = re.compile(
     r"\d+|[$€£¥₹₩₽₺₪]|[一二两三四五六七八九十百千]|\b(?:[A-Z]{1,3}\$|[A-Z]{3}\b|S?Fr\.|U\.S\.\$"
     r"|Mex\$|CN¥|JP¥|zł|[aA]\s+(?=hundred|thousand|million|billion)|" + _TOKEN + ")"
 )
-_MARKER_BEFORE = re.compile(rf"(?<![\w-])(?i:{_MARKER})\s*\Z")
+_MARKER_BEFORE = re.compile(rf"(?<![^\W{_CJK}])(?<!-)(?i:{_MARKER})\s*\Z")
 _MARKER_REACH = 30  # characters before a sum where its marker may start ("no more than ")
 
 _MONEY_WORD = re.compile(
@@ -168,7 +169,9 @@ def _amount(text: str, m: re.Match[str], found: list[Amount], last_currency: str
     """The sum one match of the pattern is, or None when it is not money."""
     currency = _currency(m)
     scale, number = m.group("scale"), m.group("number")
-    if currency is None:
+    if m.group("post_unnamed"):  # "5 million francs": money, in a currency not named
+        currency = None
+    elif currency is None:
         if not number[0].isdigit() and not _has_scale_word(number):
             return None
         if not _money_without_currency(text, m, number, scale, found, start):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from pledge_graph.extract.numbers import WORD_TOKENS
+from pledge_graph.extract.numerals import WORD_TOKENS
 
 __all__ = ["Recurrence", "read_recurrence"]
 
@@ -30,12 +30,21 @@ _AFTER = re.compile(
     rf"(?i:(?P<year>{_YEAR_AFTER})|(?P<month>{_MONTH_AFTER})|(?P<quarter>{_QUARTER_AFTER}))"
     r"(?![^\W\u3400-\u9fff])"
 )
-_BEFORE = re.compile(
-    r"(?i:(?<![^\W\u3400-\u9fff])(?:(?P<year>annual|annually|yearly|each\s+year|every\s+year|annuelle?s?"
-    r"|chaque\s+année|anual(?:es)?|cada\s+año|ежегодн\w*|每年|سنويا|سنوي)"
-    r"|(?P<month>monthly|each\s+month|every\s+month|mensuel(?:le)?s?|mensual(?:es)?)"
-    r"|(?P<quarter>quarterly|each\s+quarter|trimestriel(?:le)?s?|trimestral(?:es)?))(?![^\W\u3400-\u9fff]))"
+_NOUN = (
+    r"\s+(?:[\w-]+\s+){0,2}?(?:contributions?|grants?|funding|support|allocations?|budget"
+    r"|donations?|payments?|pledges?|subventions?|contribución|contribuciones|aportes?"
+    r"|aportaciones?|взнос\w*|捐款)"
 )
+_BEFORE = re.compile(
+    r"(?i:(?<![^\W\u3400-\u9fff])(?:(?P<year>annually|each\s+year|every\s+year|chaque\s+année"
+    rf"|annuellement|cada\s+año|anualmente|ежегодно|每年|سنويا|(?:annual|yearly|annuelle?s?"
+    rf"|anual(?:es)?|ежегодн\w*|سنوي){_NOUN})"
+    rf"|(?P<month>monthly{_NOUN}|each\s+month|every\s+month|mensuel(?:le)?s?{_NOUN})"
+    rf"|(?P<quarter>quarterly{_NOUN}|each\s+quarter|trimestriel(?:le)?s?{_NOUN}))"
+    r"(?![^\W\u3400-\u9fff]))"
+)
+# How far before a sum, within its clause, a word of frequency may stand.
+_BEFORE_REACH = 60
 _UNITS = r"(?P<unit>years?|ans|années|años|лет|года?|months?|mois|meses|quarters?)"
 _COUNT = re.compile(
     r"(?i:(?<!\w)(?:for|over|during|pendant|sur|durante|por|en\s+el\s+curso\s+de|в\s+течение)"
@@ -60,8 +69,10 @@ def read_recurrence(text: str, before_start: int, amount_start: int, amount_end:
     ('year', None)
     """
     after = _AFTER.search(text, amount_end, clause_end)
+    start = max(before_start, amount_start - _BEFORE_REACH,
+                text.rfind(";", before_start, amount_start) + 1)
     before = None
-    for before in _BEFORE.finditer(text, before_start, amount_start):
+    for before in _BEFORE.finditer(text, start, amount_start):
         pass
     found = after or before
     if found is None:
