@@ -88,7 +88,7 @@ _MARKER = (
     r"|حوالي|约|大约)"
     r"|(?P<max>up\s+to|a\s+maximum\s+of|not\s+exceeding|no\s+more\s+than|jusqu['\u2019]à|hasta"
     r"|до|最多|ما\s+يصل\s+إلى)"
-    r"|(?P<min>over|more\s+than|at\s+least|a\s+minimum\s+of|in\s+excess\s+of|upwards\s+of"
+    r"|(?P<min>over|more\s+than|at\s+least|no\s+less\s+than|not\s+less\s+than|a\s+minimum\s+of|in\s+excess\s+of|upwards\s+of"
     r"|plus\s+de|más\s+de|au\s+moins|al\s+menos|не\s+менее|более|至少|超过|ما\s+لا\s+يقل\s+عن)"
 )
 _CODE = "|".join(CODES)

@@ -145,6 +145,10 @@ CASES: list[Row] = [
      [F('1000000', 'USD', to='ohchr')]),
     ('We will give between USD 2 million and USD 1 million to OHCHR.',
      [F('2000000', 'USD', doubts=NR), F('1000000', 'USD', to='ohchr')]),
+    ('Norway will maintain its core contribution to OHCHR at no less than NOK 200 million per year for the period 2024-2027.',
+     [F('200000000', 'NOK', to='ohchr', limit='minimum', every='year')]),
+    ('We will give not less than EUR 1 million to UNICEF.',
+     [F('1000000', 'EUR', to='unicef', limit='minimum')]),
     # --- recurrence
     ("Switzerland will give CHF 500'000 per year to the OHCHR from 2024 to 2027.",
      [F('500000', 'CHF', to='ohchr', every='year')]),

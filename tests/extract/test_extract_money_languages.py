@@ -144,6 +144,8 @@ CASES: list[Row] = [
      [F('1000000', 'EUR', approx=True, doubts=NR)]),
     ('ستقدم قطر مليار دولار.',
      [F('1000000000', 'USD', doubts=NR)]),
+    ('Costa Rica aportará 100 000 dólares de los Estados Unidos a la OACNUDH.',
+     [F('100000', 'USD', to='ohchr')]),
 ]
 
 
