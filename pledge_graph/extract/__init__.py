@@ -4,7 +4,9 @@ countries and programmes, each with the span of text it was read from.
 Every fact is a record dict (docs/model.md, "Facts") with a stable ``id`` made of its kind
 and a normalised key, so that a curator's decision about it survives re-import:
 
-    funding-<currency>-<amount>     funding-usd-1000000 (funding-<amount> without currency)
+    funding-<currency>-<amount>     funding-usd-1000000 (funding-<amount> without currency;
+                                    a range's lower bound, an ambiguous grouping's first
+                                    reading)
     treaty-<action>-<treaty>        treaty-ratify-opcat
     org-<slug>                      org-ohchr; org-<slug of the name> for unknown bodies
     country-<alpha3>                country-yem

@@ -60,8 +60,8 @@ class Amount:
 
 
 def _alternation(forms: Iterable[str]) -> str:
-    items = sorted(forms, key=len, reverse=True)
-    return "|".join(re.escape(f).replace("\\ ", r"\s+").replace("'", "['\u2019]") for f in items)
+    """A pattern matching any of ``forms``, longest first, as a trie (fast to fail)."""
+    return _trie_pattern(list(forms))
 
 
 def _is_cjk(form: str) -> bool:
@@ -72,15 +72,19 @@ _CJK = "\u3400-\u9fff"
 # Number words in lower case or capitalised (matching them ignoring case is several times
 # slower, and pledges do not shout numbers).
 _TOKEN = _trie_pattern([*WORD_TOKENS, *(w.title() for w in WORD_TOKENS)]) + r"(?!\w)"
+# A number in words starts with any number word but an English or French scale word ("a
+# million" starts at "a"), so those do not anchor the pattern.
+_FIRST_TOKENS = [w for w in WORD_TOKENS
+                 if w not in ("thousand", "million", "millions", "billion", "milliard", "milliards")]
+_FIRST_TOKEN = _trie_pattern([*_FIRST_TOKENS, *(w.title() for w in _FIRST_TOKENS)]) + r"(?!\w)"
 _WORD_NUMBER = (
     rf"(?:(?:{_TOKEN}|[aA](?=\s))(?:(?:\s+(?:and|et|y)\s+|[\s-]+)(?:{_TOKEN}))+|{_TOKEN})"
 )
 _CN_NUMBER = r"[一二两三四五六七八九十百千][零一二两三四五六七八九十百千万亿]*"
-_LATIN_SCALES = sorted((w for w in SCALES if len(w) > 2 and w not in ("mil",)), key=len,
-                       reverse=True)
+_LATIN_SCALES = _alternation(w for w in SCALES if len(w) > 2 and w != "mil")
 _SCALE = (
-    rf"(?:\s*(?:(?:млн|млрд|тыс)\.(?=\s)|{'|'.join(_LATIN_SCALES)}|mil(?=\s))|\s?(?:mn|bn)|(?:m|b|k))(?!\w)"
-    rf"|{'|'.join(sorted(CJK_SCALES, key=len, reverse=True))}"
+    rf"(?:\s*(?:(?:млн|млрд|тыс)\.(?=\s)|{_LATIN_SCALES}|mil(?=\s))|\s?(?:mn|bn)|(?:m|b|k))(?!\w)"
+    rf"|{_alternation(CJK_SCALES)}"
 )
 _MARKER = (
     r"(?P<approx>approximately|approx\.|around|about|some|roughly|nearly|almost|close\s+to"
@@ -91,7 +95,7 @@ _MARKER = (
     r"|(?P<min>over|more\s+than|at\s+least|no\s+less\s+than|not\s+less\s+than|a\s+minimum\s+of|in\s+excess\s+of|upwards\s+of"
     r"|plus\s+de|más\s+de|au\s+moins|al\s+menos|не\s+менее|более|至少|超过|ما\s+لا\s+يقل\s+عن)"
 )
-_CODE = "|".join(CODES)
+_CODE = _alternation(CODES)
 _PRE = _alternation(SYMBOLS) + "|" + _CODE
 _POST = (
     r"\s*(?P<post_symbol>[€£$¥₹₩₽₺₪]|zł(?!\w))"
@@ -117,10 +121,17 @@ _AMOUNT = re.compile(
 # looking for a marker only in the few characters before, keeps extraction linear and fast.
 _ANCHOR = re.compile(
     r"\d+|[$€£¥₹₩₽₺₪]|[一二两三四五六七八九十百千]|\b(?:[A-Z]{1,3}\$|[A-Z]{3}\b|S?Fr\.|U\.S\.\$"
-    r"|Mex\$|CN¥|JP¥|zł|[aA]\s+(?=hundred|thousand|million|billion)|" + _TOKEN + ")"
+    r"|Mex\$|CN¥|JP¥|zł|[aA]\s+(?=hundred|thousand|million|billion)|" + _FIRST_TOKEN + ")"
 )
 _MARKER_BEFORE = re.compile(rf"(?<![^\W{_CJK}])(?<!-)(?i:{_MARKER})\s*\Z")
 _MARKER_REACH = 30  # characters before a sum where its marker may start ("no more than ")
+# The last words of the markers written in Latin letters: the marker pattern is tried only
+# after one of them (or a word in another script), which keeps reading sums fast.
+_MARKER_ENDS = frozenset((
+    "approximately", "approx.", "around", "about", "some", "roughly", "nearly", "almost", "to",
+    "estimated", "circa", "environ", "de", "aproximadamente", "of", "exceeding", "than",
+    "jusqu'à", "jusqu\u2019à", "hasta", "over", "least", "moins", "menos",
+))
 
 _MONEY_WORD = re.compile(
     r"(?i:\b(?:contribut|provid|donat|allocat|fund|grant|disburs|invest|earmark|pledg|financ|budget"
@@ -140,7 +151,8 @@ _AFTER_OK = frozenset((
 # "between 1 and 2 million", "from EUR 500,000 to EUR 1 million": the words before an
 # upper bound, and the words that make "from X to Y" a change rather than a range.
 _RANGE_OPEN = re.compile(r"(?i:(?<!\w)(?:between|from|entre|de|desde|от|между)\s+)")
-_RANGE_JOIN = re.compile(r"\s+(?i:and|to|et|à|a|y|hasta|и|до)\s+\Z")
+_RANGE_JOINS = ("and", "to", "et", "à", "a", "y", "hasta", "и", "до")
+_RANGE_JOIN = re.compile(rf"\s+(?i:{'|'.join(_RANGE_JOINS)})\s+\Z")
 _CHANGE = re.compile(r"(?i:increas|rais|grow|doubl|tripl|augment|aument|scale\s+up|увелич)")
 _RANGE_REACH = 80
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٬٫", "0123456789,.")
@@ -181,7 +193,10 @@ def _amount(text: str, m: re.Match[str], found: list[Amount], last_currency: str
     if reading is None or reading.value == 0:
         return None
     start_at = m.start()
-    marker = _MARKER_BEFORE.search(text, max(start, start_at - _MARKER_REACH), start_at)
+    marker = None
+    words = text[max(start, start_at - _MARKER_REACH):start_at].split()
+    if words and (words[-1].lower() in _MARKER_ENDS or not words[-1].isascii()):
+        marker = _MARKER_BEFORE.search(text, max(start, start_at - _MARKER_REACH), start_at)
     if marker:
         start_at = marker.start()
     kind = marker.lastgroup if marker else None
@@ -204,6 +219,9 @@ def _with_range(text: str, amount: Amount, m: re.Match[str], found: list[Amount]
     if amount.limit == "range":
         return amount
     window_start = max(start, m.start() - _RANGE_REACH)
+    last = text[window_start:m.start()].rsplit(None, 1)[-1:]
+    if not last or last[0].lower() not in _RANGE_JOINS:
+        return amount
     join = _RANGE_JOIN.search(text, window_start, m.start())
     if join is None:
         return amount
@@ -260,6 +278,8 @@ _WORD_CODES = {form.lower(): code for form, code in WORDS.items()}
 
 
 def _has_scale_word(number: str) -> bool:
+    if number[0].isdigit():
+        return False
     return any(WORD_TOKENS.get(w, ("", 0))[0] == "scale" for w in re.split(r"[\s-]+",
                                                                             number.lower()))
 

@@ -20,16 +20,18 @@ __all__ = ["Recurrence", "read_recurrence"]
 Recurrence = tuple[str | None, int | None]  # (frequency: "year" | "quarter" | "month", periods)
 
 _YEAR_AFTER = (
-    r"per\s+(?:year|annum)|(?<!over\s)(?<!within\s)(?<!for\s)(?<!in\s)\ba\s+year\b|annually"
-    r"|yearly|each\s+year|every\s+year|par\s+an|chaque\s+année|annuellement|por\s+año|al\s+año"
-    r"|cada\s+año|anualmente|anuales|anual|annuels?|annuelles?|ежегодно|в\s+год|каждый\s+год|سنويا|سنوياً|في\s+السنة|每年"
+    r"per\s+(?:year|annum)|a\s+year|annually|yearly|each\s+year|every\s+year|par\s+an"
+    r"|chaque\s+année|annuellement|por\s+año|al\s+año|cada\s+año|anualmente|anuales|anual"
+    r"|annuels?|annuelles?|ежегодно|в\s+год|каждый\s+год"
 )
 _MONTH_AFTER = r"per\s+month|a\s+month|monthly|each\s+month|every\s+month|par\s+mois|al\s+mes"
 _QUARTER_AFTER = r"per\s+quarter|quarterly|each\s+quarter|every\s+quarter"
 _AFTER = re.compile(
-    rf"(?i:(?P<year>{_YEAR_AFTER})|(?P<month>{_MONTH_AFTER})|(?P<quarter>{_QUARTER_AFTER}))"
-    r"(?![^\W\u3400-\u9fff])"
+    rf"(?i:\b(?:(?P<year>{_YEAR_AFTER})|(?P<month>{_MONTH_AFTER})|(?P<quarter>{_QUARTER_AFTER}))"
+    r"\b)|(?P<yearly>每年|سنويا|سنوياً|في\s+السنة)"
 )
+# "over a year", "within a year": one sum given within a year, not each year.
+_NOT_EACH = re.compile(r"(?i:\b(?:over|within|for|in)\s+\Z)")
 _NOUN = (
     r"\s+(?:[\w-]+\s+){0,2}?(?:contributions?|grants?|funding|support|allocations?|budget"
     r"|donations?|payments?|pledges?|subventions?|contribución|contribuciones|aportes?"
@@ -43,8 +45,12 @@ _BEFORE = re.compile(
     rf"|(?P<quarter>quarterly{_NOUN}|each\s+quarter|trimestriel(?:le)?s?{_NOUN}))"
     r"(?![^\W\u3400-\u9fff]))"
 )
-# How far before a sum, within its clause, a word of frequency may stand.
+# How far before and after a sum, within its clause, its frequency and number of periods
+# may stand: far more than "to the Voluntary Fund for Victims of Torture" takes, and a bound,
+# so that a long clause is read in linear time.
 _BEFORE_REACH = 60
+_AFTER_REACH = 100
+_COUNT_REACH = 160
 _UNITS = r"(?P<unit>years?|ans|années|años|лет|года?|months?|mois|meses|quarters?)"
 _COUNT = re.compile(
     r"(?i:(?<!\w)(?:for|over|during|pendant|sur|durante|por|en\s+el\s+curso\s+de|в\s+течение)"
@@ -68,23 +74,38 @@ def read_recurrence(text: str, before_start: int, amount_start: int, amount_end:
     >>> read_recurrence("An annual contribution of EUR 50,000.", 0, 26, 36, 37)
     ('year', None)
     """
-    after = _AFTER.search(text, amount_end, clause_end)
+    end = min(clause_end, amount_end + _AFTER_REACH)
+    after = _AFTER.search(text, amount_end, end) if _hinted(text, amount_end, end) else None
+    while after and after.group().lower().startswith("a") and _NOT_EACH.search(
+            text, max(0, after.start() - 8), after.start()):
+        after = _AFTER.search(text, after.end(), end)
     start = max(before_start, amount_start - _BEFORE_REACH,
                 text.rfind(";", before_start, amount_start) + 1)
     before = None
-    for before in _BEFORE.finditer(text, start, amount_start):
-        pass
+    if after is None and _hinted(text, start, amount_start):
+        for before in _BEFORE.finditer(text, start, amount_start):
+            pass
     found = after or before
     if found is None:
         return None, None
-    frequency = found.lastgroup
-    count = _COUNT.search(text, amount_end, clause_end)
+    frequency = "year" if found.lastgroup == "yearly" else found.lastgroup
+    count = _COUNT.search(text, amount_end, min(clause_end, amount_end + _COUNT_REACH))
     if count is None:
         return frequency, None
     unit = count.group("unit").lower()
     periods = _count(count.group("n"))
     same = _UNIT_FREQUENCY.get(unit[0]) == frequency
     return frequency, periods if same and periods and periods > 1 else None
+
+
+# Every word of frequency holds one of these: the patterns are tried only where one stands.
+_HINTS = ("year", "annu", "anné", "anual", "par an", "año", "month", "mois", "mes", "mensu", "quarter",
+          "trimest", "год", "ежегод", "每年", "سنوي", "السنة")
+
+
+def _hinted(text: str, start: int, end: int) -> bool:
+    window = text[start:end].lower()
+    return any(hint in window for hint in _HINTS)
 
 
 def _count(word: str) -> int | None:
