@@ -107,13 +107,13 @@ _POST = (
 _NUMBER = rf"(?P<number>{_WORD_NUMBER}|{DIGITS}|{_CN_NUMBER})"
 
 _AMOUNT = re.compile(
-    rf"(?<![^\W{_CJK}])(?<![.,/$€£¥-])"
+    rf"(?<![^\W{_CJK}])(?<![.,/$€£¥'\u2019-])"
     rf"(?:(?P<pre>{_PRE})\s?)?"
     rf"{_NUMBER}"
     rf"(?:\s*(?:-|–|to)\s*(?P<high>{DIGITS}))?"
     rf"(?P<scale>(?i:{_SCALE}))?"
     rf"(?:{_POST})?"
-    rf"(?![^\W{_CJK}]|\s*(?:%|per\s*cent|percent|pour\s*cent|por\s*ciento))",
+    rf"(?![^\W{_CJK}]|[.,'\u2019]+\d|\s*(?:%|per\s*cent|percent|pour\s*cent|por\s*ciento))",
 )
 
 # A sum starts with a currency or a number, and a marker may stand before it. Matching the

@@ -154,6 +154,12 @@ def _read_digits(number: str, factor: int, convention: str | None,
         return _value(digits, mark, factor)
     if digits.count(mark) > 1 or re.fullmatch(r"\d{1,2}(?:,\d\d)+,\d{3}", digits):
         return _value(digits, "." if mark == "," else ",", factor)
+    if re.fullmatch(r"\d+[.,]\d{4,}", digits) and not _scale_given(convention):
+        # "1,0000": neither a grouping of thousands nor, surely, decimals
+        decimal, whole = _value(digits, mark, factor), _value(digits.replace(mark, ""), ".", factor)
+        if decimal is None or whole is None:
+            return None
+        return Reading(decimal.value, whole.value)
     if not re.fullmatch(r"\d{1,3}[.,]\d{3}", digits):
         return _value(digits, mark, factor)
     # One mark and three digits after it: grouping or decimals?
@@ -172,6 +178,11 @@ def _read_digits(number: str, factor: int, convention: str | None,
     return Reading(first.value, second.value)
 
 
+def _scale_given(convention: str | None) -> bool:
+    """Whether a scale word follows the digits ("none" stands for no scale)."""
+    return convention != "none"
+
+
 def _value(digits: str, decimal_mark: str, factor: int) -> Reading | None:
     thousands_mark = "," if decimal_mark == "." else "."
     plain = digits.replace(thousands_mark, "").replace(decimal_mark, ".")
@@ -182,7 +193,7 @@ def _value(digits: str, decimal_mark: str, factor: int) -> Reading | None:
 
 
 def _parse_words(number: str) -> Decimal | None:
-    total = current = 0
+    total = current = last_unit = 0
     last_scale = False
     words = number.lower().replace("quatre-vingt", "quatrevingt")
     for word in re.split(r"[\s-]+(?:(?:and|et|y)\s+)?", words):
@@ -193,6 +204,8 @@ def _parse_words(number: str) -> Decimal | None:
         if token is None:
             return None
         kind, value = token
+        if kind == _U and last_unit and (last_unit % 10 or value >= last_unit):
+            return None  # "one one", "two three": no number, however read
         if kind == _U:
             current += value
         elif kind == _H:
@@ -203,15 +216,21 @@ def _parse_words(number: str) -> Decimal | None:
             total += max(current, 1) * value
             current = 0
         last_scale = kind == _S
+        last_unit = value if kind == _U else 0
     return Decimal(total + current)
 
 
 def _parse_chinese(number: str) -> Decimal | None:
     total = section = digit = 0
+    last = ""
     for char in number:
         if char in _CN_DIGITS:
+            if last in _CN_DIGITS and last != "零":
+                return None  # "一二三": digits in a row are no number
             digit = _CN_DIGITS[char]
         elif char in _CN_UNITS:
+            if section and section % (_CN_UNITS[char] * 10) != 0 and digit == 0:
+                return None  # "十百": units must fall within a section
             section += max(digit, 1) * _CN_UNITS[char]
             digit = 0
         elif char == "万":
@@ -222,4 +241,5 @@ def _parse_chinese(number: str) -> Decimal | None:
             section = digit = 0
         else:
             return None
+        last = char
     return Decimal(total + section + digit)

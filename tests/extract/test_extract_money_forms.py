@@ -1,6 +1,7 @@
 """Money as people write it: digit grouping in every convention (ambiguous groupings kept
 as two readings and doubted), ranges and bounds, recurrence with the number of periods and the
-total it makes, and "respectively". Each row is a sentence and the exact funding facts of it."""
+total it makes, "respectively", and malformed forms that must give no figure the text does not
+state. Each row is a sentence and the exact funding facts of it."""
 
 from __future__ import annotations
 
@@ -244,6 +245,35 @@ CASES: list[Row] = [
      [F('2000000', 'EUR', to='ohchr'), F('1000000', 'EUR', to='unicef')]),
     ('We will give CHF 1 million and CHF 2 million respectively to the National Commission for Human Rights and OHCHR.',
      [F('1000000', 'CHF', doubts=NR), F('2000000', 'CHF', doubts=NR)]),
+    # --- malformed and hostile forms
+    ('We will give between between 1 and and 2 million US dollars to OHCHR.',
+     [F('2000000', 'USD', to='ohchr')]),
+    ('We will give USD 1,000,000,000,000,000,000,000 to OHCHR.',
+     [F('1000000000000000000000', 'USD', to='ohchr')]),
+    ('We will give USD 1.2.3.4 to OHCHR.',
+     []),
+    ("We will give USD 12'34'567 to OHCHR.",
+     []),
+    ("We will give CHF 500''000 to OHCHR.",
+     []),
+    ('We will give USD 1,0000 to OHCHR.',
+     [F('1', 'USD', to='ohchr', other='10000', doubts=AG)]),
+    ('We will give a a a million euros to OHCHR.',
+     [F('1000000', 'EUR', to='ohchr')]),
+    ('We will give one one one million euros to OHCHR.',
+     []),
+    ('Respectively, respectively and respectively we will give USD 1 million to OHCHR.',
+     [F('1000000', 'USD', to='ohchr')]),
+    ('We will give USD 1 million per year per month to OHCHR.',
+     [F('1000000', 'USD', to='ohchr', every='year')]),
+    ('We will give USD 1 million each year for 0 years to OHCHR.',
+     [F('1000000', 'USD', to='ohchr', every='year')]),
+    ('We will give USD 1 million each year for one year to OHCHR.',
+     [F('1000000', 'USD', to='ohchr', every='year')]),
+    ('We will give 一二三四五六七八九十百千万亿美元 to OHCHR.',
+     []),
+    ('We will give ٠٫٥ مليون دولار to OHCHR.',
+     [F('500000', 'USD', to='ohchr')]),
 ]
 
 
