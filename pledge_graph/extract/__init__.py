@@ -27,7 +27,7 @@ from typing import Any
 
 from pledge_graph.extract.funding import FundingReader
 from pledge_graph.extract.gazetteer import Gazetteer, Match
-from pledge_graph.extract.money import find_amounts
+from pledge_graph.extract.money import Amount, find_amounts
 from pledge_graph.extract.organisations import load_organisations
 from pledge_graph.extract.places import country_names, state_of
 from pledge_graph.extract.programmes import ProgrammeMention, load_programmes
@@ -94,12 +94,31 @@ def _funding_facts(text: str, sentences: Sentences, names: _Names) -> Iterator[d
     amounts = find_amounts(text)
     reader = FundingReader(text, sentences, names.recipients())
     paired = reader.respective(amounts)
-    for i, amount in enumerate(amounts):
-        next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
-        prev_end = amounts[i - 1].end if i else 0
+    starts = [a.start for a in amounts[1:]] + [len(text)]
+    i = 0
+    while i < len(amounts):
+        amount, prev_end = amounts[i], amounts[i - 1].end if i else 0
+        fields = reader.fact(amount, prev_end, starts[i], paired[i])
+        following = amounts[i + 1] if i + 1 < len(amounts) else None
+        if following and _restates_total(text, fields, amount, following, reader):
+            fields = reader.fact(amount, prev_end, starts[i + 1], paired[i])
+            i += 1
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
-        yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end,
-                    reader.fact(amount, prev_end, next_start, paired[i]))
+        yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end, fields)
+        i += 1
+
+
+# "USD 500,000 a year for three years (USD 1.5 million in total)": the second sum is the
+# first one's total, not another commitment.
+_TOTAL_WORDS = re.compile(r"(?i:\(|\btotal|\bin\s+all\b|\bi\.e\.|\bthat\s+is\b|\bsoit\b|\bes\s+decir\b)")
+
+
+def _restates_total(text: str, fields: dict[str, Any], amount: Amount, following: Amount,
+                    reader: FundingReader) -> bool:
+    between = text[amount.end:following.start]
+    return (fields.get("total") == following.value and following.currency == amount.currency
+            and _TOTAL_WORDS.search(between) is not None and "." not in between
+            and not reader.organisations_between(amount.end, following.start))
 
 
 def _treaty_facts(text: str, sentences: Sentences, names: _Names,

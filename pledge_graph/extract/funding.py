@@ -124,15 +124,16 @@ class FundingReader:
             if len(indices) < 2 or not _RESPECTIVELY.search(self.text, s_start, s_end):
                 continue
             first, last = amounts[indices[0]], amounts[indices[-1]]
-            after = self._between(last.end, s_end)
-            before = self._between(s_start, first.start)
+            after = self.organisations_between(last.end, s_end)
+            before = self.organisations_between(s_start, first.start)
             orgs = after if len(after) == len(indices) else before
             if len(orgs) == len(indices):
                 for i, org in zip(indices, orgs, strict=True):
                     paired[i] = org
         return paired
 
-    def _between(self, start: int, end: int) -> list[Match]:
+    def organisations_between(self, start: int, end: int) -> list[Match]:
+        """The organisations named between two offsets, in text order."""
         return self.organisations[bisect_left(self._starts, start):bisect_left(self._starts, end)]
 
     def fact(self, amount: Amount, prev_end: int, next_start: int,

@@ -224,6 +224,13 @@ CASES: list[Row] = [
      [F('1000000', 'USD', to='ohchr', every='year')]),
     ('Since 2015 we have annually published a report; we will give USD 1 million to OHCHR.',
      [F('1000000', 'USD', to='ohchr')]),
+    ('We will give USD 500,000 a year for three years (USD 1.5 million in total) to OHCHR.',
+     [F('500000', 'USD', to='ohchr', every='year', periods=3, total='1500000')]),
+    ('We will give USD 500,000 a year for three years, a total of USD 1.5 million, to OHCHR.',
+     [F('500000', 'USD', to='ohchr', every='year', periods=3, total='1500000')]),
+    ('We will give USD 500,000 a year for three years to OHCHR and USD 1.5 million to UNICEF.',
+     [F('500000', 'USD', to='ohchr', every='year', periods=3, total='1500000'),
+      F('1500000', 'USD', to='unicef')]),
     # --- respectively
     ('We will give EUR 2 million and US$ 750,000 respectively to UNICEF and UNHCR.',
      [F('2000000', 'EUR', to='unicef'), F('750000', 'USD', to='unhcr')]),
