@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -100,25 +101,57 @@ def _funding_facts(text: str, sentences: Sentences, names: _Names) -> Iterator[d
         amount, prev_end = amounts[i], amounts[i - 1].end if i else 0
         fields = reader.fact(amount, prev_end, starts[i], paired[i])
         following = amounts[i + 1] if i + 1 < len(amounts) else None
-        if following and _restates_total(text, fields, amount, following, reader):
-            fields = reader.fact(amount, prev_end, starts[i + 1], paired[i])
+        if following and _restates(text, fields, amount, following, reader):
+            own = {k: fields[k] for k in _RECURRENCE if k in fields}
+            fields = {k: v for k, v in reader.fact(amount, prev_end, starts[i + 1],
+                                                   paired[i]).items() if k not in _RECURRENCE}
+            fields.update(own)
+            _take_total(fields, amount, following)
             i += 1
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
         yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end, fields)
         i += 1
 
 
-# "USD 500,000 a year for three years (USD 1.5 million in total)": the second sum is the
-# first one's total, not another commitment.
-_TOTAL_WORDS = re.compile(r"(?i:\(|\btotal|\bin\s+all\b|\bi\.e\.|\bthat\s+is\b|\bsoit\b|\bes\s+decir\b)")
+# "USD 500,000 a year for three years (USD 1.5 million in total)", "CHF 5 million per year,
+# amounting to CHF 20 million", "CHF 3 million, i.e. CHF 750,000 per year": the second sum
+# restates the first one (its total, or its share of one period), it is no other commitment.
+_RESTATING = re.compile(
+    r"(?i:\(|\btotal|\bamounting\b|\bin\s+all\b|\bi\.\s?e\.|\bthat\s+is\b|,\s*or\b|\bsoit\b"
+    r"|\bes\s+decir\b|\bo\s+sea\b)"
+)
 
 
-def _restates_total(text: str, fields: dict[str, Any], amount: Amount, following: Amount,
-                    reader: FundingReader) -> bool:
-    between = text[amount.end:following.start]
-    return (fields.get("total") == following.value and following.currency == amount.currency
-            and _TOTAL_WORDS.search(between) is not None and "." not in between
-            and not reader.organisations_between(amount.end, following.start))
+_RECURRENCE = ("recurrence", "periods", "total", "total_max")
+
+
+def _restates(text: str, fields: dict[str, Any], amount: Amount, following: Amount,
+              reader: FundingReader) -> bool:
+    """Whether ``following`` restates the sum of ``fields``: its total, a whole of which the
+    recurring sum is one period's share, or one period's share of it."""
+    between = (amount.end, following.start)
+    if (following.currency != amount.currency or following.limit or amount.limit == "range"
+            or not _RESTATING.search(text, *between)
+            or reader.sentences.index(amount.start) != reader.sentences.index(following.start)
+            or any(org.key != fields.get("recipient")
+                   for org in reader.organisations_between(*between))):
+        return False
+    first, second = Decimal(amount.value), Decimal(following.value)
+    if fields.get("total") is not None:
+        return fields["total"] == following.value
+    if fields.get("recurrence"):
+        return second > first
+    later = reader.fact(following, amount.end, len(text))
+    return bool(later.get("recurrence")) and first > second and first % second == 0
+
+
+def _take_total(fields: dict[str, Any], amount: Amount, following: Amount) -> None:
+    """A recurring sum restated as a whole takes that whole as its total."""
+    first, second = Decimal(amount.value), Decimal(following.value)
+    if fields.get("recurrence") and "total" not in fields and second > first:
+        if second % first == 0:
+            fields["periods"] = int(second / first)
+        fields["total"] = following.value
 
 
 def _treaty_facts(text: str, sentences: Sentences, names: _Names,

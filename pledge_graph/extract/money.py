@@ -78,7 +78,8 @@ _FIRST_TOKENS = [w for w in WORD_TOKENS
                  if w not in ("thousand", "million", "millions", "billion", "milliard", "milliards")]
 _FIRST_TOKEN = _trie_pattern([*_FIRST_TOKENS, *(w.title() for w in _FIRST_TOKENS)]) + r"(?!\w)"
 _WORD_NUMBER = (
-    rf"(?:(?:{_TOKEN}|[aA](?=\s))(?:(?:\s+(?:and|et|y)\s+|[\s-]+)(?:{_TOKEN}))+|{_TOKEN})"
+    rf"(?:(?:{_TOKEN}|[aA](?=\s))(?:(?:\s+(?:and|et|y)\s+|[\s-]+)(?:{_TOKEN}"
+    rf"|a(?=\s+(?:half|hundred|thousand|million|billion))))+|{_TOKEN})"
 )
 _CN_NUMBER = r"[一二两三四五六七八九十百千][零一二两三四五六七八九十百千万亿]*"
 _LATIN_SCALES = _alternation(w for w in SCALES if len(w) > 2 and w != "mil")

@@ -59,7 +59,7 @@ CJK_SCALES: dict[str, tuple[int, str | None]] = {
 
 # Number words: (kind, value). A unit adds, "hundred" multiplies what came before it, a
 # scale closes a group ("two hundred thousand", "mil millones").
-_U, _H, _S = "unit", "hundred", "scale"
+_U, _H, _S, _HALF = "unit", "hundred", "scale", "half"
 _EN = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -102,6 +102,7 @@ _WORD_SCALES = {
 WORD_TOKENS: dict[str, tuple[str, int]] = {
     **{w: (_U, v) for table in (_EN, _FR, _ES, _RU, _AR) for w, v in table.items()},
     "hundred": (_H, 100), "cent": (_H, 100), "cents": (_H, 100),
+    **{w: (_HALF, 0) for w in ("half", "demi", "medio", "media")},
     **{w: (_S, v) for w, v in _WORD_SCALES.items()},
 }
 """Every number word, lower case."""
@@ -193,12 +194,15 @@ def _value(digits: str, decimal_mark: str, factor: int) -> Reading | None:
 
 
 def _parse_words(number: str) -> Decimal | None:
-    total = current = last_unit = 0
-    last_scale = False
+    """Add units, multiply by "hundred", close a group at each scale; "half a million", "one
+    and a half million", "un million et demi", "medio millón" take half of a unit or scale."""
+    total = current = Decimal(0)
+    last_unit = last_scale = 0
+    half = False
     words = number.lower().replace("quatre-vingt", "quatrevingt")
     for word in re.split(r"[\s-]+(?:(?:and|et|y)\s+)?", words):
         if word in ("a", ""):
-            current = max(current, 1)
+            current = current if half else max(current, Decimal(1))
             continue
         token = WORD_TOKENS.get(word.replace("quatrevingt", "quatre-vingt"))
         if token is None:
@@ -206,18 +210,24 @@ def _parse_words(number: str) -> Decimal | None:
         kind, value = token
         if kind == _U and last_unit and (last_unit % 10 or value >= last_unit):
             return None  # "one one", "two three": no number, however read
+        if kind == _HALF:
+            half = True
+            continue
         if kind == _U:
             current += value
         elif kind == _H:
-            current = max(current, 1) * value
-        elif last_scale and current == 0 and 0 < total < value:
+            current = max(current, Decimal(1)) * value
+        elif last_scale and current == 0 and not half and 0 < total < value:
             total *= value  # "mil millones"
         else:
-            total += max(current, 1) * value
-            current = 0
-        last_scale = kind == _S
+            base = current + Decimal("0.5") if half else max(current, Decimal(1))
+            total += base * value
+            current, half = Decimal(0), False
+        last_scale = value if kind == _S else 0
         last_unit = value if kind == _U else 0
-    return Decimal(total + current)
+    if half:  # "un million et demi": half of the last scale
+        total += Decimal("0.5") * (last_scale or 1)
+    return total + current
 
 
 def _parse_chinese(number: str) -> Decimal | None:
