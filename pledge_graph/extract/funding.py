@@ -39,7 +39,7 @@ __all__ = ["FundingReader"]
 _RECIPIENT_AFTER = re.compile(
     r"(?i:\s*(?:,\s*)?(?:to|for|towards|toward|in\s+support\s+of|to\s+support|through|via"
     r"|into|au|aux|à\s+la|à\s+l['\u2019]|à|a\s+la|al|a|para\s+(?:la|el))"
-    r"(?:\s+(?:the|its|their|our))?\s*)$"
+    r"(?:\s+(?:the|its|their|our))?\s*|\s*\(\s*)$"
 )
 _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s+(?:the\s+)?)$")
 _FISCAL_YEAR = re.compile(r"(?i:\b(?:fiscal\s+year|financial\s+year|FY)\s*(?P<year>(?:19|20)\d\d))")

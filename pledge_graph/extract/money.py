@@ -84,7 +84,7 @@ _WORD_NUMBER = (
 _CN_NUMBER = r"[一二两三四五六七八九十百千][零一二两三四五六七八九十百千万亿]*"
 _LATIN_SCALES = _alternation(w for w in SCALES if len(w) > 2 and w != "mil")
 _SCALE = (
-    rf"(?:\s*(?:(?:млн|млрд|тыс)\.(?=\s)|{_LATIN_SCALES}|mil(?=\s))|\s?(?:mn|bn)|(?:m|b|k))(?!\w)"
+    rf"(?:\s*(?:(?:млн|млрд|тыс|mio)\.(?=\s)|{_LATIN_SCALES}|mil(?=\s))|\s?(?:mn|bn)|(?:m|b|k))(?!\w)"
     rf"|{_alternation(CJK_SCALES)}"
 )
 _MARKER = (

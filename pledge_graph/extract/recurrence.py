@@ -20,7 +20,7 @@ __all__ = ["Recurrence", "read_recurrence"]
 Recurrence = tuple[str | None, int | None]  # (frequency: "year" | "quarter" | "month", periods)
 
 _YEAR_AFTER = (
-    r"per\s+(?:year|annum)|a\s+year|annually|yearly|each\s+year|every\s+year|par\s+an"
+    r"per\s+(?:year|annum|yr)|a\s+year|p\.\s?a\.|/\s?(?:year|yr|annum)|annually|yearly|each\s+year|every\s+year|par\s+an"
     r"|chaque\s+année|annuellement|por\s+año|al\s+año|cada\s+año|anualmente|anuales|anual"
     r"|annuels?|annuelles?|ежегодно|в\s+год|каждый\s+год"
 )
@@ -28,7 +28,7 @@ _MONTH_AFTER = r"per\s+month|a\s+month|monthly|each\s+month|every\s+month|par\s+
 _QUARTER_AFTER = r"per\s+quarter|quarterly|each\s+quarter|every\s+quarter"
 _AFTER = re.compile(
     rf"(?i:\b(?:(?P<year>{_YEAR_AFTER})|(?P<month>{_MONTH_AFTER})|(?P<quarter>{_QUARTER_AFTER}))"
-    r"\b)|(?P<yearly>每年|سنويا|سنوياً|في\s+السنة)"
+    r"(?!\w))|(?P<yearly>每年|سنويا|سنوياً|في\s+السنة)"
 )
 # "over a year", "within a year": one sum given within a year, not each year.
 _NOT_EACH = re.compile(r"(?i:\b(?:over|within|for|in)\s+\Z)")
@@ -99,7 +99,7 @@ def read_recurrence(text: str, before_start: int, amount_start: int, amount_end:
 
 
 # Every word of frequency holds one of these: the patterns are tried only where one stands.
-_HINTS = ("year", "annu", "anné", "anual", "par an", "año", "month", "mois", "mes", "mensu", "quarter",
+_HINTS = ("year", "annu", "anné", "p.a", "p. a", "yr", "anual", "par an", "año", "month", "mois", "mes", "mensu", "quarter",
           "trimest", "год", "ежегод", "每年", "سنوي", "السنة")
 
 

@@ -87,6 +87,12 @@ CASES: list[Row] = [
      [F('500000', 'EUR', to='ohchr')]),
     ('We will give USD 12.50 to each participant.',
      [F('12.5', 'USD', doubts=NR)]),
+    ('Switzerland will provide 2,5 Mio. CHF to the OHCHR.',
+     [F('2500000', 'CHF', to='ohchr')]),
+    ('Switzerland will provide CHF 2.5 Mio. to the OHCHR.',
+     [F('2500000', 'CHF', to='ohchr')]),
+    ('Switzerland: CHF 1 million (OHCHR), CHF 2 million (UNHCR).',
+     [F('1000000', 'CHF', to='ohchr'), F('2000000', 'CHF', to='unhcr')]),
     # --- ranges and bounds
     ('We will give between 1 and 2 million US dollars to the Voluntary Fund for Victims of Torture.',
      [F('1000000', 'USD', to='vfvt', limit='range', high='2000000')]),
@@ -224,6 +230,12 @@ CASES: list[Row] = [
      [F('1000000', 'USD', to='ohchr', every='year')]),
     ('Since 2015 we have annually published a report; we will give USD 1 million to OHCHR.',
      [F('1000000', 'USD', to='ohchr')]),
+    ('Switzerland will provide CHF 2.5 million p.a. to the OHCHR.',
+     [F('2500000', 'CHF', to='ohchr', every='year')]),
+    ('Switzerland will provide CHF 2.5 million/year to OHCHR.',
+     [F('2500000', 'CHF', to='ohchr', every='year')]),
+    ('We will give USD 1 million per yr to OHCHR.',
+     [F('1000000', 'USD', to='ohchr', every='year')]),
     # --- respectively
     ('We will give EUR 2 million and US$ 750,000 respectively to UNICEF and UNHCR.',
      [F('2000000', 'EUR', to='unicef'), F('750000', 'USD', to='unhcr')]),
@@ -331,3 +343,12 @@ def test_the_money_tables_hold_at_least_300_sentences() -> None:
 def test_examples_in_the_docstrings_hold(module: ModuleType) -> None:
     failed, tried = doctest.testmod(module)
     assert tried > 0 and failed == 0
+
+
+def test_line_breaks_of_a_document_do_not_change_the_reading() -> None:
+    """Text taken from a laid-out document breaks lines anywhere inside a sum's words."""
+    broken = ("Switzerland pledges CHF 500'000\nper year to the OHCHR from 2024\nto 2027, and "
+              "between 1 and 2\nmillion US dollars to the Voluntary Fund for Victims of\nTorture.")
+    assert funding_of(broken) == funding_of(broken.replace("\n", " ")) == [
+        F("500000", "CHF", to="ohchr", every="year"),
+        F("1000000", "USD", to="vfvt", limit="range", high="2000000")]
