@@ -5,17 +5,19 @@ shapes/commitments.ttl with pyshacl."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pyoxigraph
 import pytest
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 
 from pledge_graph.errors import RecordError
 from pledge_graph.extract import extract_facts
 from pledge_graph.mapping.commitments import fact_triples
-from pledge_graph.paths import SHAPES_DIR
+from pledge_graph.paths import ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.rdf.ntriples import nt_term, rdflib_term
 from pledge_graph.rdf.vocab import RDF, SCHEMA, SH, XSD, Iris
 
@@ -132,3 +134,20 @@ def test_malformed_money_field_is_a_record_error(change: dict[str, Any], message
         list(fact_triples(fact, nt_term(PLEDGE), SLUG, NUMBER, text, "en", IRIS,
                           [nt_term(SWITZERLAND)]))
     assert message in str(raised.value)
+
+
+def test_json_ld_with_the_context_uses_short_terms_for_money_and_reads_back_the_same() -> None:
+    context = json.loads((ONTOLOGY_DIR / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    graph = funding("We will contribute 500.000 each year for three years to UNICEF.")[0]
+    graph += funding("We will give USD 1 million a year for 3 years to OHCHR.")[0]
+    document = json.loads(graph.serialize(format="json-ld", context=context))
+    nodes = {node["@id"]: node for node in document["@graph"]}
+    doubted = next(n for i, n in nodes.items() if i.endswith("/funding-500000"))
+    assert doubted["recurrence"] == "Yearly"
+    assert sorted(doubted["doubt"]) == ["AmbiguousGrouping", "CurrencyNotStated"]
+    recurring = next(n for i, n in nodes.items() if i.endswith("/funding-usd-1000000"))
+    assert recurring["periodCount"] == "3" and recurring["total"].endswith("/total")
+    body = json.dumps({"@context": context, "@graph": list(nodes.values())}).encode()
+    triples = pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.JSON_LD)
+    ntriples = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert isomorphic(graph, Graph().parse(data=ntriples.decode(), format="nt"))
