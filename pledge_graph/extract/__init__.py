@@ -4,7 +4,9 @@ countries and programmes, each with the span of text it was read from.
 Every fact is a record dict (docs/model.md, "Facts") with a stable ``id`` made of its kind
 and a normalised key, so that a curator's decision about it survives re-import:
 
-    funding-<currency>-<amount>     funding-usd-1000000 (funding-<amount> without currency)
+    funding-<currency>-<amount>     funding-usd-1000000 (funding-<amount> without currency;
+                                    a range's lower bound, an ambiguous grouping's first
+                                    reading)
     treaty-<action>-<treaty>        treaty-ratify-opcat
     org-<slug>                      org-ohchr; org-<slug of the name> for unknown bodies
     country-<alpha3>                country-yem
@@ -19,13 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pledge_graph.extract.funding import FundingReader
 from pledge_graph.extract.gazetteer import Gazetteer, Match
-from pledge_graph.extract.money import find_amounts
+from pledge_graph.extract.money import Amount, find_amounts
 from pledge_graph.extract.organisations import load_organisations
 from pledge_graph.extract.places import country_names, state_of
 from pledge_graph.extract.programmes import ProgrammeMention, load_programmes
@@ -91,12 +94,64 @@ class _Names:
 def _funding_facts(text: str, sentences: Sentences, names: _Names) -> Iterator[dict[str, Any]]:
     amounts = find_amounts(text)
     reader = FundingReader(text, sentences, names.recipients())
-    for i, amount in enumerate(amounts):
-        next_start = amounts[i + 1].start if i + 1 < len(amounts) else len(text)
-        prev_end = amounts[i - 1].end if i else 0
+    paired = reader.respective(amounts)
+    starts = [a.start for a in amounts[1:]] + [len(text)]
+    i = 0
+    while i < len(amounts):
+        amount, prev_end = amounts[i], amounts[i - 1].end if i else 0
+        fields = reader.fact(amount, prev_end, starts[i], paired[i])
+        following = amounts[i + 1] if i + 1 < len(amounts) else None
+        if following and _restates(text, fields, amount, following, reader):
+            own = {k: fields[k] for k in _RECURRENCE if k in fields}
+            fields = {k: v for k, v in reader.fact(amount, prev_end, starts[i + 1],
+                                                   paired[i]).items() if k not in _RECURRENCE}
+            fields.update(own)
+            _take_total(fields, amount, following)
+            i += 1
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
-        yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end,
-                    reader.fact(amount, prev_end, next_start))
+        yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end, fields)
+        i += 1
+
+
+# "USD 500,000 a year for three years (USD 1.5 million in total)", "CHF 5 million per year,
+# amounting to CHF 20 million", "CHF 3 million, i.e. CHF 750,000 per year": the second sum
+# restates the first one (its total, or its share of one period), it is no other commitment.
+_RESTATING = re.compile(
+    r"(?i:\(|\btotal|\bamounting\b|\bin\s+all\b|\bi\.\s?e\.|\bthat\s+is\b|,\s*or\b|\bsoit\b"
+    r"|\bes\s+decir\b|\bo\s+sea\b)"
+)
+
+
+_RECURRENCE = ("recurrence", "periods", "total", "total_max")
+
+
+def _restates(text: str, fields: dict[str, Any], amount: Amount, following: Amount,
+              reader: FundingReader) -> bool:
+    """Whether ``following`` restates the sum of ``fields``: its total, a whole of which the
+    recurring sum is one period's share, or one period's share of it."""
+    between = (amount.end, following.start)
+    if (following.currency != amount.currency or following.limit or amount.limit == "range"
+            or not _RESTATING.search(text, *between)
+            or reader.sentences.index(amount.start) != reader.sentences.index(following.start)
+            or any(org.key != fields.get("recipient")
+                   for org in reader.organisations_between(*between))):
+        return False
+    first, second = Decimal(amount.value), Decimal(following.value)
+    if fields.get("total") is not None:
+        return fields["total"] == following.value
+    if fields.get("recurrence"):
+        return second > first
+    later = reader.fact(following, amount.end, len(text))
+    return bool(later.get("recurrence")) and first > second and first % second == 0
+
+
+def _take_total(fields: dict[str, Any], amount: Amount, following: Amount) -> None:
+    """A recurring sum restated as a whole takes that whole as its total."""
+    first, second = Decimal(amount.value), Decimal(following.value)
+    if fields.get("recurrence") and "total" not in fields and second > first:
+        if second % first == 0:
+            fields["periods"] = int(second / first)
+        fields["total"] = following.value
 
 
 def _treaty_facts(text: str, sentences: Sentences, names: _Names,

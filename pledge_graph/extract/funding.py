@@ -10,6 +10,13 @@ about it, all within its sentence unless noted:
 - budget source: "from the supplementary budget", "from its regular budget";
 - purpose: words after the sum that begin "to support", "to strengthen", "in support of",
   "aimed at" ..., or the next sentence when it begins "The contribution aims at ...";
+- frequency ("per year", "annually", "each year", "a month") and the number of periods when
+  the text gives it ("for three years"), with the total it makes (recurrence.py);
+- "respectively": the sums of a sentence that says it take the organisations named after the
+  last of them (or, failing that, before the first) in order, when there are as many;
+- doubts: what the reader is unsure of, stated with the fact so that a curator sees it first:
+  ``ambiguous-grouping`` ("500.000" with nothing to say which), ``recipient-not-named``,
+  ``currency-not-stated``;
 - kind: a firm commitment (IATI transaction type 2) when the words report a decision or an
   allocation already made ("decided to", "has allocated", "has committed", "approved"), and
   an indicative pledge (IATI type 12) otherwise ("will contribute", "pledges").
@@ -19,18 +26,20 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from decimal import Decimal
 from typing import Any
 
 from pledge_graph.extract.gazetteer import Match
 from pledge_graph.extract.money import Amount
+from pledge_graph.extract.recurrence import read_recurrence
 from pledge_graph.extract.text import Sentences
 
 __all__ = ["FundingReader"]
 
 _RECIPIENT_AFTER = re.compile(
     r"(?i:\s*(?:,\s*)?(?:to|for|towards|toward|in\s+support\s+of|to\s+support|through|via"
-    r"|into|au|aux|à\s+la|à\s+l['\u2019]|a\s+la|al|para\s+(?:la|el))"
-    r"(?:\s+(?:the|its|their|our))?\s*)$"
+    r"|into|au|aux|à\s+la|à\s+l['\u2019]|à|a\s+la|al|a|para\s+(?:la|el))"
+    r"(?:\s+(?:the|its|their|our))?\s*|\s*\(\s*)$"
 )
 _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s+(?:the\s+)?)$")
 _FISCAL_YEAR = re.compile(r"(?i:\b(?:fiscal\s+year|financial\s+year|FY)\s*(?P<year>(?:19|20)\d\d))")
@@ -58,6 +67,9 @@ _PURPOSE_NEXT = re.compile(
     r"|amount|donation|financing)s?\s+(?:aims?\s+at|is\s+aimed\s+at|will\s+be\s+used\s+(?:to|for)"
     r"|is\s+intended\s+(?:to|for)|will\s+(?=support|fund|finance|help|strengthen|improve))\s*"
     r"(?P<purpose>[^.;]+)"
+)
+_RESPECTIVELY = re.compile(
+    r"(?i:\b(?:respectively|respectivement|respectivamente|соответственно)\b|分别|على\s+التوالي)"
 )
 _FIRM = re.compile(
     r"(?i:\b(?:decided|has\s+decided|have\s+decided|has\s+allocated|have\s+allocated|allocated"
@@ -100,14 +112,40 @@ class FundingReader:
         self._firm: dict[int, int | None] = {}
         self._next_purpose: dict[int, str | None] = {}
 
-    def fact(self, amount: Amount, prev_end: int, next_start: int) -> dict[str, Any]:
+    def respective(self, amounts: list[Amount]) -> list[Match | None]:
+        """For each sum, the organisation "respectively" pairs it with ("EUR 2 million and
+        US$ 750,000 respectively to UNICEF and UNHCR"), or None."""
+        paired: list[Match | None] = [None] * len(amounts)
+        by_sentence: dict[int, list[int]] = {}
+        for i, amount in enumerate(amounts):
+            by_sentence.setdefault(self.sentences.index(amount.start), []).append(i)
+        for sentence, indices in by_sentence.items():
+            s_start, s_end = self.sentences.span(sentence)
+            if len(indices) < 2 or not _RESPECTIVELY.search(self.text, s_start, s_end):
+                continue
+            first, last = amounts[indices[0]], amounts[indices[-1]]
+            after = self.organisations_between(last.end, s_end)
+            before = self.organisations_between(s_start, first.start)
+            orgs = after if len(after) == len(indices) else before
+            if len(orgs) == len(indices):
+                for i, org in zip(indices, orgs, strict=True):
+                    paired[i] = org
+        return paired
+
+    def organisations_between(self, start: int, end: int) -> list[Match]:
+        """The organisations named between two offsets, in text order."""
+        return self.organisations[bisect_left(self._starts, start):bisect_left(self._starts, end)]
+
+    def fact(self, amount: Amount, prev_end: int, next_start: int,
+             paired: Match | None = None) -> dict[str, Any]:
         """Return the fact of one sum of money; ``prev_end`` is where the previous sum ends
-        and ``next_start`` where the next one begins (words beyond them belong to those)."""
+        and ``next_start`` where the next one begins (words beyond them belong to those);
+        ``paired`` is its recipient when "respectively" names it."""
         text = self.text
         sentence = self.sentences.index(amount.start)
         s_start, s_end = self.sentences.span(sentence)
         clause_end = min(s_end, next_start)
-        recipient = self._recipient(amount, s_start, clause_end)
+        recipient = paired or self._recipient(amount, s_start, clause_end)
         fiscal = self._fiscal_year(sentence)
         period = _PERIOD.match(text, amount.end, clause_end)
         budget = (_BUDGET.search(text, amount.end, clause_end)
@@ -120,6 +158,9 @@ class FundingReader:
         }
         if amount.high:
             fact["amount_max"] = amount.high
+        if amount.other:
+            fact["amount_other"] = amount.other
+        fact.update(_recurrence(text, amount, max(s_start, prev_end), clause_end))
         fact["recipient"] = (recipient.key or None) if recipient else None
         if recipient is not None and not recipient.key:
             fact["recipient_name"] = recipient.text
@@ -132,6 +173,12 @@ class FundingReader:
         fact["purpose"] = self._purpose(amount, sentence, clause_end)
         firm = self._first_firm_word(sentence)
         fact["commitment"] = "firm" if firm is not None and firm <= amount.start else "pledge"
+        doubts = [doubt for doubt, unsure in (
+            ("ambiguous-grouping", amount.other is not None),
+            ("recipient-not-named", recipient is None),
+            ("currency-not-stated", amount.currency is None)) if unsure]
+        if doubts:
+            fact["doubts"] = doubts
         return fact
 
     def _recipient(self, amount: Amount, s_start: int, clause_end: int) -> Match | None:
@@ -171,6 +218,27 @@ class FundingReader:
             self._next_purpose[sentence + 1] = (_clean(following.group("purpose"))
                                                 if following else None)
         return self._next_purpose[sentence + 1]
+
+
+def _recurrence(text: str, amount: Amount, before_start: int,
+                clause_end: int) -> dict[str, Any]:
+    """The frequency, number of periods and total of a sum, only those the text gives."""
+    frequency, periods = read_recurrence(text, before_start, amount.start, amount.end,
+                                         clause_end)
+    fields: dict[str, Any] = {}
+    if frequency:
+        fields["recurrence"] = frequency
+    if frequency and periods:
+        fields["periods"] = periods
+        if amount.other is None:
+            fields["total"] = _times(amount.value, periods)
+            if amount.high:
+                fields["total_max"] = _times(amount.high, periods)
+    return fields
+
+
+def _times(value: str, periods: int) -> str:
+    return format((Decimal(value) * periods).normalize(), "f")
 
 
 def _years(m: re.Match[str]) -> tuple[int, int]:

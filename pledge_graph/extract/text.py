@@ -11,7 +11,7 @@ __all__ = ["Sentences", "Spans", "capitalised_names"]
 
 _END = re.compile(r"[.!?][\"'\u201d\u2019)]*\s+(?=[\"'\u201c(\[]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:approx|e\.g|i\.e|etc|No|Nos|Mr|Ms|Mrs|Dr|St|Art|Arts|para|vs|cf|Inc|Ltd|Co|Rev)"
+    r"(?:\b(?:approx|e\.g|i\.e|etc|No|Nos|Mr|Ms|Mrs|Dr|St|Art|Arts|para|vs|cf|Inc|Ltd|Co|Rev|Fr|SFr|Mio|Mrd)"
     r"|\b[A-Z](?:\.[A-Z])*)\.$"
 )
 

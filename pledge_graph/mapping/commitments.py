@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-
-from rdflib import Literal
 
 from pledge_graph.errors import RecordError
 from pledge_graph.extract.organisations import load_organisations
@@ -25,7 +22,8 @@ from pledge_graph.extract.programmes import load_programmes
 from pledge_graph.extract.treaties import ACTIONS, load_treaties
 from pledge_graph.mapping import resources
 from pledge_graph.mapping.actors import state_names_by_code, state_terms
-from pledge_graph.rdf.ntriples import Terms, Triple, iri, literal, nt_term, typed
+from pledge_graph.mapping.money import money_triples
+from pledge_graph.rdf.ntriples import Terms, Triple, iri, literal, typed
 from pledge_graph.rdf.vocab import DCTERMS, OA, RDF, RDFS, SCHEMA, XSD, Iris, slugify
 
 __all__ = ["CONTEXT_CHARS", "fact_triples"]
@@ -113,30 +111,11 @@ _Where = tuple[str, int, str]
 def _funding(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
              funders: list[str], data_dir: Path | None, where: _Where) -> Iterator[Triple]:
     pg = resources.ontology(iris.base)
-    amount = f"{subject[:-1]}/amount>"
-    value = _decimal(fact.get("amount"), where, "amount")
     yield subject, _RDF.type, _SCHEMA.MonetaryGrant
     for funder in funders:
         yield subject, _SCHEMA.funder, funder
-    yield subject, _SCHEMA.amount, amount
-    yield amount, _RDF.type, _SCHEMA.MonetaryAmount
-    currency = fact.get("currency")
-    if currency is not None:
-        if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
-            raise _error(*where, f"bad currency {currency!r}", "an ISO 4217 code such as USD")
-        yield amount, _SCHEMA.currency, literal(currency)
-    limit = fact.get("limit")
-    if limit == "range":
-        yield amount, _SCHEMA.minValue, _decimal_term(value)
-        high = _decimal(fact.get("amount_max"), where, "amount_max")
-        yield amount, _SCHEMA.maxValue, _decimal_term(high)
-    elif limit in ("minimum", "maximum"):
-        prop = _SCHEMA.minValue if limit == "minimum" else _SCHEMA.maxValue
-        yield amount, prop, _decimal_term(value)
-    elif limit is None:
-        yield amount, _SCHEMA.value, _decimal_term(value)
-    else:
-        raise _error(*where, f"bad limit {limit!r}", "minimum | maximum | range | null")
+    yield from money_triples(fact, subject, pg, lambda message, expected: _error(
+        *where, message, expected))
     yield subject, pg.approximate, _TRUE if fact.get("approximate") else _FALSE
     recipient = fact.get("recipient")
     if recipient:
@@ -158,11 +137,6 @@ def _funding(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
     if kind not in ("pledge", "firm"):
         raise _error(*where, f"bad commitment {kind!r}", "pledge | firm")
     yield subject, pg.commitmentKind, pg.FirmCommitment if kind == "firm" else pg.IndicativePledge
-
-
-def _decimal_term(value: Decimal) -> str:
-    """xsd:decimal in rdflib's canonical lexical form (no exponent), as the graph always had."""
-    return nt_term(Literal(value, datatype=XSD.decimal))
 
 
 def _treaty_action(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
@@ -282,17 +256,6 @@ def _span(fact: dict[str, Any], text: str, where: str, number: int,
                      "exact: words copied from the pledge")
     raise _error(where, number, fact_id, "fact has no text span",
                  "start and end offsets into the pledge text, or its exact words")
-
-
-def _decimal(value: object, where: _Where, key: str) -> Decimal:
-    try:
-        number = Decimal(str(value).replace(",", "")) if value is not None else None
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or number <= 0:
-        raise _error(*where, f"bad {key} {value!r}",
-                     f"{key} as a positive decimal, e.g. \"1000000\"")
-    return number
 
 
 def _field(fact: dict[str, Any], key: str, kind: type, where: str, number: int) -> Any:

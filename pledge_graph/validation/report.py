@@ -100,5 +100,9 @@ def display_path(path: Path) -> str:
 
 
 
+_SEVERITY_RANK = {str(SH.Violation): 0, str(SH.Warning): 1}
+
+
 def finding_order(f: Finding) -> tuple[int, str, str, str, str]:
-    return (0 if f.severity == str(SH.Violation) else 1, f.focus, f.shape, f.path, f.value)
+    """Violations first, then warnings (a fact the extractor doubts), then information."""
+    return (_SEVERITY_RANK.get(f.severity, 2), f.focus, f.shape, f.path, f.value)

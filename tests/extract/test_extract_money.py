@@ -81,8 +81,8 @@ CASES: list[tuple[str, list[tuple[str, str | None, bool, str | None]]]] = [
       ("300000", "USD", False, None)]),
     ("About USD 1 million to OHCHR and up to USD 2 million to UNDP.",
      [("1000000", "USD", True, None), ("2000000", "USD", False, MAX)]),
-    ("Each year we give €250,000, or €1 million over four years.",
-     [("250000", "EUR", False, None), ("1000000", "EUR", False, None)]),
+    ("Each year we give €250,000, or €1 million over four years.",  # the second restates
+     [("250000", "EUR", False, None)]),
     ("Japan will allocate JPY 100 million (approximately USD 700,000) to UNICEF.",
      [("100000000", "JPY", False, None)]),
     # --- no currency: money only in money context ----------------------------------------------

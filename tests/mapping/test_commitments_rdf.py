@@ -187,6 +187,7 @@ def referent(fact: URIRef) -> Callable[[Graph], URIRef]:
 
 
 NOWHERE = URIRef("https://example.org/not-described")
+TOTAL = URIRef(f"{FUNDING}/total")
 
 BROKEN: list[tuple[str, Change, str]] = [
     ("Fact-statedIn", drop(FUNDING, PG.statedIn), "Violation"),
@@ -228,7 +229,21 @@ BROKEN: list[tuple[str, Change, str]] = [
     ("MonetaryAmount-value", put(AMOUNT, SCHEMA.value, Literal("1000000")), "Violation"),
     ("MonetaryAmount-minValue", add(AMOUNT, SCHEMA.minValue, Literal("many")), "Violation"),
     ("MonetaryAmount-maxValue", add(AMOUNT, SCHEMA.maxValue, Literal("many")), "Violation"),
+    ("MonetaryAmount-possibleValue", add(AMOUNT, PG.possibleValue, Literal("many")),
+     "Violation"),
     ("MonetaryAmountShape", drop(AMOUNT, SCHEMA.value), "Violation"),
+    ("FundingCommitment-recurrence", lambda g: [g.add((FUNDING, PG.recurrence, f))
+                                                for f in (PG.Yearly, PG.Monthly)], "Violation"),
+    ("FundingCommitment-recurrence-in", add(FUNDING, PG.recurrence, PG.Extracted), "Violation"),
+    ("FundingCommitment-periodCount", add(FUNDING, PG.periodCount, Literal(3)), "Violation"),
+    ("FundingCommitment-total", lambda g: [g.add((FUNDING, PG.total, AMOUNT)),
+                                           g.add((FUNDING, PG.total, TOTAL)),
+                                           g.add((TOTAL, RDF.type, SCHEMA.MonetaryAmount)),
+                                           g.add((TOTAL, SCHEMA.value, Literal(
+                                               "3", datatype=XSD.decimal)))], "Violation"),
+    ("FundingCommitment-total-class", add(FUNDING, PG.total, NOWHERE), "Violation"),
+    ("FundingCommitment-doubt-in", add(FUNDING, PG.doubt, PG.Extracted), "Violation"),
+    ("FundingCommitment-doubted", add(FUNDING, PG.doubt, PG.RecipientNotNamed), "Warning"),
     ("MonetaryAmount-currency-missing", drop(AMOUNT, SCHEMA.currency), "Warning"),
     ("TreatyAction-actor", drop(TREATY, PG.actor), "Violation"),
     ("TreatyAction-actionType", drop(TREATY, PG.actionType), "Violation"),
