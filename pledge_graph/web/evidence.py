@@ -17,7 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF, SCHEMA, VOID
+from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, VOID
 from pledge_graph.sparql.results import SPARQL_JSON
 
 __all__ = ["MOST_FACTS", "Fact", "Piece", "bibtex_escape", "citation", "fetch_facts",
@@ -183,7 +183,10 @@ def pledge_view(iri: str, triples: list[ox.Triple], facts: list[Fact], issued: s
                 and not (isinstance(t.subject, ox.NamedNode) and t.subject.value in parts)]
     authors = [view.names.get(t.object.value, view.short(t.object.value)) for t in outgoing
                if t.predicate.value == pg + "pledgedBy" and isinstance(t.object, ox.NamedNode)]
-    title = view.names.get(iri) or view.short(iri)
+    labels = sorted((t.object for t in outgoing if t.predicate.value == str(RDFS.label)
+                     and isinstance(t.object, ox.Literal)),
+                    key=lambda label: (label.language not in ("en", None), label.value))
+    title = labels[0].value if labels else view.short(iri)
     built = settings.built.date().isoformat()
     shown_facts = {f.number: _fact_view(f, text, view) for f in facts}
     return {
