@@ -74,14 +74,18 @@ class Documentation:
     individuals: list[Term]
     constrained: list[Term]
     """Classes of other vocabularies the shapes put requirements on."""
+    _terms: dict[str, Term] = field(default_factory=dict, repr=False)
 
     def examples(self) -> list[str]:
         """The example instances' IRIs."""
         return sorted({t.example for t in (*self.classes, *self.constrained) if t.example})
 
     def term(self, iri: str) -> Term | None:
-        return next((t for t in (*self.classes, *self.properties, *self.individuals)
-                     if t.iri == iri), None)
+        """The documented term ``iri`` (None if the ontology does not define it)."""
+        if not self._terms:
+            self._terms.update((t.iri, t) for t in (*self.classes, *self.properties,
+                                                    *self.individuals))
+        return self._terms.get(iri)
 
 
 def documentation(settings: Any) -> Documentation:
