@@ -134,9 +134,10 @@ def html_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
                                                           settings, view))
     if iri == settings.iris.base + "ontology" or iri.startswith(ontology):
         docs = ontology_docs.documentation(settings)
-        if iri == docs.iri or docs.term(iri) is not None:
+        whole = iri in (docs.iri, ontology)  # the ontology, or its namespace (void:vocabulary)
+        if whole or docs.term(iri) is not None:
             names.update(settings.store.labels(docs.examples()))
-            if iri == docs.iri:
+            if whole:
                 return pages.ontology_page(request, docs, names)
             return pages.term_page(request, iri, triples, names, docs)
     return pages.resource_page(request, iri, triples, names)

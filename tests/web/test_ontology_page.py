@@ -161,3 +161,9 @@ def test_rdf_answers_are_negotiated_as_before(http, path, ontology):
                 if isinstance(o, URIRef)}
     assert expected <= {(t.predicate.value, t.object.value) for t in found
                         if t.subject == subject}
+
+
+def test_the_namespace_iri_answers_browsers_with_the_documentation(http, page):
+    answer = http.get("/ontology/", headers={"Accept": "text/html"})
+    assert answer.status_code == 200
+    assert documented(answer.text).keys() == documented(page).keys()
