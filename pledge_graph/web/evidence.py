@@ -39,10 +39,26 @@ class Fact:
     kinds: list[str] = field(default_factory=list)
     number: int = 0
 
-    def located(self, text: str) -> bool:
-        """Whether the offsets fall in ``text`` (and match the quote, when there is one)."""
-        return 0 <= self.start < self.end <= len(text) and (
-            self.exact is None or text[self.start:self.end] == self.exact)
+    prefix: str = ""
+    suffix: str = ""
+
+    def anchor(self, text: str) -> tuple[int, int] | None:
+        """Where the fact's words are in ``text``: at its TextPositionSelector's offsets when
+        the words there are its quote (or it has none); else, as the Web Annotation model
+        advises, where its TextQuoteSelector's quote stands (with its prefix and suffix if
+        they match, the occurrence nearest the offsets); None if neither finds them."""
+        if 0 <= self.start < self.end <= len(text) and (
+                self.exact is None or text[self.start:self.end] == self.exact):
+            return self.start, self.end
+        if not self.exact:
+            return None
+        found = [m.start() for m in re.finditer(re.escape(self.exact), text)]
+        fitting = [at for at in found if text[:at].endswith(self.prefix)
+                   and text[at + len(self.exact):].startswith(self.suffix)]
+        if not (fitting or found):
+            return None
+        at = min(fitting or found, key=lambda at: (abs(at - self.start), at))
+        return at, at + len(self.exact)
 
 
 @dataclass
@@ -66,14 +82,15 @@ def is_pledge(triples: list[ox.Triple], iri: str, ontology: str) -> bool:
 def fetch_facts(store: Any, iri: str, ontology: str) -> list[Fact]:
     """The facts stated in pledge ``iri`` with their selectors, in text order, numbered."""
     sparql = f"""PREFIX oa: <{OA}> PREFIX pg: <{ontology}>
-SELECT ?fact ?status ?start ?end ?exact (GROUP_CONCAT(DISTINCT STR(?kind); SEPARATOR=" ") AS ?kinds)
+SELECT ?fact ?status ?start ?end ?exact ?prefix ?suffix (GROUP_CONCAT(DISTINCT STR(?kind); SEPARATOR=" ") AS ?kinds)
 WHERE {{
   ?fact pg:statedIn <{iri}> ; pg:curationStatus ?status ; pg:evidence ?target .
   ?target oa:hasSource <{iri}> ; oa:hasSelector ?position .
   ?position a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-  OPTIONAL {{ ?target oa:hasSelector ?quote . ?quote a oa:TextQuoteSelector ; oa:exact ?exact }}
+  OPTIONAL {{ ?target oa:hasSelector ?quote . ?quote a oa:TextQuoteSelector ; oa:exact ?exact
+             OPTIONAL {{ ?quote oa:prefix ?prefix }} OPTIONAL {{ ?quote oa:suffix ?suffix }} }}
   OPTIONAL {{ ?fact a ?kind FILTER(STRSTARTS(STR(?kind), STR(pg:)) && ?kind != pg:Fact) }}
-}} GROUP BY ?fact ?status ?start ?end ?exact ORDER BY ?start ?end ?fact LIMIT {MOST_FACTS}"""
+}} GROUP BY ?fact ?status ?start ?end ?exact ?prefix ?suffix ORDER BY ?start ?end ?fact LIMIT {MOST_FACTS}"""
     answer = store.query(sparql, media_types={"solutions": SPARQL_JSON})
     facts = []
     for row in json.loads(answer.body)["results"]["bindings"]:
@@ -84,6 +101,8 @@ WHERE {{
         facts.append(Fact(iri=row["fact"]["value"], status=row["status"]["value"],
                           start=start, end=end,
                           exact=row["exact"]["value"] if "exact" in row else None,
+                          prefix=row["prefix"]["value"] if "prefix" in row else "",
+                          suffix=row["suffix"]["value"] if "suffix" in row else "",
                           kinds=sorted(row["kinds"]["value"].split()) if "kinds" in row else []))
     for number, fact in enumerate(facts, 1):
         fact.number = number
@@ -91,15 +110,18 @@ WHERE {{
 
 
 def pieces(text: str, facts: list[Fact]) -> list[Piece]:
-    """Cut ``text`` at every located fact's start and end; each piece lists its facts."""
-    located = [f for f in facts if f.located(text)]
-    cuts = sorted({0, len(text), *(f.start for f in located), *(f.end for f in located)})
+    """Cut ``text`` at the start and end of every fact's words (:meth:`Fact.anchor`); each
+    piece lists the facts covering it."""
+    spans = {f.number: f.anchor(text) for f in facts}
+    located = [(f, span) for f in facts if (span := spans[f.number]) is not None]
+    cuts = sorted({0, len(text), *(at for _, span in located for at in span)})
     out = []
     for start, end in pairwise(cuts):
-        covering = [f for f in located if f.start <= start and end <= f.end]
-        covering.sort(key=lambda f: (f.end - f.start, f.number))  # the narrowest first
-        out.append(Piece(text=text[start:end], start=start, end=end, facts=covering,
-                         ends=[f for f in located if f.end == end]))
+        covering = sorted(((span[1] - span[0], f.number), f) for f, span in located
+                          if span[0] <= start and end <= span[1])  # the narrowest first
+        out.append(Piece(text=text[start:end], start=start, end=end,
+                         facts=[f for _, f in covering],
+                         ends=[f for f, span in located if span[1] == end]))
     return out
 
 
@@ -225,7 +247,7 @@ def _fact_view(fact: Fact, text: str, view: Any) -> dict[str, object]:
             "label": view.names.get(fact.iri) or fact.exact or view.short(fact.iri),
             "status": status, "status_key": status_key(fact.status),
             "kind": ", ".join(kinds) or "Fact", "start": fact.start, "end": fact.end,
-            "located": fact.located(text)}
+            "anchor": fact.anchor(text)}
 
 
 def status_key(status: str) -> str:

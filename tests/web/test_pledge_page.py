@@ -27,6 +27,7 @@ HOSTILE_TEXT = ('We pledge </p><script>alert("x")</script> & <img src=x onerror=
                 "to fund {{ 7*7 }} } @misc{evil, \\end")
 HOSTILE_WORDS = "<img src=x onerror=alert(1)>"
 HOSTILE_LABEL = '"><script>alert(2)</script>'
+MOVED = "{{ 7*7 }}"
 OVERLAP = (HOSTILE_TEXT.index("& <img"), HOSTILE_TEXT.index(HOSTILE_WORDS) + 4)
 
 
@@ -51,6 +52,9 @@ def _hostile_turtle() -> str:
     far, far_target, far_position = (URIRef(BASE + "id/fact/hostile/1/far"),
                                      URIRef(f"{fact}/far-target"), URIRef(f"{fact}/far-pos"))
     status = URIRef(str(PG) + "Evil")
+    moved, moved_target, moved_position, moved_quote = (
+        URIRef(BASE + "id/fact/hostile/1/moved"), URIRef(f"{fact}/moved-target"),
+        URIRef(f"{fact}/moved-pos"), URIRef(f"{fact}/moved-quote"))
     over, over_target, over_position = (URIRef(BASE + "id/fact/hostile/1/over"),
                                         URIRef(f"{fact}/over-target"), URIRef(f"{fact}/over-pos"))
     for triple in [
@@ -76,6 +80,15 @@ def _hostile_turtle() -> str:
         (over_target, OA.hasSelector, over_position),
         (over_position, RDF.type, OA.TextPositionSelector),
         (over_position, OA.start, Literal(OVERLAP[0])), (over_position, OA.end, Literal(OVERLAP[1])),
+        # a fact whose offsets are wrong but whose quote is in the text: found by its quote
+        (moved, RDF.type, PG.Fact), (moved, PG.statedIn, pledge),
+        (moved, PG.curationStatus, PG.Extracted), (moved, PG.evidence, moved_target),
+        (moved_target, OA.hasSource, pledge), (moved_target, OA.hasSelector, moved_position),
+        (moved_target, OA.hasSelector, moved_quote),
+        (moved_position, RDF.type, OA.TextPositionSelector),
+        (moved_position, OA.start, Literal(0)), (moved_position, OA.end, Literal(len(MOVED))),
+        (moved_quote, RDF.type, OA.TextQuoteSelector), (moved_quote, OA.exact, Literal(MOVED)),
+        (moved_quote, OA.prefix, Literal("to fund ")), (moved_quote, OA.suffix, Literal(" }")),
     ]:
         graph.add(triple)
     return graph.serialize(format="turtle")
@@ -250,17 +263,20 @@ def test_a_hostile_text_and_hostile_labels_stay_text(http):
     assert "<script" not in page.split("</head>")[1] and "<img" not in page and "<b>" not in page
     parsed = read_text(page)
     assert parsed.text == HOSTILE_TEXT  # the words as written, nothing run or dropped
-    start = HOSTILE_TEXT.index(HOSTILE_WORDS)
+    start, moved = HOSTILE_TEXT.index(HOSTILE_WORDS), HOSTILE_TEXT.index(MOVED)
     assert parsed.covered == {
         BASE + "id/fact/hostile/1/f": list(range(start, start + len(HOSTILE_WORDS))),
-        BASE + "id/fact/hostile/1/over": list(range(*OVERLAP))}
-    assert parsed.elements.count("mark") == 3  # before, within and after the overlap
+        BASE + "id/fact/hostile/1/over": list(range(*OVERLAP)),
+        BASE + "id/fact/hostile/1/moved": list(range(moved, moved + len(MOVED)))}
+    assert parsed.elements.count("mark") == 4  # before, within and after the overlap; moved
     for declared_start, declared_end, at, until in parsed.spans:
         assert (declared_start, declared_end) == (at, until)
     assert "&lt;b&gt;evil&lt;/b&gt;" in page  # the status label, escaped
     assert "&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in page  # the pledge's label
-    # the fact whose offsets are outside the text is listed, not highlighted
-    assert "10000–10005 <em>(the text has other words there)</em>" in page
+    # the fact whose offsets are outside the text, with no quote, is listed, not highlighted
+    assert "10000–10005 <em>(not found in the text)</em>" in page
+    assert (f"0–{len(MOVED)} <em>(found by its quote at {moved}–{moved + len(MOVED)})</em>"
+            in page)
     bibtex = re.search(r'<pre id="cite-bibtex">(.*?)</pre>', page, re.DOTALL).group(1)
     assert r"author = {{\} @misc\{evil, title=\{x\}}}" in bibtex
     assert bibtex.count("@misc{") == 1
