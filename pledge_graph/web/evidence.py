@@ -20,8 +20,8 @@ import pyoxigraph as ox
 from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, VOID
 from pledge_graph.sparql.results import SPARQL_JSON
 
-__all__ = ["MOST_FACTS", "Fact", "Piece", "bibtex_escape", "citation", "fetch_facts",
-           "is_pledge", "pieces", "pledge_date"]
+__all__ = ["LINK_GROUPS", "MOST_FACTS", "Fact", "Piece", "bibtex_escape", "citation",
+           "fetch_facts", "is_pledge", "pieces", "pledge_date", "pledge_view", "status_key"]
 
 MOST_FACTS = 1000
 """Facts shown for one pledge at most (the bundled pledges have a dozen at most)."""
@@ -187,17 +187,7 @@ def pledge_view(iri: str, triples: list[ox.Triple], facts: list[Fact], issued: s
     texts = [t.object for t in outgoing if t.predicate.value == pg + "pledgeText"
              and isinstance(t.object, ox.Literal)]
     text = texts[0].value if texts else ""
-    shown = {pg + "pledgeText"}
-    groups = []
-    for key, heading, properties in LINK_GROUPS:
-        wanted = {p.format(pg=pg) for p in properties}
-        shown |= wanted
-        rows = [(view.term(t.predicate, named=False), view.term(t.object))
-                for t in outgoing if t.predicate.value in wanted]
-        if rows:
-            groups.append({"key": key, "heading": heading, "rows": rows})
-    rest = [(view.term(t.predicate, named=False), view.term(t.object))
-            for t in outgoing if t.predicate.value not in shown]
+    groups, rest = _link_groups(outgoing, pg, view)
     parts = {f.iri for f in facts} | {f.iri + "/target" for f in facts}
     incoming = [(view.term(t.subject), view.term(t.predicate, named=False))
                 for t in sorted(triples, key=lambda t: (t.predicate.value, str(t.subject)))
@@ -220,6 +210,24 @@ def pledge_view(iri: str, triples: list[ox.Triple], facts: list[Fact], issued: s
         "cite": citation(iri, title, authors, issued, settings.version,
                          built, view.href(iri) or iri),
     }
+
+
+def _link_groups(outgoing: list[ox.Triple], pg: str, view: Any
+                 ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, str], dict[str, str]]]]:
+    """The pledge's links in the groups of :data:`LINK_GROUPS` (those it has), and the rest
+    of its properties but its text, which the page shows above."""
+    shown = {pg + "pledgeText"}
+    groups = []
+    for key, heading, properties in LINK_GROUPS:
+        wanted = {p.format(pg=pg) for p in properties}
+        shown |= wanted
+        rows = [(view.term(t.predicate, named=False), view.term(t.object))
+                for t in outgoing if t.predicate.value in wanted]
+        if rows:
+            groups.append({"key": key, "heading": heading, "rows": rows})
+    rest = [(view.term(t.predicate, named=False), view.term(t.object))
+            for t in outgoing if t.predicate.value not in shown]
+    return groups, rest
 
 
 def _piece_views(cut: list[Piece], facts: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:

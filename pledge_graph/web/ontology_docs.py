@@ -19,7 +19,7 @@ from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH
 
 from pledge_graph.sparql.results import N_TRIPLES, SPARQL_JSON
 
@@ -129,16 +129,12 @@ def _make(settings: Any) -> Documentation:
                    for c, r in sorted(required.items())]
     _examples(settings.store, [*classes, *constrained])
     return Documentation(
-        iri=str(iri), title=_text(ontology, iri, DCT_TITLE) or "Ontology",
-        description=_text(ontology, iri, DCT_DESCRIPTION),
+        iri=str(iri), title=_text(ontology, iri, DCTERMS.title) or "Ontology",
+        description=_text(ontology, iri, DCTERMS.description),
         version=_text(ontology, iri, OWL.versionInfo), classes=classes,
         properties=properties,
         individuals=[t for t in documented if t.kind == "individual"],
         constrained=constrained)
-
-
-DCT_TITLE = URIRef("http://purl.org/dc/terms/title")
-DCT_DESCRIPTION = URIRef("http://purl.org/dc/terms/description")
 
 
 def _term(graph: Graph, subject: URIRef, namespace: str) -> Term | None:
