@@ -9,6 +9,7 @@ server that is running.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,9 +27,12 @@ __all__ = [
     "PAGE_ROWS",
     "dumps_page",
     "landing",
+    "ontology_page",
     "query_page",
     "resource_page",
     "statistics",
+    "term_page",
+    "view_terms",
     "workbench",
     "workbench_config",
 ]
@@ -106,14 +110,14 @@ def dumps_page(request: Request, files: list[Path]) -> Response:
 
 
 def resource_page(request: Request, iri: str, triples: list[ox.Triple],
-                  names: dict[str, str] | None = None) -> bytes:
+                  names: dict[str, str] | None = None, template: str = "resource.html",
+                  **extra: object) -> bytes:
     """Render a resource's description: labels, links both ways, sub-resources, provenance.
 
-    ``names`` gives labels of the linked resources, shown instead of their IRIs."""
+    ``names`` gives labels of the linked resources, shown instead of their IRIs; a
+    ``template`` extending ``resource.html`` adds to the page with ``extra``."""
     settings = request.app.state.settings
-    base = settings.iris.base
-    table = prefixes(settings.iris)
-    view = _ViewTerms(base, table, names or {})
+    view = view_terms(settings, names or {})
     subject = ox.NamedNode(iri)
     outgoing = [t for t in triples if t.subject == subject]
     incoming = [t for t in triples if t.object == subject and t.subject != subject]
@@ -124,7 +128,7 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple],
     provenance = [t for t in outgoing if t.predicate.value in _PROVENANCE]
     describe = f"DESCRIBE <{iri}>"
     local = view.href(iri)
-    return _ENV.get_template("resource.html").render(
+    return _ENV.get_template(template).render(
         iri=iri, local=local,
         title=labels[0].value if labels else view.short(iri),
         labels=[view.term(t) for t in labels],
@@ -141,12 +145,16 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple],
                     for t in provenance],
         version=settings.version, digest=settings.digest,
         query_link="/sparql?query=" + quote(describe),
-        formats=[("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"),
-                 ("RDF/XML", "rdf")],
+        formats=_FORMATS, **extra,
     ).encode("utf-8")
 
 
-class _ViewTerms:
+def view_terms(settings: Any, names: dict[str, str]) -> ViewTerms:
+    """What turns this server's RDF terms into links and names on a page."""
+    return ViewTerms(settings.iris.base, prefixes(settings.iris), names)
+
+
+class ViewTerms:
     """Turns RDF terms into what a template shows: text, a link, a hint."""
 
     def __init__(self, base: str, table: dict[str, str], names: dict[str, str]) -> None:
@@ -198,3 +206,43 @@ def _render(request: Request, template: str, headers: dict[str, str] | None = No
             **context: object) -> Response:
     html = _ENV.get_template(template).render(request_path=request.scope["path"], **context)
     return HTMLResponse(html, headers=headers)
+
+
+def ontology_page(request: Request, docs: Any, names: dict[str, str]) -> bytes:
+    """The ontology's documentation: every class and property, what the shapes require,
+    an example of each class (``docs`` from :mod:`~pledge_graph.web.ontology_docs`)."""
+    settings = request.app.state.settings
+    local = "/" + docs.iri[len(settings.iris.base):]
+    return _ENV.get_template("ontology.html").render(
+        docs=docs, ref=_term_refs(settings, docs, names, in_page=True), local=local,
+        formats=_FORMATS, request_path=request.scope["path"]).encode("utf-8")
+
+
+def term_page(request: Request, iri: str, triples: list[ox.Triple], names: dict[str, str],
+              docs: Any) -> bytes:
+    """An ontology term's page: its documentation, then its description as a resource."""
+    settings = request.app.state.settings
+    return resource_page(request, iri, triples, names, "term.html", doc_term=docs.term(iri),
+                         docs=docs, ref=_term_refs(settings, docs, names, in_page=False))
+
+
+def _term_refs(settings: Any, docs: Any, names: dict[str, str], *,
+               in_page: bool) -> Callable[[str], dict[str, str]]:
+    """How the documentation names and links an IRI: a term of the ontology by its prefixed
+    name (to its section on the ontology page, or to its own page), anything else by its
+    label or prefixed name."""
+    view = view_terms(settings, names)
+
+    def ref(iri: str) -> dict[str, str]:
+        page = view.href(iri)
+        term = docs.term(iri)
+        if term is not None:
+            href = f"#{term.name}" if in_page else f"/ontology#{term.name}"
+            return {"text": view.short(iri), "href": href, "title": iri, "page": page}
+        return {"text": names.get(iri) or view.short(iri), "href": page, "title": iri,
+                "page": page}
+
+    return ref
+
+
+_FORMATS = [("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf")]

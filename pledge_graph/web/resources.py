@@ -27,7 +27,7 @@ from starlette.responses import Response
 from pledge_graph.publish.jsonld import context_text, load_context
 from pledge_graph.rdf.vocab import VOID, prefixes
 from pledge_graph.sparql.results import N_TRIPLES, write_triples
-from pledge_graph.web import pages
+from pledge_graph.web import evidence, ontology_docs, pages
 from pledge_graph.web.cache import mark_cacheable
 from pledge_graph.web.http import alternates, error, etag, for_client, validated
 from pledge_graph.web.negotiation import FORMATS, Format, negotiate
@@ -40,6 +40,7 @@ __all__ = [
     "describe",
     "framed_jsonld",
     "graph_store",
+    "html_page",
     "linked_names",
     "project_context",
     "resource",
@@ -72,8 +73,7 @@ async def resource(request: Request) -> Response:
     if not triples:
         return error(404, f"404 Not Found: the graph says nothing about <{iri}>")
     if fmt.key == "html":
-        names = await run_in_threadpool(linked_names, settings, iri, triples)
-        body = pages.resource_page(request, iri, triples, names)
+        body = await run_in_threadpool(html_page, request, iri, triples)
     else:  # in a thread: framing a large description in Python takes a while
         body = await run_in_threadpool(serialise_graph, triples, fmt, settings, iri)
     mark_cacheable(request.scope, key)
@@ -115,6 +115,32 @@ def describe(settings: Any, iri: str) -> list[ox.Triple]:
         if link not in triples:
             triples.append(link)
     return triples
+
+
+def html_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
+    """A resource's page: a pledge's with its evidence, an ontology's or a term's
+    documentation, any other resource's description."""
+    settings = request.app.state.settings
+    names = linked_names(settings, iri, triples)
+    ontology = str(settings.iris.ontology)
+    if evidence.is_pledge(triples, iri, ontology):
+        facts = evidence.fetch_facts(settings.store, iri, ontology)
+        names.update(settings.store.labels(sorted({i for f in facts
+                                                   for i in (f.status, *f.kinds)})))
+        issued = evidence.pledge_date(settings.store, iri)
+        view = pages.view_terms(settings, names)
+        return pages.resource_page(request, iri, triples, names, "pledge.html",
+                                   **evidence.pledge_view(iri, triples, facts, issued,
+                                                          settings, view))
+    if iri == settings.iris.base + "ontology" or iri.startswith(ontology):
+        docs = ontology_docs.documentation(settings)
+        whole = iri in (docs.iri, ontology)  # the ontology, or its namespace (void:vocabulary)
+        if whole or docs.term(iri) is not None:
+            names.update(settings.store.labels(docs.examples()))
+            if whole:
+                return pages.ontology_page(request, docs, names)
+            return pages.term_page(request, iri, triples, names, docs)
+    return pages.resource_page(request, iri, triples, names)
 
 
 def linked_names(settings: Any, iri: str, triples: list[ox.Triple]) -> dict[str, str]:

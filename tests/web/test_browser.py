@@ -27,9 +27,10 @@ def test_pledge_page_shows_its_text_and_links(server, browser):
 
     browser.get(server.url + "/id/pledge/japan-2023/1")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Japan, pledge 1 (December 2023)"
-    links = {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#outgoing a")}
+    assert "Japan" in browser.find_element(By.ID, "pledge-text").text
+    links = {a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#actors a")}
     assert server.url + "/id/state/jpn" in links
-    browser.find_element(By.CSS_SELECTOR, '#outgoing a[href="/id/state/jpn"]').click()
+    browser.find_element(By.CSS_SELECTOR, '#actors a[href="/id/state/jpn"]').click()
     assert wait_for(browser, "h1").text == "Japan"
 
 

@@ -1,0 +1,263 @@
+"""The pledge page: the pledge's words with each fact read from them highlighted where its
+Web Annotation selectors point, its links grouped by what they are, and how to cite it.
+
+A store's description of a pledge names its facts (``pg:statedIn``) but not their selectors,
+which belong to the facts: one bounded query fetches the facts' offsets, quotes, kinds and
+curation statuses. Facts may overlap, so the text is cut at every fact's start and end and
+each piece names the facts that cover it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+import pyoxigraph as ox
+
+from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, VOID
+from pledge_graph.sparql.results import SPARQL_JSON
+
+__all__ = ["LINK_GROUPS", "MOST_FACTS", "Fact", "Piece", "bibtex_escape", "citation",
+           "fetch_facts", "is_pledge", "pieces", "pledge_date", "pledge_view", "status_key"]
+
+MOST_FACTS = 1000
+"""Facts shown for one pledge at most (the bundled pledges have a dozen at most)."""
+
+
+@dataclass
+class Fact:
+    """One fact stated in a pledge and where its words are."""
+
+    iri: str
+    status: str
+    start: int
+    end: int
+    exact: str | None = None
+    kinds: list[str] = field(default_factory=list)
+    number: int = 0
+
+    prefix: str = ""
+    suffix: str = ""
+
+    def anchor(self, text: str) -> tuple[int, int] | None:
+        """Where the fact's words are in ``text``: at its TextPositionSelector's offsets when
+        the words there are its quote (or it has none); else, as the Web Annotation model
+        advises, where its TextQuoteSelector's quote stands (with its prefix and suffix if
+        they match, the occurrence nearest the offsets); None if neither finds them."""
+        if 0 <= self.start < self.end <= len(text) and (
+                self.exact is None or text[self.start:self.end] == self.exact):
+            return self.start, self.end
+        if not self.exact:
+            return None
+        found = [m.start() for m in re.finditer(re.escape(self.exact), text)]
+        fitting = [at for at in found if text[:at].endswith(self.prefix)
+                   and text[at + len(self.exact):].startswith(self.suffix)]
+        if not (fitting or found):
+            return None
+        at = min(fitting or found, key=lambda at: (abs(at - self.start), at))
+        return at, at + len(self.exact)
+
+
+@dataclass
+class Piece:
+    """A run of the pledge text between two fact boundaries, and the facts covering it."""
+
+    text: str
+    start: int
+    end: int
+    facts: list[Fact]
+    ends: list[Fact]
+    """Facts whose words end with this piece (their reference mark follows it)."""
+
+
+def is_pledge(triples: list[ox.Triple], iri: str, ontology: str) -> bool:
+    """Whether the description says ``iri`` is a pg:Pledge."""
+    subject, kind = ox.NamedNode(iri), ox.NamedNode(str(RDF.type))
+    return ox.Triple(subject, kind, ox.NamedNode(ontology + "Pledge")) in triples
+
+
+def fetch_facts(store: Any, iri: str, ontology: str) -> list[Fact]:
+    """The facts stated in pledge ``iri`` with their selectors, in text order, numbered."""
+    sparql = f"""PREFIX oa: <{OA}> PREFIX pg: <{ontology}>
+SELECT ?fact ?status ?start ?end ?exact ?prefix ?suffix (GROUP_CONCAT(DISTINCT STR(?kind); SEPARATOR=" ") AS ?kinds)
+WHERE {{
+  ?fact pg:statedIn <{iri}> ; pg:curationStatus ?status ; pg:evidence ?target .
+  ?target oa:hasSource <{iri}> ; oa:hasSelector ?position .
+  ?position a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+  OPTIONAL {{ ?target oa:hasSelector ?quote . ?quote a oa:TextQuoteSelector ; oa:exact ?exact
+             OPTIONAL {{ ?quote oa:prefix ?prefix }} OPTIONAL {{ ?quote oa:suffix ?suffix }} }}
+  OPTIONAL {{ ?fact a ?kind FILTER(STRSTARTS(STR(?kind), STR(pg:)) && ?kind != pg:Fact) }}
+}} GROUP BY ?fact ?status ?start ?end ?exact ?prefix ?suffix ORDER BY ?start ?end ?fact LIMIT {MOST_FACTS}"""
+    answer = store.query(sparql, media_types={"solutions": SPARQL_JSON})
+    facts = []
+    for row in json.loads(answer.body)["results"]["bindings"]:
+        try:
+            start, end = int(row["start"]["value"]), int(row["end"]["value"])
+        except ValueError:
+            continue  # not offsets: the fact is listed by its link elsewhere on the page
+        facts.append(Fact(iri=row["fact"]["value"], status=row["status"]["value"],
+                          start=start, end=end,
+                          exact=row["exact"]["value"] if "exact" in row else None,
+                          prefix=row["prefix"]["value"] if "prefix" in row else "",
+                          suffix=row["suffix"]["value"] if "suffix" in row else "",
+                          kinds=sorted(row["kinds"]["value"].split()) if "kinds" in row else []))
+    for number, fact in enumerate(facts, 1):
+        fact.number = number
+    return facts
+
+
+def pieces(text: str, facts: list[Fact]) -> list[Piece]:
+    """Cut ``text`` at the start and end of every fact's words (:meth:`Fact.anchor`); each
+    piece lists the facts covering it."""
+    spans = {f.number: f.anchor(text) for f in facts}
+    located = [(f, span) for f in facts if (span := spans[f.number]) is not None]
+    cuts = sorted({0, len(text), *(at for _, span in located for at in span)})
+    out = []
+    for start, end in pairwise(cuts):
+        covering = sorted(((span[1] - span[0], f.number), f) for f, span in located
+                          if span[0] <= start and end <= span[1])  # the narrowest first
+        out.append(Piece(text=text[start:end], start=start, end=end,
+                         facts=[f for _, f in covering],
+                         ends=[f for f, span in located if span[1] == end]))
+    return out
+
+
+def pledge_date(store: Any, iri: str) -> str:
+    """When the pledge was made: its submission's ``dct:issued`` (empty if not stated)."""
+    sparql = (f"SELECT ?issued WHERE {{ <{iri}> <{PROV.hadPrimarySource}> ?doc . "
+              f"?doc <{DCTERMS.issued}> ?issued }} ORDER BY ?issued LIMIT 1")
+    rows = json.loads(store.query(sparql, media_types={"solutions": SPARQL_JSON}).body)
+    bindings = rows["results"]["bindings"]
+    return bindings[0]["issued"]["value"] if bindings else ""
+
+
+def citation(iri: str, title: str, authors: list[str], issued: str, version: str,
+             built: str, local: str) -> dict[str, str]:
+    """How to cite a pledge: a plain-text citation and a BibTeX entry (text, not markup:
+    the template escapes it)."""
+    year = issued[:4] if re.fullmatch(r"\d{4}.*", issued) else ""
+    who = "; ".join(authors) or "Unknown actor"
+    release = f"pledge-graph release {version}" if version else "pledge-graph"
+    plain = (f"{who}{f' ({year})' if year else ''}. {title}. Human Rights 75 pledge. "
+             f"In: {release}, built {built}. {iri}")
+    key = "pledge-graph:" + (re.sub(r"[^A-Za-z0-9]+", "-", local).strip("-") or "pledge")
+    fields = [("author", " and ".join("{" + bibtex_escape(a) + "}" for a in authors)
+               or "{Unknown actor}"),
+              ("title", "{" + bibtex_escape(title) + "}"),
+              ("year", bibtex_escape(year)),
+              ("howpublished", bibtex_escape(f"Human Rights 75 pledge, {release}")),
+              ("note", bibtex_escape(f"Release built {built}")),
+              ("url", bibtex_escape(iri))]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return {"plain": plain, "bibtex": f"@misc{{{key},\n{body}\n}}"}
+
+
+_BIBTEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&",
+           "$": r"\$", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+
+
+def bibtex_escape(text: str) -> str:
+    """``text`` as a BibTeX field value: braces and TeX's special characters escaped, so
+    a label cannot end the field or the entry."""
+    return "".join(_BIBTEX.get(c, c) for c in text)
+
+
+LINK_GROUPS = (
+    ("rights-holders", "Rights-holders", ("{pg}rightsHolderGroup",)),
+    ("named", "Named in the text", (str(SCHEMA.mentions), str(DCTERMS.spatial))),
+    ("actors", "Pledged by", ("{pg}pledgedBy",)),
+    ("provenance", "Provenance", (str(PROV.hadPrimarySource), str(PROV.wasGeneratedBy),
+                                  str(PROV.wasDerivedFrom), str(DCTERMS.source),
+                                  str(VOID.inDataset))),
+)
+"""The pledge's outgoing links shown together, by property; the rest are "Other properties"."""
+
+
+def pledge_view(iri: str, triples: list[ox.Triple], facts: list[Fact], issued: str,
+                settings: Any, view: Any) -> dict[str, object]:
+    """What the pledge template shows beyond a resource page: the text in pieces, the facts
+    with their kinds and statuses, the links in groups and the citation."""
+    pg = str(settings.iris.ontology)
+    subject = ox.NamedNode(iri)
+    outgoing = sorted((t for t in triples if t.subject == subject),
+                      key=lambda t: (t.predicate.value, str(t.object)))
+    texts = [t.object for t in outgoing if t.predicate.value == pg + "pledgeText"
+             and isinstance(t.object, ox.Literal)]
+    text = texts[0].value if texts else ""
+    groups, rest = _link_groups(outgoing, pg, view)
+    parts = {f.iri for f in facts} | {f.iri + "/target" for f in facts}
+    incoming = [(view.term(t.subject), view.term(t.predicate, named=False))
+                for t in sorted(triples, key=lambda t: (t.predicate.value, str(t.subject)))
+                if t.object == subject and t.subject != subject
+                and not (isinstance(t.subject, ox.NamedNode) and t.subject.value in parts)]
+    authors = [view.names.get(t.object.value, view.short(t.object.value)) for t in outgoing
+               if t.predicate.value == pg + "pledgedBy" and isinstance(t.object, ox.NamedNode)]
+    labels = sorted((t.object for t in outgoing if t.predicate.value == str(RDFS.label)
+                     and isinstance(t.object, ox.Literal)),
+                    key=lambda label: (label.language not in ("en", None), label.value))
+    title = labels[0].value if labels else view.short(iri)
+    built = settings.built.date().isoformat()
+    shown_facts = {f.number: _fact_view(f, text, view) for f in facts}
+    return {
+        "text": text, "text_lang": texts[0].language or "" if texts else "",
+        "pieces": _piece_views(pieces(text, facts), shown_facts),
+        "facts": list(shown_facts.values()),
+        "groups": groups, "rest": rest, "linked_from": incoming,
+        "issued": issued, "built": built,
+        "cite": citation(iri, title, authors, issued, settings.version,
+                         built, view.href(iri) or iri),
+    }
+
+
+def _link_groups(outgoing: list[ox.Triple], pg: str, view: Any
+                 ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, str], dict[str, str]]]]:
+    """The pledge's links in the groups of :data:`LINK_GROUPS` (those it has), and the rest
+    of its properties but its text, which the page shows above."""
+    shown = {pg + "pledgeText"}
+    groups = []
+    for key, heading, properties in LINK_GROUPS:
+        wanted = {p.format(pg=pg) for p in properties}
+        shown |= wanted
+        rows = [(view.term(t.predicate, named=False), view.term(t.object))
+                for t in outgoing if t.predicate.value in wanted]
+        if rows:
+            groups.append({"key": key, "heading": heading, "rows": rows})
+    rest = [(view.term(t.predicate, named=False), view.term(t.object))
+            for t in outgoing if t.predicate.value not in shown]
+    return groups, rest
+
+
+def _piece_views(cut: list[Piece], facts: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each piece as shown: its words, and for words of facts the narrowest fact's link and
+    status, every covering fact named (``title``) and the reference marks that follow."""
+    out = []
+    for piece in cut:
+        shown: dict[str, Any] = {"text": piece.text, "start": piece.start, "end": piece.end,
+                                 "ends": [facts[f.number] for f in piece.ends]}
+        if piece.facts:
+            first = facts[piece.facts[0].number]
+            shown.update(
+                facts=" ".join(f.iri for f in piece.facts), href=first["href"],
+                status_key=first["status_key"],
+                title="; ".join(f"{facts[f.number]['kind']} ({facts[f.number]['status']})"
+                                for f in piece.facts))
+        out.append(shown)
+    return out
+
+
+def _fact_view(fact: Fact, text: str, view: Any) -> dict[str, object]:
+    status = view.names.get(fact.status) or fact.status.rsplit("/", 1)[-1]
+    kinds = [view.names.get(k) or view.short(k) for k in fact.kinds]
+    return {"number": fact.number, "iri": fact.iri, "href": view.href(fact.iri),
+            "label": view.names.get(fact.iri) or fact.exact or view.short(fact.iri),
+            "status": status, "status_key": status_key(fact.status),
+            "kind": ", ".join(kinds) or "Fact", "start": fact.start, "end": fact.end,
+            "anchor": fact.anchor(text)}
+
+
+def status_key(status: str) -> str:
+    """A curation status as a CSS class name: its IRI's last part, letters only."""
+    return re.sub(r"[^a-z]", "", status.rsplit("/", 1)[-1].lower()) or "unknown"
