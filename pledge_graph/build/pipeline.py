@@ -23,6 +23,7 @@ from pledge_graph.mapping.pledges import build_triples, scheme_triples
 from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.publish.chunks import serialise
 from pledge_graph.publish.files import GraphStats, dump_tools, finish_release, open_dumps
+from pledge_graph.publish.search_index import write_search_index
 from pledge_graph.rdf.ntriples import Triple, iri
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.validation.validate import Finding, ValidationOutcome, finding_order, shapes_graph
@@ -238,6 +239,7 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
             raise validation_failed(checked.outcome, failed_report)
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
+        write_search_index(tmp)  # before the manifest, which lists it with its checksum
         release = finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
                                  base=base, digest=checked.digest, build_time=build_time(),
                                  ontology_dir=ontology_dir, shapes_dir=shapes_dir)
