@@ -62,9 +62,9 @@ class View:
 
 
 def read_view(path: Path, selection: Selection, *, every_row: bool = False) -> View:
-    """Read the selection's pledges and facet counts from the index at ``path``; raise
-    :class:`BadParameter` for a facet value the index does not have or a page past the
-    end."""
+    """Read the selection's pledges and facet counts (with ``every_row``: every pledge, no
+    counts) from the index at ``path``; raise :class:`BadParameter` for a facet value the
+    index does not have or a page past the end."""
     db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
     deadline = time.monotonic() + TIME_LIMIT
     db.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
@@ -108,7 +108,7 @@ def _read(db: sqlite3.Connection, selection: Selection, every_row: bool) -> View
     for row in rows:
         row["actors"] = actors.get(row["id"], [])
     counts: dict[str, list[tuple[str, str, int]]] = {f.name: [] for f in FACETS}
-    for name, value, label, count in db.execute(
+    for name, value, label, count in [] if every_row else db.execute(
             hits + "SELECT facet, value, coalesce(label, value), count(*) FROM facet "
             "JOIN hit ON facet.pledge = hit.id LEFT JOIN label ON label.iri = value "
             "GROUP BY facet, value ORDER BY facet, count(*) DESC, 3, value", args):

@@ -8,10 +8,21 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import lxml.html
+import pyoxigraph as ox
 import pytest
+from web_server import cli
+
+from pledge_graph.paths import DATA_DIR
+from pledge_graph.publish.search_index import INDEX_FILE
+from pledge_graph.web.browse import read_view
+from pledge_graph.web.browse_query import parse_selection
 
 BASE = "https://w3id.org/pledge-graph/"
 PREFIXES = f"PREFIX pg: <{BASE}ontology/>\nPREFIX dct: <http://purl.org/dc/terms/>\n"
@@ -38,6 +49,10 @@ SELECTIONS = [
 
 
 def sparql_rows(http, query: str) -> list[dict[str, str]]:
+    """Run ``query`` on the server's /sparql (or on an ``ox.Store``): its rows as text."""
+    if isinstance(http, ox.Store):
+        return [{v.value: (s[v].value if s[v] is not None else "") for v in answer.variables}
+                for answer in [http.query(query)] for s in answer]
     answer = http.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
     assert answer.status_code == 200, answer.text
     return list(csv.DictReader(io.StringIO(answer.text)))
@@ -48,8 +63,9 @@ def oracle_where(selection: dict[str, str]) -> str:
     lines = []
     for n, (name, value) in enumerate(sorted(selection.items())):
         if name == "q":
-            lines += [f'FILTER(REGEX(?text, "(^|[^\\\\p{{L}}\\\\p{{N}}]){w}", "i"))'
-                      for w in value.split()]
+            lines += [f'FILTER(CONTAINS(?text, "{w}"))' if re.search("[\u2e80-\U0002fa1f]", w)
+                      else f'FILTER(REGEX(?text, "(^|[^\\\\p{{L}}\\\\p{{N}}]){w}", "i"))'
+                      for w in value.split()]  # a CJK word anywhere, others at a word start
         else:
             term = f'"{value}"' if name == "language" else f"<{BASE}{value}>"
             meaning = MEANING[name].replace("?v", f"?sel{n}").replace("?f ", f"?f{n} ")
@@ -194,3 +210,39 @@ def test_fts_syntax_in_a_search_finds_text_never_an_error(http, search):
 def test_an_unknown_facet_index_is_404(http):
     assert http.get("/pledges/by/nothing").status_code == 404
     assert http.get("/pledges").status_code == 200
+
+
+GENERATOR = Path(__file__).parents[2] / "bench" / "generate.py"
+GENERATED_SELECTIONS = [
+    {}, {"q": "rights"}, {"language": "fr"}, {"q": "人权"}, {"q": "الإنسان"}, {"q": "правам"},
+    {"q": "protección"}, {"commitment": "ontology/FundingCommitment", "language": "en"},
+    {"group": "id/rights-holders/women-and-girls", "q": "human rights"},
+]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A release of 150 generated pledges in the six UN languages, and its graph loaded
+    into an in-memory store."""
+    tmp = tmp_path_factory.mktemp("generated")
+    subprocess.run([sys.executable, str(GENERATOR), "--pledges", "150", "--seed", "3",
+                    "--out", str(tmp / "corpus")], check=True, capture_output=True, timeout=120)
+    data = tmp / "data"
+    shutil.copytree(DATA_DIR / "authorities", data / "authorities")
+    cli("import", tmp / "corpus", "--data", data)
+    cli("build", "--data", data, "--out", tmp / "dist", timeout=300)
+    store = ox.Store()
+    store.bulk_load(path=str(tmp / "dist" / "pledge-graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    return tmp / "dist" / INDEX_FILE, store
+
+
+@pytest.mark.parametrize("selection", GENERATED_SELECTIONS, ids=lambda s: urlencode(s) or "all")
+def test_on_a_generated_corpus_counts_are_the_sparql_counts(generated, selection):
+    index, store = generated
+    view = read_view(index, parse_selection(list(selection.items()), BASE))
+    assert view.total == len(oracle_pledges(store, selection))
+    assert len({language for language, _, _ in view.counts["language"]}) == (
+        6 if not selection else len(view.counts["language"]))
+    for facet in MEANING:
+        shown = {value.removeprefix(BASE): n for value, _, n in view.counts[facet]}
+        assert shown == oracle_counts(store, selection, facet), facet
