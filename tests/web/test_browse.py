@@ -246,3 +246,12 @@ def test_on_a_generated_corpus_counts_are_the_sparql_counts(generated, selection
     for facet in MEANING:
         shown = {value.removeprefix(BASE): n for value, _, n in view.counts[facet]}
         assert shown == oracle_counts(store, selection, facet), facet
+
+
+@pytest.mark.parametrize("raw", ["q=%ff%fe%fd", "actor=%00", "%ff=1", "q=%", "page=%EF%BC%91",
+                                 "size=%D9%A3", "&&&=&", "group=" + "x" * 5000,
+                                 "language=" + "%22" * 100, "q=law&" + "actor=a&" * 2000])
+def test_malformed_query_strings_answer_4xx_or_a_page(http, raw):
+    answer = http.get(f"/pledges?{raw}")
+    assert answer.status_code in (200, 400), answer.text
+    assert http.get("/pledges").status_code == 200
