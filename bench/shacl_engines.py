@@ -56,8 +56,9 @@ from pledge_graph.publish.files import dump_tools
 from pledge_graph.rdf.ntriples import Triple, iri, nt_term, rdflib_term
 from pledge_graph.rdf.vocab import RDF, SH, XSD, Iris
 from pledge_graph.validation import validate
+from pledge_graph.validation.report import Finding
 from pledge_graph.validation.shacl_compiled import compile_shapes
-from pledge_graph.validation.validate import Finding, shapes_graph, shapes_text
+from pledge_graph.validation.shapes import shapes_graph, shapes_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

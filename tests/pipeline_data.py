@@ -10,9 +10,17 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
+from pledge_graph.build import batches
+from pledge_graph.mapping.pledges import LoadedRecord, MappedSubmission, Mapper, scheme_triples
 from pledge_graph.paths import DATA_DIR
+from pledge_graph.publish.files import dump_tools
+from pledge_graph.rdf.ntriples import Triple
+from pledge_graph.rdf.vocab import XSD, Iris
+from pledge_graph.records.curated import record_paths
+from pledge_graph.validation.shapes import shapes_graph
 
 SOURCE = DATA_DIR / "sources" / "japan-2023.txt"
 
@@ -125,3 +133,45 @@ def line_of(path: Path, prefix: str) -> int:
     """Return the 1-based line of the first line of ``path`` that starts with ``prefix``."""
     lines = path.read_text(encoding="utf-8").split("\n")
     return next(i for i, t in enumerate(lines, 1) if t.lstrip().startswith(prefix))
+
+
+class _Damaging(Mapper):
+    """A mapper that gives pledge 2 of one record a second number, as a mapping bug would."""
+
+    slug = ""
+
+    def submission(self, record: LoadedRecord) -> MappedSubmission:
+        mapped = super().submission(record)
+        if mapped.slug == self.slug:
+            pledge = f"<{Iris().pledge(mapped.slug, 2)}>"
+            mapped.triples.append((pledge, f"<{Iris().ontology.pledgeNumber}>",
+                                   f'"7"^^<{XSD.positiveInteger}>'))
+        return mapped
+
+
+def damage(monkeypatch: pytest.MonkeyPatch, slug: str) -> str:
+    """Make the build map ``slug`` with a defect its shapes find (the workers are forked, so
+    they map with it too); return the N-Triples text of the damaged pledge."""
+    monkeypatch.setattr(_Damaging, "slug", slug)
+    monkeypatch.setattr(batches, "Mapper", _Damaging)
+    return f"<{Iris().pledge(slug, 2)}>"
+
+
+def build_context(data: Path, iris: Iris | None = None, digest: str = "0" * 64) -> batches.Context:
+    """What a build of ``data`` gives its workers (nothing written)."""
+    iris = iris or Iris()
+    return batches.make_context(iris, digest, data, shapes_graph(iris.base),
+                                scheme_triples(iris.base), *dump_tools(iris.base), write=False,
+                                pyshacl_all=True)
+
+
+def build_batches(data: Path, batch_records: int = batches.BATCH_RECORDS,
+                  iris: Iris | None = None) -> list[list[Triple]]:
+    """The triples a build of ``data`` checks, cut into batches as the build cuts them: each
+    batch's own and shared triples with the scheme, then the resources the batches share."""
+    ctx = build_context(data, iris)
+    mapped = [batches.map_batch(ctx, paths)
+              for paths in batches.batch_paths(record_paths(data), batch_records)]
+    shared = set().union(*(batch.shared for batch in mapped))
+    submissions = [sub.iri for batch in mapped for sub in batch.submissions]
+    return [batch.data for batch in mapped] + [batches.shared_rows(ctx, shared, submissions)]

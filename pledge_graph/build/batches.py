@@ -27,17 +27,17 @@ from pathlib import Path
 from rdflib import Graph
 
 from pledge_graph.build.parallel import in_workers, workers_for
-from pledge_graph.errors import BuildError
-from pledge_graph.mapping.pledges import LoadedRecord, MappedSubmission, Mapper
+from pledge_graph.mapping.pledges import LoadedRecord, MappedSubmission, Mapper, build_triples
 from pledge_graph.publish.chunks import DumpParts, serialise
-from pledge_graph.publish.files import GraphStats
 from pledge_graph.publish.jsonld import Compactor
+from pledge_graph.publish.stats import GraphStats
 from pledge_graph.publish.turtle import Names
-from pledge_graph.rdf.ntriples import Triple
+from pledge_graph.rdf.ntriples import Triple, iri
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.records.curated import load_record
+from pledge_graph.validation.report import Finding, display_path
 from pledge_graph.validation.shacl_compiled import CompiledShapes, compile_shapes
-from pledge_graph.validation.validate import Finding, check_with_pyshacl, display_path
+from pledge_graph.validation.validate import validate_triples
 
 __all__ = [
     "BATCH_RECORDS",
@@ -46,10 +46,13 @@ __all__ = [
     "BatchResult",
     "Context",
     "MappedBatch",
+    "batch_paths",
+    "check",
     "check_shared",
     "make_context",
     "map_batch",
     "run_batches",
+    "shared_rows",
 ]
 
 BATCH_RECORDS = 64
@@ -125,25 +128,10 @@ def _locations(subs: Sequence[MappedSubmission], foci: set[str]) -> dict[str, st
 
 def check(ctx: Context, triples: Sequence[Triple], *, pyshacl: bool,
           what: str) -> tuple[list[Finding], str]:
-    """Check ``triples``; return the findings and which engines checked them.
-
-    With both engines, a difference between their findings is a defect of pledge-graph, not
-    of the data: the build stops and says where, rather than publish a doubtful report.
-    """
-    if ctx.validator == "pyshacl":
-        return check_with_pyshacl(triples, ctx.shapes), "pyshacl"
-    found = ctx.compiled.check(triples)
-    if not pyshacl:
-        return found, "compiled"
-    reference = check_with_pyshacl(triples, ctx.shapes)
-    if set(reference) != set(found):
-        only_ref = sorted(set(reference) - set(found))[:3]
-        only_compiled = sorted(set(found) - set(reference))[:3]
-        raise BuildError(
-            f"the shacl engine and pyshacl disagree on {what}: pyshacl alone found "
-            f"{only_ref}, the shacl engine alone {only_compiled}",
-            expected="equal findings; build with --validator pyshacl meanwhile, and report it")
-    return found, "both"
+    """Check ``triples`` with the build's engines (see
+    :func:`~pledge_graph.validation.validate.validate_triples`)."""
+    return validate_triples(triples, ctx.shapes, ctx.compiled, validator=ctx.validator,
+                            pyshacl=pyshacl, what=what)
 
 
 @dataclass
@@ -197,13 +185,18 @@ def _process_job(job: tuple[int, list[Path]]) -> BatchResult:
     return _process(*job)
 
 
+def batch_paths(paths: Sequence[Path], batch_records: int = BATCH_RECORDS) -> list[list[Path]]:
+    """Cut the sorted record paths into the build's batches of consecutive records."""
+    return [list(paths[start:start + batch_records])
+            for start in range(0, len(paths), batch_records)]
+
+
 def run_batches(ctx: Context, paths: Sequence[Path], *, workers: int | None = None,
                 batch_records: int = BATCH_RECORDS,
                 progress: Callable[[int, int], None] | None = None) -> Iterator[BatchResult]:
     """Yield the result of every batch of ``paths``, in order, computed in worker processes."""
     global _CONTEXT
-    jobs = [(i, list(paths[start:start + batch_records]))
-            for i, start in enumerate(range(0, len(paths), batch_records))]
+    jobs = list(enumerate(batch_paths(paths, batch_records)))
     Mapper(ctx.iris, ctx.digest, ctx.data_dir).prepare()  # loaded once, shared by the fork
     _CONTEXT = ctx
     try:
@@ -213,6 +206,15 @@ def run_batches(ctx: Context, paths: Sequence[Path], *, workers: int | None = No
             yield result
     finally:
         _CONTEXT = None
+
+
+def shared_rows(ctx: Context, shared: set[Triple], submissions: Sequence[str]) -> list[Triple]:
+    """The resources the batches share, with the scheme and the build activity that used
+    every submission: sorted, checked and written once, after the batches."""
+    rows = set(shared)
+    rows.update(ctx.scheme)
+    rows.update(build_triples(iri(ctx.iris.build(ctx.digest)), ctx.digest, ctx.iris, submissions))
+    return sorted(rows)
 
 
 def check_shared(ctx: Context, rows: Sequence[Triple]) -> tuple[list[Finding], str]:

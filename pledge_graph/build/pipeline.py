@@ -16,17 +16,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pledge_graph.build.batches import PYSHACL_ALL_RECORDS, check_shared, make_context, run_batches
+from pledge_graph.build.batches import (
+    BATCH_RECORDS,
+    PYSHACL_ALL_RECORDS,
+    check_shared,
+    make_context,
+    run_batches,
+    shared_rows,
+)
+from pledge_graph.build.release import read_release
 from pledge_graph.build.staging import staging_folder, swap_in
 from pledge_graph.errors import BuildError, ValidationFailed
-from pledge_graph.mapping.pledges import build_triples, scheme_triples
+from pledge_graph.mapping.pledges import scheme_triples
 from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.publish.chunks import serialise
-from pledge_graph.publish.files import GraphStats, dump_tools, finish_release, open_dumps
+from pledge_graph.publish.files import dump_tools, finish_release, open_dumps
 from pledge_graph.publish.search_index import write_search_index
-from pledge_graph.rdf.ntriples import Triple, iri
+from pledge_graph.publish.stats import GraphStats
+from pledge_graph.rdf.ntriples import Triple
 from pledge_graph.rdf.vocab import Iris
-from pledge_graph.validation.validate import Finding, ValidationOutcome, finding_order, shapes_graph
+from pledge_graph.records.curated import record_paths
+from pledge_graph.validation.report import Finding, ValidationOutcome, finding_order
+from pledge_graph.validation.shapes import shapes_graph
 
 __all__ = [
     "BuildResult",
@@ -139,15 +150,16 @@ class Checked:
 def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None = None,
           ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR,
           dumps_to: Path | None = None, validator: str = "both",
-          workers: int | None = None) -> Checked:
+          workers: int | None = None, batch_records: int = BATCH_RECORDS) -> Checked:
     """Map and check every record of ``data_dir`` batch by batch, in worker processes.
 
     With ``dumps_to``, each batch also writes its part of the dumps there, so that the graph
     is never held whole in memory. ``validator`` is "both" (the compiled shapes, with pyshacl
     alongside where :mod:`~pledge_graph.build.batches` says) or "pyshacl" (pyshacl alone).
+    Whatever ``batch_records`` and ``workers`` are, the findings are the same.
     """
     data_dir = Path(data_dir)
-    paths = sorted((data_dir / "records").glob("*.yaml"))
+    paths = record_paths(data_dir)
     if not paths:
         raise BuildError("no pledge records", file=data_dir / "records",
                          expected="records/<slug>.yaml files, written by `pledge-graph import`")
@@ -167,7 +179,7 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     pledges = 0
     engines: Counter[str] = Counter()
     try:
-        for result in run_batches(ctx, paths, workers=workers,
+        for result in run_batches(ctx, paths, workers=workers, batch_records=batch_records,
                                   progress=_steps(progress, "mapped and checked batches", 3)):
             if writer is not None and result.parts is not None:
                 writer.add(result.parts)
@@ -179,9 +191,7 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
             submissions += result.submissions
             pledges += result.pledges
             engines[result.checked_by] += 1
-        shared.update(ctx.scheme)
-        shared.update(build_triples(iri(iris.build(digest)), digest, iris, submissions))
-        rows = sorted(shared)
+        rows = shared_rows(ctx, shared, submissions)
         found, checked_by = check_shared(ctx, rows)
         findings.update(found)
         engines[checked_by] += 1
@@ -240,12 +250,13 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
         write_search_index(tmp)  # before the manifest, which lists it with its checksum
-        release = finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
+        finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
                                  base=base, digest=checked.digest, build_time=build_time(),
                                  ontology_dir=ontology_dir, shapes_dir=shapes_dir)
         swap_in(tmp, out)
     failed_report.unlink(missing_ok=True)
-    return BuildResult(out, release.version, checked.digest, release.triples,
+    release = read_release(out)
+    return BuildResult(out, release.version, checked.digest, checked.stats.triples,
                        checked.submissions, checked.pledges, checked.warnings,
                        time.monotonic() - started)
 

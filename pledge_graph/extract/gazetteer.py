@@ -5,19 +5,11 @@ that it contains ("South Sudan" over "Sudan", "UN Women" over "UN")."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-import yaml
-
-from pledge_graph.errors import InputError
-from pledge_graph.ingest import safe_yaml
-from pledge_graph.ingest.inputs import decode_text, read_input
-from pledge_graph.paths import DATA_DIR
-
-__all__ = ["Gazetteer", "Match", "authority_path", "load_entries"]
+__all__ = ["AuthorityIndex", "Gazetteer", "Match", "NamedEntry", "name_forms", "named_fields"]
 
 _APOSTROPHE = re.compile(r"['\u2019]")
 
@@ -143,41 +135,53 @@ def _fold(form: str) -> str:
     return text if _is_acronym(text) else text.casefold()
 
 
-def authority_path(data_dir: Path | None, filename: str) -> Path:
-    """Return the authority file in ``data_dir`` (or the bundled data) named ``filename``."""
-    base = Path(data_dir) if data_dir is not None else DATA_DIR
-    path = base / "authorities" / filename
-    if not path.exists() and data_dir is not None:
-        path = DATA_DIR / "authorities" / filename
-    return path
+@dataclass(frozen=True, slots=True)
+class NamedEntry:
+    """An entry of a gazetteer file: its slug, name, acronyms and variants."""
+
+    slug: str
+    name: str
+    acronyms: tuple[str, ...]
+    variants: tuple[str, ...]
 
 
-def load_entries(path: Path, required: Iterable[str]) -> list[dict[str, Any]]:
-    """Read an authority file (a YAML list of mappings) and check each entry's required keys.
+def named_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a :class:`NamedEntry` read from an entry of its authority file."""
+    return {"slug": str(entry["slug"]), "name": str(entry["name"]),
+            "acronyms": tuple(map(str, entry.get("acronyms") or ())),
+            "variants": tuple(map(str, entry.get("variants") or ()))}
 
-    Raises InputError naming the file and line of the first malformed entry.
-    """
-    raw = read_input(path, error=InputError, what="the authority file",
-                     expected="a readable YAML file")
-    text = decode_text(raw, file=path, error=InputError, what="the authority file",
-                       expected="UTF-8 encoded YAML")
-    nodes, entries = safe_yaml.load(text, file=path, error=InputError,
-                                    expected="a YAML list of entries")
-    if nodes is None:
-        return []
-    if not isinstance(nodes, yaml.SequenceNode):
-        raise InputError("authority file is not a list", file=path,
-                         line=nodes.start_mark.line + 1, expected="a YAML list of entries")
-    assert isinstance(entries, list)  # a sequence node constructs to a list
-    required = tuple(required)
-    for node, entry in zip(nodes.value, entries, strict=True):
-        line = node.start_mark.line + 1
-        if not isinstance(entry, dict):
-            raise InputError("entry is not a mapping", file=path, line=line,
-                             expected="a mapping with keys " + ", ".join(required))
-        for key in required:
-            if not entry.get(key):
-                raise InputError(f"entry has no {key!r}", file=path, line=line,
-                                 expected=f"a non-empty {key!r}")
-        entry["_line"] = line
-    return entries
+
+class _Entry(Protocol):
+    @property
+    def slug(self) -> str: ...
+
+
+class _Named(_Entry, Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def acronyms(self) -> tuple[str, ...]: ...
+
+    @property
+    def variants(self) -> tuple[str, ...]: ...
+
+
+E = TypeVar("E", bound=_Entry)
+
+
+class AuthorityIndex(Generic[E]):
+    """An authority file's entries by slug, and the gazetteer of the names that name them."""
+
+    def __init__(self, entries: Sequence[E], names: dict[str, str]) -> None:
+        self.by_slug = {entry.slug: entry for entry in entries}
+        self.names = names
+        self._gazetteer = Gazetteer(names)
+
+
+def name_forms(entries: Iterable[_Named]) -> dict[str, str]:
+    """Each entry's name, acronyms and variants, with the slug they name (a later entry's
+    form wins over an earlier one's)."""
+    return {form: entry.slug for entry in entries
+            for form in (entry.name, *entry.acronyms, *entry.variants)}

@@ -15,8 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from pledge_graph.errors import InputError
-from pledge_graph.extract.gazetteer import Gazetteer, Match, authority_path, load_entries
+from pledge_graph.extract.gazetteer import (
+    AuthorityIndex,
+    Match,
+    NamedEntry,
+    name_forms,
+    named_fields,
+)
 from pledge_graph.extract.text import Spans, capitalised_names
+from pledge_graph.ingest.authority_files import authority_path, load_entries
 
 __all__ = ["ORG_TYPES", "Organisation", "OrganisationIndex", "load_organisations"]
 
@@ -24,13 +31,9 @@ ORG_TYPES = ("intergovernmental", "government", "network")
 
 
 @dataclass(frozen=True, slots=True)
-class Organisation:
+class Organisation(NamedEntry):
     """One gazetteer entry."""
 
-    slug: str
-    name: str
-    acronyms: tuple[str, ...]
-    variants: tuple[str, ...]
     type: str
     part_of: str | None
     wikidata: str | None
@@ -56,16 +59,11 @@ _HEAD_WORD = re.compile(rf"\b{_HEAD}\b")
 _LEADING = re.compile(r"^(?:(?:The|A|An|Our|Its|This|These|Their|In|With|By|And)\s+)+")
 
 
-class OrganisationIndex:
+class OrganisationIndex(AuthorityIndex[Organisation]):
     """The gazetteer and its compiled matcher."""
 
     def __init__(self, organisations: list[Organisation]) -> None:
-        self.by_slug = {o.slug: o for o in organisations}
-        self.names: dict[str, str] = {}
-        for o in organisations:
-            for form in (o.name, *o.acronyms, *o.variants):
-                self.names[form] = o.slug
-        self._gazetteer = Gazetteer(self.names)
+        super().__init__(organisations, name_forms(organisations))
 
     def key_of(self, name: str) -> str | None:
         """Return the slug of the organisation a whole name names, or None."""
@@ -119,10 +117,7 @@ def _load(path: Path) -> OrganisationIndex:
 
 def _organisation(entry: dict[str, Any]) -> Organisation:
     return Organisation(
-        slug=str(entry["slug"]), name=str(entry["name"]),
-        acronyms=tuple(map(str, entry.get("acronyms") or ())),
-        variants=tuple(map(str, entry.get("variants") or ())),
-        type=str(entry["type"]), part_of=entry.get("part_of"),
+        **named_fields(entry), type=str(entry["type"]), part_of=entry.get("part_of"),
         wikidata=entry.get("wikidata"), homepage=entry.get("homepage"),
     )
 

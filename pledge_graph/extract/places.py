@@ -13,10 +13,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pledge_graph.extract.gazetteer import Gazetteer, Match
 from pledge_graph.mapping.authorities import find_state, state_names
 
-__all__ = ["country_names", "find_countries", "state_of"]
+__all__ = ["country_names", "state_of"]
 
 _NOT_STATES = (
     "Northern Ireland", "New Mexico", "New Jersey", "New South Wales", "New England",
@@ -40,17 +39,6 @@ def country_names(data_dir: Path | None = None) -> dict[str, str]:
     for name in _NOT_STATES:
         names.setdefault(name, _SKIP)
     return names
-
-
-@lru_cache(maxsize=8)
-def _gazetteer(data_dir: Path | None) -> Gazetteer:
-    names = country_names(data_dir)
-    return Gazetteer(names, case_sensitive=names)
-
-
-def find_countries(text: str, data_dir: Path | None = None) -> list[Match]:
-    """Return the States named in ``text`` (key: ISO 3166-1 alpha-3), left to right."""
-    return [m for m in _gazetteer(data_dir).finditer(text) if m.key != _SKIP]
 
 
 def state_of(name: str, data_dir: Path | None = None) -> str | None:

@@ -21,20 +21,23 @@ from pathlib import Path
 from typing import Any
 
 from pledge_graph.errors import InputError
-from pledge_graph.extract.gazetteer import Gazetteer, Match, authority_path, load_entries
+from pledge_graph.extract.gazetteer import (
+    AuthorityIndex,
+    Match,
+    NamedEntry,
+    name_forms,
+    named_fields,
+)
 from pledge_graph.extract.text import Spans, capitalised_names
+from pledge_graph.ingest.authority_files import authority_path, load_entries
 
 __all__ = ["Programme", "ProgrammeIndex", "ProgrammeMention", "load_programmes"]
 
 
 @dataclass(frozen=True, slots=True)
-class Programme:
+class Programme(NamedEntry):
     """One programme of the authority file."""
 
-    slug: str
-    name: str
-    acronyms: tuple[str, ...]
-    variants: tuple[str, ...]
     provider: str | None
     note: str | None
 
@@ -59,28 +62,23 @@ _QUOTED = re.compile(
 )
 _QUOTES = re.compile("[\"\u201c\u00ab]")
 _CAP = r"[A-Z][\w'\u2019-]*"
+_WORDS = rf"(?:{_CAP}\s+(?:(?:on|for|of|and|the)\s+)*)"  # capitalised words and their links
+_HEADS = "Programme|Program|Initiative|Strategy|Plan|Scheme|System"
+_COMPLEMENT = rf"\s+(?:on|for|of)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|of|the|for|on)\s+)*{_CAP})*"
+_ACRONYM = r"\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)\)"
 _NAMED = re.compile(
-    rf"(?<![\w-])(?P<name>(?:{_CAP}\s+(?:(?:on|for|of|and|the)\s+)*)+"
-    rf"(?:(?P<head>Programme|Program|Initiative|Strategy|Plan|Scheme|System))"
-    rf"(?:\s+(?:on|for|of)\s+(?:the\s+)?{_CAP}(?:\s+(?:(?:and|of|the|for|on)\s+)*{_CAP})*)?)"
-    rf"(?:\s+\((?P<acronym>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)\))?"
-)
+    rf"(?<![\w-])(?P<name>{_WORDS}+(?:(?P<head>{_HEADS}))(?:{_COMPLEMENT})?)(?:{_ACRONYM})?")
 # The capitalised words (and links) before the head word: see capitalised_names.
-_NAMED_RUN = re.compile(rf"(?:{_CAP}\s+(?:(?:on|for|of|and|the)\s+)*)*")
-_HEAD_WORD = re.compile(r"\b(?:Programme|Program|Initiative|Strategy|Plan|Scheme|System)\b")
+_NAMED_RUN = re.compile(rf"{_WORDS}*")
+_HEAD_WORD = re.compile(rf"\b(?:{_HEADS})\b")
 _LEADING = re.compile(r"^(?:(?:The|A|An|Our|Its|This|These|Their|Under|In|With|By|And)\s+)+")
 
 
-class ProgrammeIndex:
+class ProgrammeIndex(AuthorityIndex[Programme]):
     """The programme authority and its compiled matcher."""
 
     def __init__(self, programmes: list[Programme]) -> None:
-        self.by_slug = {p.slug: p for p in programmes}
-        self.names: dict[str, str] = {}
-        for p in programmes:
-            for form in (p.name, *p.acronyms, *p.variants):
-                self.names[form] = p.slug
-        self._gazetteer = Gazetteer(self.names)
+        super().__init__(programmes, name_forms(programmes))
 
     def find(self, text: str, taken: list[tuple[int, int]]) -> list[ProgrammeMention]:
         """Return the programmes named in ``text``: the known ones, and unknown ones where they
@@ -144,10 +142,7 @@ def _load(path: Path) -> ProgrammeIndex:
 
 def _programme(entry: dict[str, Any]) -> Programme:
     return Programme(
-        slug=str(entry["slug"]), name=str(entry["name"]),
-        acronyms=tuple(map(str, entry.get("acronyms") or ())),
-        variants=tuple(map(str, entry.get("variants") or ())),
-        provider=entry.get("provider"), note=entry.get("note"),
+        **named_fields(entry), provider=entry.get("provider"), note=entry.get("note"),
     )
 
 

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from pledge_graph.errors import InputError
-from pledge_graph.extract.gazetteer import Gazetteer, Match, authority_path, load_entries
+from pledge_graph.extract.gazetteer import AuthorityIndex, Match
 from pledge_graph.extract.text import Sentences
+from pledge_graph.ingest.authority_files import authority_path, load_entries
 
 __all__ = ["ACTIONS", "Treaty", "TreatyAction", "TreatyIndex", "load_treaties"]
 
@@ -95,13 +96,11 @@ _ITS_PROTOCOL = re.compile(
 )
 
 
-class TreatyIndex:
+class TreatyIndex(AuthorityIndex[Treaty]):
     """The treaty authority and its compiled matcher."""
 
     def __init__(self, treaties: list[Treaty]) -> None:
-        self.by_slug = {t.slug: t for t in treaties}
-        self.names = _names(treaties)
-        self._gazetteer = Gazetteer(self.names)
+        super().__init__(treaties, _names(treaties))
 
     def find(self, text: str) -> list[Match]:
         """Return the treaties named in ``text``, with "its Optional Protocol" resolved to the

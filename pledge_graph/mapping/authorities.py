@@ -1,5 +1,8 @@
 """Who pledged: States (UN members and observers) and non-State actors, known by name.
 
+This module holds the reference data and the lookup by name; :mod:`~pledge_graph.mapping.actors`
+turns what it finds into triples.
+
 States come from ``authorities/states.yaml`` (UN names, variants, verified external ids)
 with their ISO 3166-1 codes from pycountry, keyed by alpha-3; known non-State actors from
 ``authorities/actors.yaml``. A name that is neither becomes a non-State actor whose kind is
@@ -16,42 +19,32 @@ from __future__ import annotations
 import gettext
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import pycountry
-import yaml
-from rdflib import Literal, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
 from pledge_graph.errors import InputError
-from pledge_graph.ingest import safe_yaml
-from pledge_graph.ingest.inputs import decode_text, read_input
-from pledge_graph.paths import DATA_DIR
-from pledge_graph.rdf.vocab import (
-    FOAF,
-    GEONAMES,
-    ORG,
-    OWL,
-    RDF,
-    RDFS,
-    SCHEMA,
-    SKOS,
-    UNBIS,
-    WD,
-    Iris,
-    slugify,
+from pledge_graph.ingest.authority_files import (
+    authority_path,
+    check_keys,
+    entry_error,
+    entry_names,
+    entry_text,
+    mapping_entries,
+    read_mapping,
 )
+from pledge_graph.rdf.vocab import Iris, slugify
 
 __all__ = [
     "ACTOR_KINDS",
     "LABEL_LANGUAGES",
     "Actor",
+    "Known",
     "State",
-    "actor_triples",
     "find_state",
     "guess_kind",
     "normalise_name",
@@ -59,8 +52,6 @@ __all__ = [
     "state_names",
     "states",
 ]
-
-Triple = tuple[Node, Node, Node]
 
 ACTOR_KINDS: dict[str, str] = {
     "state": "State",
@@ -116,15 +107,11 @@ _IDS = {
 }
 
 
-@dataclass(frozen=True)
-class State:
-    """A UN member or observer State: its UN name, ISO codes and verified external ids."""
+@dataclass(frozen=True, kw_only=True)
+class Known:
+    """What the authority files may say of a State or an actor besides its name: variants,
+    labels in other languages, verified external ids and UN M49 regions."""
 
-    alpha3: str
-    alpha2: str
-    numeric: str
-    name: str
-    status: str
     variants: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
     wikidata: str | None = None
@@ -133,13 +120,24 @@ class State:
     m49_region: str | None = None
     m49_subregion: str | None = None
 
+
+@dataclass(frozen=True, kw_only=True)
+class State(Known):
+    """A UN member or observer State: its UN name, ISO codes and verified external ids."""
+
+    alpha3: str
+    alpha2: str
+    numeric: str
+    name: str
+    status: str
+
     @property
     def slug(self) -> str:
         return self.alpha3.lower()
 
 
-@dataclass(frozen=True)
-class Actor:
+@dataclass(frozen=True, kw_only=True)
+class Actor(Known):
     """A pledging actor as resolved from a name; ``iri`` mints its IRI under any base.
 
     ``matched`` is False, and ``warning`` says why, when the name matched no State and no
@@ -149,16 +147,9 @@ class Actor:
     kind: str
     slug: str
     label: str
-    variants: tuple[str, ...] = ()
-    labels: tuple[tuple[str, str], ...] = ()
     alpha2: str | None = None
     alpha3: str | None = None
     numeric: str | None = None
-    wikidata: str | None = None
-    unbis: str | None = None
-    geonames: str | None = None
-    m49_region: str | None = None
-    m49_subregion: str | None = None
     matched: bool = True
     warning: str | None = None
     organisation: str | None = None
@@ -231,38 +222,6 @@ def guess_kind(name: str) -> str:
     return "cso"
 
 
-def actor_triples(actor: Actor, iris: Iris) -> Iterator[Triple]:
-    """Yield the RDF that describes an actor: types, labels, codes and verified links."""
-    pg = iris.ontology
-    subject = actor.iri(iris)
-    if actor.kind == "state":
-        types = [pg.State, SCHEMA.Country, FOAF.Agent]
-    else:
-        types = [pg[ACTOR_KINDS[actor.kind]], pg.NonStateActor, FOAF.Agent, ORG.FormalOrganization]
-    for rdf_type in types:
-        yield subject, RDF.type, rdf_type
-    label = Literal(actor.label, lang="en") if actor.matched else Literal(actor.label)
-    yield subject, RDFS.label, label
-    yield subject, SKOS.prefLabel, label
-    for language, text in actor.labels:
-        yield subject, RDFS.label, Literal(text, lang=language)
-        yield subject, SKOS.prefLabel, Literal(text, lang=language)
-    for variant in actor.variants:
-        yield subject, SKOS.altLabel, Literal(variant, lang="en")
-    codes = ((pg.isoAlpha2, actor.alpha2), (pg.isoAlpha3, actor.alpha3),
-             (pg.m49Code, actor.numeric), (pg.m49Region, actor.m49_region),
-             (pg.m49SubRegion, actor.m49_subregion))
-    for prop, code in codes:
-        if code:
-            yield subject, prop, Literal(code)
-    if actor.wikidata:
-        yield subject, OWL.sameAs, WD[actor.wikidata]
-    if actor.unbis:
-        yield subject, SKOS.exactMatch, UNBIS[actor.unbis]
-    if actor.geonames:
-        yield subject, SKOS.exactMatch, GEONAMES[actor.geonames + "/"]
-
-
 # ---------------------------------------------------------------------------
 # Loading the authority files
 # ---------------------------------------------------------------------------
@@ -292,38 +251,29 @@ def _lookup(name: str, data_dir: Path | None) -> State | Actor | None:
 @lru_cache(maxsize=8)
 def _tables(data_dir: Path | None) -> _Authorities:
     """The authorities of a data folder, read once per process."""
-    return _authorities(_authority_file(data_dir, "states.yaml"),
-                        _authority_file(data_dir, "actors.yaml"))
-
-
-def _authority_file(data_dir: Path | None, filename: str) -> Path:
-    """Return ``<data>/authorities/<filename>``, or the bundled one when the data has none."""
-    if data_dir is not None:
-        path = Path(data_dir) / "authorities" / filename
-        if path.exists():
-            return path.resolve()
-    return (DATA_DIR / "authorities" / filename).resolve()
+    return _authorities(authority_path(data_dir, "states.yaml").resolve(),
+                        authority_path(data_dir, "actors.yaml").resolve())
 
 
 @lru_cache(maxsize=8)
 def _authorities(states_file: Path, actors_file: Path) -> _Authorities:
     index: dict[str, State | Actor] = {}
     found: list[State] = []
-    states_data = _read_yaml(states_file, ("members", "observers", "ambiguous"))
+    states_data = read_mapping(states_file, ("members", "observers", "ambiguous"))
     seen: set[str] = set()
     for status in ("member", "observer"):
-        for entry in _entries(states_file, states_data, status + "s"):
+        for entry in mapping_entries(states_file, states_data, status + "s"):
             state = _state(states_file, entry, status)
             if state.alpha3 in seen:
-                raise _error(states_file, entry, f"State {state.alpha3} listed twice",
-                             "each alpha3 once")
+                raise entry_error(states_file, entry, f"State {state.alpha3} listed twice",
+                                  "each alpha3 once")
             seen.add(state.alpha3)
             found.append(state)
             for name in (state.name, *state.variants):
                 _index(index, name, state, states_file, entry)
     ambiguous = frozenset(normalise_name(str(n)) for n in states_data.get("ambiguous") or [])
-    actors_data = _read_yaml(actors_file, ("actors",))
-    for entry in _entries(actors_file, actors_data, "actors"):
+    actors_data = read_mapping(actors_file, ("actors",))
+    for entry in mapping_entries(actors_file, actors_data, "actors"):
         actor = _actor(actors_file, entry)
         for name in (actor.label, *actor.variants):
             _index(index, name, actor, actors_file, entry)
@@ -336,18 +286,18 @@ def _index(index: dict[str, State | Actor], name: str, value: State | Actor, pat
     other = index.setdefault(key, value)
     if other is not value:
         which = other.name if isinstance(other, State) else other.label
-        raise _error(path, entry, f"name {name!r} also names {which!r}",
-                     "names and variants that name one State or actor")
+        raise entry_error(path, entry, f"name {name!r} also names {which!r}",
+                          "names and variants that name one State or actor")
 
 
 def _state(path: Path, entry: dict[str, Any], status: str) -> State:
-    _check_keys(path, entry, {"alpha3", "name"}, {"variants", *_IDS})
-    alpha3 = _text(path, entry, "alpha3")
+    check_keys(path, entry, {"alpha3", "name"}, {"variants", *_IDS})
+    alpha3 = entry_text(path, entry, "alpha3")
     country = pycountry.countries.get(alpha_3=alpha3) if _ALPHA3.match(alpha3) else None
     if country is None:
-        raise _error(path, entry, f"unknown alpha3 {alpha3!r}", "an ISO 3166-1 alpha-3 code")
-    name = _text(path, entry, "name")
-    listed = [str(v) for v in _list(path, entry, "variants")]
+        raise entry_error(path, entry, f"unknown alpha3 {alpha3!r}", "an ISO 3166-1 alpha-3 code")
+    name = entry_text(path, entry, "name")
+    listed = [str(v) for v in entry_names(path, entry, "variants")]
     iso_names = [re.sub(r"^the ", "", getattr(country, attr, None) or "")
                  for attr in ("name", "official_name", "common_name")]
     variants = _unique([*listed, *(n for n in iso_names if n)], exclude=name)
@@ -359,30 +309,28 @@ def _state(path: Path, entry: dict[str, Any], status: str) -> State:
 
 
 def _actor(path: Path, entry: dict[str, Any]) -> Actor:
-    _check_keys(path, entry, {"slug", "name", "kind"}, {"variants", "wikidata", "organisation"})
-    kind = _text(path, entry, "kind")
+    check_keys(path, entry, {"slug", "name", "kind"}, {"variants", "wikidata", "organisation"})
+    kind = entry_text(path, entry, "kind")
     if kind not in ACTOR_KINDS or kind == "state":
-        raise _error(path, entry, f"unknown actor kind {kind!r}",
-                     "one of " + " ".join(k for k in ACTOR_KINDS if k != "state"))
-    slug = _text(path, entry, "slug")
+        raise entry_error(path, entry, f"unknown actor kind {kind!r}",
+                          "one of " + " ".join(k for k in ACTOR_KINDS if k != "state"))
+    slug = entry_text(path, entry, "slug")
     if slug != slugify(slug):
-        raise _error(path, entry, f"bad slug {slug!r}", "lower-case letters, digits and '-'")
-    name = _text(path, entry, "name")
-    variants = _unique([str(v) for v in _list(path, entry, "variants")], exclude=name)
-    organisation = _text(path, entry, "organisation") if "organisation" in entry else None
+        raise entry_error(path, entry, f"bad slug {slug!r}", "lower-case letters, digits and '-'")
+    name = entry_text(path, entry, "name")
+    variants = _unique([str(v) for v in entry_names(path, entry, "variants")], exclude=name)
+    organisation = entry_text(path, entry, "organisation") if "organisation" in entry else None
     if organisation is not None and organisation != slugify(organisation):
-        raise _error(path, entry, f"bad organisation slug {organisation!r}",
-                     "the slug of an entry in authorities/organisations.yaml")
+        raise entry_error(path, entry, f"bad organisation slug {organisation!r}",
+                          "the slug of an entry in authorities/organisations.yaml")
     return Actor(kind=kind, slug=slug, label=name, variants=variants,
                  wikidata=_identifier(path, entry, "wikidata"), organisation=organisation)
 
 
 def _state_actor(state: State) -> Actor:
-    return Actor(kind="state", slug=state.slug, label=state.name, variants=state.variants,
-                 labels=state.labels, alpha2=state.alpha2, alpha3=state.alpha3,
-                 numeric=state.numeric, wikidata=state.wikidata, unbis=state.unbis,
-                 geonames=state.geonames, m49_region=state.m49_region,
-                 m49_subregion=state.m49_subregion)
+    known = {f.name: getattr(state, f.name) for f in fields(Known)}
+    return Actor(kind="state", slug=state.slug, label=state.name, alpha2=state.alpha2,
+                 alpha3=state.alpha3, numeric=state.numeric, **known)
 
 
 @cache
@@ -404,87 +352,11 @@ def _unique(names: list[str], exclude: str) -> tuple[str, ...]:
     return tuple(unique)
 
 
-# ---------------------------------------------------------------------------
-# YAML with line numbers, and the checks that use them
-# ---------------------------------------------------------------------------
-
-def _with_lines(node: yaml.Node, data: Any) -> None:
-    """Record the 1-based line of every mapping of ``data`` under ``__line__``."""
-    if isinstance(node, yaml.MappingNode) and isinstance(data, dict):
-        data["__line__"] = node.start_mark.line + 1
-        for (key, value_node) in node.value:
-            if key.value in data and key.value != "__line__":
-                _with_lines(value_node, data[key.value])
-    elif isinstance(node, yaml.SequenceNode) and isinstance(data, list):
-        for item_node, item in zip(node.value, data, strict=True):
-            _with_lines(item_node, item)
-
-
-def _read_yaml(path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
-    """Read an authority file through :mod:`pledge_graph.ingest.safe_yaml` (no aliases, bounded
-    numbers and nesting), its mappings marked with their lines."""
-    raw = read_input(path, error=InputError, what="the authority file",
-                     expected="a readable YAML file")
-    text = decode_text(raw, file=path, error=InputError, what="the authority file",
-                       expected="UTF-8 encoded YAML")
-    node, data = safe_yaml.load(text, file=path, error=InputError, expected="a YAML mapping")
-    if node is not None:
-        _with_lines(node, data)
-    if not isinstance(data, dict):
-        raise InputError("authority file is not a mapping", file=path, line=1,
-                         expected="a mapping with the keys " + ", ".join(keys))
-    unknown = sorted(set(data) - set(keys) - {"__line__"})
-    if unknown:
-        raise InputError(f"unknown key {unknown[0]!r}", file=path,
-                         expected="only the keys " + ", ".join(keys))
-    return data
-
-
-def _entries(path: Path, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    entries = data.get(key) or []
-    if not isinstance(entries, list):
-        raise InputError(f"{key} is not a list", file=path, line=data.get("__line__"),
-                         expected=f"a list of entries under {key}")
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise InputError(f"entry {entry!r} under {key} is not a mapping", file=path,
-                             expected="a mapping such as {alpha3: JPN, name: Japan}")
-    return entries
-
-
-def _check_keys(path: Path, entry: dict[str, Any], required: set[str], optional: set[str]) -> None:
-    missing = sorted(required - set(entry))
-    if missing:
-        raise _error(path, entry, f"missing {missing[0]!r}", "the keys " + ", ".join(sorted(required)))
-    unknown = sorted(set(entry) - required - optional - {"__line__"})
-    if unknown:
-        raise _error(path, entry, f"unknown key {unknown[0]!r}",
-                     "only the keys " + ", ".join(sorted(required | optional)))
-
-
-def _text(path: Path, entry: dict[str, Any], key: str) -> str:
-    value = entry.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise _error(path, entry, f"bad {key} {value!r}", f"a non-empty text for {key}")
-    return value.strip()
-
-
-def _list(path: Path, entry: dict[str, Any], key: str) -> list[Any]:
-    value = entry.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _error(path, entry, f"bad {key} {value!r}", f"a list of names for {key}")
-    return value
-
-
 def _identifier(path: Path, entry: dict[str, Any], key: str) -> str | None:
     value = entry.get(key)
     if value is None:
         return None
     if not isinstance(value, str) or not _IDS[key].match(value):
-        raise _error(path, entry, f"bad {key} {value!r}",
-                     f"a quoted identifier matching {_IDS[key].pattern}")
+        raise entry_error(path, entry, f"bad {key} {value!r}",
+                          f"a quoted identifier matching {_IDS[key].pattern}")
     return value
-
-
-def _error(path: Path, entry: dict[str, Any], message: str, expected: str) -> InputError:
-    return InputError(message, file=path, line=entry.get("__line__"), expected=expected)

@@ -6,7 +6,7 @@ its pledge (``pg:statedIn``), with its curation status and its evidence: a Web A
 (``<fact>/quote``) and a ``oa:TextPositionSelector`` (``<fact>/position``, offsets in Unicode
 code points, which are Python string indices). Organisations, treaties, programmes and
 countries a fact refers to are described along with it, so the graph holds every resource it
-links to. No blank nodes.
+links to (:mod:`~pledge_graph.mapping.resources`). No blank nodes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,30 +23,15 @@ from pledge_graph.errors import RecordError
 from pledge_graph.extract.organisations import load_organisations
 from pledge_graph.extract.programmes import load_programmes
 from pledge_graph.extract.treaties import ACTIONS, load_treaties
-from pledge_graph.mapping.authorities import actor_triples, resolve_actor, states
+from pledge_graph.mapping import resources
+from pledge_graph.mapping.actors import state_names_by_code, state_terms
 from pledge_graph.rdf.ntriples import Terms, Triple, iri, literal, nt_term, typed
-from pledge_graph.rdf.vocab import (
-    DCTERMS,
-    FOAF,
-    OA,
-    ORG,
-    OWL,
-    RDF,
-    RDFS,
-    SCHEMA,
-    SKOS,
-    WD,
-    XSD,
-    Iris,
-    slugify,
-)
+from pledge_graph.rdf.vocab import DCTERMS, OA, RDF, RDFS, SCHEMA, XSD, Iris, slugify
 
-__all__ = ["CONTEXT_CHARS", "authority_triples", "fact_triples"]
+__all__ = ["CONTEXT_CHARS", "fact_triples"]
 
-_RDF, _RDFS, _DCT, _FOAF, _OA, _ORG, _OWL, _SCHEMA, _SKOS, _WD = (
-    Terms(ns) for ns in (RDF, RDFS, DCTERMS, FOAF, OA, ORG, OWL, SCHEMA, SKOS, WD))
-_DECIMAL, _GYEAR, _BOOLEAN, _NNI = (str(XSD.decimal), str(XSD.gYear), str(XSD.boolean),
-                                    str(XSD.nonNegativeInteger))
+_RDF, _RDFS, _DCT, _OA, _SCHEMA = (Terms(ns) for ns in (RDF, RDFS, DCTERMS, OA, SCHEMA))
+_GYEAR, _BOOLEAN, _NNI = str(XSD.gYear), str(XSD.boolean), str(XSD.nonNegativeInteger)
 _TRUE, _FALSE = typed("true", _BOOLEAN), typed("false", _BOOLEAN)
 
 CONTEXT_CHARS = 32
@@ -60,7 +44,6 @@ _CLASS = {"funding": "FundingCommitment", "treaty": "TreatyAction",
           "programme": "ProgrammeMention"}
 _ACTION_TYPE = {"ratify": "Ratification", "accede": "Accession", "sign": "Signature",
                 "withdraw-reservation": "WithdrawalOfReservation"}
-_ORG_CLASS = {"intergovernmental": "IntergovernmentalOrganization"}
 _FACT_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 
 
@@ -84,11 +67,6 @@ def fact_triples(fact: dict[str, Any], pledge_iri: str, slug: str, number: int, 
         raise _located(error, data_dir, slug, number, fact.get("id")) from None
 
 
-@lru_cache(maxsize=8)
-def _pg(base: str) -> Terms:
-    return Terms(Iris(base).ontology)
-
-
 def _fact_triples(fact: dict[str, Any], pledge_iri: str, slug: str, number: int, text: str,
                   lang: str, iris: Iris, funders: Sequence[str],
                   data_dir: Path | None) -> list[Triple]:
@@ -110,7 +88,7 @@ def _fact_triples(fact: dict[str, Any], pledge_iri: str, slug: str, number: int,
                          (where, number, fact_id)))
     if not body:
         return []
-    pg = _pg(iris.base)
+    pg = resources.ontology(iris.base)
     start, end = _span(fact, text, where, number, fact_id)
     exact = text[start:end]
     out: list[Triple] = [
@@ -125,17 +103,6 @@ def _fact_triples(fact: dict[str, Any], pledge_iri: str, slug: str, number: int,
     return out
 
 
-def authority_triples(iris: Iris, data_dir: Path | None = None) -> Iterator[Triple]:
-    """Yield the descriptions of every organisation, treaty and programme of the authority
-    files, for a release that publishes the gazetteers whole."""
-    for slug in load_organisations(data_dir).by_slug:
-        yield from _organisation(slug, iris, data_dir)
-    for slug in load_treaties(data_dir).by_slug:
-        yield from _treaty(slug, iris, data_dir)
-    for slug in load_programmes(data_dir).by_slug:
-        yield from _programme(slug, None, None, iris, data_dir)
-
-
 # ---------------------------------------------------------------------------
 # Kinds
 # ---------------------------------------------------------------------------
@@ -145,7 +112,7 @@ _Where = tuple[str, int, str]
 
 def _funding(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
              funders: list[str], data_dir: Path | None, where: _Where) -> Iterator[Triple]:
-    pg = _pg(iris.base)
+    pg = resources.ontology(iris.base)
     amount = f"{subject[:-1]}/amount>"
     value = _decimal(fact.get("amount"), where, "amount")
     yield subject, _RDF.type, _SCHEMA.MonetaryGrant
@@ -174,7 +141,7 @@ def _funding(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
     recipient = fact.get("recipient")
     if recipient:
         yield subject, pg.recipient, iri(iris.org(_known_org(recipient, where, data_dir)))
-        yield from _organisation(recipient, iris, data_dir)
+        yield from resources.organisation(recipient, iris, data_dir)
     elif fact.get("recipient_name"):
         yield subject, pg.recipientName, literal(str(fact["recipient_name"]))
     for key, prop in (("fiscal_year", pg.fiscalYear), ("period_start", pg.periodStart),
@@ -201,7 +168,7 @@ def _decimal_term(value: Decimal) -> str:
 def _treaty_action(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
                    funders: list[str], data_dir: Path | None,
                    where: _Where) -> Iterator[Triple]:
-    pg = _pg(iris.base)
+    pg = resources.ontology(iris.base)
     action = fact.get("action")
     if action not in ACTIONS:
         raise _error(*where, f"bad treaty action {action!r}", " | ".join(ACTIONS))
@@ -214,7 +181,7 @@ def _treaty_action(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
     yield subject, pg.treaty, iri(iris.treaty(treaty))
     yield subject, pg.consider, _TRUE if fact.get("consider") else _FALSE
     yield pledge, _SCHEMA.mentions, iri(iris.treaty(treaty))
-    yield from _treaty(treaty, iris, data_dir)
+    yield from resources.treaty(treaty, iris, data_dir)
 
 
 def _organisation_mention(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
@@ -223,11 +190,11 @@ def _organisation_mention(fact: dict[str, Any], subject: str, pledge: str, iris:
     slug = fact.get("organisation")
     if slug:
         org = iri(iris.org(_known_org(slug, where, data_dir)))
-        yield subject, _pg(iris.base).refersTo, org
+        yield subject, resources.ontology(iris.base).refersTo, org
         yield pledge, _SCHEMA.mentions, org
-        yield from _organisation(slug, iris, data_dir)
+        yield from resources.organisation(slug, iris, data_dir)
     elif fact.get("name"):
-        yield subject, _pg(iris.base).mentionedName, literal(str(fact["name"]))
+        yield subject, resources.ontology(iris.base).mentionedName, literal(str(fact["name"]))
     else:
         raise _error(*where, "organisation fact names no organisation",
                      "an organisation slug, or a name for an unknown body")
@@ -237,16 +204,16 @@ def _country_mention(fact: dict[str, Any], subject: str, pledge: str, iris: Iris
                      funders: list[str], data_dir: Path | None,
                      where: _Where) -> Iterator[Triple]:
     code = str(fact.get("country") or "").upper()
-    names = _state_names(data_dir)
+    names = state_names_by_code(data_dir)
     if code not in names:
         raise _error(*where, f"unknown country {fact.get('country')!r}",
                      "the alpha-3 code of a State, e.g. YEM")
     state = iri(iris.state(code))
     if state in funders:
         return
-    yield subject, _pg(iris.base).refersTo, state
+    yield subject, resources.ontology(iris.base).refersTo, state
     yield pledge, _DCT.spatial, state
-    yield from _state(code, iris.base, data_dir)
+    yield from state_terms(code, iris.base, data_dir)
 
 
 def _programme_mention(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
@@ -260,116 +227,13 @@ def _programme_mention(fact: dict[str, Any], subject: str, pledge: str, iris: Ir
         raise _error(*where, "programme fact names no programme", "a programme slug or a name")
     key = slug or slugify(str(fact["name"]))
     programme = iri(iris.programme(key))
-    yield subject, _pg(iris.base).refersTo, programme
+    yield subject, resources.ontology(iris.base).refersTo, programme
     yield pledge, _SCHEMA.mentions, programme
-    yield from _programme(slug, fact.get("name"), fact.get("acronym"), iris, data_dir)
+    yield from resources.programme(slug, fact.get("name"), fact.get("acronym"), iris, data_dir)
 
 
 _KINDS = {"funding": _funding, "treaty": _treaty_action, "organisation": _organisation_mention,
           "country": _country_mention, "programme": _programme_mention}
-
-
-# ---------------------------------------------------------------------------
-# Authorities: described along with each fact that names them, computed once per slug
-# ---------------------------------------------------------------------------
-
-def _organisation(slug: str, iris: Iris, data_dir: Path | None) -> tuple[Triple, ...]:
-    return _organisation_terms(slug, iris.base, data_dir)
-
-
-@lru_cache(maxsize=4096)
-def _organisation_terms(slug: str, base: str, data_dir: Path | None) -> tuple[Triple, ...]:
-    index = load_organisations(data_dir)
-    iris, pg = Iris(base), _pg(base)
-    out: list[Triple] = []
-    while slug:
-        o = index.by_slug[slug]
-        node = iri(iris.org(slug))
-        out += [(node, _RDF.type, _ORG.FormalOrganization), (node, _RDF.type, _FOAF.Organization)]
-        if o.type == "government":
-            out.append((node, _RDF.type, _SCHEMA.GovernmentOrganization))
-        elif o.type in _ORG_CLASS:
-            out.append((node, _RDF.type, pg[_ORG_CLASS[o.type]]))
-        out += [(node, _RDFS.label, literal(o.name, "en")),
-                (node, _SKOS.prefLabel, literal(o.name, "en"))]
-        out += [(node, _SKOS.altLabel, literal(variant, "en")) for variant in o.variants]
-        out += [(node, _SCHEMA.alternateName, literal(acronym)) for acronym in o.acronyms]
-        if o.wikidata:
-            out.append((node, _OWL.sameAs, _WD[o.wikidata]))
-        if o.homepage:
-            out.append((node, _FOAF.homepage, iri(o.homepage)))
-        if o.part_of:
-            out.append((node, _ORG.subOrganizationOf, iri(iris.org(o.part_of))))
-        slug = o.part_of or ""
-    return tuple(out)
-
-
-def _treaty(slug: str, iris: Iris, data_dir: Path | None) -> tuple[Triple, ...]:
-    return _treaty_terms(slug, iris.base, data_dir)
-
-
-@lru_cache(maxsize=4096)
-def _treaty_terms(slug: str, base: str, data_dir: Path | None) -> tuple[Triple, ...]:
-    index = load_treaties(data_dir)
-    iris, pg = Iris(base), _pg(base)
-    out: list[Triple] = []
-    while slug:
-        t = index.by_slug[slug]
-        node = iri(iris.treaty(slug))
-        out += [(node, _RDF.type, pg.Treaty),
-                (node, _RDFS.label, literal(t.short, "en")),
-                (node, _DCT.title, literal(t.title, "en")),
-                (node, _SKOS.prefLabel, literal(t.short, "en"))]
-        out += [(node, _SKOS.altLabel, literal(variant, "en")) for variant in t.variants]
-        out += [(node, _SKOS.altLabel, literal(title, lang)) for lang, title in t.translations]
-        out += [(node, _SCHEMA.alternateName, literal(acronym)) for acronym in t.acronyms]
-        if t.adopted:
-            out.append((node, _DCT.date, typed(f"{t.adopted:04d}", _GYEAR)))
-        if t.protocol_to:
-            out.append((node, pg.protocolTo, iri(iris.treaty(t.protocol_to))))
-        slug = t.protocol_to or ""
-    return tuple(out)
-
-
-def _programme(slug: str | None, name: str | None, acronym: str | None, iris: Iris,
-               data_dir: Path | None) -> tuple[Triple, ...]:
-    return _programme_terms(slug, name, acronym, iris.base, data_dir)
-
-
-@lru_cache(maxsize=4096)
-def _programme_terms(slug: str | None, name: str | None, acronym: str | None, base: str,
-                     data_dir: Path | None) -> tuple[Triple, ...]:
-    iris, pg = Iris(base), _pg(base)
-    if slug:
-        p = load_programmes(data_dir).by_slug[slug]
-        name, acronyms, variants = p.name, p.acronyms, p.variants
-    else:
-        slug, acronyms, variants = slugify(str(name)), (acronym,) if acronym else (), ()
-    node = iri(iris.programme(slug))
-    out: list[Triple] = [(node, _RDF.type, pg.Programme),
-                         (node, _RDF.type, _SCHEMA.GovernmentService),
-                         (node, _RDFS.label, literal(str(name), "en"))]
-    out += [(node, _SKOS.altLabel, literal(variant, "en")) for variant in variants]
-    out += [(node, _SCHEMA.alternateName, literal(a)) for a in acronyms]
-    if slug in load_programmes(data_dir).by_slug:
-        p = load_programmes(data_dir).by_slug[slug]
-        if p.provider:
-            out.append((node, _SCHEMA.provider, iri(iris.state(p.provider))))
-        if p.note:
-            out.append((node, _RDFS.comment, literal(p.note, "en")))
-    return tuple(out)
-
-
-@lru_cache(maxsize=512)
-def _state(code: str, base: str, data_dir: Path | None) -> tuple[Triple, ...]:
-    actor = resolve_actor(_state_names(data_dir)[code], data_dir)
-    return tuple((nt_term(s), nt_term(p), nt_term(o))
-                 for s, p, o in actor_triples(actor, Iris(base)))
-
-
-@lru_cache(maxsize=8)
-def _state_names(data_dir: Path | None) -> dict[str, str]:
-    return {s.alpha3: s.name for s in states(data_dir)}
 
 
 def _known_org(slug: object, where: _Where, data_dir: Path | None) -> str:
@@ -388,7 +252,7 @@ def _evidence(subject: str, pledge: str, text: str, start: int, end: int,
     stem = subject[:-1]
     target, quote, position = f"{stem}/target>", f"{stem}/quote>", f"{stem}/position>"
     return [
-        (subject, _pg(iris.base).evidence, target),
+        (subject, resources.ontology(iris.base).evidence, target),
         (target, _RDF.type, _OA.SpecificResource),
         (target, _OA.hasSource, pledge),
         (target, _OA.hasSelector, quote),

@@ -7,44 +7,39 @@ node has an IRI minted by :class:`~pledge_graph.rdf.vocab.Iris`.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pledge_graph.errors import RecordError
 from pledge_graph.extract.organisations import load_organisations
 from pledge_graph.extract.programmes import load_programmes
 from pledge_graph.extract.treaties import load_treaties
-from pledge_graph.ingest import safe_yaml
-from pledge_graph.ingest.inputs import confined, read_input
-from pledge_graph.mapping.authorities import actor_triples, resolve_actor, states
+from pledge_graph.mapping.actors import actor_terms
+from pledge_graph.mapping.authorities import resolve_actor, states
 from pledge_graph.mapping.commitments import fact_triples
+from pledge_graph.mapping.record_fields import (
+    Fields,
+    Head,
+    entity_names,
+    read_head,
+    read_source_text,
+)
 from pledge_graph.rdf.concepts import concept_for_label, scheme_graph
 from pledge_graph.rdf.ntriples import Terms, Triple, iri, literal, nt_term, typed
 from pledge_graph.rdf.vocab import DCTERMS, PROV, RDF, RDFS, SPDX, VOID, XSD, Iris
-from pledge_graph.records.curated import load_record, read_record_text
 
 __all__ = [
-    "UN_LANGUAGES",
     "LoadedRecord",
-    "MappedGraph",
     "MappedSubmission",
     "Mapper",
     "Triple",
     "build_triples",
-    "load_records",
-    "map_records",
-    "record_lines",
     "scheme_triples",
 ]
 
 
-UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 LANGUAGE_BASE = "http://id.loc.gov/vocabulary/iso639-1/"
 SOFTWARE_NAME = "pledge-graph"
 MONTHS = (
@@ -52,7 +47,6 @@ MONTHS = (
     "August", "September", "October", "November", "December",
 )
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -76,117 +70,6 @@ class MappedSubmission:
     actors: list[str]
 
 
-@dataclass
-class MappedGraph:
-    """The whole graph: per-submission parts plus what they share (actors, scheme, build)."""
-
-    submissions: list[MappedSubmission]
-    actors: dict[str, list[Triple]]
-    scheme: list[Triple]
-    build: list[Triple]
-    build_iri: str
-    notes: list[str] = field(default_factory=list)
-
-    def triples(self) -> Iterator[Triple]:
-        """Yield every triple of the graph (duplicates possible across parts)."""
-        for sub in self.submissions:
-            yield from sub.triples
-        for triples in self.actors.values():
-            yield from triples
-        yield from self.scheme
-        yield from self.build
-
-
-# ---------------------------------------------------------------------------
-# Reading records
-# ---------------------------------------------------------------------------
-
-def load_records(data_dir: Path) -> list[LoadedRecord]:
-    """Read every ``records/*.yaml`` of the data directory, sorted by file name.
-
-    Records are read and checked by the importer's ``records.load_record``, so both stages
-    agree on what a well-formed record is; errors name the file and line.
-    """
-    return [LoadedRecord(path, load_record(path))
-            for path in sorted((data_dir / "records").glob("*.yaml"))]
-
-
-def record_lines(path: Path) -> dict[tuple[Any, ...], int]:
-    """Map key paths of a record (``("pledges", 0, "text")``) to 1-based YAML lines.
-
-    Only needed to point at an error, so it is computed on demand, not for every record.
-    """
-    lines: dict[tuple[Any, ...], int] = {}
-
-    def walk(node: yaml.Node, key: tuple[Any, ...]) -> None:
-        lines[key] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                walk(v, key + (k.value,))
-                lines[key + (k.value,)] = k.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, key + (i,))
-
-    try:
-        root, _ = safe_yaml.load(read_record_text(path), file=path, error=RecordError,
-                                 expected="a record")
-    except RecordError:
-        return lines
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-# ---------------------------------------------------------------------------
-# Checking a record's fields
-# ---------------------------------------------------------------------------
-
-class _Fields:
-    """Reads a record's fields, raising RecordError with file, line and expectation."""
-
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
-        self.path = path
-        self.data = data
-        self._lines: dict[tuple[Any, ...], int] | None = None
-
-    def fail(self, key: tuple[Any, ...], message: str, expected: str) -> RecordError:
-        if self._lines is None:
-            self._lines = record_lines(self.path)
-        line = None
-        for n in range(len(key), -1, -1):
-            line = self._lines.get(key[:n])
-            if line is not None:
-                break
-        return RecordError(message, file=self.path, line=line, expected=expected)
-
-    def get(self, key: tuple[Any, ...], kind: type | tuple[type, ...], expected: str,
-            *, optional: bool = False) -> Any:
-        value: Any = self.data
-        for part in key:
-            if isinstance(value, dict):
-                value = value.get(part)
-            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
-                value = value[part]
-            else:
-                value = None
-        if value is None and optional:
-            return None
-        if value is None:
-            raise self.fail(key, f"missing field {'.'.join(map(str, key))!s}", expected)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise self.fail(key, f"bad value {value!r} for {'.'.join(map(str, key))}", expected)
-        return value
-
-    def positive(self, key: tuple[Any, ...], *, optional: bool = False,
-                 zero: bool = False) -> int | None:
-        value = self.get(key, int, "a positive whole number", optional=optional)
-        if value is not None and value < (0 if zero else 1):
-            least = "0" if zero else "1"
-            raise self.fail(key, f"bad number {value}", f"a whole number >= {least}")
-        return value
-
-
 # ---------------------------------------------------------------------------
 # Mapping
 # ---------------------------------------------------------------------------
@@ -203,23 +86,14 @@ def _actor_parts(name: str, iris: Iris, data_dir: Path,
     actor = resolve_actor(name, data_dir)
     if actor.warning:
         notes.append(actor.warning)
-    triples = [(nt_term(s), nt_term(p), nt_term(o)) for s, p, o in actor_triples(actor, iris)]
-    return iri(actor.iri(iris)), triples
-
-
-def _entity_names(fields: _Fields) -> list[str]:
-    entities = fields.get(("entities",), list, "a list of pledging entities, each with a name")
-    if not entities:
-        raise fields.fail(("entities",), "no pledging entity", "at least one entity with a name")
-    return [fields.get(("entities", i, "name"), str, "the entity's name as written")
-            for i in range(len(entities))]
+    return iri(actor.iri(iris)), actor_terms(actor, iris)
 
 
 class Mapper:
     """Maps records one at a time, remembering the actors met so far (shared by submissions).
 
-    ``map_records`` maps a whole corpus in one go; the build maps batches of records in
-    worker processes, each with its own Mapper, and merges what they share.
+    The build maps batches of records in worker processes, each with its own Mapper, and
+    merges what they share (:mod:`~pledge_graph.build.batches`).
     """
 
     def __init__(self, iris: Iris, digest: str, data_dir: Path) -> None:
@@ -247,11 +121,11 @@ class Mapper:
 
     def submission(self, record: LoadedRecord) -> MappedSubmission:
         """Map one record; raises RecordError naming its file and line when it is malformed."""
-        fields = _Fields(record.path, record.data)
+        fields = Fields(record.path, record.data)
         slug = fields.get(("slug",), str, "the source file's slug, e.g. japan-2023")
         if not _SLUG.match(slug):
             raise fields.fail(("slug",), f"bad slug {slug!r}", "lower-case letters, digits and '-'")
-        names = _entity_names(fields)
+        names = entity_names(fields)
         actor_iris = []
         for name in names:
             if name not in self._actor_by_name:
@@ -261,50 +135,14 @@ class Mapper:
             actor_iris.append(self._actor_by_name[name])
         return self._map(fields, slug, names, actor_iris)
 
-    def _map(self, fields: _Fields, slug: str, names: list[str],
+    def _map(self, fields: Fields, slug: str, names: list[str],
              actor_iris: list[str]) -> MappedSubmission:
-        iris, ont, build_iri, dataset = self.iris, self._pg, self.build_iri, self._dataset
-        sub = iri(iris.submission(slug))
-        title = fields.get(("title",), str, "the document's title")
-        month = fields.positive(("month",))
-        if month is None or month > 12:
-            raise fields.fail(("month",), f"bad month {month}", "a month number 1..12")
-        year = fields.positive(("year",))
-        assert year is not None
-        language = fields.get(("language",), str, "an ISO 639-1 code of a UN language")
-        if language not in UN_LANGUAGES:
-            raise fields.fail(("language",), f"bad language {language!r}",
-                              "one of " + " ".join(UN_LANGUAGES))
-        kind = fields.get(("pledge_type",), str, "single or joint")
-        if kind not in ("single", "joint"):
-            raise fields.fail(("pledge_type",), f"bad pledge type {kind!r}", "single or joint")
-        source = fields.get(("source",), str, "the source file, relative to the data directory")
-        sha = fields.get(("source_sha256",), str, "the SHA-256 of the source, 64 hex digits")
-        if not _SHA256.match(sha):
-            raise fields.fail(("source_sha256",), f"bad checksum {sha!r}",
-                              "64 lower-case hex digits")
-        _check_source(fields, self.data_dir, source, sha)
-        when = f"{MONTHS[month - 1]} {year}"
+        head = read_head(fields, self.data_dir)
         who = (" and ".join(names) if len(names) < 3
                else ", ".join(names[:-1]) + " and " + names[-1])
-        checksum = f"{sub[:-1]}/sha256>"
-        out: list[Triple] = [
-            (sub, _RDF.type, ont.Submission),
-            (sub, _DCT.title, literal(title)),
-            (sub, _RDFS.label, literal(f"{who}, pledge document ({when})", "en")),
-            (sub, _DCT.issued, typed(f"{year:04d}-{month:02d}", _GYM)),
-            (sub, _DCT.language, iri(LANGUAGE_BASE + language)),
-            (sub, ont.pledgeType, ont.SinglePledge if kind == "single" else ont.JointPledge),
-            (sub, _DCT.source, literal(source)),
-            (sub, _SPDX.checksum, checksum),
-            (sub, _PROV.wasGeneratedBy, build_iri),
-            (sub, _VOID.inDataset, dataset),
-            (checksum, _RDF.type, _SPDX.Checksum),
-            (checksum, _SPDX.algorithm, _SPDX.checksumAlgorithm_sha256),
-            (checksum, _SPDX.checksumValue, typed(sha, _HEX)),
-        ]
-        out.extend(_text_triples(fields, self.data_dir, sub, ont))
-        out.extend((sub, ont.pledgedBy, actor) for actor in actor_iris)
+        said = _Said(slug, iri(self.iris.submission(slug)), who,
+                     f"{MONTHS[head.month - 1]} {head.year}", head.language, actor_iris)
+        out = self._document(head, said) + self._source_text(fields, said.submission)
         pledges = fields.get(("pledges",), list, "a list of pledges")
         if not pledges:
             raise fields.fail(("pledges",), "no pledges", "at least one pledge")
@@ -317,47 +155,100 @@ class Mapper:
                 raise fields.fail(("pledges", i, "number"), f"pledge number {number} repeated",
                                   "numbers unique within the record")
             numbers.add(number)
-            pledge = iri(iris.pledge(slug, number))
+            pledge = iri(self.iris.pledge(slug, number))
             line = fields.positive(("pledges", i, "line"))
             assert line is not None
             lines[pledge] = line
-            text = fields.get(("pledges", i, "text"), str, "the pledge's verbatim text")
-            declared = fields.positive(("pledges", i, "declared_words"), optional=True,
-                                       zero=True)
-            out += [
-                (pledge, _RDF.type, ont.Pledge),
-                (pledge, _RDFS.label, literal(f"{who}, pledge {number} ({when})", "en")),
-                (pledge, ont.pledgeNumber, typed(number, _PINT)),
-                (pledge, ont.pledgeText, literal(text, language)),
-                (pledge, ont.computedWordCount, typed(len(text.split()), _NNI)),
-                (pledge, ont.sourceLine, typed(line, _PINT)),
-                (pledge, ont.submission, sub),
-                (pledge, _PROV.hadPrimarySource, sub),
-                (pledge, _PROV.wasGeneratedBy, build_iri),
-                (pledge, _VOID.inDataset, dataset),
-                (sub, ont.pledge, pledge),
-            ]
-            out.extend((pledge, ont.pledgedBy, actor) for actor in actor_iris)
-            if declared is not None:
-                out.append((pledge, ont.declaredWordCount, typed(declared, _NNI)))
-            holders = fields.get(("pledges", i, "rights_holders"), list,
-                                 "a list of rights-holder labels", optional=True) or []
-            for j, label in enumerate(holders):
-                if not isinstance(label, str):
-                    raise fields.fail(("pledges", i, "rights_holders", j),
-                                      f"bad rights-holder label {label!r}", "a label as text")
-                concept = concept_for_label(label, iris.base)
-                if concept is None:
-                    out.append((pledge, ont.rightsHolderLabel, literal(label)))
-                else:
-                    out.append((pledge, ont.rightsHolderGroup, iri(concept)))
-            facts = fields.get(("pledges", i, "facts"), list, "a list of facts",
-                               optional=True) or []
-            for fact in facts:
-                if isinstance(fact, dict) and fact.get("status") != "rejected":
-                    out.extend(fact_triples(fact, pledge, slug, number, text, language, iris,
-                                            actor_iris, data_dir=self.data_dir))
-        return MappedSubmission(slug, sub, fields.path, source, out, lines, actor_iris)
+            out += self._pledge(fields, said, i, number, pledge, line)
+        return MappedSubmission(slug, said.submission, fields.path, head.source, out, lines,
+                                actor_iris)
+
+    def _document(self, head: Head, said: _Said) -> list[Triple]:
+        """The submission's own triples: the document, its checksum and its actors."""
+        ont, sub = self._pg, said.submission
+        checksum = f"{sub[:-1]}/sha256>"
+        single = head.kind == "single"
+        return [
+            (sub, _RDF.type, ont.Submission),
+            (sub, _DCT.title, literal(head.title)),
+            (sub, _RDFS.label, literal(f"{said.who}, pledge document ({said.when})", "en")),
+            (sub, _DCT.issued, typed(f"{head.year:04d}-{head.month:02d}", _GYM)),
+            (sub, _DCT.language, iri(LANGUAGE_BASE + head.language)),
+            (sub, ont.pledgeType, ont.SinglePledge if single else ont.JointPledge),
+            (sub, _DCT.source, literal(head.source)),
+            (sub, _SPDX.checksum, checksum),
+            (sub, _PROV.wasGeneratedBy, self.build_iri),
+            (sub, _VOID.inDataset, self._dataset),
+            (checksum, _RDF.type, _SPDX.Checksum),
+            (checksum, _SPDX.algorithm, _SPDX.checksumAlgorithm_sha256),
+            (checksum, _SPDX.checksumValue, typed(head.sha256, _HEX)),
+            *((sub, ont.pledgedBy, actor) for actor in said.actors),
+        ]
+
+    def _source_text(self, fields: Fields, sub: str) -> list[Triple]:
+        """For a Word or PDF source, the text read from it and that text's checksum."""
+        read = read_source_text(fields, self.data_dir)
+        if read is None:
+            return []
+        text, sha = read
+        checksum = f"{sub[:-1]}/text-sha256>"
+        return [(sub, self._pg.sourceText, literal(text)),
+                (sub, self._pg.sourceTextChecksum, checksum),
+                (checksum, _RDF.type, _SPDX.Checksum),
+                (checksum, _SPDX.algorithm, _SPDX.checksumAlgorithm_sha256),
+                (checksum, _SPDX.checksumValue, typed(sha, _HEX))]
+
+    def _pledge(self, fields: Fields, said: _Said, i: int, number: int, pledge: str,
+                line: int) -> list[Triple]:
+        """The triples of pledge ``i`` of the record: its text, rights-holders and facts."""
+        ont, sub = self._pg, said.submission
+        text = fields.get(("pledges", i, "text"), str, "the pledge's verbatim text")
+        declared = fields.positive(("pledges", i, "declared_words"), optional=True, zero=True)
+        out: list[Triple] = [
+            (pledge, _RDF.type, ont.Pledge),
+            (pledge, _RDFS.label, literal(f"{said.who}, pledge {number} ({said.when})", "en")),
+            (pledge, ont.pledgeNumber, typed(number, _PINT)),
+            (pledge, ont.pledgeText, literal(text, said.language)),
+            (pledge, ont.computedWordCount, typed(len(text.split()), _NNI)),
+            (pledge, ont.sourceLine, typed(line, _PINT)),
+            (pledge, ont.submission, sub),
+            (pledge, _PROV.hadPrimarySource, sub),
+            (pledge, _PROV.wasGeneratedBy, self.build_iri),
+            (pledge, _VOID.inDataset, self._dataset),
+            (sub, ont.pledge, pledge),
+            *((pledge, ont.pledgedBy, actor) for actor in said.actors),
+        ]
+        if declared is not None:
+            out.append((pledge, ont.declaredWordCount, typed(declared, _NNI)))
+        holders = fields.get(("pledges", i, "rights_holders"), list,
+                             "a list of rights-holder labels", optional=True) or []
+        for j, label in enumerate(holders):
+            if not isinstance(label, str):
+                raise fields.fail(("pledges", i, "rights_holders", j),
+                                  f"bad rights-holder label {label!r}", "a label as text")
+            concept = concept_for_label(label, self.iris.base)
+            if concept is None:
+                out.append((pledge, ont.rightsHolderLabel, literal(label)))
+            else:
+                out.append((pledge, ont.rightsHolderGroup, iri(concept)))
+        facts = fields.get(("pledges", i, "facts"), list, "a list of facts", optional=True) or []
+        for fact in facts:
+            if isinstance(fact, dict) and fact.get("status") != "rejected":
+                out.extend(fact_triples(fact, pledge, said.slug, number, text, said.language,
+                                        self.iris, said.actors, data_dir=self.data_dir))
+        return out
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What every triple of a submission repeats: who said it, when, in which language."""
+
+    slug: str
+    submission: str
+    who: str
+    when: str
+    language: str
+    actors: list[str]
 
 
 def scheme_triples(base: str) -> list[Triple]:
@@ -377,64 +268,3 @@ def build_triples(build_iri: str, digest: str, iris: Iris,
         (software, _RDF.type, _PROV.SoftwareAgent),
         (software, _RDFS.label, literal(SOFTWARE_NAME)),
     ]
-
-
-def map_records(records: Sequence[LoadedRecord], iris: Iris, digest: str, data_dir: Path,
-                *, progress: Callable[[int, int], None] | None = None) -> MappedGraph:
-    """Map the records to the graph; ``digest`` names the build activity (id/build/<digest>)."""
-    mapper = Mapper(iris, digest, data_dir)
-    graph = MappedGraph([], mapper.actors, [], [], mapper.build_iri, mapper.notes)
-    seen: dict[str, Path] = {}
-    for index, record in enumerate(records):
-        mapped = mapper.submission(record)
-        if mapped.slug in seen:
-            raise _Fields(record.path, record.data).fail(
-                ("slug",), f"slug {mapped.slug!r} also used by {seen[mapped.slug]}",
-                "a unique slug")
-        seen[mapped.slug] = record.path
-        graph.submissions.append(mapped)
-        if progress:
-            progress(index + 1, len(records))
-    graph.scheme = scheme_triples(iris.base)
-    graph.build = build_triples(mapper.build_iri, digest, iris,
-                                (sub.iri for sub in graph.submissions))
-    return graph
-
-
-def _text_triples(fields: _Fields, data_dir: Path, sub: str, ont: Terms) -> list[Triple]:
-    """For a Word or PDF source, the text read from it and that text's checksum, checked
-    against the file held beside the source like the source itself."""
-    text = fields.get(("text",), str, "the text read from the source", optional=True)
-    if text is None:
-        return []
-    sha = fields.get(("text_sha256",), str, "the SHA-256 of the text, 64 hex digits")
-    if not _SHA256.match(sha):
-        raise fields.fail(("text_sha256",), f"bad checksum {sha!r}", "64 lower-case hex digits")
-    _check_source(fields, data_dir, text, sha, keys=("text", "text_sha256"))
-    checksum = f"{sub[:-1]}/text-sha256>"
-    return [(sub, ont.sourceText, literal(text)),
-            (sub, ont.sourceTextChecksum, checksum),
-            (checksum, _RDF.type, _SPDX.Checksum),
-            (checksum, _SPDX.algorithm, _SPDX.checksumAlgorithm_sha256),
-            (checksum, _SPDX.checksumValue, typed(sha, _HEX))]
-
-
-def _check_source(fields: _Fields, data_dir: Path, source: str, sha: str,
-                  keys: tuple[str, str] = ("source", "source_sha256")) -> None:
-    """The checksum published for a submission must be that of the verbatim source we hold,
-    which lies in the data directory: a record cannot make the build read or publish any
-    other file (symlinks are resolved before the check)."""
-    path = confined(data_dir, source)
-    if path is None:
-        raise fields.fail((keys[0],), f"the source {source!r} lies outside the data directory",
-                          "a path relative to the data directory, e.g. sources/<slug>.txt")
-    try:
-        data = read_input(path, error=RecordError, what="the source file",
-                          expected="an existing file under the data directory")
-    except RecordError as error:
-        raise fields.fail((keys[0],), f"source file {path}: {error.message}",
-                          "an existing file under the data directory") from None
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != sha:
-        raise fields.fail((keys[1],), f"{keys[1]} does not match {path} ({actual})",
-                          "the SHA-256 of the verbatim source; re-import the document")

@@ -1,9 +1,9 @@
 """Publish a release into a directory: dumps, vocabularies, VoID, DCAT, report and manifest.
 
-The dumps are written part by part (:mod:`~pledge_graph.publish.chunks`): N-Triples lines grouped by
-subject, Turtle blocks with the project's prefixes, JSON-LD node objects compacted with the
-project's context, each also gzipped with a zero mtime; the same inputs give the same bytes.
-VoID statistics are counted part by part too. Only ``void.ttl``, ``catalog.ttl`` and
+The dumps are written part by part (:mod:`~pledge_graph.publish.chunks`): N-Triples lines
+grouped by subject, Turtle blocks with the project's prefixes, JSON-LD node objects compacted
+with the project's context, each also gzipped with a zero mtime; the same inputs give the same
+bytes. VoID statistics are counted part by part too (:mod:`~pledge_graph.publish.stats`). Only ``void.ttl``, ``catalog.ttl`` and
 ``manifest.json`` carry the build time. The caller (``build``) decides where the directory is
 and swaps it in atomically."""
 
@@ -12,22 +12,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from itertools import groupby
-from operator import itemgetter
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
-from pledge_graph.publish.chunks import DumpWriter, serialise
+from pledge_graph.paths import ONTOLOGY_DIR, SHAPES_DIR
+from pledge_graph.publish.chunks import DumpWriter
 from pledge_graph.publish.jsonld import Compactor, load_context
+from pledge_graph.publish.stats import LINK_TARGETS, GraphStats
 from pledge_graph.publish.turtle import Names, turtle
-from pledge_graph.rdf.ntriples import Triple
 from pledge_graph.rdf.vocab import (
     DCAT,
     DCTERMS,
@@ -35,26 +31,22 @@ from pledge_graph.rdf.vocab import (
     OWL,
     RDF,
     SPDX,
-    UNBIS,
     VOID,
-    WD,
     XSD,
     Iris,
+    merged_text,
     prefixes,
 )
-from pledge_graph.validation.validate import ValidationOutcome, shapes_text
+from pledge_graph.validation.report import ValidationOutcome
+from pledge_graph.validation.shapes import shapes_text
 
 __all__ = [
     "DUMPS",
     "LICENSE",
     "MEDIA_TYPES",
-    "GraphStats",
-    "Release",
     "dump_tools",
     "finish_release",
     "open_dumps",
-    "publish",
-    "rebase_text",
 ]
 
 Meta = tuple[Node, Node, Node]
@@ -62,7 +54,6 @@ Meta = tuple[Node, Node, Node]
 
 DCAT3 = Namespace(str(DCAT))  # rdflib's DCAT predates DCAT 3's version terms
 STEM = "pledge-graph"
-_TYPE = f"<{RDF.type}>"
 DUMPS = (f"{STEM}.ttl", f"{STEM}.nt", f"{STEM}.jsonld")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -71,29 +62,11 @@ MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples",
 FORMATS = {".ttl": "http://www.w3.org/ns/formats/Turtle",
            ".nt": "http://www.w3.org/ns/formats/N-Triples",
            ".jsonld": "http://www.w3.org/ns/formats/JSON-LD"}
-LINK_TARGETS = {"wikidata": (str(WD), "Wikidata"), "unbis": (str(UNBIS), "the UNBIS Thesaurus")}
 TITLE = "Human Rights 75 pledges"
 DESCRIPTION = ("The pledges made at the Human Rights 75 high-level event (December 2023) as "
                "linked data: each numbered pledge with its verbatim text, the document and "
                "actor it comes from, the rights-holder groups it serves and the commitments "
                "read from its text.")
-
-
-@dataclass(frozen=True)
-class Release:
-    """What a publish wrote: the version, counts and each file's size and SHA-256."""
-
-    version: str
-    digest: str
-    base: str
-    build_time: str
-    triples: int
-    files: dict[str, dict[str, object]]
-
-
-def rebase_text(text: str, base: str) -> str:
-    """Rewrite a project file written under the default base to ``base``."""
-    return text if base == DEFAULT_BASE else text.replace(DEFAULT_BASE, Iris(base).base)
 
 
 def _write(directory: Path, name: str, data: bytes, *, gz: bool = False) -> None:
@@ -106,20 +79,14 @@ def _turtle(triples: Iterable[Meta], iris: Iris) -> bytes:
     return turtle(triples, prefixes(iris))
 
 
-def _merged(paths: Iterable[Path], base: str) -> bytes:
-    parts = [f"# ---- {p.name} ----\n\n"
-             f"{rebase_text(p.read_text(encoding='utf-8'), base).rstrip()}\n" for p in paths]
-    return "\n".join(parts).encode("utf-8")
-
-
 def _vocabularies(directory: Path, base: str, ontology_dir: Path,
                   shapes_dir: Path) -> list[URIRef]:
     """Write ontology, scheme, shapes and context; return the shapes graphs' IRIs."""
     modules = [p for p in sorted(ontology_dir.glob("*.ttl")) if p.name != "rights-holders.ttl"]
-    _write(directory, "ontology.ttl", _merged(modules, base))
+    _write(directory, "ontology.ttl", merged_text(modules, base).encode("utf-8"))
     scheme = ontology_dir / "rights-holders.ttl"
     if scheme.exists():
-        _write(directory, "rights-holders.ttl", _merged([scheme], base))
+        _write(directory, "rights-holders.ttl", merged_text([scheme], base).encode("utf-8"))
     shapes = shapes_text(base, shapes_dir).encode("utf-8")
     _write(directory, "shapes.ttl", shapes)
     context = load_context(base, ontology_dir)
@@ -132,63 +99,8 @@ def _vocabularies(directory: Path, base: str, ontology_dir: Path,
 
 
 # ---------------------------------------------------------------------------
-# Statistics (VoID)
+# The dataset (VoID), from the statistics of its graph
 # ---------------------------------------------------------------------------
-
-@dataclass
-class GraphStats:
-    """Counts for VoID, gathered part by part: parts must not share subjects.
-
-    Distinct objects are kept as 16-byte digests, so that counting them across a large graph
-    costs a fixed amount of memory per object rather than the object's text.
-    """
-
-    triples: int = 0
-    subjects: int = 0
-    entities: int = 0
-    objects: set[bytes] = field(default_factory=set)
-    classes: Counter[str] = field(default_factory=Counter)
-    properties: Counter[str] = field(default_factory=Counter)
-    links: Counter[tuple[str, str]] = field(default_factory=Counter)
-    first_pledge: str | None = None
-
-    def add(self, rows: Sequence[Triple], iris: Iris) -> None:
-        """Count sorted, unique triples (N-Triples term texts) whose subjects no other part
-        has."""
-        if not rows:
-            return
-        space = f"<{iris.base}id/"
-        pledges = f"<{iris.base}id/pledge/"
-        self.triples += len(rows)
-        subjects = [s for s, _ in groupby(rows, key=itemgetter(0))]
-        self.subjects += len(subjects)
-        mine = [s for s in subjects if s.startswith(space)]
-        self.entities += len(mine)
-        first = next((s for s in mine if s.startswith(pledges)), None)
-        if first is not None and (self.first_pledge is None or first < self.first_pledge):
-            self.first_pledge = first
-        self.properties.update(map(itemgetter(1), rows))
-        self.classes.update(o for _, p, o in rows if p == _TYPE)
-        for slug, namespace in LINK_TARGETS.items():
-            target = f"<{namespace[0]}"
-            self.links.update((slug, p) for _, p, o in rows if o.startswith(target))
-        digest = hashlib.blake2b
-        self.objects.update(digest(o.encode(), digest_size=16).digest()
-                            for o in set(map(itemgetter(2), rows)))
-
-    def merge(self, other: GraphStats) -> None:
-        """Add the counts of another part."""
-        self.triples += other.triples
-        self.subjects += other.subjects
-        self.entities += other.entities
-        self.objects |= other.objects
-        self.classes.update(other.classes)
-        self.properties.update(other.properties)
-        self.links.update(other.links)
-        if other.first_pledge and (self.first_pledge is None
-                                   or other.first_pledge < self.first_pledge):
-            self.first_pledge = other.first_pledge
-
 
 def _local(iri: URIRef, iris: Iris) -> str:
     """A readable key for a partition IRI: the prefixed name with ':' as '-'."""
@@ -350,9 +262,10 @@ def dump_tools(base: str, ontology_dir: Path = ONTOLOGY_DIR) -> tuple[Names, Com
 
 def finish_release(directory: Path, dump_files: dict[str, dict[str, object]], stats: GraphStats,
                    outcome: ValidationOutcome, *, base: str, digest: str, build_time: str,
-                   ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR) -> Release:
+                   ontology_dir: Path = ONTOLOGY_DIR,
+                   shapes_dir: Path = SHAPES_DIR) -> dict[str, object]:
     """Write the rest of the release around its finished dumps: vocabularies, the SHACL
-    report, VoID, DCAT and the manifest."""
+    report, VoID, DCAT and the manifest; return the manifest."""
     iris = Iris(base)
     shapes = _vocabularies(directory, base, ontology_dir, shapes_dir)
     (directory / "validation-report.ttl").write_text(outcome.report_turtle(), encoding="utf-8")
@@ -369,7 +282,7 @@ def finish_release(directory: Path, dump_files: dict[str, dict[str, object]], st
     for name in ("void.ttl", "catalog.ttl"):
         files[name] = _file_info(directory / name)
     listed = dict(sorted(files.items()))
-    manifest = {
+    manifest: dict[str, object] = {
         "version": version, "digest": digest, "base": iris.base, "build_time": build_time,
         "triples": stats.triples,
         "pledges": stats.classes.get(f"<{iris.ontology.Pledge}>", 0),
@@ -379,19 +292,4 @@ def finish_release(directory: Path, dump_files: dict[str, dict[str, object]], st
     }
     _write(directory, "manifest.json",
            (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-    return Release(version, digest, iris.base, build_time, stats.triples, listed)
-
-
-def publish(triples: Iterable[Triple], outcome: ValidationOutcome, directory: Path, *,
-            base: str, digest: str, build_time: str,
-            ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR) -> Release:
-    """Write the release of a whole graph, given at once, into ``directory`` (empty)."""
-    iris = Iris(base)
-    rows = sorted(set(triples))
-    writer = open_dumps(directory, base, ontology_dir)
-    writer.add(serialise(rows, *dump_tools(base, ontology_dir)))
-    stats = GraphStats()
-    stats.add(rows, iris)
-    return finish_release(directory, writer.close(), stats, outcome, base=base, digest=digest,
-                          build_time=build_time, ontology_dir=ontology_dir,
-                          shapes_dir=shapes_dir)
+    return manifest

@@ -5,28 +5,34 @@ blank nodes and no lists, compaction reduces to choosing, for each triple, the t
 context whose coercion fits the value, or else a compact IRI key with a full value object.
 The result expands to exactly the input triples under JSON-LD 1.1. The context is embedded
 in the document (see :func:`document_head`).
+
+Measured against the libraries (``bench/writers.py``, the first 20,011 triples of the
+generated 2,000-pledge corpus's release, with its context; median of 5 runs on 2 shared CPUs
+at a load average of 5 to 8): this compactor takes 0.26 s, rdflib 7.6's JSON-LD serialiser
+1.8 s (7x), pyld 3.3's ``from_rdf`` and ``compact`` 93 s (360x); all three give the same
+graph back. It stays: the libraries cost 7 to 360 times as much for the same triples, and
+the build writes the JSON-LD dump in parts, node objects per batch in worker processes,
+which neither library offers.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR
-from pledge_graph.rdf.ntriples import Triple, literal_parts
-from pledge_graph.rdf.vocab import RDF, XSD, Iris, prefixes
+from pledge_graph.rdf.ntriples import RDF_TYPE, XSD_STRING, literal_parts
+from pledge_graph.rdf.vocab import Iris, prefixes, rebase_text
 
-__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_lines", "compact_nodes", "compact_rows",
-           "context_text", "document_head", "load_context"]
+__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_rows", "context_text", "document_head",
+           "load_context"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
-_XSD_STRING = str(XSD.string)
-_TYPE = f"<{RDF.type}>"
 
 
 def load_context(base: str = DEFAULT_BASE, ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, Any]:
@@ -37,10 +43,7 @@ def load_context(base: str = DEFAULT_BASE, ontology_dir: Path = ONTOLOGY_DIR) ->
     path = ontology_dir / "context.jsonld"
     if not path.exists():
         return {"@context": prefixes(Iris(base))}
-    text = path.read_text(encoding="utf-8")
-    if base != DEFAULT_BASE:
-        text = text.replace(DEFAULT_BASE, Iris(base).base)
-    return json.loads(text)
+    return json.loads(rebase_text(path.read_text(encoding="utf-8"), base))
 
 
 class Compactor:
@@ -168,7 +171,7 @@ class Compactor:
                 if spec.get("@language") == language and "@type" not in spec:
                     return term, "text", None
             return self.iri(p), "value", None
-        if datatype is not None and datatype != _XSD_STRING:
+        if datatype is not None and datatype != XSD_STRING:
             for term, spec in candidates:
                 if spec.get("@type") == datatype:
                     return term, "text", None
@@ -188,7 +191,7 @@ class Compactor:
         maps: dict[str, dict[str, list[str]]] = {}
         entry = self.entry
         for p, o in pairs:
-            if p == _TYPE and o[0] == "<":
+            if p == RDF_TYPE and o[0] == "<":
                 types.append(self.vocab(o[1:-1]))
                 continue
             key, value, language = entry(p[1:-1], o)
@@ -226,21 +229,11 @@ def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _split(line: str) -> tuple[str, str, str]:
-    s, p, rest = line.split(" ", 2)
-    return s, p, rest[:-2]
-
-
 def compact_rows(rows: Iterable[tuple[str, str, str]], compactor: Compactor) -> list[str]:
     """Return one JSON node object per subject of sorted triples of N-Triples term texts."""
     node, dumps = compactor.node, json.dumps
     return [dumps(node(subject, [(p, o) for _, p, o in group]), ensure_ascii=False)
             for subject, group in groupby(rows, key=itemgetter(0))]
-
-
-def compact_nodes(lines: Sequence[str], compactor: Compactor) -> list[str]:
-    """Return one JSON node object per subject of sorted N-Triples ``lines``, in their order."""
-    return compact_rows((_split(line) for line in lines), compactor)
 
 
 def context_text(context: dict[str, Any]) -> str:
@@ -259,10 +252,3 @@ def document_head(context: dict[str, Any]) -> str:
 
 
 DOCUMENT_TAIL = "\n]}\n"
-
-
-def compact_lines(triples: Iterable[Triple], context: dict[str, Any]) -> bytes:
-    """Return the JSON-LD document of the graph: one node object per line, sorted by subject."""
-    lines = sorted({f"{s} {p} {o} ." for s, p, o in triples})
-    nodes = compact_nodes(lines, Compactor(context))
-    return (document_head(context) + ",\n".join(nodes) + DOCUMENT_TAIL).encode("utf-8")

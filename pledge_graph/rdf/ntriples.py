@@ -15,15 +15,16 @@ from collections.abc import Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from pledge_graph.rdf.vocab import XSD
+from pledge_graph.rdf.vocab import RDF, XSD
 
 __all__ = [
+    "RDF_TYPE",
+    "XSD_STRING",
     "Terms",
     "Triple",
     "iri",
     "literal",
     "literal_parts",
-    "nt_line",
     "nt_term",
     "rdflib_graph",
     "rdflib_term",
@@ -36,7 +37,10 @@ Triple = tuple[str, str, str]
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
             "\b": "\\b", "\f": "\\f"}
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
-_XSD_STRING = str(XSD.string)
+XSD_STRING = str(XSD.string)
+"""The IRI of xsd:string, the datatype of a plain literal."""
+RDF_TYPE = f"<{RDF.type}>"
+"""The N-Triples text of rdf:type."""
 _UNESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
               "\\": "\\"}
 _ESCAPED = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
@@ -64,7 +68,7 @@ def typed(lexical: object, datatype: str) -> str:
     text = str(lexical)
     if _NEEDS_ESCAPE.search(text):
         text = _NEEDS_ESCAPE.sub(_escape, text)
-    if datatype == _XSD_STRING:
+    if datatype == XSD_STRING:
         return f'"{text}"'
     return f'"{text}"^^<{datatype}>'
 
@@ -101,11 +105,6 @@ def nt_term(term: Node) -> str:
             return typed(str(term), str(term.datatype))
         return literal(str(term))
     raise TypeError(f"no blank nodes in the graph: {term!r}")
-
-
-def nt_line(triple: Triple) -> str:
-    """Return one N-Triples line (without the newline)."""
-    return f"{triple[0]} {triple[1]} {triple[2]} ."
 
 
 def _unescape(match: re.Match[str]) -> str:

@@ -36,6 +36,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
@@ -65,7 +68,9 @@ __all__ = [
     "WD",
     "XSD",
     "Iris",
+    "merged_text",
     "prefixes",
+    "rebase_text",
     "slugify",
 ]
 
@@ -87,6 +92,19 @@ def slugify(text: str) -> str:
     return text or "x"
 
 
+class _Pattern:
+    """One IRI pattern of the table above: ``iris.treaty(slug)`` is ``<base>id/treaty/<slug>``,
+    the pattern's fixed segments followed by the call's arguments."""
+
+    def __init__(self, *head: str) -> None:
+        self.head = head
+
+    def __get__(self, iris: Iris | None, owner: type) -> Callable[..., URIRef]:
+        if iris is None:
+            raise AttributeError("IRIs are minted by an Iris instance")
+        return partial(iris.mint, *self.head)
+
+
 class Iris:
     """Mints the project's IRIs under one base; every stage asks this object, never builds IRIs itself."""
 
@@ -97,71 +115,48 @@ class Iris:
         self.ontology = Namespace(base + "ontology/")
         self.shapes = Namespace(base + "shapes/")
 
-    def _iri(self, *parts: object) -> URIRef:
+    def mint(self, *parts: object) -> URIRef:
+        """The IRI of ``parts`` joined by '/' under the base."""
         return URIRef(self.base + "/".join(str(p) for p in parts))
 
-    def submission(self, slug: str) -> URIRef:
-        return self._iri("id", "submission", slug)
-
-    def pledge(self, slug: str, number: int) -> URIRef:
-        return self._iri("id", "pledge", slug, number)
+    submission = _Pattern("id", "submission")  # (slug)
+    pledge = _Pattern("id", "pledge")  # (slug, number)
+    actor = _Pattern("id", "actor")  # (slug)
+    org = _Pattern("id", "org")  # (slug)
+    scheme = _Pattern("id", "rights-holders")  # ()
+    concept = _Pattern("id", "rights-holders")  # (slug)
+    treaty = _Pattern("id", "treaty")  # (slug)
+    programme = _Pattern("id", "programme")  # (slug)
+    fact = _Pattern("id", "fact")  # (slug, number, fact_id)
+    build = _Pattern("id", "build")  # (digest)
+    software = _Pattern("id", "software")  # (name)
+    distribution = _Pattern("dataset", "distribution")  # (filename)
+    partition = _Pattern("dataset", "partition")  # (kind, key)
+    linkset = _Pattern("dataset", "linkset")  # (slug)
+    catalog = _Pattern("catalog")  # ()
+    sparql = _Pattern("sparql")  # ()
+    sparql_part = _Pattern("sparql")  # (*parts)
+    example_query = _Pattern("queries")  # (name)
+    dump = _Pattern("dumps")  # (filename)
 
     def state(self, alpha3: str) -> URIRef:
-        return self._iri("id", "state", alpha3.lower())
-
-    def actor(self, slug: str) -> URIRef:
-        return self._iri("id", "actor", slug)
-
-    def org(self, slug: str) -> URIRef:
-        return self._iri("id", "org", slug)
-
-    def scheme(self) -> URIRef:
-        return self._iri("id", "rights-holders")
-
-    def concept(self, slug: str) -> URIRef:
-        return self._iri("id", "rights-holders", slug)
-
-    def treaty(self, slug: str) -> URIRef:
-        return self._iri("id", "treaty", slug)
-
-    def programme(self, slug: str) -> URIRef:
-        return self._iri("id", "programme", slug)
-
-    def fact(self, slug: str, number: int, fact_id: str) -> URIRef:
-        return self._iri("id", "fact", slug, number, fact_id)
-
-    def build(self, digest: str) -> URIRef:
-        return self._iri("id", "build", digest)
-
-    def software(self, name: str) -> URIRef:
-        return self._iri("id", "software", name)
-
-    def distribution(self, filename: str) -> URIRef:
-        return self._iri("dataset", "distribution", filename)
-
-    def partition(self, kind: str, key: str) -> URIRef:
-        return self._iri("dataset", "partition", kind, key)
-
-    def linkset(self, slug: str) -> URIRef:
-        return self._iri("dataset", "linkset", slug)
+        return self.mint("id", "state", alpha3.lower())
 
     def dataset(self, version: str | None = None) -> URIRef:
-        return self._iri("dataset", version) if version else self._iri("dataset")
+        return self.mint("dataset", version) if version else self.mint("dataset")
 
-    def catalog(self) -> URIRef:
-        return self._iri("catalog")
 
-    def sparql(self) -> URIRef:
-        return self._iri("sparql")
+def rebase_text(text: str, base: str) -> str:
+    """Rewrite the text of a project file written under the default base to ``base``."""
+    return text if base == DEFAULT_BASE else text.replace(DEFAULT_BASE, Iris(base).base)
 
-    def sparql_part(self, *parts: str) -> URIRef:
-        return self._iri("sparql", *parts)
 
-    def example_query(self, name: str) -> URIRef:
-        return self._iri("queries", name)
-
-    def dump(self, filename: str) -> URIRef:
-        return self._iri("dumps", filename)
+def merged_text(paths: Iterable[Path], base: str) -> str:
+    """Join project Turtle files into one document under ``base``, each under a comment
+    naming it (the release's ``ontology.ttl`` and ``shapes.ttl``)."""
+    return "\n".join(f"# ---- {p.name} ----\n\n"
+                     f"{rebase_text(p.read_text(encoding='utf-8'), base).rstrip()}\n"
+                     for p in paths)
 
 
 def prefixes(iris: Iris) -> dict[str, str]:

@@ -3,5 +3,6 @@ of truth.
 
 Takes documents from ``ingest`` (``importer`` keeps the verbatim source and merges a
 re-import with what curators changed); gives checked records (``curated``) written
-deterministically (``record_yaml``) and read back for the build.
+deterministically (``record_yaml``), atomically and only when changed (``files``), and read
+back for the build.
 """

@@ -10,9 +10,7 @@ losing what curators changed (docs/curation.md).
 from __future__ import annotations
 
 import copy
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from pledge_graph.errors import RecordError
 from pledge_graph.ingest import safe_yaml
 from pledge_graph.ingest.document import UN_LANGUAGES
 from pledge_graph.ingest.inputs import decode_text, read_input
+from pledge_graph.records.files import write_if_changed
 from pledge_graph.records.record_yaml import dump_record
 
 __all__ = [
@@ -31,16 +30,13 @@ __all__ = [
     "PLEDGE_TYPES",
     "Record",
     "dump_record",
-    "holds",
     "imported_path",
     "load_record",
-    "load_records",
     "merge_records",
     "parse_record",
     "read_record_text",
     "record_path",
-    "write_atomic",
-    "write_if_changed",
+    "record_paths",
     "write_record",
 ]
 
@@ -265,54 +261,14 @@ def read_record_text(path: str | Path) -> str:
                        expected="UTF-8 encoded YAML")
 
 
-def load_records(data_dir: str | Path) -> list[Record]:
-    """Read and check every curated record of a data directory, in slug order."""
-    return [load_record(path) for path in sorted((Path(data_dir) / "records").glob("*.yaml"))]
+def record_paths(data_dir: str | Path) -> list[Path]:
+    """Return the paths of every curated record of a data directory, in slug order."""
+    return sorted((Path(data_dir) / "records").glob("*.yaml"))
 
 
 # ---------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------
-
-
-def write_atomic(path: str | Path, data: bytes, *, sync: bool = True) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: all or nothing.
-
-    ``sync`` flushes the data to disk before the rename, so a power cut cannot leave an
-    empty file in place of the old one; files that can be made again may skip it.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            if sync:
-                stream.flush()
-                os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_if_changed(path: str | Path, data: bytes, *, sync: bool = True) -> bool:
-    """Write ``data`` atomically unless the file already holds it; return True if written."""
-    if holds(path, data):
-        return False
-    write_atomic(path, data, sync=sync)
-    return True
-
-
-def holds(path: str | Path, data: bytes) -> bool:
-    """Return True if the file at ``path`` holds exactly ``data``; its size is checked first."""
-    try:
-        if os.stat(path).st_size != len(data):
-            return False
-        with open(path, "rb") as stream:
-            return stream.read() == data
-    except FileNotFoundError:
-        return False
 
 
 def write_record(path: str | Path, record: Record) -> bool:

@@ -25,7 +25,8 @@ from pathlib import Path
 from pledge_graph.build.parallel import available_cpus, start_worker
 from pledge_graph.errors import InputError, PledgeGraphError
 from pledge_graph.extract import extract_facts
-from pledge_graph.ingest.document import Document, Notice, parse_document, split_labels
+from pledge_graph.ingest.document import Document, Notice, parse_document
+from pledge_graph.ingest.fields import split_labels
 from pledge_graph.ingest.formats import LOOKED_AT, document_text
 from pledge_graph.ingest.inputs import read_input
 from pledge_graph.rdf.concepts import known_labels as scheme_labels
@@ -33,7 +34,6 @@ from pledge_graph.rdf.vocab import slugify
 from pledge_graph.records.curated import (
     Record,
     dump_record,
-    holds,
     imported_path,
     load_record,
     merge_records,
@@ -41,6 +41,7 @@ from pledge_graph.records.curated import (
     read_record_text,
     record_path,
 )
+from pledge_graph.records.files import holds
 
 __all__ = [
     "DocumentReport",

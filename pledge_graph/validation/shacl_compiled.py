@@ -4,7 +4,7 @@ The build checks each batch of records with the `shacl <https://pypi.org/project
 engine (Rust, its shapes compiled once per build and shared by the forked workers), and
 pyshacl, the reference implementation, alongside where :mod:`~pledge_graph.build.batches` says;
 where both run, their findings must be equal. This module only puts the engine's results in
-the form pyshacl's give (:class:`~pledge_graph.validation.validate.Finding`): terms as rdflib holds them
+the form pyshacl's give (:class:`~pledge_graph.validation.report.Finding`): terms as rdflib holds them
 (typed literals in their canonical form), a result path only when it is one predicate, the
 first ``sh:message``.
 
@@ -36,7 +36,7 @@ from rdflib import Graph
 
 from pledge_graph.errors import ShapesError
 from pledge_graph.rdf.ntriples import Triple, nt_term, rdflib_term
-from pledge_graph.validation.validate import Finding
+from pledge_graph.validation.report import Finding
 
 __all__ = ["CompiledShapes", "compile_shapes"]
 
@@ -77,7 +77,7 @@ class CompiledShapes:
 
 
 def compile_shapes(shapes: Graph) -> CompiledShapes:
-    """Compile the shapes graph (``validate.shapes_graph``) with the shacl engine."""
+    """Compile the shapes graph (``shapes.shapes_graph``) with the shacl engine."""
     try:
         return CompiledShapes(shacl.Shapes.from_text(shapes.serialize(format="nt"),
                                                      format="ntriples"))

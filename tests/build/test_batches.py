@@ -7,15 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pipeline_data import japan_data, line_of
+from pipeline_data import damage, japan_data, line_of
 from rdflib import Graph
 
 from pledge_graph.build import batches
 from pledge_graph.build.pipeline import build, check
 from pledge_graph.errors import BuildError
-from pledge_graph.mapping.pledges import LoadedRecord, MappedSubmission, Mapper
-from pledge_graph.rdf.vocab import XSD, Iris
-from pledge_graph.validation.validate import shapes_graph
+from pledge_graph.rdf.vocab import Iris
+from pledge_graph.validation.shapes import shapes_graph
 
 EXTRA = 150  # records besides Japan's: three batches of 64
 
@@ -37,27 +36,6 @@ def test_one_worker_and_several_write_the_same_release(corpus: Path, tmp_path: P
     two = build(corpus, tmp_path / "two", workers=2)
     assert one.triples == two.triples and one.pledges == 3 + 3 * EXTRA
     assert files(one.out_dir) == files(two.out_dir)
-
-
-class _Damaging(Mapper):
-    """A mapper that gives pledge 2 of one record a second number, as a mapping bug would."""
-
-    slug = ""
-
-    def submission(self, record: LoadedRecord) -> MappedSubmission:
-        mapped = super().submission(record)
-        if mapped.slug == self.slug:
-            pledge = f"<{Iris().pledge(mapped.slug, 2)}>"
-            mapped.triples.append((pledge, f"<{Iris().ontology.pledgeNumber}>",
-                                   f'"7"^^<{XSD.positiveInteger}>'))
-        return mapped
-
-
-def damage(monkeypatch: pytest.MonkeyPatch, slug: str) -> str:
-    """Map ``slug`` with the defect (workers are forked, so they map with it too)."""
-    monkeypatch.setattr(_Damaging, "slug", slug)
-    monkeypatch.setattr(batches, "Mapper", _Damaging)
-    return f"<{Iris().pledge(slug, 2)}>"
 
 
 def test_large_corpus_is_checked_by_compiled_shapes_with_pyshacl_on_its_first_batch(

@@ -9,11 +9,10 @@ import pytest
 from pipeline_data import HR75_LABELS
 
 from pledge_graph.errors import DocumentFormatError
-from pledge_graph.ingest.document import (
+from pledge_graph.ingest.document import parse_document, read_document
+from pledge_graph.ingest.fields import (
     language_code,
-    parse_document,
     parse_month_year,
-    read_document,
     split_entities,
     split_labels,
 )

@@ -12,6 +12,7 @@ from rdflib.namespace import FOAF, ORG, OWL, RDF, RDFS, SKOS
 
 from pledge_graph.errors import InputError
 from pledge_graph.mapping import authorities
+from pledge_graph.mapping.actors import actor_triples
 from pledge_graph.mapping.authorities import find_state, resolve_actor
 from pledge_graph.paths import ONTOLOGY_DIR
 from pledge_graph.rdf.vocab import SCHEMA, Iris
@@ -264,7 +265,7 @@ def write_authorities(tmp_path: Path, states: str, actors: str = "actors: []\n")
 
 def triples_of(name: str, iris: Iris | None = None) -> Graph:
     graph = Graph()
-    for triple in authorities.actor_triples(resolve_actor(name), iris or Iris()):
+    for triple in actor_triples(resolve_actor(name), iris or Iris()):
         graph.add(triple)
     return graph
 

@@ -16,7 +16,8 @@ from rdflib.term import Node
 
 from pledge_graph.errors import RecordError
 from pledge_graph.extract import extract_facts
-from pledge_graph.mapping.commitments import authority_triples, fact_triples
+from pledge_graph.mapping.commitments import fact_triples
+from pledge_graph.mapping.resources import authority_triples
 from pledge_graph.paths import ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.rdf.ntriples import nt_term, rdflib_graph, rdflib_term
 from pledge_graph.rdf.vocab import DCTERMS, OA, ORG, RDF, RDFS, SCHEMA, SH, XSD, Iris

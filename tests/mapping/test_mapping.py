@@ -8,11 +8,18 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pipeline_data import JAPAN_HOLDERS, JAPAN_WORDS, SOURCE, japan_data, line_of, write_record
+from pipeline_data import (
+    JAPAN_HOLDERS,
+    JAPAN_WORDS,
+    SOURCE,
+    build_batches,
+    japan_data,
+    line_of,
+    write_record,
+)
 from rdflib import BNode, Graph, Literal, URIRef
 
 from pledge_graph.errors import RecordError
-from pledge_graph.mapping.pledges import load_records, map_records
 from pledge_graph.rdf.concepts import concept_for_label, scheme_graph
 from pledge_graph.rdf.ntriples import rdflib_graph
 from pledge_graph.rdf.vocab import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, SPDX, WD, XSD, Iris
@@ -22,7 +29,7 @@ DIGEST = "0" * 64
 
 def mapped(data: Path, base: str | None = None) -> Graph:
     iris = Iris(base) if base else Iris()
-    return rdflib_graph(map_records(load_records(data), iris, DIGEST, data).triples())
+    return rdflib_graph(t for batch in build_batches(data, iris=iris) for t in batch)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +165,7 @@ def test_bad_record_names_file_and_line(tmp_path: Path, field: str, value: objec
     record[field] = value
     path = write_record(data, record)
     with pytest.raises(RecordError) as caught:
-        map_records(load_records(data), Iris(), DIGEST, data)
+        build_batches(data)
     assert caught.value.file == str(path)
     assert caught.value.line == line_of(path, key)
     assert caught.value.expected
@@ -170,5 +177,5 @@ def test_repeated_pledge_number_is_refused(tmp_path: Path) -> None:
     record["pledges"][1]["number"] = 1
     write_record(data, record)
     with pytest.raises(RecordError) as caught:
-        map_records(load_records(data), Iris(), DIGEST, data)
+        build_batches(data)
     assert caught.value.file.endswith("japan-2023.yaml") and caught.value.line

@@ -20,9 +20,10 @@ from rdflib import Graph, Literal, Namespace, URIRef
 
 from pledge_graph.build.pipeline import build
 from pledge_graph.paths import DATA_DIR
+from pledge_graph.publish.chunks import DumpWriter, serialise
 from pledge_graph.publish.files import DUMPS
-from pledge_graph.publish.jsonld import compact_lines
-from pledge_graph.publish.turtle import turtle
+from pledge_graph.publish.jsonld import Compactor
+from pledge_graph.publish.turtle import Names, turtle
 from pledge_graph.rdf.ntriples import nt_term
 from pledge_graph.rdf.vocab import (
     DCAT,
@@ -336,7 +337,7 @@ def test_turtle_writer_round_trips_awkward_terms(tmp_path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-def test_jsonld_compaction_keeps_every_term_under_a_tricky_context() -> None:
+def test_jsonld_compaction_keeps_every_term_under_a_tricky_context(tmp_path: Path) -> None:
     ex = "http://example.org/"
     context = {"@context": {
         "@language": "en", "ex": ex, "xsd": str(XSD),
@@ -362,8 +363,11 @@ def test_jsonld_compaction_keeps_every_term_under_a_tricky_context() -> None:
         (s, URIRef(ex + "kind"), URIRef(ex + "Thing")),
         (s, URIRef("http://other.example/p"), URIRef("http://other.example/o")),
     ]
-    texts = [(nt_term(a), nt_term(b), nt_term(c)) for a, b, c in triples]
-    written = compact_lines(texts, context)
+    rows = sorted({(nt_term(a), nt_term(b), nt_term(c)) for a, b, c in triples})
+    writer = DumpWriter(tmp_path, "t", {"ex": ex}, context)
+    writer.add(serialise(rows, Names({"ex": ex}), Compactor(context)))  # as a build's batch
+    writer.close()
+    written = (tmp_path / "t.jsonld").read_bytes()
     document = json.loads(written)
     assert len(document["@graph"]) == 1 and document["@context"] == context["@context"]
     assert set(rdflib_graph(written)) == set(triples)

@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
-from pledge_graph.mapping import authorities
+from pledge_graph.mapping import actors, authorities
 from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, PROJECT_ROOT
 from pledge_graph.rdf import concepts
 from pledge_graph.rdf.vocab import Iris, prefixes
@@ -231,7 +231,7 @@ def sample_graph() -> Graph:
     pg = iris.ontology
     graph = concepts.scheme_graph()
     for name in ("Japan", "Yemen", "OHCHR", "Acme Ltd"):
-        for triple in authorities.actor_triples(authorities.resolve_actor(name), iris):
+        for triple in actors.actor_triples(authorities.resolve_actor(name), iris):
             graph.add(triple)
     pledge, sub = iris.pledge("japan-2023", 1), iris.submission("japan-2023")
     graph.add((pledge, RDF.type, pg.Pledge))

@@ -14,12 +14,12 @@ from pledge_graph.errors import RecordError
 from pledge_graph.records.curated import (
     dump_record,
     load_record,
-    load_records,
     merge_records,
     parse_record,
-    write_atomic,
+    record_paths,
     write_record,
 )
+from pledge_graph.records.files import write_atomic
 
 
 def make_record(**changes: Any) -> dict[str, Any]:
@@ -125,11 +125,11 @@ def test_load_record_requires_the_slug_of_its_file_name(tmp_path: Path) -> None:
     assert "slug" in caught.value.message
 
 
-def test_load_records_reads_every_record_in_slug_order(tmp_path: Path) -> None:
+def test_record_paths_list_every_record_in_slug_order(tmp_path: Path) -> None:
     for slug in ("b-2023", "a-2023"):
         write_record(tmp_path / "records" / f"{slug}.yaml", make_record(slug=slug))
     write_record(tmp_path / "records" / ".imported" / "c-2023.yaml", make_record(slug="c-2023"))
-    assert [r["slug"] for r in load_records(tmp_path)] == ["a-2023", "b-2023"]
+    assert [load_record(p)["slug"] for p in record_paths(tmp_path)] == ["a-2023", "b-2023"]
 
 
 def test_write_record_leaves_an_identical_file_alone(tmp_path: Path) -> None:

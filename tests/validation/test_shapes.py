@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from pledge_graph.paths import SHAPES_DIR
 from pledge_graph.rdf.vocab import RDF, RDFS, SH, Iris
-from pledge_graph.validation.validate import shapes_graph, shapes_text
+from pledge_graph.validation.shapes import shapes_graph, shapes_text
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "shapes"
 VIOLATION, WARNING = SH.Violation, SH.Warning
