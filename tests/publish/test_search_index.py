@@ -5,12 +5,15 @@ any user text without FTS5 syntax reaching the engine, and holds the facet value
 from __future__ import annotations
 
 import doctest
+import json
+import shutil
 import sqlite3
 
 import pyoxigraph as ox
 import pytest
 from web_server import bundled_release
 
+from pledge_graph.build.release import ensure_release, is_stale
 from pledge_graph.publish import search_index
 from pledge_graph.publish.search_index import (
     INDEX_FILE,
@@ -134,3 +137,18 @@ def test_indexing_the_same_triples_twice_gives_the_same_bytes(tmp_path):
 
 def test_docstring_examples():
     assert doctest.testmod(search_index).failed == 0
+
+
+def test_a_release_built_before_the_index_is_stale_and_rebuilt(tmp_path):
+    data, release = bundled_release()
+    base = json.loads((release / "manifest.json").read_text())["base"]
+    assert not is_stale(release, data, base)
+    old = tmp_path / "old"
+    shutil.copytree(release, old)
+    (old / INDEX_FILE).unlink()
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["files"][INDEX_FILE]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    assert is_stale(old, data, base)
+    ensure_release(data, old, base)
+    assert (old / INDEX_FILE).is_file()
