@@ -61,7 +61,8 @@ def read_release(directory: Path) -> Release:
 
 
 def is_stale(directory: Path, data_dir: Path, base: str) -> bool:
-    """Return True when the release is missing or was built from other inputs.
+    """Return True when the release is missing, has no search index or was built from
+    other inputs.
 
     When no input file is newer than the manifest and the base is the same, the release is
     current without hashing the inputs (which needs the build stage, slow to import)."""
@@ -73,6 +74,9 @@ def is_stale(directory: Path, data_dir: Path, base: str) -> bool:
         return True
     if not isinstance(manifest, dict):
         return True
+    files = manifest.get("files")
+    if not isinstance(files, dict) or "search.sqlite" not in files:
+        return True  # built before releases had their search index
     if manifest.get("base") == base and _newest(data_dir, ONTOLOGY_DIR, SHAPES_DIR) <= built:
         return False
     from pledge_graph.build.pipeline import input_digest

@@ -10,6 +10,7 @@ Routes (the published base IRI is mapped onto this server's root, so
     /dumps/, /dumps/FILE  the release's files
     /.well-known/void     the VoID description        /catalog  the DCAT catalog
     /context.jsonld       the JSON-LD context
+    /pledges              browse and search the pledges (also /pledges.csv, /pledges/by/FACET)
     /id/..., /ontology/..., /shapes/..., /dataset..., /queries/...   resources
 
 Errors are mapped to HTTP answers here, in one place, by class: domain errors to their
@@ -50,7 +51,7 @@ from pledge_graph.store.embedded import (
     Store,
 )
 from pledge_graph.store.pool import DEFAULT_TIMEOUT
-from pledge_graph.web import dumps, pages, resources, sparql
+from pledge_graph.web import browse, dumps, pages, resources, sparql
 from pledge_graph.web.cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers
 from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
 from pledge_graph.web.http import (
@@ -113,6 +114,9 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/.well-known/void", dumps.void),
         Route("/catalog", dumps.catalog),
         Route("/context.jsonld", dumps.context),
+        Route("/pledges", browse.pledges),
+        Route("/pledges.csv", browse.pledges_csv),
+        Route("/pledges/by/{facet}", browse.by_facet),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Route("/{path:path}", resources.resource),
     ]
@@ -145,7 +149,7 @@ def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
 
     def lookup(scope: Scope) -> Hashable | None:
         path = scope["path"]
-        if path in _NOT_RESOURCES or path.startswith(("/dumps/", "/static/")):
+        if path in _NOT_RESOURCES or path.startswith(("/dumps/", "/static/", "/pledges")):
             return None
         fmt = negotiated(header(scope, b"accept"), resources.RESOURCE_KINDS,
                          query_parameter(scope, "format"))

@@ -35,7 +35,8 @@ __all__ = [
     "void",
 ]
 
-_OTHER_TYPES = {".gz": "application/gzip", ".json": "application/json"}
+_OTHER_TYPES = {".gz": "application/gzip", ".json": "application/json",
+                ".sqlite": "application/vnd.sqlite3"}
 
 
 def media_type_for(name: str) -> str:

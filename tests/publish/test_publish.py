@@ -48,7 +48,7 @@ LAYOUT = {
     "pledge-graph.ttl", "pledge-graph.ttl.gz", "pledge-graph.nt", "pledge-graph.nt.gz",
     "pledge-graph.jsonld", "pledge-graph.jsonld.gz", "ontology.ttl", "rights-holders.ttl",
     "shapes.ttl", "context.jsonld", "void.ttl", "catalog.ttl", "validation-report.ttl",
-    "manifest.json",
+    "manifest.json", "search.sqlite",
 }
 
 

@@ -15,7 +15,7 @@ from pledge_graph.rdf.vocab import VOID, Iris
 IRIS = Iris()
 TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples",
          ".jsonld": "application/ld+json", ".gz": "application/gzip",
-         ".json": "application/json"}
+         ".json": "application/json", ".sqlite": "application/vnd.sqlite3"}
 
 
 @pytest.fixture(scope="module")
