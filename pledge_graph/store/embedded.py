@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.lexer import complexity_problem
 from pledge_graph.sparql.results import Answer, ResultTooLarge, serialise_answer
+from pledge_graph.store.lookup import OneSubject, description, one_subject_query
 
 if TYPE_CHECKING:
     from pledge_graph.rdf.vocab import Iris
@@ -123,6 +124,14 @@ class Store(Protocol):
         """Describe one resource (see :meth:`SparqlMethods.resource`)."""
         ...
 
+    def description(self, iri: str) -> list[ox.Triple]:
+        """The triples :meth:`resource` describes ``iri`` with, as terms."""
+        ...
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
+        """Answer a recognised one-subject query (:func:`pledge_graph.store.lookup.one_subject`)."""
+        ...
+
     def graph(self, iri: str | None, media_type: str) -> Answer | None:
         """Return the triples of a named graph (or the default graph for None); None if absent."""
         ...
@@ -175,6 +184,15 @@ class SparqlMethods:
         it, such as selectors and checksums), and the blank nodes it reaches (OWL and SHACL
         lists in the ontology and shapes). An unknown IRI gives an empty graph."""
         return self.query(_resource_query(iri), media_types={"graph": media_type})
+
+    def description(self, iri: str) -> list[ox.Triple]:
+        """The triples of :meth:`resource`, as terms (parsed from its N-Triples)."""
+        answer = self.resource(iri, _NT)
+        return [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
+        """Run a recognised one-subject query, rebuilt from its parts."""
+        return self.query(one_subject_query(found), media_types=media_types)
 
     def graph(self, iri: str | None, media_type: str) -> Answer | None:
         """Return a named graph's triples, or the default graph's for None; None if absent."""
@@ -285,6 +303,10 @@ class EmbeddedStore(SparqlMethods):
             return serialise_answer(result, media_types, self.limit)
         except (OSError, RuntimeError):
             raise StoreError(ENGINE_FAILED) from None
+
+    def description(self, iri: str) -> list[ox.Triple]:
+        """The triples of :meth:`resource`, read by pattern lookups (no query is run)."""
+        return description(self._store, iri)
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one

@@ -41,6 +41,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.results import NotAcceptable
 from pledge_graph.store import sandbox
@@ -54,6 +56,7 @@ from pledge_graph.store.embedded import (
     ResultTooLarge,
     SparqlMethods,
 )
+from pledge_graph.store.lookup import OneSubject
 from pledge_graph.store.scheduler import (
     DEFAULT_LONG,
     DEFAULT_QUERIES,
@@ -257,6 +260,15 @@ class ProcessPool(SparqlMethods):
     def resource(self, iri: str, media_type: str) -> Answer:
         """Describe one resource from this process's view of the store (bounded work)."""
         return self._view().resource(iri, media_type)
+
+    def description(self, iri: str) -> list[ox.Triple]:
+        """A resource's triples from this process's view of the store (pattern reads)."""
+        return self._view().description(iri)
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
+        """A one-subject query, answered from this process's view of the store: one
+        pattern with a fixed subject, rebuilt from its parts (no SERVICE can be in it)."""
+        return self._view().subject_query(found, media_types)
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels from this process's view of the store (bounded work)."""

@@ -27,6 +27,7 @@ from pledge_graph.rdf.vocab import RDF, SD, Iris
 from pledge_graph.sparql.guard import check_services
 from pledge_graph.sparql.lexer import may_be_relative, query_form
 from pledge_graph.sparql.results import NotAcceptable, write_triples
+from pledge_graph.store.lookup import OneSubject, one_subject
 from pledge_graph.web import pages
 from pledge_graph.web.http import for_client
 from pledge_graph.web.negotiation import negotiate
@@ -140,7 +141,7 @@ async def endpoint(request: Request) -> Response:
     own answer."""
     settings = request.app.state.settings
     body = await _read_body(request, settings.max_body)
-    asked, kind = await run_in_threadpool(
+    asked, kind, found = await run_in_threadpool(
         _read, request.method, list(request.query_params.multi_items()),
         request.headers.get("content-type"), body)
     accept = request.headers.get("accept")
@@ -156,14 +157,19 @@ async def endpoint(request: Request) -> Response:
     fmt = negotiate(accept, kinds, asked.format)
     if fmt.key == "html":
         return pages.query_page(request, asked.query)
-    relative = await run_in_threadpool(_inspect, asked.query, settings.allow_service)
+    # a recognised one-subject lookup has no SERVICE and no relative IRI by construction
+    relative = found is None and await run_in_threadpool(_inspect, asked.query,
+                                                         settings.allow_service)
     base = _base(request, settings)
     chosen = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
     media_types = {k: v for k, v in chosen.items() if v}
     key = query_key(settings.digest, asked.query, asked.default_graph_uris,
                     asked.named_graph_uris, kind, media_types, base if relative else None)
     answer = settings.cache.get(key)
-    if answer is None:
+    if answer is None and found is not None:
+        answer = await for_client(request, settings.store.subject_query, found, media_types)
+        settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)
+    elif answer is None:
         answer = await for_client(
             request, settings.store.query, asked.query, media_types=media_types,
             default_graph_uris=asked.default_graph_uris,
@@ -244,10 +250,15 @@ def _graph_parameters(name: str, value: str) -> list[tuple[str, str]]:
 
 
 def _read(method: str, params: list[tuple[str, str]], content_type: str | None,
-          body: bytes) -> tuple[SparqlRequest, str | None]:
-    """Read the request (see :func:`read_request`) and its query's form."""
+          body: bytes) -> tuple[SparqlRequest, str | None, OneSubject | None]:
+    """Read the request (see :func:`read_request`), its query's form, and whether it is a
+    one-subject lookup on the whole dataset (answered by the server's own view)."""
     asked = read_request(method, params, content_type, body)
-    return asked, query_form(asked.query) if asked.query is not None else None
+    if asked.query is None:
+        return asked, None, None
+    found = None if asked.default_graph_uris or asked.named_graph_uris \
+        else one_subject(asked.query)
+    return asked, "solutions" if found else query_form(asked.query), found
 
 
 def _inspect(query: str, allowed: tuple[str, ...]) -> bool:
