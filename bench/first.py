@@ -116,6 +116,11 @@ def _repeated(iri: str, base: str, runs: int, seconds: int, url: str, deref: boo
     return table
 
 
+def _served_store(work: Path) -> Path:
+    """The on-disk store `serve` made for the release (the newest, if several)."""
+    return max(work.glob(".dist.served/*/.store/*"), key=lambda p: p.stat().st_mtime)
+
+
 def _size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
@@ -144,7 +149,7 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
                                 if cached else
                                 _loads(iris, base, runs, seconds, url, True, "/sparql"))
                 row["peak_pss_mb"] = peak.stop()
-                row["store_mb"] = _size_mb(work / "dist" / ".store")
+                row["store_mb"] = _size_mb(_served_store(work))
             servers[label] = row
             results["load_average"].append(os.getloadavg()[0])  # type: ignore[attr-defined]
             _print(label, row)
@@ -189,3 +194,88 @@ def _print(label: str, row: dict[str, object]) -> None:
               f"{figures['p50_ms']:.1f} ms, {figures['errors']:.0f} errors", flush=True)
     memory = {k: round(v, 1) for k, v in row.items() if k.endswith("_mb")}
     print(f"first {label:>32} memory: {memory}", flush=True)
+
+
+
+FIRST_TARGET = 0.5
+REPEATED_TARGET = 1.0
+REST_TARGET_MB, LOAD_TARGET_MB = 300, 512
+INTRO = """Measured {measured}, load average {load:.1f} (median of the one-minute figure after
+each server's loads; the 2-CPU machine was shared with other work, so absolute figures are
+low and noisy, and only the ratios within this run compare). `python bench/run.py first`:
+every request names a different IRI (a wrk Lua script cycles through all {iris:,} pledge
+IRIs) on `pledge-graph serve --cache-mb 0`, so each answer is made afresh, as the first
+answer for an IRI is; Oxigraph server (`serve-read-only`) answers the same IRIs as
+`DESCRIBE` (Turtle) and as the one-subject `SELECT ?p ?o WHERE {{ <iri> ?p ?o }}`. "in
+memory" is the default server (queries on an in-memory copy), "on disk" is
+`--no-in-memory`; in both, dereferencing and the one-subject lookup are answered in the
+server process by pattern reads on its read-only view of the on-disk store."""
+REPEATED = """Repeated answers: the same request again and again on the server that keeps
+its answers (the default, `--cache-mb 128`)."""
+MEMORY = """Memory: the proportional set size (PSS: a page shared by several processes
+counts in equal parts in each) summed over the server and all its worker processes, at rest
+(ready; for the server that keeps answers, after it has answered the example queries) and
+its peak during the loads above (sampled twice a second); Oxigraph server's resident set (one
+process); the stores' size on disk."""
+FIRST_ROWS = {"deref turtle": "GET an IRI as Turtle (DESCRIBE on Oxigraph)",
+              "deref json-ld": "GET an IRI as JSON-LD", "deref n-triples": "GET an IRI as N-Triples",
+              "deref html": "GET an IRI as HTML", "lookup": "one-subject SELECT"}
+REPEATED_ROWS = {"deref turtle": "GET an IRI as Turtle", "lookup": "one-subject SELECT"}
+
+
+def _table(title: str, rows: dict[str, str], servers: dict, ratio: dict, variants: list[str],
+           suffix: str, peer: dict) -> list[str]:
+    """A table of req/s for each variant of the project's server beside Oxigraph's."""
+    shown = [v.replace("-", " ") for v in variants]
+    lines = [f"| {title} | " + " | ".join(f"pledge-graph {v} req/s" for v in shown)
+             + " | Oxigraph req/s | " + " | ".join(f"{v} vs Oxigraph" for v in shown) + " |",
+             "|---|" + "---:|" * (1 + 2 * len(variants))]
+    for load, label in rows.items():
+        reference = peer["describe" if load.startswith("deref") else "lookup"]["rps"]
+        figures = [servers[f"pledge-graph {v}{suffix}"]["loads"][load]["rps"] for v in variants]
+        ratios = [ratio[f"pledge-graph {v}{suffix}: {load}"] for v in variants]
+        lines.append(f"| {label} | " + " | ".join(f"{f:,.0f}" for f in figures)
+                     + f" | {reference:,.0f} | " + " | ".join(f"{r:.2f}x" for r in ratios) + " |")
+    return lines
+
+
+def first_section(data: dict) -> list[str]:
+    """The report's section for ``run.py first`` (docs/benchmarks.md)."""
+    found = data["results"]
+    servers, ratio = found["servers"], found["ratios"]
+    variants = [v for v in VARIANTS if f"pledge-graph {v} uncached" in servers]
+    oxi = servers["oxigraph"]
+    lines = ["## First answers, repeated answers and memory, 10k corpus, 8 connections", "",
+             INTRO.format(measured=data["measured"], load=found["median_load_average"],
+                          iris=found["iris"]), ""]
+    lines += _table("request, every one different", FIRST_ROWS, servers, ratio, variants,
+                    " uncached", oxi["loads"])
+    lines += ["", REPEATED, ""]
+    lines += _table("request, the same each time", REPEATED_ROWS, servers, ratio, variants,
+                    "", oxi["repeated"])
+    lines += ["", MEMORY, "", "| server | at rest MiB | under load MiB | store on disk MiB |",
+              "|---|---:|---:|---:|"]
+    for label, row in servers.items():
+        kind = "RSS" if label == "oxigraph" else "PSS"
+        rest, peak = row.get("rest_pss_mb", row.get("rest_rss_mb")), \
+            row.get("peak_pss_mb", row.get("peak_rss_mb"))
+        lines.append(f"| {label} ({kind}) | {rest:.0f} | {peak:.0f} | {row['store_mb']:.0f} |")
+    return [*lines, "", *_targets(servers, ratio, variants), ""]
+
+
+def _targets(servers: dict, ratio: dict, variants: list[str]) -> list[str]:
+    lines = ["Targets:", ""]
+    for v in variants:
+        first = [r for k, r in ratio.items() if k.startswith(f"pledge-graph {v} uncached:")]
+        again = [r for k, r in ratio.items() if k.startswith(f"pledge-graph {v}:")]
+        rows = [servers[f"pledge-graph {v}{s}"] for s in ("", " uncached")]
+        rest = max(row["rest_pss_mb"] for row in rows)
+        peak = max(row["peak_pss_mb"] for row in rows)
+        lines.append(
+            f"- {v.replace('-', ' ')}: first answers >= {FIRST_TARGET}x Oxigraph on "
+            f"{sum(r >= FIRST_TARGET for r in first)} of {len(first)}; repeated answers >= "
+            f"{REPEATED_TARGET:g}x on {sum(r >= REPEATED_TARGET for r in again)} of "
+            f"{len(again)}; PSS at rest {rest:.0f} MiB (target {REST_TARGET_MB}: "
+            f"{'met' if rest <= REST_TARGET_MB else 'not met'}), under load {peak:.0f} MiB "
+            f"(target {LOAD_TARGET_MB}: {'met' if peak <= LOAD_TARGET_MB else 'not met'})")
+    return lines

@@ -28,7 +28,13 @@ import pyoxigraph as ox
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.lexer import complexity_problem
 from pledge_graph.sparql.results import Answer, ResultTooLarge, serialise_answer
-from pledge_graph.store.lookup import OneSubject, description, one_subject_query
+from pledge_graph.store.lookup import (
+    LABEL_PROPERTIES,
+    OneSubject,
+    description,
+    one_subject_query,
+    subject_solutions,
+)
 
 if TYPE_CHECKING:
     from pledge_graph.rdf.vocab import Iris
@@ -124,8 +130,9 @@ class Store(Protocol):
         """Describe one resource (see :meth:`SparqlMethods.resource`)."""
         ...
 
-    def description(self, iri: str) -> list[ox.Triple]:
-        """The triples :meth:`resource` describes ``iri`` with, as terms."""
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+        """The triples :meth:`resource` describes ``iri`` with, as terms; with a ``budget``,
+        None unless they are read at once in at most that many triples."""
         ...
 
     def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
@@ -154,11 +161,6 @@ class Store(Protocol):
 
 
 _NT = "application/n-triples"
-_LABEL_PROPERTIES = tuple(ox.NamedNode(iri) for iri in (
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://purl.org/dc/terms/title",
-))
 _JSON = "application/sparql-results+json"
 
 
@@ -185,8 +187,11 @@ class SparqlMethods:
         lists in the ontology and shapes). An unknown IRI gives an empty graph."""
         return self.query(_resource_query(iri), media_types={"graph": media_type})
 
-    def description(self, iri: str) -> list[ox.Triple]:
-        """The triples of :meth:`resource`, as terms (parsed from its N-Triples)."""
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+        """The triples of :meth:`resource`, as terms (parsed from its N-Triples); with a
+        ``budget`` None, as a query is not a bounded read."""
+        if budget is not None:
+            return None
         answer = self.resource(iri, _NT)
         return [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
 
@@ -304,9 +309,13 @@ class EmbeddedStore(SparqlMethods):
         except (OSError, RuntimeError):
             raise StoreError(ENGINE_FAILED) from None
 
-    def description(self, iri: str) -> list[ox.Triple]:
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
         """The triples of :meth:`resource`, read by pattern lookups (no query is run)."""
-        return description(self._store, iri)
+        return description(self._store, iri, budget)
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
+        """A one-subject query's answer, read by one pattern lookup (no query is run)."""
+        return subject_solutions(self._store, found, media_types, self.limit)
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one
@@ -315,7 +324,7 @@ class EmbeddedStore(SparqlMethods):
         graph = ox.DefaultGraph()
         for iri in sorted(set(iris)):
             subject = _node(iri)
-            for predicate in _LABEL_PROPERTIES:
+            for predicate in LABEL_PROPERTIES:
                 values = [q.object.value for q in self._store.quads_for_pattern(
                     subject, predicate, None, graph)
                           if isinstance(q.object, ox.Literal)

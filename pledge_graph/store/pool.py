@@ -261,13 +261,13 @@ class ProcessPool(SparqlMethods):
         """Describe one resource from this process's view of the store (bounded work)."""
         return self._view().resource(iri, media_type)
 
-    def description(self, iri: str) -> list[ox.Triple]:
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
         """A resource's triples from this process's view of the store (pattern reads)."""
-        return self._view().description(iri)
+        return self._view().description(iri, budget)
 
     def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
-        """A one-subject query, answered from this process's view of the store: one
-        pattern with a fixed subject, rebuilt from its parts (no SERVICE can be in it)."""
+        """A one-subject query, answered from this process's view of the store by one
+        pattern lookup (no query is run in this process)."""
         return self._view().subject_query(found, media_types)
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:

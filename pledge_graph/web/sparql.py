@@ -12,6 +12,7 @@ or, for a browser, the query page.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,9 @@ _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 _ALLOW = "GET, HEAD, POST"
+_AT_ONCE = 2048
+"""Bytes of query string and body a request may have to be read on the event loop (a
+bounded step); a longer one is read in a thread."""
 W3C_FORMATS = {
     "application/sparql-results+json": "SPARQL_Results_JSON",
     "application/sparql-results+xml": "SPARQL_Results_XML",
@@ -141,9 +145,12 @@ async def endpoint(request: Request) -> Response:
     own answer."""
     settings = request.app.state.settings
     body = await _read_body(request, settings.max_body)
-    asked, kind, found = await run_in_threadpool(
-        _read, request.method, list(request.query_params.multi_items()),
-        request.headers.get("content-type"), body)
+    read = functools.partial(_read, request.method, list(request.query_params.multi_items()),
+                             request.headers.get("content-type"), body)
+    if len(body) + len(request.scope["query_string"]) <= _AT_ONCE:
+        asked, kind, found = read()  # a short request (a lookup) is read at once
+    else:
+        asked, kind, found = await run_in_threadpool(read)
     accept = request.headers.get("accept")
     if asked.query is None:
         fmt = negotiate(accept, ("graph", "page"), asked.format)

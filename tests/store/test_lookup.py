@@ -12,7 +12,13 @@ from web_server import bundled_release
 
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.queries import example_triples, load_examples
-from pledge_graph.store.embedded import EmbeddedStore, SparqlMethods, load_inputs
+from pledge_graph.sparql.results import SOLUTION_TYPES
+from pledge_graph.store.embedded import (
+    EmbeddedStore,
+    ResultTooLarge,
+    SparqlMethods,
+    load_inputs,
+)
 from pledge_graph.store.lookup import one_subject, one_subject_query
 from pledge_graph.store.pool import ProcessPool
 
@@ -67,6 +73,29 @@ def test_the_pool_describes_and_looks_up_in_its_own_process(on_disk):
         pool.close()
 
 
+@pytest.mark.parametrize("media_type", SOLUTION_TYPES)
+def test_one_subject_answers_are_the_engines_on_every_subject(on_disk, media_type):
+    """Read by one pattern lookup, the answer is the very bytes a query worker gives."""
+    pool = ProcessPool(on_disk, workers=1)
+    view = EmbeddedStore(on_disk, read_only=True)
+    subjects = sorted({q.subject.value for q in view.native.quads_for_pattern(None, None, None)
+                       if isinstance(q.subject, ox.NamedNode)})
+    media_types = {"solutions": media_type}
+    try:
+        for iri in subjects[::7] + [PLEDGE, "http://example.org/nothing"]:
+            query = f"SELECT ?pred ?value WHERE {{ <{iri}> ?pred ?value }}"
+            assert pool.subject_query(one_subject(query), media_types) == \
+                pool.query(query, media_types=media_types), iri
+    finally:
+        pool.close()
+
+
+def test_one_subject_answers_keep_the_result_cap(on_disk):
+    store = EmbeddedStore(on_disk, read_only=True, limit=5)
+    with pytest.raises(ResultTooLarge):
+        store.subject_query(one_subject(f"SELECT ?p ?o {{ <{PLEDGE}> ?p ?o }}"), JSON)
+
+
 @pytest.mark.parametrize("query", [
     f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }}",
     f"select ?p ?o where {{<{PLEDGE}> ?p ?o .}}",
@@ -94,3 +123,4 @@ def test_one_subject_queries_are_recognised(query):
 ])
 def test_other_queries_are_not_recognised(query):
     assert one_subject(query) is None
+
