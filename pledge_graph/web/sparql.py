@@ -13,7 +13,7 @@ or, for a browser, the query page.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from pledge_graph.errors import StoreError
 from pledge_graph.rdf.vocab import RDF, SD, Iris
@@ -30,6 +31,7 @@ from pledge_graph.sparql.lexer import may_be_relative, query_form
 from pledge_graph.sparql.results import NotAcceptable, write_triples
 from pledge_graph.store.lookup import OneSubject, one_subject
 from pledge_graph.web import pages
+from pledge_graph.web.cache import header, mark_cacheable, negotiated
 from pledge_graph.web.http import for_client
 from pledge_graph.web.negotiation import negotiate
 
@@ -38,6 +40,8 @@ __all__ = [
     "ProtocolError",
     "SparqlRequest",
     "endpoint",
+    "kept_lookup",
+    "lookup_key",
     "query_key",
     "read_request",
     "service_description",
@@ -145,7 +149,8 @@ async def endpoint(request: Request) -> Response:
     own answer."""
     settings = request.app.state.settings
     body = await _read_body(request, settings.max_body)
-    read = functools.partial(_read, request.method, list(request.query_params.multi_items()),
+    params = list(request.query_params.multi_items())
+    read = functools.partial(_read, request.method, params,
                              request.headers.get("content-type"), body)
     if len(body) + len(request.scope["query_string"]) <= _AT_ONCE:
         asked, kind, found = read()  # a short request (a lookup) is read at once
@@ -173,6 +178,8 @@ async def endpoint(request: Request) -> Response:
     key = query_key(settings.digest, asked.query, asked.default_graph_uris,
                     asked.named_graph_uris, kind, media_types, base if relative else None)
     answer = settings.cache.get(key)
+    if found is not None and request.method == "GET":
+        mark_cacheable(request.scope, lookup_key(settings.digest, params, accept))
     if answer is None and found is not None:
         answer = await for_client(request, settings.store.subject_query, found, media_types)
         settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)
@@ -183,6 +190,36 @@ async def endpoint(request: Request) -> Response:
             named_graph_uris=asked.named_graph_uris, timeout=settings.timeout, base_iri=base)
         settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)
     return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
+
+
+def lookup_key(digest: str, params: list[tuple[str, str]], accept: str | None) -> Hashable:
+    """The key a GET of a one-subject lookup is kept under as a whole HTTP answer, replayed
+    before the framework (:class:`pledge_graph.web.cache.CachedAnswers`): the release, the
+    query and the negotiated format; None for any other request."""
+    if not 0 < len(params) <= 2 or sum(len(n) + len(v) for n, v in params) > _AT_ONCE:
+        return None
+    fields = dict(params)
+    query = fields.get("query")
+    if len(fields) != len(params) or query is None or not set(fields) <= {"query", "format"} \
+            or one_subject(query) is None:
+        return None
+    fmt = negotiated(accept, ("solutions", "page"), fields.get("format"))
+    if fmt is None or fmt.key == "html":
+        return None
+    return (digest, "lookup", query, fmt.media_type)
+
+
+def kept_lookup(settings: Any) -> Callable[[Scope], Hashable | None]:
+    """The cache key function of GETs at /sparql (see :func:`lookup_key`)."""
+
+    def lookup(scope: Scope) -> Hashable | None:
+        raw = scope.get("query_string", b"")
+        if not raw or len(raw) > 3 * _AT_ONCE:
+            return None
+        params = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+        return lookup_key(settings.digest, params, header(scope, b"accept"))
+
+    return lookup
 
 
 def query_key(digest: str, query: str, default_graph_uris: tuple[str, ...],
