@@ -310,8 +310,9 @@ class EmbeddedStore(SparqlMethods):
             raise StoreError(ENGINE_FAILED) from None
 
     def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
-        """The triples of :meth:`resource`, read by pattern lookups (no query is run)."""
-        return description(self._store, iri, budget)
+        """The triples of :meth:`resource`, read by pattern lookups (no query is run); a
+        text that is not an IRI is refused as :meth:`resource` refuses it."""
+        return description(self._store, _node(iri).value, budget)
 
     def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
         """A one-subject query's answer, read by one pattern lookup (no query is run)."""
