@@ -135,8 +135,10 @@ class Store(Protocol):
         None unless they are read at once in at most that many triples."""
         ...
 
-    def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
-        """Answer a recognised one-subject query (:func:`pledge_graph.store.lookup.one_subject`)."""
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
+        """Answer a recognised one-subject query (:func:`pledge_graph.store.lookup.one_subject`);
+        with a ``budget``, None unless it is read at once in at most that many rows."""
         ...
 
     def graph(self, iri: str | None, media_type: str) -> Answer | None:
@@ -195,8 +197,11 @@ class SparqlMethods:
         answer = self.resource(iri, _NT)
         return [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
 
-    def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
-        """Run a recognised one-subject query, rebuilt from its parts."""
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
+        """Run a recognised one-subject query, rebuilt from its parts (never at once)."""
+        if budget is not None:
+            return None
         return self.query(one_subject_query(found), media_types=media_types)
 
     def graph(self, iri: str | None, media_type: str) -> Answer | None:
@@ -314,9 +319,10 @@ class EmbeddedStore(SparqlMethods):
         text that is not an IRI is refused as :meth:`resource` refuses it."""
         return description(self._store, _node(iri).value, budget)
 
-    def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
         """A one-subject query's answer, read by one pattern lookup (no query is run)."""
-        return subject_solutions(self._store, found, media_types, self.limit)
+        return subject_solutions(self._store, found, media_types, self.limit, budget)
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one

@@ -84,14 +84,18 @@ def one_subject_query(found: OneSubject) -> str:
 
 
 def subject_solutions(store: ox.Store, found: OneSubject, media_types: dict[str, str],
-                      limit: int) -> Answer:
+                      limit: int, budget: int | None = None) -> Answer | None:
     """The answer to a recognised one-subject query, read by one pattern lookup and written
     as the engine writes it: the rows as SPARQL TSV (terms in N-Triples form, one row a
     line), then converted like every other answer (the TSV itself is parsed and written
-    again, so its literals take the engine's form)."""
+    again, so its literals take the engine's form). With a ``budget``, None when there are
+    more rows than that (the caller answers small lookups at once, large ones in a thread)."""
     iri, predicate, obj = found
     quads = store.quads_for_pattern(ox.NamedNode(iri), None, None, _DEFAULT)
-    rows = [f"{q.predicate}\t{q.object}" for q in itertools.islice(quads, limit + 1)]
+    most = limit if budget is None else min(limit, budget)
+    rows = [f"{q.predicate}\t{q.object}" for q in itertools.islice(quads, most + 1)]
+    if budget is not None and len(rows) > most and most < limit:
+        return None
     count = check_result_size(len(rows), limit, "rows")
     media_type = media_types.get("solutions")
     if media_type is None:

@@ -265,10 +265,11 @@ class ProcessPool(SparqlMethods):
         """A resource's triples from this process's view of the store (pattern reads)."""
         return self._view().description(iri, budget)
 
-    def subject_query(self, found: OneSubject, media_types: dict[str, str]) -> Answer:
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
         """A one-subject query, answered from this process's view of the store by one
         pattern lookup (no query is run in this process)."""
-        return self._view().subject_query(found, media_types)
+        return self._view().subject_query(found, media_types, budget)
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels from this process's view of the store (bounded work)."""

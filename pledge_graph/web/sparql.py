@@ -55,6 +55,7 @@ _ALLOW = "GET, HEAD, POST"
 _AT_ONCE = 2048
 """Bytes of query string and body a request may have to be read on the event loop (a
 bounded step); a longer one is read in a thread."""
+_AT_ONCE_ROWS = 256
 W3C_FORMATS = {
     "application/sparql-results+json": "SPARQL_Results_JSON",
     "application/sparql-results+xml": "SPARQL_Results_XML",
@@ -181,7 +182,9 @@ async def endpoint(request: Request) -> Response:
     if found is not None and request.method == "GET":
         mark_cacheable(request.scope, lookup_key(settings.digest, params, accept))
     if answer is None and found is not None:
-        answer = await for_client(request, settings.store.subject_query, found, media_types)
+        # a lookup of at most _AT_ONCE_ROWS rows is read and written at once (bounded)
+        answer = settings.store.subject_query(found, media_types, _AT_ONCE_ROWS) or \
+            await for_client(request, settings.store.subject_query, found, media_types)
         settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)
     elif answer is None:
         answer = await for_client(

@@ -124,3 +124,19 @@ def test_one_subject_queries_are_recognised(query):
 def test_other_queries_are_not_recognised(query):
     assert one_subject(query) is None
 
+
+
+def test_budgeted_reads_answer_small_lookups_and_leave_large_ones(on_disk):
+    """Under a budget a lookup or description is answered whole, or not at all (None: the
+    server then reads it in a thread, without the budget)."""
+    store = EmbeddedStore(on_disk, read_only=True)
+    found = one_subject(f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }}")
+    whole = store.subject_query(found, JSON)
+    assert whole is not None and whole.count > 3
+    assert store.subject_query(found, JSON, whole.count) == whole
+    assert store.subject_query(found, JSON, whole.count - 1) is None
+    described = store.description(PLEDGE)
+    assert described is not None
+    assert store.description(PLEDGE, len(described) + 10) == described
+    assert store.description(PLEDGE, 3) is None
+    assert SparqlMethods.subject_query(store, found, JSON, 1000) is None  # a query: no budget
