@@ -37,6 +37,7 @@ VARIANTS = {
     "in-memory": [],
     "no-in-memory": ["--no-in-memory"],
 }
+SHOWN = {"in-memory": "in memory", "no-in-memory": "on disk"}
 """The project's server configurations measured (each also with ``--cache-mb 0``)."""
 
 
@@ -226,7 +227,7 @@ REPEATED_ROWS = {"deref turtle": "GET an IRI as Turtle", "lookup": "one-subject 
 def _table(title: str, rows: dict[str, str], servers: dict, ratio: dict, variants: list[str],
            suffix: str, peer: dict) -> list[str]:
     """A table of req/s for each variant of the project's server beside Oxigraph's."""
-    shown = [v.replace("-", " ") for v in variants]
+    shown = [SHOWN[v] for v in variants]
     lines = [f"| {title} | " + " | ".join(f"pledge-graph {v} req/s" for v in shown)
              + " | Oxigraph req/s | " + " | ".join(f"{v} vs Oxigraph" for v in shown) + " |",
              "|---|" + "---:|" * (1 + 2 * len(variants))]
@@ -272,7 +273,7 @@ def _targets(servers: dict, ratio: dict, variants: list[str]) -> list[str]:
         rest = max(row["rest_pss_mb"] for row in rows)
         peak = max(row["peak_pss_mb"] for row in rows)
         lines.append(
-            f"- {v.replace('-', ' ')}: first answers >= {FIRST_TARGET}x Oxigraph on "
+            f"- {SHOWN[v]}: first answers >= {FIRST_TARGET}x Oxigraph on "
             f"{sum(r >= FIRST_TARGET for r in first)} of {len(first)}; repeated answers >= "
             f"{REPEATED_TARGET:g}x on {sum(r >= REPEATED_TARGET for r in again)} of "
             f"{len(again)}; PSS at rest {rest:.0f} MiB (target {REST_TARGET_MB}: "
