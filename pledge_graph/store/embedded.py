@@ -29,9 +29,9 @@ from pledge_graph.errors import StoreError
 from pledge_graph.sparql.lexer import complexity_problem
 from pledge_graph.sparql.results import Answer, ResultTooLarge, serialise_answer
 from pledge_graph.store.lookup import (
-    LABEL_PROPERTIES,
     OneSubject,
     description,
+    labels,
     one_subject_query,
     subject_solutions,
 )
@@ -327,19 +327,7 @@ class EmbeddedStore(SparqlMethods):
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one
         per IRI and label property), which stay fast for a page's hundreds of links."""
-        found: dict[str, str] = {}
-        graph = ox.DefaultGraph()
-        for iri in sorted(set(iris)):
-            subject = _node(iri)
-            for predicate in LABEL_PROPERTIES:
-                values = [q.object.value for q in self._store.quads_for_pattern(
-                    subject, predicate, None, graph)
-                          if isinstance(q.object, ox.Literal)
-                          and (q.object.language or "en") == "en"]
-                if values:
-                    found[iri] = min(values)
-                    break
-        return found
+        return labels(self._store, [_node(iri) for iri in sorted(set(iris))])
 
     def flush(self) -> None:
         """Write pending changes to disk (on-disk stores)."""

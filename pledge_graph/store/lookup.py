@@ -32,6 +32,7 @@ __all__ = [
     "LABEL_PROPERTIES",
     "OneSubject",
     "description",
+    "labels",
     "labels_in",
     "one_subject",
     "one_subject_query",
@@ -184,6 +185,21 @@ def _reachable_blanks(read: _Reader, start: list[ox.BlankNode]) -> list[ox.Blank
             seen[target] = None
             todo.append(target)
     return [term for term in seen if isinstance(term, ox.BlankNode)]
+
+
+def labels(store: ox.Store, iris: Iterable[ox.NamedNode]) -> dict[str, str]:
+    """The labels of ``iris`` (see :func:`labels_in`), by one pattern read per IRI and
+    label property, until one is found."""
+    found: dict[str, str] = {}
+    for subject in iris:
+        for predicate in LABEL_PROPERTIES:
+            values = [q.object.value for q in store.quads_for_pattern(
+                subject, predicate, None, _DEFAULT) if isinstance(q.object, ox.Literal)
+                      and (q.object.language or "en") == "en"]
+            if values:
+                found[subject.value] = min(values)
+                break
+    return found
 
 
 def labels_in(triples: Iterable[ox.Triple], iris: Iterable[str]) -> dict[str, str]:

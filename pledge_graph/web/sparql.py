@@ -55,7 +55,7 @@ _ALLOW = "GET, HEAD, POST"
 _AT_ONCE = 2048
 """Bytes of query string and body a request may have to be read on the event loop (a
 bounded step); a longer one is read in a thread."""
-_AT_ONCE_ROWS = 256
+_AT_ONCE_ROWS = 256  # rows of a one-subject lookup answered on the event loop at most
 W3C_FORMATS = {
     "application/sparql-results+json": "SPARQL_Results_JSON",
     "application/sparql-results+xml": "SPARQL_Results_XML",
@@ -195,7 +195,8 @@ async def endpoint(request: Request) -> Response:
     return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
 
 
-def lookup_key(digest: str, params: list[tuple[str, str]], accept: str | None) -> Hashable:
+def lookup_key(digest: str, params: list[tuple[str, str]],
+               accept: str | None) -> Hashable | None:
     """The key a GET of a one-subject lookup is kept under as a whole HTTP answer, replayed
     before the framework (:class:`pledge_graph.web.cache.CachedAnswers`): the release, the
     query and the negotiated format; None for any other request."""
