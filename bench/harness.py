@@ -32,6 +32,8 @@ __all__ = [
     "median",
     "run_child",
     "serve",
+    "tree_pids",
+    "tree_pss_mb",
     "tree_rss_mb",
     "wrk",
 ]
@@ -102,8 +104,8 @@ def run_child(argv: Sequence[str], *, cwd: Path | None = None) -> Child:
     return Child(seconds, own, process.returncode, stderr, max(peak[0], own))
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Return the resident memory of a process and all its descendants, in MiB."""
+def tree_pids(pid: int) -> list[int]:
+    """Return a process and all its descendants."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -114,17 +116,37 @@ def tree_rss_mb(pid: int) -> float:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0.0, [pid]
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
         todo += children.get(current, [])
+    return found
+
+
+def _summed(pid: int, path: str, field: str) -> float:
+    """Sum a ``/proc/PID/<path>`` field (in kB) over a process tree, in MiB."""
+    total = 0.0
+    for current in tree_pids(pid):
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{current}/{path}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1]) / 1024
         except OSError:
             continue
     return total
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Return the resident memory of a process and all its descendants, in MiB (pages
+    shared after a fork count in each process)."""
+    return _summed(pid, "status", "VmRSS:")
+
+
+def tree_pss_mb(pid: int) -> float:
+    """Return the proportional set size of a process and all its descendants, in MiB: each
+    shared page counts once over the processes that share it."""
+    return _summed(pid, "smaps_rollup", "Pss:")
 
 
 @contextmanager

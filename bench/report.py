@@ -31,6 +31,7 @@ python bench/generate.py --pledges 10000 --seed 1 --out bench/corpora/10k   # al
 python bench/run.py build --sizes bundled,1k,10k,100k --runs 3
 python bench/run.py queries --runs 3 --seconds 5
 python bench/run.py deref --runs 3 --seconds 5
+python bench/run.py first --runs 3 --seconds 5   # first answers, repeated answers, memory
 python bench/run.py startup
 python bench/load.py --seconds 60 --connections 32
 python bench/run.py report
@@ -254,9 +255,11 @@ def _plot(rows: dict, out: Path) -> None:
 def write_report(results: Path, docs: Path) -> None:
     """Write docs/benchmarks.md (and the plot) from whatever results exist."""
     lines = [INTRO]
+    from first import first_section
+
     sections = (("build", _build_section), ("queries", _queries_section),
-                ("deref", _deref_section), ("startup", _startup_section),
-                ("load", _load_section))
+                ("deref", _deref_section), ("first", first_section),
+                ("startup", _startup_section), ("load", _load_section))
     for name, section in sections:
         data = _load(results, name)
         if data is None:

@@ -5,6 +5,7 @@ against Oxigraph server and rdflib-endpoint, and server start-up.
     python bench/run.py queries [--runs 3] [--seconds 5]
     python bench/run.py deref [--runs 3] [--seconds 5]
     python bench/run.py startup [--runs 5]
+    python bench/run.py first [--runs 3] [--seconds 5]   # first answers, memory (first.py)
     python bench/run.py report        # docs/benchmarks.md and docs/bench-scaling.png
 
 Each prints medians of several runs and the ratios measured in the same run, and writes
@@ -174,8 +175,14 @@ def ours_uncached(work: Path, port: int) -> tuple[list[str], str]:
     return [*argv, "--cache-mb", "0"], endpoint
 
 
+def ours_on_disk(work: Path, port: int) -> tuple[list[str], str]:
+    """The project's server keeping no answers, its queries on the on-disk store only."""
+    argv, endpoint = ours_uncached(work, port)
+    return [*argv, "--no-in-memory"], endpoint
+
+
 SERVERS = {"pledge-graph": ours, "oxigraph": oxigraph, "rdflib-endpoint": rdflib_endpoint,
-           "pledge-graph-uncached": ours_uncached}
+           "pledge-graph-uncached": ours_uncached, "pledge-graph-on-disk": ours_on_disk}
 COMPARED = ("pledge-graph", "oxigraph", "rdflib-endpoint")
 SERIAL = {"rdflib-endpoint"}
 """Servers that answer one query at a time (the GIL): timed alone, as load only queues."""
@@ -270,7 +277,7 @@ def bench_queries(runs: int, seconds: int,
         argv, endpoint = SERVERS[server](work, port)
         ready = endpoint + ("&" if "?" in endpoint else "?") + "query=ASK%7B%7D"
         with serve(argv, ready, seconds=900, log=work / f"{server}.log"):
-            if server.startswith("pledge-graph"):
+            if server in ("pledge-graph", "pledge-graph-uncached"):
                 wait_for_memory(work / f"{server}.log", said="example queries answered"
                                 if server == "pledge-graph" else "in-memory copy")
             for name, query in queries.items():
@@ -287,9 +294,10 @@ def bench_queries(runs: int, seconds: int,
         mine = row["pledge-graph"]["rps"]
         row["ratios"] = {"vs_oxigraph": mine / max(row["oxigraph"]["rps"], 1e-9),
                          "vs_rdflib_endpoint": mine / max(row["rdflib-endpoint"]["rps"], 1e-9)}
-        if "pledge-graph-uncached" in row:
-            row["ratios"]["uncached_vs_oxigraph"] = (
-                row["pledge-graph-uncached"]["rps"] / max(row["oxigraph"]["rps"], 1e-9))
+        for server, key in (("pledge-graph-uncached", "uncached_vs_oxigraph"),
+                            ("pledge-graph-on-disk", "on_disk_vs_oxigraph")):
+            if server in row:
+                row["ratios"][key] = row[server]["rps"] / max(row["oxigraph"]["rps"], 1e-9)
         print(f"query {name:>24}: {row['ratios']['vs_oxigraph']:.2f}x Oxigraph, "
               f"{row['ratios']['vs_rdflib_endpoint']:.1f}x rdflib-endpoint")
     return table
@@ -373,7 +381,8 @@ def _save(name: str, data: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one benchmark (or the report) and save its results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("benchmark", choices=["build", "queries", "deref", "startup", "report"])
+    parser.add_argument("benchmark", choices=["build", "queries", "deref", "startup", "first",
+                                                       "report"])
     parser.add_argument("--sizes", default="bundled,1k,10k,100k")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
@@ -389,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
         _save("queries", bench_queries(args.runs, args.seconds, args.servers.split(",")))
     elif args.benchmark == "deref":
         _save("deref", bench_deref(args.runs, args.seconds))
+    elif args.benchmark == "first":
+        from first import bench_first
+        _save("first", bench_first(args.runs, args.seconds))
     elif args.benchmark == "startup":
         _save("startup", bench_startup(max(args.runs, 5)))
     else:

@@ -8,6 +8,7 @@ answer is the same bytes, and the same refusal, whichever store gives it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -193,12 +194,33 @@ def _bytes(serialised: bytes | None) -> bytes:
 
 def _used_prefixes(triples: Sequence[ox.Triple], table: dict[str, str]) -> dict[str, str]:
     """The prefixes some IRI of ``triples`` uses, leaving out any under which an IRI would
-    need escapes (``id:pledge\\/japan-2023\\/1``): those IRIs read better written in full."""
+    need escapes (``id:pledge\\/japan-2023\\/1``): those IRIs read better written in full.
+
+    Made from the IRIs' parents (the text up to their last ``/`` or ``#``), which are few
+    and repeat from one resource to the next: every first request for a resource in Turtle
+    makes this choice."""
     iris = {t.predicate.value for t in triples}
     iris |= {n.value for t in triples for n in (t.subject, t.object) if isinstance(n, ox.NamedNode)}
-    used = {}
-    for prefix, ns in table.items():
-        locals_ = [i[len(ns):] for i in iris if i.startswith(ns)]
+    parents = frozenset(iri[:max(iri.rfind("/"), iri.rfind("#")) + 1] for iri in iris)
+    odd = [ns for ns in table.values() if not ns.endswith(("/", "#"))]
+    under_odd = frozenset(i for i in iris if any(i.startswith(ns) for ns in odd)) if odd \
+        else frozenset()
+    return dict(_prefixes_of(parents, under_odd, tuple(table.items())))
+
+
+@functools.lru_cache(maxsize=256)
+def _prefixes_of(parents: frozenset[str], odd: frozenset[str],
+                 table: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The prefixes :func:`_used_prefixes` keeps for IRIs with these parents (``odd``:
+    the IRIs under a namespace that does not end in ``/`` or ``#``)."""
+    used = []
+    for prefix, ns in table:
+        if ns.endswith(("/", "#")):
+            # a local name under ns is free of "/" and "#" when its IRI's parent is ns
+            if ns in parents and not any(p.startswith(ns) and p != ns for p in parents):
+                used.append((prefix, ns))
+            continue
+        locals_ = [i[len(ns):] for i in odd if i.startswith(ns)]
         if locals_ and not any("/" in name or "#" in name for name in locals_):
-            used[prefix] = ns
-    return used
+            used.append((prefix, ns))
+    return tuple(used)

@@ -27,7 +27,20 @@ import pyoxigraph as ox
 
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.lexer import complexity_problem
-from pledge_graph.sparql.results import SPARQL_JSON, Answer, ResultTooLarge, serialise_answer
+from pledge_graph.sparql.results import (
+    N_TRIPLES,
+    SPARQL_JSON,
+    Answer,
+    ResultTooLarge,
+    serialise_answer,
+)
+from pledge_graph.store.lookup import (
+    OneSubject,
+    description,
+    labels,
+    one_subject_query,
+    subject_solutions,
+)
 
 if TYPE_CHECKING:
     from pledge_graph.rdf.vocab import Iris
@@ -126,6 +139,17 @@ class Store(Protocol):
         """Describe one resource (see :meth:`SparqlMethods.resource`)."""
         ...
 
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+        """The triples :meth:`resource` describes ``iri`` with, as terms; with a ``budget``,
+        None unless they are read at once in at most that many triples."""
+        ...
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
+        """Answer a recognised one-subject query (:func:`pledge_graph.store.lookup.one_subject`);
+        with a ``budget``, None unless it is read at once in at most that many rows."""
+        ...
+
     def graph(self, iri: str | None, media_type: str) -> Answer | None:
         """Return the triples of a named graph (or the default graph for None); None if absent."""
         ...
@@ -147,11 +171,6 @@ class Store(Protocol):
         ...
 
 
-_LABEL_PROPERTIES = tuple(ox.NamedNode(iri) for iri in (
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://purl.org/dc/terms/title",
-))
 
 
 class SparqlMethods:
@@ -168,6 +187,21 @@ class SparqlMethods:
         it, such as selectors and checksums), and the blank nodes it reaches (OWL and SHACL
         lists in the ontology and shapes). An unknown IRI gives an empty graph."""
         return self.query(_resource_query(iri), media_types={"graph": media_type})
+
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+        """The triples of :meth:`resource`, as terms (parsed from its N-Triples); with a
+        ``budget`` None, as a query is not a bounded read."""
+        if budget is not None:
+            return None
+        answer = self.resource(iri, N_TRIPLES)
+        return [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
+        """Run a recognised one-subject query, rebuilt from its parts (never at once)."""
+        if budget is not None:
+            return None
+        return self.query(one_subject_query(found), media_types=media_types)
 
     def graph(self, iri: str | None, media_type: str) -> Answer | None:
         """Return a named graph's triples, or the default graph's for None; None if absent."""
@@ -274,22 +308,20 @@ class EmbeddedStore(SparqlMethods):
         except (OSError, RuntimeError):
             raise StoreError(ENGINE_FAILED) from None
 
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+        """The triples of :meth:`resource`, read by pattern lookups (no query is run); a
+        text that is not an IRI is refused as :meth:`resource` refuses it."""
+        return description(self._store, _node(iri).value, budget)
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
+        """A one-subject query's answer, read by one pattern lookup (no query is run)."""
+        return subject_solutions(self._store, found, media_types, self.limit, budget)
+
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one
         per IRI and label property), which stay fast for a page's hundreds of links."""
-        found: dict[str, str] = {}
-        graph = ox.DefaultGraph()
-        for iri in sorted(set(iris)):
-            subject = _node(iri)
-            for predicate in _LABEL_PROPERTIES:
-                values = [q.object.value for q in self._store.quads_for_pattern(
-                    subject, predicate, None, graph)
-                          if isinstance(q.object, ox.Literal)
-                          and (q.object.language or "en") == "en"]
-                if values:
-                    found[iri] = min(values)
-                    break
-        return found
+        return labels(self._store, [_node(iri) for iri in sorted(set(iris))])
 
     def flush(self) -> None:
         """Write pending changes to disk (on-disk stores)."""

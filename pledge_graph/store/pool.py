@@ -51,6 +51,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Unpack
 
+import pyoxigraph as ox
+
 from pledge_graph.errors import StoreError
 from pledge_graph.sparql.results import NotAcceptable
 from pledge_graph.store.embedded import (
@@ -64,6 +66,7 @@ from pledge_graph.store.embedded import (
     ResultTooLarge,
     SparqlMethods,
 )
+from pledge_graph.store.lookup import OneSubject
 from pledge_graph.store.processes import (
     HugePages,
     cpu_seconds,
@@ -202,6 +205,16 @@ class ProcessPool(SparqlMethods):
     def resource(self, iri: str, media_type: str) -> Answer:
         """Describe one resource from this process's view of the store (bounded work)."""
         return self._view().resource(iri, media_type)
+
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+        """A resource's triples from this process's view of the store (pattern reads)."""
+        return self._view().description(iri, budget)
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
+        """A one-subject query, answered from this process's view of the store by one
+        pattern lookup (no query is run in this process)."""
+        return self._view().subject_query(found, media_types, budget)
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels from this process's view of the store (bounded work)."""

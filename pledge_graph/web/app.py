@@ -145,10 +145,15 @@ _NOT_RESOURCES = ("/", "/sparql", "/sparql/", "/query", "/store", "/dumps/", "/.
 
 
 def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
-    """The cache key of a GET of a resource IRI, as :func:`resources.resource` marks it."""
+    """The cache key of a GET of a resource IRI, as :func:`resources.resource` marks it, or
+    of a one-subject lookup, as :func:`sparql.endpoint` marks it."""
+
+    lookups = sparql.kept_lookup(settings)
 
     def lookup(scope: Scope) -> Hashable | None:
         path = scope["path"]
+        if path in ("/sparql", "/sparql/"):
+            return lookups(scope)
         if path in _NOT_RESOURCES or path.startswith(("/dumps/", "/static/", "/pledges")):
             return None
         fmt = negotiated(header(scope, b"accept"), resources.RESOURCE_KINDS,

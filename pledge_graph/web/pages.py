@@ -43,7 +43,8 @@ PAGE_ROWS = 500
 """Rows a resource page shows per table; the rest is a query away (the RDF has all)."""
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                   autoescape=select_autoescape(["html"]))
+                   autoescape=select_autoescape(["html"]), auto_reload=False)
+"""Templates are read once: a served release's pages do not check the files' times."""
 _LABELS = [str(p) for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)]
 _PROVENANCE = [str(p) for p in (PROV.hadPrimarySource, PROV.wasGeneratedBy, PROV.wasDerivedFrom,
                                 DCTERMS.source)]

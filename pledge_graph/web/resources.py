@@ -17,6 +17,7 @@ import json
 import threading
 from collections.abc import Hashable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pyoxigraph as ox
 from pyld import jsonld
@@ -26,7 +27,8 @@ from starlette.responses import Response
 
 from pledge_graph.publish.jsonld import context_text, load_context
 from pledge_graph.rdf.vocab import VOID, prefixes
-from pledge_graph.sparql.results import N_TRIPLES, write_triples
+from pledge_graph.sparql.results import write_triples
+from pledge_graph.store.lookup import labels_in, owned_parts
 from pledge_graph.web import evidence, ontology_docs, pages
 from pledge_graph.web.cache import mark_cacheable
 from pledge_graph.web.http import alternates, error, etag, for_client, validated
@@ -51,6 +53,9 @@ RDF_FORMATS = [f for f in FORMATS if "graph" in f.kinds]
 RESOURCE_KINDS = ("page", "graph")
 """What a resource IRI answers with, in the server's order of preference."""
 _NAMED_LINKS = 2000  # labels looked up for one page at most
+_LABELS_KEPT = 100_000
+_AT_ONCE = 256  # triples a description answered on the event loop may read
+_kept_labels: WeakKeyDictionary[Any, dict[str, str | None]] = WeakKeyDictionary()
 
 
 async def resource(request: Request) -> Response:
@@ -69,15 +74,30 @@ async def resource(request: Request) -> Response:
     kept = settings.cache.get(key)
     if kept is not None:  # a conditional request for an answer already made
         return validated(request, kept.body, fmt.media_type, tag, settings.built, headers)
-    triples = await run_in_threadpool(describe, settings, iri)
-    if not triples:
+    # a small description in RDF is read and written at once, on the loop (a bounded step:
+    # at most _AT_ONCE triples); a page, JSON-LD (framed in Python) or a larger description
+    # in a thread
+    triples = describe(settings, iri, _AT_ONCE) if fmt.key not in ("html", "jsonld") else None
+    if triples is not None:
+        body = serialise_graph(triples, fmt, settings, iri) if triples else None
+    else:
+        body = await run_in_threadpool(_described, request, iri, fmt)
+    if body is None:
         return error(404, f"404 Not Found: the graph says nothing about <{iri}>")
-    if fmt.key == "html":
-        body = await run_in_threadpool(html_page, request, iri, triples)
-    else:  # in a thread: framing a large description in Python takes a while
-        body = await run_in_threadpool(serialise_graph, triples, fmt, settings, iri)
     mark_cacheable(request.scope, key)
     return validated(request, body, fmt.media_type, tag, settings.built, headers)
+
+
+def _described(request: Request, iri: str, fmt: Format) -> bytes | None:
+    """The description of ``iri`` written in ``fmt`` (None when the graph has none): one
+    step in one thread, from the pattern reads to the bytes."""
+    settings = request.app.state.settings
+    triples = describe(settings, iri) or []
+    if not triples:
+        return None
+    if fmt.key == "html":
+        return html_page(request, iri, triples)
+    return serialise_graph(triples, fmt, settings, iri)
 
 
 def cache_key(settings: Any, path: str, fmt: Format) -> Hashable:
@@ -105,10 +125,10 @@ async def graph_store(request: Request) -> Response:
                      {"Vary": "Accept"})
 
 
-def describe(settings: Any, iri: str) -> list[ox.Triple]:
-    """Return the triples describing ``iri`` (empty when unknown), with void:inDataset."""
-    answer = settings.store.resource(iri, N_TRIPLES)
-    triples = [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+def describe(settings: Any, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+    """Return the triples describing ``iri`` (empty when unknown), with void:inDataset; with
+    a ``budget``, None unless the store reads them at once within it."""
+    triples = settings.store.description(iri, budget)
     if triples:
         link = ox.Triple(ox.NamedNode(iri), ox.NamedNode(str(VOID.inDataset)),
                          ox.NamedNode(str(settings.iris.dataset())))
@@ -144,10 +164,26 @@ def html_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
 
 
 def linked_names(settings: Any, iri: str, triples: list[ox.Triple]) -> dict[str, str]:
-    """Return labels for the resources a page links to, so it shows names, not IRIs."""
-    linked = {term.value for t in triples for term in (t.subject, t.object)
-              if isinstance(term, ox.NamedNode) and term.value != iri}
-    return settings.store.labels(sorted(linked)[:_NAMED_LINKS])
+    """Return labels for the resources a page links to, so it shows names, not IRIs.
+
+    Pages link to the same few hundred resources again and again (groups, countries,
+    classes), and the release does not change while it is served: each IRI's label, or
+    its lack of one, is looked up once and kept (up to :data:`_LABELS_KEPT` IRIs)."""
+    linked = sorted({term.value for t in triples for term in (t.subject, t.object)
+                     if isinstance(term, ox.NamedNode) and term.value != iri})[:_NAMED_LINKS]
+    # the description holds every triple of the parts it owns (``iri/...`` linked with it)
+    owned = {part.value for part in owned_parts(iri, triples)}
+    found = labels_in(triples, owned)
+    kept = _kept_labels.setdefault(settings.store, {})
+    missing = [name for name in linked if name not in kept and name not in owned]
+    if missing:
+        found.update(settings.store.labels(missing))
+    names = {name: label for name in linked
+             if (label := found[name] if name in found else kept.get(name))}
+    if len(kept) + len(missing) > _LABELS_KEPT:
+        kept.clear()
+    kept.update((name, found.get(name)) for name in missing)
+    return names
 
 
 def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any,

@@ -12,7 +12,8 @@ or, for a browser, the query page.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import functools
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -21,14 +22,17 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from pledge_graph.errors import StoreError
 from pledge_graph.rdf.vocab import RDF, SD, Iris
 from pledge_graph.sparql.guard import check_services
 from pledge_graph.sparql.lexer import may_be_relative, query_form
 from pledge_graph.sparql.results import NotAcceptable, write_triples
+from pledge_graph.store.lookup import OneSubject, one_subject
 from pledge_graph.web import pages
-from pledge_graph.web.http import for_client
+from pledge_graph.web.cache import mark_cacheable
+from pledge_graph.web.http import for_client, header, negotiated
 from pledge_graph.web.negotiation import negotiate
 
 __all__ = [
@@ -36,6 +40,8 @@ __all__ = [
     "ProtocolError",
     "SparqlRequest",
     "endpoint",
+    "kept_lookup",
+    "lookup_key",
     "query_key",
     "read_request",
     "service_description",
@@ -46,6 +52,10 @@ _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 _ALLOW = "GET, HEAD, POST"
+_AT_ONCE = 2048
+"""Bytes of query string and body a request may have to be read on the event loop (a
+bounded step); a longer one is read in a thread."""
+_AT_ONCE_ROWS = 256  # rows of a one-subject lookup answered on the event loop at most
 W3C_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
 """The answer formats the service description names (``http://www.w3.org/ns/formats/``):
@@ -134,9 +144,13 @@ async def endpoint(request: Request) -> Response:
     own answer."""
     settings = request.app.state.settings
     body = await _read_body(request, settings.max_body)
-    asked, kind = await run_in_threadpool(
-        _read, request.method, list(request.query_params.multi_items()),
-        request.headers.get("content-type"), body)
+    params = list(request.query_params.multi_items())
+    read = functools.partial(_read, request.method, params,
+                             request.headers.get("content-type"), body)
+    if len(body) + len(request.scope["query_string"]) <= _AT_ONCE:
+        asked, kind, found = read()  # a short request (a lookup) is read at once
+    else:
+        asked, kind, found = await run_in_threadpool(read)
     accept = request.headers.get("accept")
     if asked.query is None:
         fmt = negotiate(accept, ("graph", "page"), asked.format)
@@ -150,20 +164,60 @@ async def endpoint(request: Request) -> Response:
     fmt = negotiate(accept, kinds, asked.format)
     if fmt.key == "html":
         return pages.query_page(request, asked.query)
-    relative = await run_in_threadpool(_inspect, asked.query, settings.allow_service)
+    # a recognised one-subject lookup has no SERVICE and no relative IRI by construction
+    relative = found is None and await run_in_threadpool(_inspect, asked.query,
+                                                         settings.allow_service)
     base = _base(request, settings)
     chosen = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
     media_types = {k: v for k, v in chosen.items() if v}
     key = query_key(settings.digest, asked.query, asked.default_graph_uris,
                     asked.named_graph_uris, kind, media_types, base if relative else None)
     answer = settings.cache.get(key)
-    if answer is None:
+    if found is not None and request.method == "GET":
+        mark_cacheable(request.scope, lookup_key(settings.digest, params, accept))
+    if answer is None and found is not None:
+        # a lookup of at most _AT_ONCE_ROWS rows is read and written at once (bounded)
+        answer = settings.store.subject_query(found, media_types, _AT_ONCE_ROWS) or \
+            await for_client(request, settings.store.subject_query, found, media_types)
+        settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)
+    elif answer is None:
         answer = await for_client(
             request, settings.store.query, asked.query, media_types=media_types,
             default_graph_uris=asked.default_graph_uris,
             named_graph_uris=asked.named_graph_uris, timeout=settings.timeout, base_iri=base)
         settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)
     return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
+
+
+def lookup_key(digest: str, params: list[tuple[str, str]],
+               accept: str | None) -> Hashable | None:
+    """The key a GET of a one-subject lookup is kept under as a whole HTTP answer, replayed
+    before the framework (:class:`pledge_graph.web.cache.CachedAnswers`): the release, the
+    query and the negotiated format; None for any other request."""
+    if not 0 < len(params) <= 2 or sum(len(n) + len(v) for n, v in params) > _AT_ONCE:
+        return None
+    fields = dict(params)
+    query = fields.get("query")
+    if len(fields) != len(params) or query is None or not set(fields) <= {"query", "format"} \
+            or one_subject(query) is None:
+        return None
+    fmt = negotiated(accept, ("solutions", "page"), fields.get("format"))
+    if fmt is None or fmt.key == "html":
+        return None
+    return (digest, "lookup", query, fmt.media_type)
+
+
+def kept_lookup(settings: Any) -> Callable[[Scope], Hashable | None]:
+    """The cache key function of GETs at /sparql (see :func:`lookup_key`)."""
+
+    def lookup(scope: Scope) -> Hashable | None:
+        raw = scope.get("query_string", b"")
+        if not raw or len(raw) > 3 * _AT_ONCE:
+            return None
+        params = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+        return lookup_key(settings.digest, params, header(scope, b"accept"))
+
+    return lookup
 
 
 def query_key(digest: str, query: str, default_graph_uris: tuple[str, ...],
@@ -238,10 +292,15 @@ def _graph_parameters(name: str, value: str) -> list[tuple[str, str]]:
 
 
 def _read(method: str, params: list[tuple[str, str]], content_type: str | None,
-          body: bytes) -> tuple[SparqlRequest, str | None]:
-    """Read the request (see :func:`read_request`) and its query's form."""
+          body: bytes) -> tuple[SparqlRequest, str | None, OneSubject | None]:
+    """Read the request (see :func:`read_request`), its query's form, and whether it is a
+    one-subject lookup on the whole dataset (answered by the server's own view)."""
     asked = read_request(method, params, content_type, body)
-    return asked, query_form(asked.query) if asked.query is not None else None
+    if asked.query is None:
+        return asked, None, None
+    found = None if asked.default_graph_uris or asked.named_graph_uris \
+        else one_subject(asked.query)
+    return asked, "solutions" if found else query_form(asked.query), found
 
 
 def _inspect(query: str, allowed: tuple[str, ...]) -> bool:

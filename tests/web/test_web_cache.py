@@ -5,6 +5,8 @@ is stopped without failing the others."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import threading
 import time
@@ -89,6 +91,38 @@ def test_formats_are_kept_apart(server):
     assert by_format.headers["content-type"].startswith("application/ld+json")
     assert html.headers["content-type"].startswith("text/html")
     assert turtle_again.content == turtle.content
+
+
+@pytest.mark.parametrize("accept", [SRJ, "application/sparql-results+xml", "text/csv",
+                                    "text/tab-separated-values"])
+def test_a_kept_lookup_is_the_lookup_in_each_format(server, accept):
+    """The one-subject lookup, answered by a pattern read and kept whole, answers as the
+    query workers answer the same query written otherwise, again and again."""
+    iri = IRIS.base + PLEDGE.lstrip("/")
+    lookup = f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
+    with server.client() as client:
+        first = client.get("/sparql", params={"query": lookup}, headers={"Accept": accept})
+        again = client.get("/sparql", params={"query": lookup}, headers={"Accept": accept})
+        head = client.head("/sparql", params={"query": lookup}, headers={"Accept": accept})
+        worker = client.get("/sparql", params={"query": lookup + " LIMIT 100000"},
+                            headers={"Accept": accept})
+        other = client.get("/sparql", params={"query": lookup, "format": "json"},
+                           headers={"Accept": accept})
+    assert first.status_code == again.status_code == head.status_code == 200, first.text
+    assert first.headers["content-type"].startswith(accept)
+    assert again.content == first.content and head.content == b""
+    assert _lines(worker) == _lines(first)  # rows in any order
+    for name in ("content-type", "content-length", "vary", "access-control-allow-origin"):
+        assert again.headers[name] == first.headers[name] == head.headers[name], name
+    assert other.headers["content-type"].startswith(SRJ)
+    assert (other.content == first.content) == (accept == SRJ)
+
+
+def _lines(response: httpx.Response) -> list[str]:
+    """The answer's rows (JSON), results (XML) or lines (CSV, TSV), sorted."""
+    if response.headers["content-type"].startswith(SRJ):
+        return sorted(json.dumps(row, sort_keys=True) for row in rows(response))
+    return sorted(re.split(r"\n|</result>", response.text))
 
 
 def _pledge_served(data, out):

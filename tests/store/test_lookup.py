@@ -1,0 +1,142 @@
+"""Bounded lookups by pattern reads: a resource's description equals the store's SPARQL
+definition of it on every term of the bundled release, and the one-subject query is
+recognised exactly (anything else goes to the query workers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from web_server import bundled_release
+
+from pledge_graph.rdf.vocab import Iris
+from pledge_graph.sparql.queries import example_triples, load_examples
+from pledge_graph.sparql.results import SOLUTION_TYPES
+from pledge_graph.store.embedded import (
+    EmbeddedStore,
+    ResultTooLarge,
+    SparqlMethods,
+    load_inputs,
+)
+from pledge_graph.store.lookup import one_subject, one_subject_query
+from pledge_graph.store.pool import ProcessPool
+
+IRIS = Iris()
+PLEDGE = str(IRIS.pledge("japan-2023", 1))
+JSON = {"solutions": "application/sparql-results+json"}
+
+
+@pytest.fixture(scope="module")
+def on_disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("store")
+    extra = example_triples(load_examples(), IRIS, str(IRIS.sparql()))
+    load_inputs(EmbeddedStore(path), bundled_release()[1], IRIS, extra_triples=extra)
+    return path
+
+
+def _canonical(triples: list[ox.Triple]) -> set[str]:
+    """The triples as N-Triples lines; both read the same store, so blank nodes keep the
+    store's names and compare as they are."""
+    return {str(t) for t in triples}
+
+
+def test_description_equals_the_sparql_definition_on_every_term(on_disk):
+    store = EmbeddedStore(on_disk, read_only=True)
+    terms = {q.subject.value for q in store.native.quads_for_pattern(None, None, None)
+             if isinstance(q.subject, ox.NamedNode)}
+    terms |= {q.object.value for q in store.native.quads_for_pattern(None, None, None)
+              if isinstance(q.object, ox.NamedNode)}
+    assert len(terms) > 300
+    sparql = SparqlMethods.description  # the definition: a CONSTRUCT parsed back
+    with_blank_nodes = 0
+    for iri in sorted(terms):
+        fast = store.description(iri)
+        assert len(fast) == len(set(fast)), iri
+        assert _canonical(fast) == _canonical(sparql(store, iri)), iri
+        with_blank_nodes += any(isinstance(t.subject, ox.BlankNode) for t in fast)
+    assert with_blank_nodes > 0  # the ontology's and shapes' lists were walked
+    assert store.description(str(IRIS.pledge("nowhere-1999", 1))) == []
+
+
+def test_the_pool_describes_and_looks_up_in_its_own_process(on_disk):
+    pool = ProcessPool(on_disk, workers=1)
+    try:
+        fast = pool.description(PLEDGE)
+        assert {t.subject.value for t in fast} >= {PLEDGE}
+        answer = pool.subject_query(one_subject(f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }}"),
+                                    JSON)
+        queried = pool.query(f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }}", media_types=JSON)
+        assert answer == queried
+        assert answer.count == len([t for t in fast if t.subject.value == PLEDGE])
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("media_type", SOLUTION_TYPES)
+def test_one_subject_answers_are_the_engines_on_every_subject(on_disk, media_type):
+    """Read by one pattern lookup, the answer is the very bytes a query worker gives."""
+    pool = ProcessPool(on_disk, workers=1)
+    view = EmbeddedStore(on_disk, read_only=True)
+    subjects = sorted({q.subject.value for q in view.native.quads_for_pattern(None, None, None)
+                       if isinstance(q.subject, ox.NamedNode)})
+    media_types = {"solutions": media_type}
+    try:
+        for iri in subjects[::7] + [PLEDGE, "http://example.org/nothing"]:
+            query = f"SELECT ?pred ?value WHERE {{ <{iri}> ?pred ?value }}"
+            assert pool.subject_query(one_subject(query), media_types) == \
+                pool.query(query, media_types=media_types), iri
+    finally:
+        pool.close()
+
+
+def test_one_subject_answers_keep_the_result_cap(on_disk):
+    store = EmbeddedStore(on_disk, read_only=True, limit=5)
+    with pytest.raises(ResultTooLarge):
+        store.subject_query(one_subject(f"SELECT ?p ?o {{ <{PLEDGE}> ?p ?o }}"), JSON)
+
+
+@pytest.mark.parametrize("query", [
+    f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }}",
+    f"select ?p ?o where {{<{PLEDGE}> ?p ?o .}}",
+    f"  SELECT $pred $obj {{\n  <{PLEDGE}>\t$pred $obj\n}}\n",
+])
+def test_one_subject_queries_are_recognised(query):
+    found = one_subject(query)
+    assert found is not None and found[0] == PLEDGE
+    assert one_subject(one_subject_query(found)) == found
+
+
+@pytest.mark.parametrize("query", [
+    f"SELECT ?o ?p WHERE {{ <{PLEDGE}> ?p ?o }}",  # columns in another order
+    f"SELECT ?p ?p WHERE {{ <{PLEDGE}> ?p ?p }}",
+    f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }} LIMIT 1",
+    f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o . ?o ?p ?x }}",
+    f"SELECT ?p ?o WHERE {{ SERVICE <{PLEDGE}> {{ <{PLEDGE}> ?p ?o }} }}",
+    "SELECT ?p ?o WHERE { <pledge/1> ?p ?o }",  # relative: resolved against the base
+    "SELECT ?p ?o WHERE { <http://example.org/a b> ?p ?o }",
+    "SELECT ?p ?o WHERE { <http://example.org/a> ?p ?o } } SELECT",
+    "PREFIX pg: <http://example.org/> SELECT ?p ?o WHERE { pg:a ?p ?o }",
+    "SELECT * WHERE { <http://example.org/a> ?p ?o }",
+    "SELECT ?p ?o WHERE { <http://example.org/a> ?p ?o } # comment",
+    "SELECT ?p ?o WHERE { <http://example.org/\\u0041> ?p ?o }",
+])
+def test_other_queries_are_not_recognised(query):
+    assert one_subject(query) is None
+
+
+
+def test_budgeted_reads_answer_small_lookups_and_leave_large_ones(on_disk):
+    """Under a budget a lookup or description is answered whole, or not at all (None: the
+    server then reads it in a thread, without the budget)."""
+    store = EmbeddedStore(on_disk, read_only=True)
+    found = one_subject(f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }}")
+    whole = store.subject_query(found, JSON)
+    assert whole is not None and whole.count > 3
+    assert store.subject_query(found, JSON, whole.count) == whole
+    assert store.subject_query(found, JSON, whole.count - 1) is None
+    described = store.description(PLEDGE)
+    assert described is not None
+    assert store.description(PLEDGE, len(described) + 10) == described
+    assert store.description(PLEDGE, 3) is None
+    assert SparqlMethods.subject_query(store, found, JSON, 1000) is None  # a query: no budget
