@@ -27,8 +27,9 @@ from pathlib import Path
 import loky
 import pyoxigraph as ox
 
+from pledge_graph.errors import QueryTimeout
 from pledge_graph.store import sandbox
-from pledge_graph.store.embedded import EmbeddedStore, QueryTimeout
+from pledge_graph.store.embedded import EmbeddedStore
 from pledge_graph.store.pool import ProcessPool
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -22,7 +22,12 @@ __all__ = [
     "BuildError",
     "DocumentFormatError",
     "InputError",
+    "Overloaded",
     "PledgeGraphError",
+    "QueryOutOfMemory",
+    "QueryRefused",
+    "QuerySyntaxError",
+    "QueryTimeout",
     "RecordError",
     "ShapesError",
     "StoreError",
@@ -91,3 +96,31 @@ class BuildError(PledgeGraphError):
 
 class StoreError(PledgeGraphError):
     """A SPARQL store refused a load or a query, or could not be reached."""
+
+
+class QuerySyntaxError(StoreError):
+    """The query is not valid SPARQL 1.1."""
+
+
+class QueryRefused(StoreError):
+    """The query asks for something the service does not do (an update, a SERVICE call)."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time limit and was stopped; nothing was answered."""
+
+
+class QueryOutOfMemory(StoreError):
+    """The query needed more memory than the service allows and was stopped."""
+
+
+class Overloaded(StoreError):
+    """The service is too busy to run the query now; ``retry_after`` is how many seconds
+    to wait before asking again, ``hold`` how many to wait before answering (a query
+    stopped for its client's share is answered when its time limit would have ended it)."""
+
+    def __init__(self, message: str, *, retry_after: int, hold: float = 0.0,
+                 expected: str | None = None) -> None:
+        super().__init__(message, expected=expected)
+        self.retry_after = retry_after
+        self.hold = hold

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from pledge_graph.errors import QueryRefused
 from pledge_graph.sparql.lexer import (
     Scanner,
     absolute_iri,
@@ -33,7 +34,6 @@ from pledge_graph.sparql.lexer import (
     skip_space,
     unescape_iri,
 )
-from pledge_graph.store.embedded import QueryRefused
 
 __all__ = ["CLAUSE_WINDOW", "MAX_SERVICE_WORDS", "check_services", "service_targets"]
 

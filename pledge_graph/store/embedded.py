@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Protocol, TypedDict, Unpack
 
 import pyoxigraph as ox
 
-from pledge_graph.errors import StoreError
+from pledge_graph.errors import (
+    QuerySyntaxError,
+    StoreError,
+)
 from pledge_graph.sparql.lexer import complexity_problem
 from pledge_graph.sparql.results import (
     N_TRIPLES,
@@ -51,12 +54,7 @@ __all__ = [
     "RELEASE_GRAPH_FILES",
     "Answer",
     "EmbeddedStore",
-    "Overloaded",
     "QueryOptions",
-    "QueryOutOfMemory",
-    "QueryRefused",
-    "QuerySyntaxError",
-    "QueryTimeout",
     "ResultTooLarge",
     "SparqlMethods",
     "Store",
@@ -81,34 +79,6 @@ RELEASE_GRAPH_FILES = (
     "catalog.ttl",
 )
 """The release files loaded into the store (the data dump once, as N-Triples)."""
-
-
-class QuerySyntaxError(StoreError):
-    """The query is not valid SPARQL 1.1."""
-
-
-class QueryRefused(StoreError):
-    """The query asks for something the service does not do (an update, a SERVICE call)."""
-
-
-class QueryTimeout(StoreError):
-    """The query ran past its time limit and was stopped; nothing was answered."""
-
-
-class QueryOutOfMemory(StoreError):
-    """The query needed more memory than the service allows and was stopped."""
-
-
-class Overloaded(StoreError):
-    """The service is too busy to run the query now; ``retry_after`` is how many seconds
-    to wait before asking again, ``hold`` how many to wait before answering (a query
-    stopped for its client's share is answered when its time limit would have ended it)."""
-
-    def __init__(self, message: str, *, retry_after: int, hold: float = 0.0,
-                 expected: str | None = None) -> None:
-        super().__init__(message, expected=expected)
-        self.retry_after = retry_after
-        self.hold = hold
 
 
 class QueryOptions(TypedDict, total=False):
@@ -169,8 +139,6 @@ class Store(Protocol):
     def close(self) -> None:
         """Release what the store holds (processes, files)."""
         ...
-
-
 
 
 class SparqlMethods:

@@ -53,16 +53,13 @@ from typing import Any, Unpack
 
 import pyoxigraph as ox
 
-from pledge_graph.errors import StoreError
+from pledge_graph.errors import QueryOutOfMemory, QuerySyntaxError, QueryTimeout, StoreError
 from pledge_graph.sparql.results import NotAcceptable
 from pledge_graph.store.embedded import (
     DEFAULT_RESULT_LIMIT,
     Answer,
     EmbeddedStore,
     QueryOptions,
-    QueryOutOfMemory,
-    QuerySyntaxError,
-    QueryTimeout,
     ResultTooLarge,
     SparqlMethods,
 )

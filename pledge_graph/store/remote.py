@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
-from pledge_graph.errors import StoreError
+from pledge_graph.errors import QuerySyntaxError, QueryTimeout, StoreError
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.lexer import Scanner, query_form
 from pledge_graph.sparql.queries import example_triples, load_examples
@@ -49,8 +49,6 @@ from pledge_graph.store.embedded import (
     DEFAULT_RESULT_LIMIT,
     RELEASE_GRAPH_FILES,
     QueryOptions,
-    QuerySyntaxError,
-    QueryTimeout,
     SparqlMethods,
 )
 

@@ -37,7 +37,7 @@ from collections import Counter, deque
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from pledge_graph.store.embedded import Overloaded
+from pledge_graph.errors import Overloaded
 
 __all__ = [
     "DEFAULT_LONG",

@@ -37,19 +37,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
-from pledge_graph.errors import PledgeGraphError, StoreError
-from pledge_graph.rdf.vocab import Iris
-from pledge_graph.sparql.queries import ExampleQuery
-from pledge_graph.sparql.results import NotAcceptable
-from pledge_graph.store.embedded import (
+from pledge_graph.errors import (
     Overloaded,
+    PledgeGraphError,
     QueryOutOfMemory,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
-    ResultTooLarge,
-    Store,
+    StoreError,
 )
+from pledge_graph.rdf.vocab import Iris
+from pledge_graph.sparql.queries import ExampleQuery
+from pledge_graph.sparql.results import NotAcceptable
+from pledge_graph.store.embedded import ResultTooLarge, Store
 from pledge_graph.store.pool import DEFAULT_TIMEOUT
 from pledge_graph.web import browse, dumps, pages, resources, sparql
 from pledge_graph.web.cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers

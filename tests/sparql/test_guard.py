@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pledge_graph.errors import QueryRefused
 from pledge_graph.sparql.guard import MAX_SERVICE_WORDS, check_services, service_targets
-from pledge_graph.store.embedded import QueryRefused
 
 TARGET = "http://127.0.0.1:9/sparql"
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
+from pledge_graph.errors import QueryRefused
 from pledge_graph.sparql import lexer
 from pledge_graph.sparql.guard import check_services
 from pledge_graph.sparql.lexer import (
@@ -22,7 +23,6 @@ from pledge_graph.sparql.lexer import (
     query_form,
     readings,
 )
-from pledge_graph.store.embedded import QueryRefused
 
 
 @pytest.mark.parametrize(("query", "kind"), [

@@ -25,8 +25,8 @@ import pytest
 from recording import MARKER, Recorder
 from web_server import Server, isolation_unavailable
 
+from pledge_graph.errors import QueryRefused
 from pledge_graph.sparql.guard import check_services
-from pledge_graph.store.embedded import QueryRefused
 
 SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
 

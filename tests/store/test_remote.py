@@ -24,17 +24,12 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from pledge_graph.errors import QueryTimeout
 from pledge_graph.paths import PROJECT_ROOT
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.sparql.results import BOOLEAN_TYPES, GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable
-from pledge_graph.store.embedded import (
-    EmbeddedStore,
-    QueryTimeout,
-    ResultTooLarge,
-    load_file,
-    load_release,
-)
+from pledge_graph.store.embedded import EmbeddedStore, ResultTooLarge, load_file, load_release
 from pledge_graph.store.remote import RemoteStore, find_endpoints, open_remote
 from pledge_graph.store.remote import load_release as load_into
 

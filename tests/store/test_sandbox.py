@@ -12,9 +12,9 @@ import pyoxigraph as ox
 import pytest
 from recording import Recorder
 
-from pledge_graph.errors import StoreError
+from pledge_graph.errors import QuerySyntaxError, StoreError
 from pledge_graph.store import sandbox
-from pledge_graph.store.embedded import ENGINE_FAILED, EmbeddedStore, QuerySyntaxError
+from pledge_graph.store.embedded import ENGINE_FAILED, EmbeddedStore
 from pledge_graph.store.pool import ProcessPool
 
 UNAVAILABLE = sandbox.available()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pledge_graph.store.embedded import Overloaded
+from pledge_graph.errors import Overloaded
 from pledge_graph.store.scheduler import Scheduler, Ticket
 
 

@@ -20,13 +20,11 @@ import pyoxigraph as ox
 import pytest
 from web_server import bundled_release
 
-from pledge_graph.errors import StoreError
+from pledge_graph.errors import QuerySyntaxError, QueryTimeout, StoreError
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.store.embedded import (
     EmbeddedStore,
-    QuerySyntaxError,
-    QueryTimeout,
     ResultTooLarge,
     SparqlMethods,
     load_file,
