@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, VOID
 from pledge_graph.sparql.results import SPARQL_JSON
+from pledge_graph.web.pages import PAGE_ROWS
 
 __all__ = ["LINK_GROUPS", "MOST_FACTS", "Fact", "Piece", "bibtex_escape", "citation",
            "fetch_facts", "is_pledge", "pieces", "pledge_date", "pledge_view", "status_key"]
@@ -205,7 +206,8 @@ def pledge_view(iri: str, triples: list[ox.Triple], facts: list[Fact], issued: s
         "text": text, "text_lang": texts[0].language or "" if texts else "",
         "pieces": _piece_views(pieces(text, facts), shown_facts),
         "facts": list(shown_facts.values()),
-        "groups": groups, "rest": rest, "linked_from": incoming,
+        "groups": groups, "rest": rest, "linked_from": incoming[:PAGE_ROWS],
+        "linked_from_count": len(incoming),
         "issued": issued, "built": built,
         "cite": citation(iri, title, authors, issued, settings.version,
                          built, view.href(iri) or iri),
