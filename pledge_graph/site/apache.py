@@ -7,8 +7,8 @@
 Negotiation runs the server's own function: a ``RewriteMap prg:`` program
 (:mod:`pledge_graph.site.rewrite_map`, run by the Python that has pledge-graph installed)
 answers the format of each request; the rewrite rules then map the path onto the file of
-that format, or answer 406. ``/sparql``, ``/sparql/`` and ``/store`` are proxied to a
-``pledge-graph serve``.
+that format, or answer 406. ``/sparql``, ``/sparql/``, ``/query`` and ``/store`` are
+proxied to a ``pledge-graph serve``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def site_part(sparql: str, python: str) -> str:
         "# /sparql and /store go to it (change the address below to suit).",
         f'RewriteMap pledge_graph_negotiate "prg:{python} -m pledge_graph.site.rewrite_map"',
         "RewriteEngine On",
-        f"RewriteRule ^/(sparql/?|store)$ http://{sparql}/$1 [P,L]",
+        f"RewriteRule ^/(sparql/?|query|store)$ http://{sparql}/$1 [P,L]",
         "RewriteRule ^/$ /pages/index.html [L]",
         "RewriteRule ^/dumps/$ /pages/dumps.html [L]",
         "RewriteRule ^/dumps/[^/]+$ - [L,E=PG_MAX_AGE:3600]",

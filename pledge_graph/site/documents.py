@@ -49,7 +49,7 @@ RESOURCE_FORMATS: tuple[Format, ...] = tuple(
     f for kind in resources.RESOURCE_KINDS for f in FORMATS if kind in f.kinds)
 """The formats of a resource, in the server's order of preference."""
 
-ROUTES = ("", "sparql", "sparql/", "store", "dumps/", ".well-known/void", "catalog",
+ROUTES = ("", "sparql", "sparql/", "query", "store", "dumps/", ".well-known/void", "catalog",
           "context.jsonld")
 """Paths under the base that the server answers with a route of its own, not as a
 resource (as ``pledge_graph.web.app`` routes them; ``dumps/*`` and ``static/*`` too)."""
@@ -89,7 +89,7 @@ def resource_documents(settings: Settings, iri: str) -> dict[str, bytes]:
             names = resources.linked_names(settings, iri, triples)
             out[fmt.key] = pages.resource_page(_request(settings, local), iri, triples, names)
         else:
-            out[fmt.key] = resources.serialise_graph(triples, fmt, settings)
+            out[fmt.key] = resources.serialise_graph(triples, fmt, settings, iri)
     return out
 
 
@@ -182,9 +182,8 @@ def write_site_documents(settings: Settings, www: Path) -> None:
         for fmt in resources.RDF_FORMATS:
             _write(www / "meta" / f"{name}.{fmt.key}",
                    dumps.file_graph(source, fmt.media_type), stamp)
-    for path in sorted(STATIC_DIR.iterdir()):
-        if path.is_file():
-            shutil.copyfile(path, www / "static" / path.name)
+    shutil.copytree(STATIC_DIR, www / "static", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def _request(settings: Settings, path: str) -> Request:

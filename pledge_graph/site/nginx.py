@@ -11,8 +11,8 @@ Three files, so the site can be tried as it is or added to an existing server:
 
 Negotiation needs nginx's JavaScript module (Debian: ``libnginx-mod-http-js``): it ports
 :func:`pledge_graph.web.negotiation.negotiate` and reads the table of formats written here
-from the server's own. ``/sparql``, ``/sparql/`` and ``/store`` go to a ``pledge-graph
-serve`` (``--sparql HOST:PORT``), which adds its own headers.
+from the server's own. ``/sparql``, ``/sparql/``, ``/query`` (the workbench) and ``/store`` go to a
+``pledge-graph serve`` (``--sparql HOST:PORT``), which adds its own headers.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ SECURITY_HEADERS = {
 }
 """What every answer of ``serve`` carries (``pledge_graph.web.edge``, ``web.http``)."""
 
+PROXIED = ("/sparql", "/sparql/", "/query", "/store")
+"""What a running ``pledge-graph serve`` answers: the endpoint, the workbench, the graphs."""
 GRAPH_PATHS = {"/.well-known/void": "void", "/catalog": "catalog"}
 _RDF_TYPES = {f.media_type: f.key for f in RESOURCE_FORMATS}
 _DUMP_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "application/gzip": "gz",
@@ -152,14 +154,14 @@ def server_part() -> str:
                   cache="public, max-age=3600"),
         _location("= /context.jsonld", "try_files /meta/context.jsonld =404;",
                   _types({"application/ld+json": "jsonld"}), cache="public, max-age=86400"),
-        _location("/static/", "", _types(_STATIC_TYPES)),
+        _location("/static/", "", _types(_STATIC_TYPES, default="application/octet-stream")),
     ]
     for path, name in sorted(GRAPH_PATHS.items()):
         blocks.append(_negotiated(f"= {path}", f"/meta/{name}.$pledge_graph_format",
                                   resource_types, "@pledge_graph_404"))
     blocks.append(_negotiated("/", "/resources$pledge_graph_file.$pledge_graph_format", resource_types,
                               "@pledge_graph_404"))
-    for path in ("/sparql", "/sparql/", "/store"):
+    for path in PROXIED:
         blocks.append(f"""location = {path} {{
     proxy_pass http://pledge_graph_sparql;
     proxy_http_version 1.1;

@@ -254,8 +254,13 @@ def test_dumps_context_and_pages_are_the_release_files(site, static, served):
     assert context.headers["access-control-allow-origin"] == "*"
     landing = static.get("/")
     assert landing.status_code == 200 and media_type(landing) == "text/html"
-    assert static.get("/static/style.css").status_code == served.get(
-        "/static/style.css").status_code
+    for path in sorted((site[0] / "www" / "static").rglob("*")):
+        if path.is_file():
+            url = "/static/" + str(path.relative_to(site[0] / "www" / "static"))
+            mine, theirs = static.get(url), served.get(url)
+            assert mine.status_code == theirs.status_code == 200
+            assert media_type(mine) == media_type(theirs), url
+            assert mine.content == theirs.content
 
 
 def test_cors_preflight_is_answered(site, static):
@@ -280,6 +285,8 @@ def test_sparql_is_passed_to_a_running_serve(tmp_path, server):
                            headers={"Accept": "application/sparql-results+json"})
             assert r.status_code == 200
             assert r.json()["boolean"] is True
+            workbench = client.get("/query", headers={"Accept": "text/html"})
+            assert workbench.status_code == 200 and media_type(workbench) == "text/html"
     finally:
         nginx.stop()
 
