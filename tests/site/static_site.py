@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -98,3 +100,30 @@ def ask(client: httpx.Client, method: str, path: str, accept: str | None,
     if accept is not None:
         headers["Accept"] = accept
     return client.request(method, path, headers=headers, params=params)
+
+
+def wait_for_port(process: subprocess.Popen, port: int, log: Path, name: str) -> None:
+    """Wait until ``process`` listens on 127.0.0.1:``port``; stop it and say why if it
+    exits or takes more than 20 s."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop(process)
+                said = log.read_text(errors="replace") if log.exists() else ""
+                raise RuntimeError(f"{name} did not start: {said}") from None
+            time.sleep(0.05)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a web server the test started, by its PID, and wait for it."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

@@ -7,19 +7,27 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from static_site import ACCEPTS, FORMATS, ask, export, free_port, kinds_of_resources, same_answer
-from web_server import Server, bundled_release, cli
+from static_site import (
+    ACCEPTS,
+    FORMATS,
+    ask,
+    export,
+    free_port,
+    kinds_of_resources,
+    same_answer,
+    stop,
+    wait_for_port,
+)
+from web_server import bundled_release, cli
 
 from pledge_graph.site.rewrite_map import answer
 from pledge_graph.web.negotiation import Unacceptable, negotiate
@@ -94,28 +102,12 @@ def apache() -> Iterator[tuple[Path, httpx.Client]]:
     process = subprocess.Popen([APACHE, "-f", str(config), "-DFOREGROUND"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                log = site / "run" / "apache-error.log"
-                assert process.poll() is None and time.monotonic() < deadline, (
-                    log.read_text() if log.exists() else "apache2 did not start")
-                time.sleep(0.05)
+        wait_for_port(process, port, site / "run" / "apache-error.log", "apache2")
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             yield site, client
     finally:
-        process.terminate()
-        process.wait(10)
+        stop(process)
         shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def served(server: Server) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
 
 
 @pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +23,10 @@ from static_site import (
     kinds_of_resources,
     media_type,
     same_answer,
+    stop,
+    wait_for_port,
 )
-from web_server import Server, bundled_release, cli
+from web_server import bundled_release, cli
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 JS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")
@@ -51,28 +51,10 @@ class Nginx:
             self.process = subprocess.Popen([NGINX, "-p", str(site), "-c", "nginx.conf", *extra],
                                             stdout=log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"nginx did not start: {self.output()}") from None
-                time.sleep(0.05)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
+        wait_for_port(self.process, port, self.log, "nginx")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        stop(self.process)
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +71,6 @@ def static(site: tuple[Path, int]) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=nginx.url, timeout=30) as client:
         yield client
     nginx.stop()
-
-
-@pytest.fixture(scope="module")
-def served(server: Server) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
 
 
 def test_every_kind_of_resource_is_in_the_export(site):
