@@ -318,6 +318,38 @@ def _load(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# export-site
+# ---------------------------------------------------------------------------------------------
+
+
+def _export_site_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("site", type=Path, metavar="OUT", help="folder to write the site into")
+    p.add_argument("--port", type=int, default=8080,
+                   help="loopback port of OUT/nginx.conf (default: %(default)s)")
+    p.add_argument("--sparql", default="127.0.0.1:8000", metavar="HOST:PORT",
+                   help="the `pledge-graph serve` that answers /sparql and /store "
+                        "(default: %(default)s)")
+    p.add_argument("--public-url", default=None, metavar="URL",
+                   help="where the site is reached, for the landing page "
+                        "(default: http://127.0.0.1:PORT/)")
+    p.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                   help="worker processes writing resources (default and most: one per CPU)")
+    _add_common(p, out=True, base=True)
+
+
+def _export_site(args: argparse.Namespace) -> int:
+    """Write the release (built first when stale) as a static site with its configuration."""
+    from pledge_graph.site.export import SiteOptions, export_release
+
+    options = SiteOptions(port=args.port, sparql=args.sparql, public_url=args.public_url,
+                          jobs=args.jobs)
+    release, written = export_release(args.data, args.out, args.base, args.site, options)
+    print(f"exported {release.directory} to {args.site}: {written} resources; try it with "
+          f"`nginx -p {args.site} -c nginx.conf` (http://127.0.0.1:{args.port}/)")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # The command line
 # ---------------------------------------------------------------------------------------------
 
@@ -344,6 +376,8 @@ _COMMANDS = {
                       _query_options, _query),
     "load": _Command("load the release into a SPARQL 1.1 store (Graph Store Protocol)",
                      _load_options, _load),
+    "export-site": _Command("write the release as a static site with nginx and Apache "
+                            "configuration", _export_site_options, _export_site),
 }
 
 

@@ -8,10 +8,11 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
 # raptor2-utils, serdi: independent RDF parsers; chromium: the browser test;
 # virtuoso-opensource: the external-store tests; fonts-dejavu-core, fonts-wqy-microhei: the
-# PDF versions of the test documents (Latin, Cyrillic and CJK text).
+# PDF versions of the test documents (Latin, Cyrillic and CJK text); nginx (with its njs
+# module) and apache2: the static site tests.
 $SUDO apt-get install -y -qq --no-install-recommends \
     raptor2-utils serdi chromium chromium-driver virtuoso-opensource \
-    fonts-dejavu-core fonts-wqy-microhei >/dev/null
+    fonts-dejavu-core fonts-wqy-microhei nginx libnginx-mod-http-js apache2 >/dev/null
 # nodejs, npm: jsonld.js (pinned), the JavaScript reader of the JSON-LD tests, in .test-node/.
 command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 npm install --prefix .test-node --no-audit --no-fund --save-exact --silent jsonld@9.0.0

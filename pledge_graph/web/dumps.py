@@ -29,6 +29,7 @@ __all__ = [
     "catalog",
     "context",
     "dump_file",
+    "file_graph",
     "listing",
     "media_type_for",
     "release_files",
@@ -99,14 +100,14 @@ async def _release_graph(request: Request, name: str) -> Response:
     key = (settings.digest, "release-graph", name, fmt.key)
     body = settings.cache.get(key)
     if body is None:
-        body = await run_in_threadpool(_file_graph, path, fmt.media_type)
+        body = await run_in_threadpool(file_graph, path, fmt.media_type)
         settings.cache.put(key, body, len(body) + 256)
     headers = {"Vary": "Accept", "Content-Location": f"{request.scope['path']}?format={fmt.key}"}
     return validated(request, body, fmt.media_type, etag(settings.digest, name, fmt.key),
                      settings.built, headers)
 
 
-def _file_graph(path: Path, media_type: str) -> bytes:
+def file_graph(path: Path, media_type: str) -> bytes:
     """A release file's triples in ``media_type``, read from the release being served: the
     metadata describes the very files served beside it, and needs no query worker."""
     return write_triples([q.triple for q in ox.parse(path=str(path))], media_type)

@@ -126,7 +126,7 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple],
     labels = sorted((t.object for t in outgoing
                      if t.predicate.value in _LABELS and isinstance(t.object, ox.Literal)),
                     key=_label_order)
-    provenance = [t for t in outgoing if t.predicate.value in _PROVENANCE]
+    provenance = [t for t in _sorted(outgoing) if t.predicate.value in _PROVENANCE]
     describe = f"DESCRIBE <{iri}>"
     local = view.href(iri)
     return _ENV.get_template(template).render(

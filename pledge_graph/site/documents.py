@@ -1,0 +1,210 @@
+"""The documents of the static site, written as files by the server's own code.
+
+Layout under ``www/`` (the web-server configuration maps the public paths onto it):
+
+    resources/PATH.KEY   the resource ``<base>PATH`` in the format KEY (``html``, ``ttl``,
+                         ``jsonld``, ``nt``, ``rdf``); a ``PATH`` ending in ``/`` gives
+                         ``PATH%.KEY`` (``ontology/%.ttl``: no resource path has a ``%``)
+    meta/void.KEY, meta/catalog.KEY, meta/context.jsonld
+    pages/index.html     the landing page        pages/dumps.html  the dumps listing
+    dumps/FILE           every file of the release, byte for byte
+    static/FILE          the pages' style sheet and script
+
+Representation files never sit at a public path themselves, so a request for
+``/id/pledge/x.ttl`` is a 404, as it is on ``serve``. Every file's modification time is
+the release's build time: the web server's ``Last-Modified`` is the one ``serve`` sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pyoxigraph as ox
+from starlette.requests import Request
+
+from pledge_graph.errors import BuildError
+from pledge_graph.web import dumps, pages, resources
+from pledge_graph.web.app import STATIC_DIR, Settings
+from pledge_graph.web.negotiation import FORMATS, Format
+
+__all__ = [
+    "RESOURCE_FORMATS",
+    "ROUTES",
+    "canonical_blank_nodes",
+    "minted_iris",
+    "resource_documents",
+    "write_resources",
+    "write_site_documents",
+]
+
+RESOURCE_FORMATS: tuple[Format, ...] = tuple(
+    f for kind in resources.RESOURCE_KINDS for f in FORMATS if kind in f.kinds)
+"""The formats of a resource, in the server's order of preference."""
+
+ROUTES = ("", "sparql", "sparql/", "query", "store", "dumps/", ".well-known/void", "catalog",
+          "context.jsonld")
+"""Paths under the base that the server answers with a route of its own, not as a
+resource (as ``pledge_graph.web.app`` routes them; ``dumps/*`` and ``static/*`` too)."""
+
+_SAFE_PATH = re.compile(r"^(?:[A-Za-z0-9_~!$&'()*+,;=:@-][A-Za-z0-9._~!$&'()*+,;=:@-]*/?)+$")
+"""A path a file may stand for: segments of unreserved characters not starting with a dot
+(no ``..``, no hidden files), no percent escapes (a web server decodes them before it looks
+for the file, as ``serve`` does before it looks for the IRI)."""
+
+
+def minted_iris(settings: Settings) -> tuple[list[str], list[str]]:
+    """Return (the IRIs under the base the graph says something about and the site serves
+    as resources, sorted; those it cannot write as files)."""
+    base = settings.iris.base
+    store = settings.store.native  # type: ignore[attr-defined]
+    found: set[str] = set()
+    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        for term in (quad.subject, quad.object):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(base):
+                found.add(term.value[len(base):])
+    routed = {p for p in found if p in ROUTES or p.startswith(("dumps/", "static/"))}
+    unsafe = sorted(p for p in found - routed if not _SAFE_PATH.match(p))
+    served = sorted(found - routed - set(unsafe))
+    return [base + p for p in served], [base + p for p in unsafe]
+
+
+def resource_documents(settings: Settings, iri: str) -> dict[str, bytes]:
+    """Return the resource's description in each format (key to bytes), as ``serve``
+    answers ``GET <iri>``; empty when the graph says nothing about it."""
+    triples = canonical_blank_nodes(resources.describe(settings, iri) or [])
+    if not triples:
+        return {}
+    local = "/" + iri[len(settings.iris.base):]
+    out = {}
+    for fmt in RESOURCE_FORMATS:
+        if fmt.key == "html":
+            out[fmt.key] = resources.html_page(_request(settings, local), iri, triples)
+        else:
+            out[fmt.key] = resources.serialise_graph(triples, fmt, settings, iri)
+    return out
+
+
+def canonical_blank_nodes(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """Give the blank nodes of a description (OWL and SHACL lists) labels that depend on
+    the description alone, and sort it: a store labels them at random each time it loads,
+    and the same release must give the same bytes. Each label is a digest of what the node
+    says and of what is said of it, refined round by round with its neighbours' labels
+    until no more nodes are told apart; nodes never told apart are interchangeable."""
+    nodes = sorted({term for t in triples for term in (t.subject, t.object)
+                    if isinstance(term, ox.BlankNode)}, key=str)
+    if not nodes:
+        return triples
+    labels = {node: "" for node in nodes}
+    for _ in range(len(nodes) + 1):
+        refined = {node: _signature(node, triples, labels) for node in nodes}
+        settled = len(set(refined.values())) == len(set(labels.values()))
+        labels = refined
+        if settled:
+            break
+    seen: dict[str, int] = {}
+    named = {}
+    for node in sorted(nodes, key=lambda n: labels[n]):
+        seen[labels[node]] = seen.get(labels[node], -1) + 1
+        named[node] = ox.BlankNode(f"b{labels[node][:24]}{seen[labels[node]]}")
+
+    def rename(term: Any) -> Any:
+        return named.get(term, term) if isinstance(term, ox.BlankNode) else term
+
+    return sorted((ox.Triple(rename(t.subject), t.predicate, rename(t.object))
+                   for t in triples), key=str)
+
+
+def _signature(node: ox.BlankNode, triples: list[ox.Triple], labels: dict[Any, str]) -> str:
+    def name(term: Any) -> str:
+        return "_:" + labels[term] if isinstance(term, ox.BlankNode) else str(term)
+
+    said = sorted(f"{t.predicate} {name(t.object)}" for t in triples if t.subject == node)
+    said_of = sorted(f"{name(t.subject)} {t.predicate}" for t in triples if t.object == node)
+    text = "\n".join([labels[node], *said, "<-", *said_of])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_resources(settings: Settings, www: Path, iris: Iterable[str]) -> int:
+    """Write every representation of each of ``iris`` under ``www/resources``; return how
+    many resources were written."""
+    root = www / "resources"
+    base = settings.iris.base
+    stamp = _stamp(settings)
+    made: set[Path] = set()
+    count = 0
+    for iri in iris:
+        documents = resource_documents(settings, iri)
+        stem = root / iri[len(base):]
+        folder = stem.parent if not iri.endswith("/") else stem
+        if folder not in made:
+            _make_folder(folder, iri)
+            made.add(folder)
+        for key, body in documents.items():
+            path = stem / f"%.{key}" if iri.endswith("/") else stem.with_name(f"{stem.name}.{key}")
+            _write(path, body, stamp)
+        count += 1
+    return count
+
+
+def write_site_documents(settings: Settings, www: Path) -> None:
+    """Write the landing page, the dumps and their listing, VoID, DCAT, the context and the
+    static files, each as ``serve`` answers it."""
+    release = settings.release_dir
+    assert release is not None
+    stamp = _stamp(settings)
+    files = dumps.release_files(release)
+    for folder in ("pages", "meta", "dumps", "static"):
+        (www / folder).mkdir(parents=True, exist_ok=True)
+    landing = asyncio.run(pages.landing(_request(settings, "/")))  # type: ignore[arg-type]
+    _write(www / "pages" / "index.html", bytes(landing.body), stamp)
+    listing = pages.dumps_page(_request(settings, "/dumps/"), files)
+    _write(www / "pages" / "dumps.html", bytes(listing.body), stamp)
+    for path in files:
+        shutil.copyfile(path, www / "dumps" / path.name)
+        os.utime(www / "dumps" / path.name, ns=(path.stat().st_mtime_ns,) * 2)
+    if (release / "context.jsonld").is_file():
+        shutil.copyfile(release / "context.jsonld", www / "meta" / "context.jsonld")
+        os.utime(www / "meta" / "context.jsonld",
+                 ns=((release / "context.jsonld").stat().st_mtime_ns,) * 2)
+    for name in ("void", "catalog"):
+        source = release / f"{name}.ttl"
+        if not source.is_file():
+            continue
+        for fmt in resources.RDF_FORMATS:
+            _write(www / "meta" / f"{name}.{fmt.key}",
+                   dumps.file_graph(source, fmt.media_type), stamp)
+    shutil.copytree(STATIC_DIR, www / "static", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def _request(settings: Settings, path: str) -> Request:
+    """A GET of ``path`` on an app holding ``settings``: what the page functions read."""
+    app = SimpleNamespace(state=SimpleNamespace(settings=settings))
+    return Request({"type": "http", "method": "GET", "path": path, "root_path": "",
+                    "query_string": b"", "headers": [], "app": app})
+
+
+def _stamp(settings: Settings) -> int:
+    return int(settings.built.timestamp()) * 1_000_000_000
+
+
+def _make_folder(folder: Path, iri: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise BuildError(f"the IRI <{iri}> needs a folder where another resource's file is",
+                         file=folder, expected="IRIs that are not file names of "
+                         "another IRI's representations") from None
+
+
+def _write(path: Path, body: bytes, stamp: int) -> None:
+    path.write_bytes(body)
+    os.utime(path, ns=(stamp, stamp))

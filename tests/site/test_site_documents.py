@@ -1,0 +1,62 @@
+"""Which IRIs the static site writes as files: hostile IRIs in a release never name a file
+outside the site (``..``, hidden files, escapes), the server's own routes are not resources,
+and blank-node labels of a description depend on the description alone."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from pledge_graph.rdf.vocab import Iris
+from pledge_graph.site.documents import canonical_blank_nodes, minted_iris
+from pledge_graph.store.embedded import EmbeddedStore
+from pledge_graph.web.app import Settings
+
+BASE = Iris().base
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+HOSTILE = ["../../etc/passwd", "id/../../x", ".hidden", "id/.git/config", "a%2F..%2Fb",
+           "id//double", "id/pledge/x/../../y", "id/%2e%2e/x", "/rooted"]
+"""Paths under the base no file may stand for (spaces and line breaks are not in IRIs: no
+store holds them)."""
+
+
+def settings_with(paths: list[str]) -> Settings:
+    store = EmbeddedStore()
+    store.native.extend([ox.Quad(ox.NamedNode(BASE + p), LABEL, ox.Literal(p), ox.DefaultGraph())
+                         for p in paths])
+    return Settings(store=store)
+
+
+@pytest.mark.parametrize("path", HOSTILE)
+def test_a_hostile_iri_is_never_written_as_a_file(path):
+    served, unsafe = minted_iris(settings_with([path, "id/pledge/x/1"]))
+    assert served == [BASE + "id/pledge/x/1"]
+    assert unsafe == [BASE + path]
+
+
+def test_the_servers_routes_are_not_resources():
+    routes = ["", "sparql", "sparql/", "query", "store", "dumps/", "dumps/void.ttl",
+              ".well-known/void", "catalog", "context.jsonld", "static/style.css"]
+    served, unsafe = minted_iris(settings_with([*routes, "ontology/", "id/state/jpn"]))
+    assert served == [BASE + "id/state/jpn", BASE + "ontology/"]
+    assert unsafe == []
+
+
+def test_blank_node_labels_depend_on_the_description_alone():
+    def owl_list(items: list[str]) -> list[ox.Triple]:
+        rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+        nodes = [ox.BlankNode() for _ in items]
+        triples = [ox.Triple(ox.NamedNode(BASE + "ontology/Kind"),
+                             ox.NamedNode("http://www.w3.org/2002/07/owl#oneOf"), nodes[0])]
+        for i, (node, item) in enumerate(zip(nodes, items)):
+            rest = nodes[i + 1] if i + 1 < len(nodes) else ox.NamedNode(rdf + "nil")
+            triples += [ox.Triple(node, ox.NamedNode(rdf + "first"), ox.NamedNode(BASE + item)),
+                        ox.Triple(node, ox.NamedNode(rdf + "rest"), rest)]
+        return triples
+
+    items = ["a", "b", "c", "a"]
+    first, second = canonical_blank_nodes(owl_list(items)), canonical_blank_nodes(owl_list(items))
+    assert first == second
+    assert len({t.subject for t in first if isinstance(t.subject, ox.BlankNode)}) == 4
+    shuffled = canonical_blank_nodes(list(reversed(owl_list(items))))
+    assert shuffled == first
