@@ -23,7 +23,7 @@ __all__ = ["write_config"]
 
 _TYPES = {**{f.key: f.media_type for f in RESOURCE_FORMATS}, "gz": "application/gzip",
           "json": "application/json", "nq": "application/n-quads", "css": "text/css",
-          "js": "text/javascript", "svg": "image/svg+xml"}
+          "js": "text/javascript", "svg": "image/svg+xml", "sqlite": "application/vnd.sqlite3"}
 
 
 def write_config(out: Path, port: int, sparql: str) -> None:

@@ -47,7 +47,8 @@ GRAPH_PATHS = {"/.well-known/void": "void", "/catalog": "catalog"}
 _RDF_TYPES = {f.media_type: f.key for f in RESOURCE_FORMATS}
 _DUMP_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "application/gzip": "gz",
                "application/json": "json", "application/ld+json": "jsonld",
-               "application/n-quads": "nq", "application/rdf+xml": "rdf"}
+               "application/n-quads": "nq", "application/rdf+xml": "rdf",
+               "application/vnd.sqlite3": "sqlite"}
 _STATIC_TYPES = {"text/css": "css", "text/javascript": "js", "image/svg+xml": "svg",
                  "image/png": "png", "image/x-icon": "ico"}
 _PREFLIGHT = ('add_header Access-Control-Allow-Methods "GET, HEAD, POST" always;',
