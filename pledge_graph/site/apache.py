@@ -40,10 +40,11 @@ def site_part(sparql: str, python: str) -> str:
         "# pledge-graph static site for Apache httpd: include in a <VirtualHost> whose",
         "# DocumentRoot is the export's www/ folder (mod_rewrite, mod_headers, mod_mime,",
         "# mod_proxy, mod_proxy_http). Negotiates as `pledge-graph serve` does;",
-        "# /sparql and /store go to it (change the address below to suit).",
+        "# /sparql, /query, /store and /pledges go to it (change the address below to suit).",
         f'RewriteMap pledge_graph_negotiate "prg:{python} -m pledge_graph.site.rewrite_map"',
         "RewriteEngine On",
-        f"RewriteRule ^/(sparql/?|query|store)$ http://{sparql}/$1 [P,L]",
+        (f"RewriteRule ^/(sparql/?|query|store|pledges|pledges\\.csv|pledges/by/[^/]+)$ "
+         f"http://{sparql}/$1 [P,L]"),
         "RewriteRule ^/$ /pages/index.html [L]",
         "RewriteRule ^/dumps/$ /pages/dumps.html [L]",
         "RewriteRule ^/dumps/[^/]+$ - [L,E=PG_MAX_AGE:3600]",

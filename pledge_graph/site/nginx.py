@@ -11,8 +11,9 @@ Three files, so the site can be tried as it is or added to an existing server:
 
 Negotiation needs nginx's JavaScript module (Debian: ``libnginx-mod-http-js``): it ports
 :func:`pledge_graph.web.negotiation.negotiate` and reads the table of formats written here
-from the server's own. ``/sparql``, ``/sparql/``, ``/query`` (the workbench) and ``/store`` go to a
-``pledge-graph serve`` (``--sparql HOST:PORT``), which adds its own headers.
+from the server's own. ``/sparql``, ``/sparql/``, ``/query`` (the workbench), ``/store`` and
+``/pledges`` (browse and search) go to a ``pledge-graph serve`` (``--sparql HOST:PORT``),
+which adds its own headers.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ SECURITY_HEADERS = {
 }
 """What every answer of ``serve`` carries (``pledge_graph.web.edge``, ``web.http``)."""
 
-PROXIED = ("/sparql", "/sparql/", "/query", "/store")
-"""What a running ``pledge-graph serve`` answers: the endpoint, the workbench, the graphs."""
+PROXIED = ("/sparql", "/sparql/", "/query", "/store", "/pledges", "/pledges.csv")
+"""What a running ``pledge-graph serve`` answers: the endpoint, the workbench, the graphs,
+browse and search (its index pages are under :data:`PROXIED_UNDER`)."""
+PROXIED_UNDER = ("/pledges/by/",)
 GRAPH_PATHS = {"/.well-known/void": "void", "/catalog": "catalog"}
 _RDF_TYPES = {f.media_type: f.key for f in RESOURCE_FORMATS}
 _DUMP_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "application/gzip": "gz",
@@ -162,8 +165,8 @@ def server_part() -> str:
                                   resource_types, "@pledge_graph_404"))
     blocks.append(_negotiated("/", "/resources$pledge_graph_file.$pledge_graph_format", resource_types,
                               "@pledge_graph_404"))
-    for path in PROXIED:
-        blocks.append(f"""location = {path} {{
+    for path in (*(f"= {p}" for p in PROXIED), *(f"^~ {p}" for p in PROXIED_UNDER)):
+        blocks.append(f"""location {path} {{
     proxy_pass http://pledge_graph_sparql;
     proxy_http_version 1.1;
     proxy_set_header Connection "";

@@ -186,6 +186,13 @@ def test_sparql_is_passed_to_a_running_serve(tmp_path, server):
             assert r.json()["boolean"] is True
             workbench = client.get("/query", headers={"Accept": "text/html"})
             assert workbench.status_code == 200 and media_type(workbench) == "text/html"
+            # browse and search come from serve too, with their parameters
+            for path in ("/pledges?q=rule", "/pledges.csv?actor=id/state/jpn",
+                         "/pledges/by/actor"):
+                mine = client.get(path)
+                theirs = httpx.get(server.url + path, timeout=30)
+                assert mine.status_code == theirs.status_code == 200, path
+                assert mine.content == theirs.content, path
     finally:
         nginx.stop()
 
