@@ -46,6 +46,13 @@ _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]), auto_reload=False)
 """Templates are read once: a served release's pages do not check the files' times."""
 _LABELS = [str(p) for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)]
+_BROWSE = (  # a link into /pledges when pledges link to a resource this way
+    ("pledgedBy", "actor", "pledges it made"),
+    ("rightsHolderGroup", "group", "pledges for this group"),
+    ("recipient", "recipient", "pledges funding it"),
+    ("treaty", "treaty", "pledges about this treaty"),
+)
+_SPATIAL = str(DCTERMS.spatial)
 _PROVENANCE = [str(p) for p in (PROV.hadPrimarySource, PROV.wasGeneratedBy, PROV.wasDerivedFrom,
                                 DCTERMS.source)]
 
@@ -146,8 +153,23 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple],
                     for t in provenance],
         version=settings.version, digest=settings.digest,
         query_link="/sparql?query=" + quote(describe),
-        formats=_FORMATS, **extra,
+        formats=_FORMATS, browse=browse_links(settings, iri, incoming), **extra,
     ).encode("utf-8")
+
+
+def browse_links(settings: Any, iri: str, incoming: list[ox.Triple]) -> list[tuple[str, str]]:
+    """Links into the pledge list narrowed to this resource, for each way pledges or their
+    facts link to it (an actor's pledges, a group's, an organisation's funding...)."""
+    base, ontology = settings.iris.base, str(settings.iris.ontology)
+    if not iri.startswith(base):
+        return []
+    used = {t.predicate.value for t in incoming}
+    value = quote(iri[len(base):], safe="/")
+    links = [(title, f"/pledges?{facet}={value}") for name, facet, title in _BROWSE
+             if ontology + name in used]
+    if _SPATIAL in used:
+        links.append(("pledges naming this country", f"/pledges?country={value}"))
+    return links
 
 
 def view_terms(settings: Any, names: dict[str, str]) -> ViewTerms:

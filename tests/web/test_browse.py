@@ -135,6 +135,24 @@ def test_a_facet_link_opens_the_list_narrowed_to_its_count(http):
         assert int(narrowed.get_element_by_id("total").text) == count
 
 
+@pytest.mark.parametrize(("resource", "facet"), [
+    ("id/state/jpn", "actor"), ("id/state/sdn", "country"),
+    ("id/rights-holders/judges-lawyers-and-prosecutors", "group"), ("id/org/ohchr", "recipient")])
+def test_a_resource_page_links_into_the_list_narrowed_to_it(http, resource, facet):
+    doc = page(http, "/" + resource, {})
+    links = [a.get("href") for a in doc.xpath('.//p[@class="browse-links"]/a')]
+    wanted = f"/pledges?{facet}={resource}"
+    assert wanted in links
+    narrowed = lxml.html.fromstring(http.get(wanted).text)
+    assert int(narrowed.get_element_by_id("total").text) == len(
+        oracle_pledges(http, {facet: resource})) > 0
+
+
+def test_a_page_nothing_pledged_links_to_has_no_list_link(http):
+    doc = page(http, "/ontology/Pledge", {})
+    assert doc.xpath('.//p[@class="browse-links"]') == []
+
+
 def test_pages_split_the_list_in_order(http):
     everything = [row["pledge"] for row in csv_pledges(http, {})]
     assert len(everything) >= 3
