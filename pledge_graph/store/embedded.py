@@ -37,9 +37,13 @@ from pledge_graph.sparql.results import (
     ResultTooLarge,
     serialise_answer,
 )
+from pledge_graph.store.index import INDEX_NAME, TripleIndex
 from pledge_graph.store.lookup import (
     OneSubject,
+    Reader,
+    StoreReader,
     description,
+    description_lines,
     labels,
     one_subject_query,
     subject_solutions,
@@ -114,6 +118,10 @@ class Store(Protocol):
         None unless they are read at once in at most that many triples."""
         ...
 
+    def description_lines(self, iri: str, budget: int | None = None) -> list[str] | None:
+        """The triples of :meth:`description` as N-Triples lines (``S P O .``, each once)."""
+        ...
+
     def subject_query(self, found: OneSubject, media_types: dict[str, str],
                       budget: int | None = None) -> Answer | None:
         """Answer a recognised one-subject query (:func:`pledge_graph.store.lookup.one_subject`);
@@ -163,6 +171,11 @@ class SparqlMethods:
             return None
         answer = self.resource(iri, N_TRIPLES)
         return [q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+
+    def description_lines(self, iri: str, budget: int | None = None) -> list[str] | None:
+        """The triples of :meth:`description` written as N-Triples lines."""
+        triples = self.description(iri, budget)
+        return None if triples is None else [f"{t} .\n" for t in triples]
 
     def subject_query(self, found: OneSubject, media_types: dict[str, str],
                       budget: int | None = None) -> Answer | None:
@@ -238,11 +251,19 @@ class EmbeddedStore(SparqlMethods):
             raise StoreError(f"cannot open the store: {error}", file=path) from None
         self.path = path
         self.limit = limit
+        index = path / INDEX_NAME if path is not None and read_only else None
+        self._read: Reader = (TripleIndex(index) if index is not None and index.is_file()
+                              else StoreReader(self._store))
 
     @property
     def native(self) -> ox.Store:
         """The pyoxigraph store, for loading."""
         return self._store
+
+    @property
+    def reader(self) -> Reader:
+        """Pattern reads of the default graph (from the lookup index when there is one)."""
+        return self._read
 
     def query(self, sparql: str, *, media_types: dict[str, str],
               **options: Unpack[QueryOptions]) -> Answer:
@@ -279,17 +300,21 @@ class EmbeddedStore(SparqlMethods):
     def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
         """The triples of :meth:`resource`, read by pattern lookups (no query is run); a
         text that is not an IRI is refused as :meth:`resource` refuses it."""
-        return description(self._store, _node(iri).value, budget)
+        return description(self._read, _node(iri).value, budget)
+
+    def description_lines(self, iri: str, budget: int | None = None) -> list[str] | None:
+        """The triples of :meth:`description` as read, in N-Triples (none parsed)."""
+        return description_lines(self._read, _node(iri).value, budget)
 
     def subject_query(self, found: OneSubject, media_types: dict[str, str],
                       budget: int | None = None) -> Answer | None:
         """A one-subject query's answer, read by one pattern lookup (no query is run)."""
-        return subject_solutions(self._store, found, media_types, self.limit, budget)
+        return subject_solutions(self._read, found, media_types, self.limit, budget)
 
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels as :meth:`SparqlMethods.labels` finds them, read by pattern lookups (one
         per IRI and label property), which stay fast for a page's hundreds of links."""
-        return labels(self._store, [_node(iri) for iri in sorted(set(iris))])
+        return labels(self._read, [_node(iri).value for iri in sorted(set(iris))])
 
     def flush(self) -> None:
         """Write pending changes to disk (on-disk stores)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
-from typing import TypeGuard
+from typing import Protocol, TypeGuard
 
 import pyoxigraph as ox
 
@@ -31,9 +31,13 @@ from pledge_graph.sparql.results import (
 __all__ = [
     "LABEL_PROPERTIES",
     "OneSubject",
+    "Reader",
+    "StoreReader",
     "description",
+    "description_lines",
     "labels",
     "labels_in",
+    "literal_parts",
     "one_subject",
     "one_subject_query",
     "owned_parts",
@@ -84,7 +88,45 @@ def one_subject_query(found: OneSubject) -> str:
     return f"SELECT ?{predicate} ?{obj} WHERE {{ <{ox.NamedNode(iri).value}> ?{predicate} ?{obj} }}"
 
 
-def subject_solutions(store: ox.Store, found: OneSubject, media_types: dict[str, str],
+class Reader(Protocol):
+    """Pattern reads around one term, terms as N-Triples text (see :mod:`.index`)."""
+
+    def outgoing(self, subject: str, predicate: str | None = None,
+                 most: int = -1) -> list[tuple[str, str]]: ...
+
+    def incoming(self, obj: str, predicate: str | None = None,
+                 most: int = -1) -> list[tuple[str, str]]: ...
+
+
+class StoreReader:
+    """The :class:`Reader` of a pyoxigraph store, read by its pattern lookups (for a store
+    with no index: in memory, or one whose index could not be written)."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def outgoing(self, subject: str, predicate: str | None = None,
+                 most: int = -1) -> list[tuple[str, str]]:
+        quads = self.store.quads_for_pattern(
+            _term(subject), None if predicate is None else ox.NamedNode(predicate[1:-1]), None,
+            _DEFAULT)
+        return [(str(q.predicate), str(q.object))
+                for q in itertools.islice(quads, None if most < 0 else most)]
+
+    def incoming(self, obj: str, predicate: str | None = None,
+                 most: int = -1) -> list[tuple[str, str]]:
+        quads = self.store.quads_for_pattern(
+            None, None if predicate is None else ox.NamedNode(predicate[1:-1]), _term(obj),
+            _DEFAULT)
+        return [(str(q.subject), str(q.predicate))
+                for q in itertools.islice(quads, None if most < 0 else most)]
+
+
+def _term(text: str) -> ox.NamedNode | ox.BlankNode:
+    return ox.BlankNode(text[2:]) if text.startswith("_:") else ox.NamedNode(text[1:-1])
+
+
+def subject_solutions(read: Reader, found: OneSubject, media_types: dict[str, str],
                       limit: int, budget: int | None = None) -> Answer | None:
     """The answer to a recognised one-subject query, read by one pattern lookup and written
     as the engine writes it: the rows as SPARQL TSV (terms in N-Triples form, one row a
@@ -92,9 +134,8 @@ def subject_solutions(store: ox.Store, found: OneSubject, media_types: dict[str,
     again, so its literals take the engine's form). With a ``budget``, None when there are
     more rows than that (the caller answers small lookups at once, large ones in a thread)."""
     iri, predicate, obj = found
-    quads = store.quads_for_pattern(ox.NamedNode(iri), None, None, _DEFAULT)
     most = limit if budget is None else min(limit, budget)
-    rows = [f"{q.predicate}\t{q.object}" for q in itertools.islice(quads, most + 1)]
+    rows = [f"{p}\t{o}" for p, o in read.outgoing(f"<{iri}>", most=most + 1)]
     if budget is not None and len(rows) > most and most < limit:
         return None
     count = check_result_size(len(rows), limit, "rows")
@@ -109,27 +150,36 @@ def subject_solutions(store: ox.Store, found: OneSubject, media_types: dict[str,
     return Answer("solutions", media_type, convert_solutions(tsv, media_type), count)
 
 
-def description(store: ox.Store, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+def description(read: Reader, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
     """The triples describing ``iri`` in the default graph (see the module): with it as
     subject or object, those of its owned sub-resources (IRIs under ``iri/`` it links to or
     that link to it) and those of the blank nodes reachable from its blank objects.
 
     With a ``budget``, None when reading them takes more than that many triples: the
     caller can answer small descriptions at once and send large ones to a thread."""
-    read = _Reader(store, budget)
+    lines = description_lines(read, iri, budget)
+    if lines is None:
+        return None
+    return [q.triple for q in ox.parse("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def description_lines(read: Reader, iri: str, budget: int | None = None) -> list[str] | None:
+    """The triples of :func:`description` as N-Triples lines, each once, in reading order."""
+    counted = _Counted(read, budget)
+    node, prefix = f"<{iri}>", "<" + iri.rstrip("/") + "/"
     try:
-        node = ox.NamedNode(iri)
-        outgoing = read(node, None)
-        incoming = read(None, node)
-        owned = owned_parts(iri, outgoing + incoming)
-        blanks = _reachable_blanks(read, [t.object for t in outgoing
-                                          if isinstance(t.object, ox.BlankNode)])
-        found = outgoing + incoming
-        for subject in _unique([*owned, *blanks]):
-            found += read(subject, None)
+        outgoing = counted.outgoing(node)
+        incoming = counted.incoming(node)
+        owned = [o for _, o in outgoing if o.startswith(prefix)]
+        owned += [s for s, _ in incoming if s.startswith(prefix)]
+        blanks = _reachable_blanks(counted, [o for _, o in outgoing if o.startswith("_:")])
+        lines = [f"{node} {p} {o} .\n" for p, o in outgoing]
+        lines += [f"{s} {p} {node} .\n" for s, p in incoming]
+        for subject in dict.fromkeys([*owned, *blanks]):
+            lines += [f"{subject} {p} {o} .\n" for p, o in counted.outgoing(subject)]
     except _OverBudget:
         return None
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(lines))
 
 
 def owned_parts(iri: str, triples: Iterable[ox.Triple]) -> list[ox.NamedNode]:
@@ -145,21 +195,26 @@ class _OverBudget(Exception):
     """More triples than the budget were read."""
 
 
-class _Reader:
-    """Pattern reads in the default graph, counted against a budget (None: no budget)."""
+class _Counted:
+    """Reads counted against a budget (None: no budget)."""
 
-    def __init__(self, store: ox.Store, budget: int | None) -> None:
-        self.store, self.left = store, budget
+    def __init__(self, read: Reader, budget: int | None) -> None:
+        self.read, self.left = read, budget
 
-    def __call__(self, subject: ox.NamedNode | ox.BlankNode | None,
-                 obj: ox.NamedNode | None) -> list[ox.Triple]:
-        quads = self.store.quads_for_pattern(subject, None, obj, _DEFAULT)
-        if self.left is None:
-            return [q.triple for q in quads]
-        found = [q.triple for q in itertools.islice(quads, self.left + 1)]
-        self.left -= len(found)
-        if self.left < 0:
-            raise _OverBudget
+    def outgoing(self, subject: str) -> list[tuple[str, str]]:
+        return self._count(self.read.outgoing(subject, most=self._most()))
+
+    def incoming(self, obj: str) -> list[tuple[str, str]]:
+        return self._count(self.read.incoming(obj, most=self._most()))
+
+    def _most(self) -> int:
+        return -1 if self.left is None else self.left + 1
+
+    def _count(self, found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if self.left is not None:
+            self.left -= len(found)
+            if self.left < 0:
+                raise _OverBudget
         return found
 
 
@@ -167,39 +222,66 @@ def _under(term: object, prefix: str) -> TypeGuard[ox.NamedNode]:
     return isinstance(term, ox.NamedNode) and term.value.startswith(prefix)
 
 
-def _unique(terms: Iterable[ox.NamedNode | ox.BlankNode]) -> list[ox.NamedNode | ox.BlankNode]:
-    return list(dict.fromkeys(terms))
-
-
-def _reachable_blanks(read: _Reader, start: list[ox.BlankNode]) -> list[ox.BlankNode]:
+def _reachable_blanks(read: _Counted, start: list[str]) -> list[str]:
     """The blank nodes reachable from ``start`` by paths of any length over any predicate
     (``?b (p|!p)* ?s``, through IRIs too), ``start`` included."""
-    seen: dict[object, None] = dict.fromkeys(start)
-    todo: list[object] = list(start)
+    seen: dict[str, None] = dict.fromkeys(start)
+    todo = list(start)
     while todo:
-        current = todo.pop()
-        for triple in read(current, None):  # type: ignore[arg-type]
-            target = triple.object
-            if isinstance(target, ox.Literal) or target in seen:
+        for _, target in read.outgoing(todo.pop()):
+            if target.startswith('"') or target in seen:
                 continue
             seen[target] = None
             todo.append(target)
-    return [term for term in seen if isinstance(term, ox.BlankNode)]
+    return [term for term in seen if term.startswith("_:")]
 
 
-def labels(store: ox.Store, iris: Iterable[ox.NamedNode]) -> dict[str, str]:
+def labels(read: Reader, iris: Iterable[str]) -> dict[str, str]:
     """The labels of ``iris`` (see :func:`labels_in`), by one pattern read per IRI and
     label property, until one is found."""
     found: dict[str, str] = {}
-    for subject in iris:
-        for predicate in LABEL_PROPERTIES:
-            values = [q.object.value for q in store.quads_for_pattern(
-                subject, predicate, None, _DEFAULT) if isinstance(q.object, ox.Literal)
-                      and (q.object.language or "en") == "en"]
+    for iri in iris:
+        for predicate in _LABEL_TEXTS:
+            values = [value for _, o in read.outgoing(f"<{iri}>", predicate)
+                      if (value := _english(o)) is not None]
             if values:
-                found[subject.value] = min(values)
+                found[iri] = min(values)
                 break
     return found
+
+
+_LABEL_TEXTS = [str(p) for p in LABEL_PROPERTIES]
+
+
+def _english(text: str) -> str | None:
+    """The value of an English or untagged literal written in N-Triples, else None."""
+    if not text.startswith('"'):
+        return None
+    value, language, _ = literal_parts(text)
+    return value if (language or "en") == "en" else None
+
+
+def literal_parts(text: str) -> tuple[str, str | None, str | None]:
+    """The lexical form, language tag and datatype IRI of a literal written in N-Triples
+    (``"..."``, ``"..."@lang`` or ``"..."^^<iri>``; the suffix holds no quote mark)."""
+    end = text.rindex('"')
+    value = _ESCAPE.sub(_unescape, text[1:end]) if "\\" in text else text[1:end]
+    suffix = text[end + 1:]
+    if suffix.startswith("@"):
+        return value, suffix[1:], None
+    return value, None, suffix[3:-1] if suffix.startswith("^^") else None
+
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
+            "\\": "\\"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    short, long, char = match.groups()
+    if char is not None:
+        return _ESCAPED[char]
+    return chr(int(short or long, 16))
 
 
 def labels_in(triples: Iterable[ox.Triple], iris: Iterable[str]) -> dict[str, str]:

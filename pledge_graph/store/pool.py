@@ -63,7 +63,7 @@ from pledge_graph.store.embedded import (
     ResultTooLarge,
     SparqlMethods,
 )
-from pledge_graph.store.lookup import OneSubject
+from pledge_graph.store.lookup import OneSubject, Reader
 from pledge_graph.store.processes import (
     HugePages,
     cpu_seconds,
@@ -207,6 +207,10 @@ class ProcessPool(SparqlMethods):
         """A resource's triples from this process's view of the store (pattern reads)."""
         return self._view().description(iri, budget)
 
+    def description_lines(self, iri: str, budget: int | None = None) -> list[str] | None:
+        """A resource's triples as N-Triples lines from this process's view of the store."""
+        return self._view().description_lines(iri, budget)
+
     def subject_query(self, found: OneSubject, media_types: dict[str, str],
                       budget: int | None = None) -> Answer | None:
         """A one-subject query, answered from this process's view of the store by one
@@ -216,6 +220,11 @@ class ProcessPool(SparqlMethods):
     def labels(self, iris: Sequence[str]) -> dict[str, str]:
         """Labels from this process's view of the store (bounded work)."""
         return self._view().labels(iris)
+
+    @property
+    def reader(self) -> Reader:
+        """Pattern reads from this process's view of the store (bounded work)."""
+        return self._view().reader
 
     def graphs(self) -> list[str]:
         """The named graphs, from this process's view of the store (a short list)."""

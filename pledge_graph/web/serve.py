@@ -34,6 +34,7 @@ from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.store import sandbox
 from pledge_graph.store.embedded import EmbeddedStore, Store, load_inputs
+from pledge_graph.store.index import write_index
 from pledge_graph.store.pinned import PinnedRelease, pin_release
 from pledge_graph.store.pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
 from pledge_graph.web.app import QUERY_THREADS, Settings, create_app
@@ -52,6 +53,8 @@ __all__ = ["WARM_LIMIT", "Extra", "Say", "ServeOptions", "build_store", "cached_
            "parse_extra", "serve"]
 
 _COMPLETE = "complete"
+_LAYOUT = b"store and lookup index, 1"
+"""Part of a served store's key: a store written before its index existed is not reused."""
 WARM_LIMIT = 120.0
 """Seconds an example query may take when its answer is computed at start-up."""
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"]+$")
@@ -72,8 +75,11 @@ def parse_extra(value: str) -> Extra:
 
 def build_store(directory: Path, release_dir: Path, iris: Iris, also: list[Extra],
                 extra: list[ox.Triple]) -> None:
-    """Load the release, the example queries and the ``--also`` files into ``directory``."""
-    load_inputs(EmbeddedStore(directory), release_dir, iris, also, extra)
+    """Load the release, the example queries and the ``--also`` files into ``directory``,
+    and write the index of its default graph that lookups read beside it."""
+    store = EmbeddedStore(directory)
+    load_inputs(store, release_dir, iris, also, extra)
+    write_index(store.native, directory)
 
 
 def cached_store(release: Release, iris: Iris, also: list[Extra],
@@ -83,6 +89,7 @@ def cached_store(release: Release, iris: Iris, also: list[Extra],
         if not path.is_file():
             raise StoreError("no such file", file=path, expected="an RDF file to load")
     key = hashlib.sha256(release.digest.encode())
+    key.update(_LAYOUT)
     key.update(iris.base.encode())
     for graph, path in also:
         key.update(f"\0{graph}\0{path.resolve()}\0".encode())

@@ -4,6 +4,7 @@ recognised exactly (anything else goes to the query workers)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,6 +20,7 @@ from pledge_graph.store.embedded import (
     SparqlMethods,
     load_inputs,
 )
+from pledge_graph.store.index import INDEX_NAME, write_index
 from pledge_graph.store.lookup import one_subject, one_subject_query
 from pledge_graph.store.pool import ProcessPool
 
@@ -27,11 +29,16 @@ PLEDGE = str(IRIS.pledge("japan-2023", 1))
 JSON = {"solutions": "application/sparql-results+json"}
 
 
-@pytest.fixture(scope="module")
-def on_disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["indexed", "pattern reads"])
+def on_disk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled release's store on disk, with the lookup index the server writes beside
+    it (lookups read the index), or without it (lookups read the store)."""
     path = tmp_path_factory.mktemp("store")
     extra = example_triples(load_examples(), IRIS, str(IRIS.sparql()))
-    load_inputs(EmbeddedStore(path), bundled_release()[1], IRIS, extra_triples=extra)
+    store = EmbeddedStore(path)
+    load_inputs(store, bundled_release()[1], IRIS, extra_triples=extra)
+    if request.param == "indexed":
+        assert write_index(store.native, path) == path / INDEX_NAME
     return path
 
 
@@ -140,3 +147,47 @@ def test_budgeted_reads_answer_small_lookups_and_leave_large_ones(on_disk):
     assert store.description(PLEDGE, len(described) + 10) == described
     assert store.description(PLEDGE, 3) is None
     assert SparqlMethods.subject_query(store, found, JSON, 1000) is None  # a query: no budget
+
+
+def test_labels_equal_the_sparql_definition_on_every_term(on_disk):
+    """Read by pattern (from the index, or the store), a label is the one the SPARQL
+    definition picks: skos:prefLabel, rdfs:label, dct:title, English or untagged, least."""
+    store = EmbeddedStore(on_disk, read_only=True)
+    terms = sorted({q.subject.value for q in store.native.quads_for_pattern(None, None, None)
+                    if isinstance(q.subject, ox.NamedNode)})
+    fast = store.labels(terms)
+    assert len(fast) > 100
+    assert fast == SparqlMethods.labels(store, terms)
+
+
+def test_the_index_holds_exactly_the_default_graph(on_disk):
+    """Every triple of the default graph is in the index once, in the store's N-Triples
+    form; named graphs are not (lookups read the default graph only)."""
+    index = on_disk / INDEX_NAME
+    if not index.exists():
+        pytest.skip("a store read without its index")
+    store = ox.Store.read_only(str(on_disk))
+    expected = sorted(str(q.triple) for q in store.quads_for_pattern(None, None, None,
+                                                                     ox.DefaultGraph()))
+    with sqlite3.connect(index) as db:
+        rows = sorted(f"{s} {p} {o}" for s, p, o in db.execute("SELECT s, p, o FROM triples"))
+        assert db.execute("SELECT count(*) FROM (SELECT DISTINCT s, p, o FROM triples)").fetchone()[0] == len(rows)
+        links = db.execute("SELECT count(*) FROM links").fetchone()[0]
+    assert rows == expected
+    assert links == sum(line.split(" ", 2)[2].startswith(("<", "_:")) for line in expected)
+    assert len(store) > len(expected)  # the example queries' graph is not in it
+
+
+def test_a_graph_with_a_triple_term_is_read_from_the_store(tmp_path):
+    """RDF 1.2 triple terms have no row in the index: none is written, and lookups read
+    the store itself."""
+    store = ox.Store(str(tmp_path))
+    s, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    store.add(ox.Quad(s, p, ox.Triple(s, p, ox.Literal("o"))))
+    store.add(ox.Quad(s, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                      ox.Literal("a thing", language="en")))
+    assert write_index(store, tmp_path) is None
+    assert not (tmp_path / INDEX_NAME).exists()
+    del store
+    view = EmbeddedStore(tmp_path, read_only=True)
+    assert view.labels([s.value]) == {s.value: "a thing"}
