@@ -19,10 +19,12 @@ import pyoxigraph as ox
 
 from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, VOID
 from pledge_graph.sparql.results import SPARQL_JSON
+from pledge_graph.store.lookup import Reader, literal_parts
 from pledge_graph.web.pages import PAGE_ROWS
 
 __all__ = ["LINK_GROUPS", "MOST_FACTS", "Fact", "Piece", "bibtex_escape", "citation",
-           "fetch_facts", "is_pledge", "pieces", "pledge_date", "pledge_view", "status_key"]
+           "fetch_facts", "is_pledge", "pieces", "pledge_date", "pledge_view", "query_facts",
+           "read_facts", "status_key"]
 
 MOST_FACTS = 1000
 """Facts shown for one pledge at most (the bundled pledges have a dozen at most)."""
@@ -81,7 +83,22 @@ def is_pledge(triples: list[ox.Triple], iri: str, ontology: str) -> bool:
 
 
 def fetch_facts(store: Any, iri: str, ontology: str) -> list[Fact]:
-    """The facts stated in pledge ``iri`` with their selectors, in text order, numbered."""
+    """The facts stated in pledge ``iri`` with their selectors, in text order, numbered:
+    read by pattern where the store offers reads (:func:`read_facts`), else queried."""
+    reader = getattr(store, "reader", None)
+    if reader is not None:
+        return _numbered(read_facts(reader, iri, ontology))
+    return _numbered(query_facts(store, iri, ontology))
+
+
+def _numbered(facts: list[Fact]) -> list[Fact]:
+    for number, fact in enumerate(facts, 1):
+        fact.number = number
+    return facts
+
+
+def query_facts(store: Any, iri: str, ontology: str) -> list[Fact]:
+    """The facts of :func:`fetch_facts` by one SPARQL query (the definition)."""
     sparql = f"""PREFIX oa: <{OA}> PREFIX pg: <{ontology}>
 SELECT ?fact ?status ?start ?end ?exact ?prefix ?suffix (GROUP_CONCAT(DISTINCT STR(?kind); SEPARATOR=" ") AS ?kinds)
 WHERE {{
@@ -105,9 +122,65 @@ WHERE {{
                           prefix=row["prefix"]["value"] if "prefix" in row else "",
                           suffix=row["suffix"]["value"] if "suffix" in row else "",
                           kinds=sorted(row["kinds"]["value"].split()) if "kinds" in row else []))
-    for number, fact in enumerate(facts, 1):
-        fact.number = number
     return facts
+
+
+def read_facts(read: Reader, iri: str, ontology: str) -> list[Fact]:
+    """The facts of :func:`query_facts` read by pattern, the query's rows built alike: one
+    per fact, status, text position and quote (none when the evidence has no quote)."""
+    pledge, rows = f"<{iri}>", set[tuple[Any, ...]]()
+    for fact, _ in read.incoming(pledge, f"<{ontology}statedIn>", MOST_FACTS * 10):
+        out = read.outgoing(fact)
+        statuses = [o for p, o in out if p == f"<{ontology}curationStatus>"]
+        kinds = tuple(sorted({o[1:-1] for p, o in out if p == _TYPE and o.startswith(
+            f"<{ontology}") and o != f"<{ontology}Fact>"}))
+        for target in [o for p, o in out if p == f"<{ontology}evidence>"]:
+            held = read.outgoing(target)
+            if (_SOURCE, pledge) not in held:
+                continue
+            positions, quotes = _selectors(read, [o for p, o in held if p == _SELECTOR])
+            rows.update((fact[1:-1], status[1:-1], *at, *quote, kinds) for status in statuses
+                        for at in positions for quote in quotes or [_NO_QUOTE])
+    facts = []
+    for fact, status, start, end, exact, prefix, suffix, kinds in sorted(rows, key=_text_order):
+        try:
+            begin, finish = int(start), int(end)
+        except ValueError:
+            continue
+        facts.append(Fact(iri=fact, status=status, start=begin, end=finish, exact=exact,
+                          prefix=prefix, suffix=suffix, kinds=list(kinds)))
+    return facts[:MOST_FACTS]
+
+
+_NO_QUOTE: tuple[str | None, str, str] = (None, "", "")
+_TYPE, _SOURCE, _SELECTOR = f"<{RDF.type}>", f"<{OA}hasSource>", f"<{OA}hasSelector>"
+
+
+def _selectors(read: Reader, selectors: list[str]
+               ) -> tuple[list[tuple[str, str]], list[tuple[str | None, str, str]]]:
+    """The text positions (start, end) and quotes (exact, prefix, suffix) of selectors."""
+    positions: list[tuple[str, str]] = []
+    quotes: list[tuple[str | None, str, str]] = []
+    for selector in selectors:
+        said: dict[str, list[str]] = {}
+        for p, o in read.outgoing(selector):
+            said.setdefault(p, []).append(literal_parts(o)[0] if o.startswith('"') else o)
+        kinds = said.get(_TYPE, [])
+        if f"<{OA}TextPositionSelector>" in kinds:
+            positions += [(s, e) for s in said.get(f"<{OA}start>", [])
+                          for e in said.get(f"<{OA}end>", [])]
+        if f"<{OA}TextQuoteSelector>" in kinds:
+            quotes += [(x, p, s) for x in said.get(f"<{OA}exact>", [])
+                       for p in said.get(f"<{OA}prefix>", [""])
+                       for s in said.get(f"<{OA}suffix>", [""])]
+    return positions, quotes
+
+
+def _text_order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The query's order: by start and end (as numbers, where they are), then fact."""
+    def number(text: str) -> tuple[int, int | str]:
+        return (0, int(text)) if re.fullmatch(r"[+-]?\d+", text) else (1, text)
+    return number(row[2]), number(row[3]), row[0], tuple(str(v) for v in row[1:])
 
 
 def pieces(text: str, facts: list[Fact]) -> list[Piece]:
@@ -128,6 +201,12 @@ def pieces(text: str, facts: list[Fact]) -> list[Piece]:
 
 def pledge_date(store: Any, iri: str) -> str:
     """When the pledge was made: its submission's ``dct:issued`` (empty if not stated)."""
+    reader = getattr(store, "reader", None)
+    if reader is not None:
+        issued = [literal_parts(o)[0]
+                  for _, doc in reader.outgoing(f"<{iri}>", f"<{PROV.hadPrimarySource}>")
+                  for _, o in reader.outgoing(doc, f"<{DCTERMS.issued}>") if o.startswith('"')]
+        return min(issued, default="")
     sparql = (f"SELECT ?issued WHERE {{ <{iri}> <{PROV.hadPrimarySource}> ?doc . "
               f"?doc <{DCTERMS.issued}> ?issued }} ORDER BY ?issued LIMIT 1")
     rows = json.loads(store.query(sparql, media_types={"solutions": SPARQL_JSON}).body)
