@@ -53,6 +53,7 @@ from pledge_graph.store.embedded import ResultTooLarge, Store
 from pledge_graph.store.pool import DEFAULT_TIMEOUT
 from pledge_graph.web import browse, dumps, pages, resources, sparql
 from pledge_graph.web.cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers
+from pledge_graph.web.direct import DirectReads
 from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
 from pledge_graph.web.http import (
     CorsMiddleware,
@@ -137,11 +138,14 @@ def create_app(settings: Settings) -> ASGIApp:
     app.state.settings = settings
     app.state.query_threads = anyio.CapacityLimiter(settings.query_threads)
     app.add_middleware(CorsMiddleware)
-    return EdgeLayer(CachedAnswers(app, settings.cache, _resource_key(settings)))
+    direct = DirectReads(app, _NOT_RESOURCES, _ROUTED_PREFIXES)
+    return EdgeLayer(CachedAnswers(direct, settings.cache, _resource_key(settings)))
 
 
 _NOT_RESOURCES = ("/", "/sparql", "/sparql/", "/query", "/store", "/dumps/", "/.well-known/void",
                   "/catalog", "/context.jsonld")
+_ROUTED_PREFIXES = ("/dumps/", "/static/", "/pledges")
+"""Paths, and starts of paths, that routes other than the resources' answer."""
 
 
 def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
@@ -154,7 +158,7 @@ def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
         path = scope["path"]
         if path in ("/sparql", "/sparql/"):
             return lookups(scope)
-        if path in _NOT_RESOURCES or path.startswith(("/dumps/", "/static/", "/pledges")):
+        if path in _NOT_RESOURCES or path.startswith(_ROUTED_PREFIXES):
             return None
         fmt = negotiated(header(scope, b"accept"), resources.RESOURCE_KINDS,
                          query_parameter(scope, "format"))

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +25,7 @@ from pledge_graph.web.negotiation import Format, Unacceptable, negotiate
 __all__ = [
     "CorsMiddleware",
     "alternates",
+    "cors_headers",
     "error",
     "etag",
     "for_client",
@@ -147,6 +147,19 @@ _PREFLIGHT = Response(status_code=204, headers={
 })
 
 
+_CORS = ((b"access-control-allow-origin", b"*"),
+         (b"access-control-expose-headers",
+          b"ETag, Link, Content-Location, Location, X-Request-Id"))
+
+
+def cors_headers(headers: list[tuple[bytes, bytes]]) -> None:
+    """Add the CORS headers every answer carries to ``headers`` (raw, lower-case names),
+    in place of any the handler set."""
+    names = {name for name, _ in _CORS}
+    headers[:] = [h for h in headers if h[0] not in names]
+    headers.extend(_CORS)
+
+
 class CorsMiddleware:
     """Adds ``Access-Control-Allow-Origin: *`` to every answer, and answers CORS preflight
     requests: the data is public and read-only, so any web page may query and read it."""
@@ -161,10 +174,8 @@ class CorsMiddleware:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Access-Control-Allow-Origin"] = "*"
-                headers["Access-Control-Expose-Headers"] = (
-                    "ETag, Link, Content-Location, Location, X-Request-Id")
+                message["headers"] = list(message.get("headers", ()))
+                cors_headers(message["headers"])
             await send(message)
 
         if scope["method"] == "OPTIONS" and any(
