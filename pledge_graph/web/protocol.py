@@ -162,6 +162,7 @@ class EdgeProtocol(HttpToolsProtocol):
             raise _Refused(431, f"request headers over {self.limits.max_header_bytes:,} bytes")
         super().on_headers_complete()
         self._headers_done = True
+        self.cycle.transport = _Corked(self.transport, self.loop)  # type: ignore[assignment]
         if len(self.pipeline) > self.limits.max_pipeline:
             raise _Refused(0, f"queued more than {self.limits.max_pipeline} requests")
         if self.pipeline:
@@ -284,6 +285,43 @@ def protocol_class(limits: EdgeLimits, max_connections: int) -> type[EdgeProtoco
     table = Connections(max_connections, limits.buffer_bytes)
     attributes = {"limits": limits, "table": table, "tally": Tally()}
     return cast(type[EdgeProtocol], type("BoundedProtocol", (EdgeProtocol,), attributes))
+
+
+class _Corked:
+    """A response's view of its connection's transport that sends the header block with
+    the first piece of the body, in one system call (uvicorn writes them one by one: two
+    sends, and two packets, for every small answer). Headers are held at most until the
+    loop's next turn, so an answer whose body comes later goes out as before."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+        self._first = True
+
+    def write(self, data: bytes) -> None:
+        if self._first:  # the header block
+            self._first = False
+            self._held = data
+            self._loop.call_soon(self._flush)
+            return
+        held, self._held = self._held, None
+        if held is None:
+            self._transport.write(data)
+        else:
+            self._transport.writelines([held, data])
+
+    def _flush(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and not self._transport.is_closing():
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def server_config(app: Any, limits: EdgeLimits, max_connections: int, *,
