@@ -35,7 +35,10 @@ __all__ = [
     "convert_solutions",
     "convert_triples",
     "graph_answer",
+    "iris_of",
+    "iris_of_lines",
     "serialise_answer",
+    "used_prefixes",
     "write_boolean",
     "write_triples",
 ]
@@ -169,8 +172,10 @@ def convert_triples(ntriples: bytes, media_type: str,
 
 
 def write_triples(triples: Sequence[ox.Triple], media_type: str,
-                  prefixes: dict[str, str] | None = None) -> bytes:
-    """Given triples, return them serialised in a graph media type (prefixes for Turtle)."""
+                  prefixes: dict[str, str] | None = None, *,
+                  iris: set[str] | None = None) -> bytes:
+    """Given triples, return them serialised in a graph media type (prefixes for Turtle;
+    ``iris``: the IRIs the triples hold, when the caller has them already)."""
     fmt = GRAPH_TYPES.get(media_type)
     if fmt is None:
         raise NotAcceptable("graph")
@@ -181,7 +186,10 @@ def write_triples(triples: Sequence[ox.Triple], media_type: str,
             )
 
             prefixes = {k: str(v) for k, v in PREFIXES.items()}
-        used = _used_prefixes(triples, prefixes) if len(triples) <= _FEW else prefixes
+        if len(triples) > _FEW:
+            used = prefixes
+        else:
+            used = used_prefixes(iris_of(triples) if iris is None else iris, prefixes)
         return _bytes(ox.serialize(triples, format=fmt, prefixes=used))
     return _bytes(ox.serialize(triples, format=fmt))
 
@@ -192,26 +200,48 @@ def _bytes(serialised: bytes | None) -> bytes:
     return serialised
 
 
-def _used_prefixes(triples: Sequence[ox.Triple], table: dict[str, str]) -> dict[str, str]:
-    """The prefixes some IRI of ``triples`` uses, leaving out any under which an IRI would
+def iris_of(triples: Sequence[ox.Triple]) -> set[str]:
+    """The IRIs ``triples`` hold, in any position."""
+    iris = {t.predicate.value for t in triples}
+    iris |= {n.value for t in triples for n in (t.subject, t.object) if isinstance(n, ox.NamedNode)}
+    return iris
+
+
+def iris_of_lines(lines: Sequence[str]) -> set[str]:
+    """The IRIs of N-Triples lines as pyoxigraph writes them (``S P O .``, single spaces)."""
+    iris = set()
+    for line in lines:
+        subject, predicate, obj = line.split(" ", 2)
+        iris.add(predicate[1:-1])
+        if subject[0] == "<":
+            iris.add(subject[1:-1])
+        if obj[0] == "<":
+            iris.add(obj[1:obj.rindex(">")])
+    return iris
+
+
+def used_prefixes(iris: set[str], table: dict[str, str]) -> dict[str, str]:
+    """The prefixes some IRI of ``iris`` uses, leaving out any under which an IRI would
     need escapes (``id:pledge\\/japan-2023\\/1``): those IRIs read better written in full.
 
     Made from the IRIs' parents (the text up to their last ``/`` or ``#``), which are few
     and repeat from one resource to the next: every first request for a resource in Turtle
     makes this choice."""
-    iris = {t.predicate.value for t in triples}
-    iris |= {n.value for t in triples for n in (t.subject, t.object) if isinstance(n, ox.NamedNode)}
     parents = frozenset(iri[:max(iri.rfind("/"), iri.rfind("#")) + 1] for iri in iris)
-    odd = [ns for ns in table.values() if not ns.endswith(("/", "#"))]
-    under_odd = frozenset(i for i in iris if any(i.startswith(ns) for ns in odd)) if odd \
-        else frozenset()
+    odd = _odd_namespaces(tuple(table.values()))
+    under_odd = frozenset(i for i in iris if i.startswith(odd)) if odd else frozenset()
     return dict(_prefixes_of(parents, under_odd, tuple(table.items())))
+
+
+@functools.lru_cache(maxsize=16)
+def _odd_namespaces(namespaces: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(ns for ns in namespaces if not ns.endswith(("/", "#")))
 
 
 @functools.lru_cache(maxsize=256)
 def _prefixes_of(parents: frozenset[str], odd: frozenset[str],
                  table: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """The prefixes :func:`_used_prefixes` keeps for IRIs with these parents (``odd``:
+    """The prefixes :func:`used_prefixes` keeps for IRIs with these parents (``odd``:
     the IRIs under a namespace that does not end in ``/`` or ``#``)."""
     used = []
     for prefix, ns in table:

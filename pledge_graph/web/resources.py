@@ -27,7 +27,7 @@ from starlette.responses import Response
 
 from pledge_graph.publish.jsonld import context_text, load_context
 from pledge_graph.rdf.vocab import VOID, prefixes
-from pledge_graph.sparql.results import write_triples
+from pledge_graph.sparql.results import N_TRIPLES, iris_of_lines, write_triples
 from pledge_graph.store.lookup import labels_in, owned_parts
 from pledge_graph.web import evidence, ontology_docs, pages
 from pledge_graph.web.cache import mark_cacheable
@@ -77,9 +77,9 @@ async def resource(request: Request) -> Response:
     # a small description in RDF is read and written at once, on the loop (a bounded step:
     # at most _AT_ONCE triples); a page, JSON-LD (framed in Python) or a larger description
     # in a thread
-    triples = describe(settings, iri, _AT_ONCE) if fmt.key not in ("html", "jsonld") else None
-    if triples is not None:
-        body = serialise_graph(triples, fmt, settings, iri) if triples else None
+    lines = describe_lines(settings, iri, _AT_ONCE) if fmt.key not in ("html", "jsonld") else None
+    if lines is not None:
+        body = serialise_lines(lines, fmt, settings) if lines else None
     else:
         body = await run_in_threadpool(_described, request, iri, fmt)
     if body is None:
@@ -128,13 +128,32 @@ async def graph_store(request: Request) -> Response:
 def describe(settings: Any, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
     """Return the triples describing ``iri`` (empty when unknown), with void:inDataset; with
     a ``budget``, None unless the store reads them at once within it."""
-    triples = settings.store.description(iri, budget)
-    if triples:
-        link = ox.Triple(ox.NamedNode(iri), ox.NamedNode(str(VOID.inDataset)),
-                         ox.NamedNode(str(settings.iris.dataset())))
-        if link not in triples:
-            triples.append(link)
-    return triples
+    lines = describe_lines(settings, iri, budget)
+    return None if lines is None else parse_lines(lines)
+
+
+def describe_lines(settings: Any, iri: str, budget: int | None = None) -> list[str] | None:
+    """The triples of :func:`describe` as N-Triples lines, as the store reads them."""
+    lines = settings.store.description_lines(iri, budget)
+    if lines:
+        link = f"<{iri}> <{VOID.inDataset}> <{settings.iris.dataset()}> .\n"
+        if link not in lines:
+            lines.append(link)
+    return lines
+
+
+def parse_lines(lines: list[str]) -> list[ox.Triple]:
+    """N-Triples lines as triples."""
+    return [q.triple for q in ox.parse("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def serialise_lines(lines: list[str], fmt: Format, settings: Any) -> bytes:
+    """A description read as N-Triples lines, written in Turtle or N-Triples: N-Triples
+    as read (the store's own writing), Turtle with the prefixes its IRIs use."""
+    if fmt.media_type == N_TRIPLES:
+        return "".join(lines).encode()
+    return write_triples(parse_lines(lines), fmt.media_type, prefixes(settings.iris),
+                         iris=iris_of_lines(lines))
 
 
 def html_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
