@@ -224,33 +224,44 @@ def used_prefixes(iris: set[str], table: dict[str, str]) -> dict[str, str]:
     """The prefixes some IRI of ``iris`` uses, leaving out any under which an IRI would
     need escapes (``id:pledge\\/japan-2023\\/1``): those IRIs read better written in full.
 
-    Made from the IRIs' parents (the text up to their last ``/`` or ``#``), which are few
-    and repeat from one resource to the next: every first request for a resource in Turtle
-    makes this choice."""
-    parents = frozenset(iri[:max(iri.rfind("/"), iri.rfind("#")) + 1] for iri in iris)
-    odd = _odd_namespaces(tuple(table.values()))
-    under_odd = frozenset(i for i in iris if i.startswith(odd)) if odd else frozenset()
-    return dict(_prefixes_of(parents, under_odd, tuple(table.items())))
+    Made from the IRIs' parents (the text up to their last ``/`` or ``#``): a namespace
+    ending in ``/`` or ``#`` is used when it is some IRI's parent and no IRI's parent lies
+    deeper under it. What each parent says is worked out once and kept, as parents repeat
+    from one resource to the next: every first request for a resource in Turtle makes
+    this choice."""
+    namespaces = tuple(table.items())
+    parents = {iri[:max(iri.rfind("/"), iri.rfind("#")) + 1] for iri in iris}
+    named: set[str] = set()
+    spoilt: set[str] = set()
+    for parent in parents:
+        exact, deeper = _parent_claims(parent, namespaces)
+        named.update(exact)
+        spoilt.update(deeper)
+    odd = _odd_namespaces(namespaces)
+    used = {}
+    for prefix, ns in namespaces:
+        if ns.endswith(("/", "#")):
+            if ns in named and ns not in spoilt:
+                used[prefix] = ns
+            continue
+        if ns in odd:
+            locals_ = [i[len(ns):] for i in iris if i.startswith(ns)]
+            if locals_ and not any("/" in name or "#" in name for name in locals_):
+                used[prefix] = ns
+    return used
 
 
 @functools.lru_cache(maxsize=16)
-def _odd_namespaces(namespaces: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(ns for ns in namespaces if not ns.endswith(("/", "#")))
+def _odd_namespaces(namespaces: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    return frozenset(ns for _, ns in namespaces if not ns.endswith(("/", "#")))
 
 
-@functools.lru_cache(maxsize=256)
-def _prefixes_of(parents: frozenset[str], odd: frozenset[str],
-                 table: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """The prefixes :func:`used_prefixes` keeps for IRIs with these parents (``odd``:
-    the IRIs under a namespace that does not end in ``/`` or ``#``)."""
-    used = []
-    for prefix, ns in table:
-        if ns.endswith(("/", "#")):
-            # a local name under ns is free of "/" and "#" when its IRI's parent is ns
-            if ns in parents and not any(p.startswith(ns) and p != ns for p in parents):
-                used.append((prefix, ns))
-            continue
-        locals_ = [i[len(ns):] for i in odd if i.startswith(ns)]
-        if locals_ and not any("/" in name or "#" in name for name in locals_):
-            used.append((prefix, ns))
-    return tuple(used)
+@functools.lru_cache(maxsize=4096)
+def _parent_claims(parent: str, namespaces: tuple[tuple[str, str], ...]
+                   ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The namespaces (ending in ``/`` or ``#``) that ``parent`` is, and those it lies
+    deeper under (an IRI with this parent would need escapes under them)."""
+    exact = tuple(ns for _, ns in namespaces if ns == parent and ns.endswith(("/", "#")))
+    deeper = tuple(ns for _, ns in namespaces if ns.endswith(("/", "#"))
+                   and parent.startswith(ns) and parent != ns)
+    return exact, deeper
