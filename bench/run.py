@@ -26,7 +26,7 @@ import httpx
 from harness import BIN, ROOT, free_port, median, run_child, serve, wrk
 
 from pledge_graph.sparql.lexer import query_form
-from pledge_graph.store.embedded import RELEASE_GRAPH_FILES
+from pledge_graph.store.loading import RELEASE_GRAPH_FILES
 
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "bench" / "builds"

@@ -23,7 +23,8 @@ from pledge_graph.rdf.vocab import Iris
 from pledge_graph.site import apache, nginx
 from pledge_graph.site.documents import minted_iris, write_resources, write_site_documents
 from pledge_graph.sparql.queries import example_triples, load_examples
-from pledge_graph.store.embedded import EmbeddedStore, load_inputs
+from pledge_graph.store.embedded import EmbeddedStore
+from pledge_graph.store.loading import load_inputs
 from pledge_graph.web.app import Settings
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_SPARQL", "SiteOptions", "export_release", "export_site"]

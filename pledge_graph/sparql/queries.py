@@ -116,7 +116,8 @@ def answer_on_release(example: ExampleQuery, data_dir: Path, out_dir: Path, base
     missing or stale), loaded with the example queries into a store in memory, in
     ``media_types[kind]`` for the query's kind."""
     from pledge_graph.build.release import ensure_release
-    from pledge_graph.store.embedded import EmbeddedStore, load_release
+    from pledge_graph.store.embedded import EmbeddedStore
+    from pledge_graph.store.loading import load_release
 
     iris = Iris(base)
     release = ensure_release(data_dir, out_dir, iris.base)

@@ -3,7 +3,7 @@
 ``pledge-graph load --store URL`` puts a release into any store that speaks the SPARQL 1.1
 Graph Store Protocol, as one named graph per release, ``<base>dataset/<version>``, with one
 PUT (which replaces the graph in one step where the store does). The graph merges the files
-the embedded store loads (:data:`pledge_graph.store.embedded.RELEASE_GRAPH_FILES`) and the example
+the embedded store loads (:data:`pledge_graph.store.loading.RELEASE_GRAPH_FILES`) and the example
 queries, as the embedded store's default graph does, so a resource described from either
 store is the same graph.
 
@@ -45,12 +45,8 @@ from pledge_graph.sparql.results import (
     graph_answer,
     serialise_answer,
 )
-from pledge_graph.store.embedded import (
-    DEFAULT_RESULT_LIMIT,
-    RELEASE_GRAPH_FILES,
-    QueryOptions,
-    SparqlMethods,
-)
+from pledge_graph.store.embedded import DEFAULT_RESULT_LIMIT, QueryOptions, SparqlMethods
+from pledge_graph.store.loading import RELEASE_GRAPH_FILES
 
 __all__ = [
     "Endpoints",

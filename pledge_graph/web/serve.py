@@ -33,8 +33,9 @@ from pledge_graph.errors import PledgeGraphError, StoreError
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.store import sandbox
-from pledge_graph.store.embedded import EmbeddedStore, Store, load_inputs
+from pledge_graph.store.embedded import EmbeddedStore, Store
 from pledge_graph.store.index import write_index
+from pledge_graph.store.loading import load_inputs
 from pledge_graph.store.pinned import PinnedRelease, pin_release
 from pledge_graph.store.pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
 from pledge_graph.web.app import QUERY_THREADS, Settings, create_app

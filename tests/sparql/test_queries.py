@@ -19,7 +19,8 @@ from pledge_graph.errors import InputError
 from pledge_graph.paths import QUERIES_DIR
 from pledge_graph.rdf.vocab import SH, WD, Iris
 from pledge_graph.sparql.queries import example_triples, find_query, load_example, load_examples
-from pledge_graph.store.embedded import EmbeddedStore, load_release
+from pledge_graph.store.embedded import EmbeddedStore
+from pledge_graph.store.loading import load_release
 
 IRIS = Iris()
 Rows = list[dict[str, str]]

@@ -14,13 +14,9 @@ from web_server import bundled_release
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.sparql.results import SOLUTION_TYPES
-from pledge_graph.store.embedded import (
-    EmbeddedStore,
-    ResultTooLarge,
-    SparqlMethods,
-    load_inputs,
-)
+from pledge_graph.store.embedded import EmbeddedStore, ResultTooLarge, SparqlMethods
 from pledge_graph.store.index import INDEX_NAME, write_index
+from pledge_graph.store.loading import load_inputs
 from pledge_graph.store.lookup import one_subject, one_subject_query
 from pledge_graph.store.pool import ProcessPool
 

@@ -31,7 +31,8 @@ from pledge_graph.paths import PROJECT_ROOT
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.sparql.results import BOOLEAN_TYPES, GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable
-from pledge_graph.store.embedded import EmbeddedStore, ResultTooLarge, load_file, load_release
+from pledge_graph.store.embedded import EmbeddedStore, ResultTooLarge
+from pledge_graph.store.loading import load_file, load_release
 from pledge_graph.store.remote import RemoteStore, find_endpoints, open_remote
 from pledge_graph.store.remote import load_release as load_into
 

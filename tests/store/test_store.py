@@ -23,14 +23,8 @@ from web_server import bundled_release
 from pledge_graph.errors import QuerySyntaxError, QueryTimeout, StoreError
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.rdf.vocab import Iris
-from pledge_graph.store.embedded import (
-    EmbeddedStore,
-    ResultTooLarge,
-    SparqlMethods,
-    load_file,
-    load_inputs,
-    load_release,
-)
+from pledge_graph.store.embedded import EmbeddedStore, ResultTooLarge, SparqlMethods
+from pledge_graph.store.loading import load_file, load_inputs, load_release
 from pledge_graph.store.pool import ProcessPool
 
 IRIS = Iris()

@@ -15,8 +15,9 @@ from web_server import bundled_release, cli
 
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.rdf.vocab import Iris
-from pledge_graph.store.embedded import EmbeddedStore, load_inputs
+from pledge_graph.store.embedded import EmbeddedStore
 from pledge_graph.store.index import write_index
+from pledge_graph.store.loading import load_inputs
 from pledge_graph.web import evidence
 
 IRIS = Iris()

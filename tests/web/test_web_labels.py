@@ -8,7 +8,8 @@ import pytest
 from web_server import bundled_release
 
 from pledge_graph.rdf.vocab import Iris
-from pledge_graph.store.embedded import EmbeddedStore, load_release
+from pledge_graph.store.embedded import EmbeddedStore
+from pledge_graph.store.loading import load_release
 from pledge_graph.web.app import Settings
 from pledge_graph.web.resources import linked_names
 
