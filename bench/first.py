@@ -26,6 +26,8 @@ import pyoxigraph as ox
 from harness import median, serve, tree_pss_mb, tree_rss_mb
 from run import _get_lua, _measure, free_port, ours, oxigraph, release, wait_for_memory
 
+from pledge_graph.store.index import INDEX_NAME
+
 __all__ = ["bench_first", "pledge_iris"]
 
 PLEDGE = "https://w3id.org/pledge-graph/ontology/Pledge"
@@ -122,8 +124,9 @@ def _served_store(work: Path) -> Path:
     return max(work.glob(".dist.served/*/.store/*"), key=lambda p: p.stat().st_mtime)
 
 
-def _size_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+def _size_mb(path: Path, leaving: str = "") -> float:
+    return sum(f.stat().st_size for f in path.rglob("*")
+               if f.is_file() and f.name != leaving) / 2**20
 
 
 def bench_first(runs: int, seconds: int) -> dict[str, object]:
@@ -150,7 +153,8 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
                                 if cached else
                                 _loads(iris, base, runs, seconds, url, True, "/sparql"))
                 row["peak_pss_mb"] = peak.stop()
-                row["store_mb"] = _size_mb(_served_store(work))
+                row["store_mb"] = _size_mb(_served_store(work), leaving=INDEX_NAME)
+                row["index_mb"] = _size_mb(_served_store(work) / INDEX_NAME)
             servers[label] = row
             results["load_average"].append(os.getloadavg()[0])  # type: ignore[attr-defined]
             _print(label, row)
@@ -209,15 +213,16 @@ IRIs) on `pledge-graph serve --cache-mb 0`, so each answer is made afresh, as th
 answer for an IRI is; Oxigraph server (`serve-read-only`) answers the same IRIs as
 `DESCRIBE` (Turtle) and as the one-subject `SELECT ?p ?o WHERE {{ <iri> ?p ?o }}`. "in
 memory" is the default server (queries on an in-memory copy), "on disk" is
-`--no-in-memory`; in both, dereferencing and the one-subject lookup are answered in the
-server process by pattern reads on its read-only view of the on-disk store."""
+`--no-in-memory`; in both, dereferencing, the one-subject lookup and a pledge page's facts
+are answered in the server process by pattern reads on the lookup index written beside the
+on-disk store (`store/index.py`)."""
 REPEATED = """Repeated answers: the same request again and again on the server that keeps
 its answers (the default, `--cache-mb 128`)."""
 MEMORY = """Memory: the proportional set size (PSS: a page shared by several processes
 counts in equal parts in each) summed over the server and all its worker processes, at rest
 (ready; for the server that keeps answers, after it has answered the example queries) and
 its peak during the loads above (sampled twice a second); Oxigraph server's resident set (one
-process); the stores' size on disk."""
+process); the stores' size on disk, and the lookup index's beside the project's."""
 FIRST_ROWS = {"deref turtle": "GET an IRI as Turtle (DESCRIBE on Oxigraph)",
               "deref json-ld": "GET an IRI as JSON-LD", "deref n-triples": "GET an IRI as N-Triples",
               "deref html": "GET an IRI as HTML", "lookup": "one-subject SELECT"}
@@ -254,13 +259,15 @@ def first_section(data: dict) -> list[str]:
     lines += ["", REPEATED, ""]
     lines += _table("request, the same each time", REPEATED_ROWS, servers, ratio, variants,
                     "", oxi["repeated"])
-    lines += ["", MEMORY, "", "| server | at rest MiB | under load MiB | store on disk MiB |",
-              "|---|---:|---:|---:|"]
+    lines += ["", MEMORY, "", ("| server | at rest MiB | under load MiB | store on disk MiB "
+              "| lookup index MiB |"), "|---|---:|---:|---:|---:|"]
     for label, row in servers.items():
         kind = "RSS" if label == "oxigraph" else "PSS"
         rest, peak = row.get("rest_pss_mb", row.get("rest_rss_mb")), \
             row.get("peak_pss_mb", row.get("peak_rss_mb"))
-        lines.append(f"| {label} ({kind}) | {rest:.0f} | {peak:.0f} | {row['store_mb']:.0f} |")
+        index = f"{row['index_mb']:.0f}" if "index_mb" in row else "–"
+        lines.append(f"| {label} ({kind}) | {rest:.0f} | {peak:.0f} | {row['store_mb']:.0f} "
+                     f"| {index} |")
     return [*lines, "", *_targets(servers, ratio, variants), ""]
 
 
