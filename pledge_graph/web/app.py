@@ -138,17 +138,11 @@ def create_app(settings: Settings) -> ASGIApp:
     app.state.settings = settings
     app.state.query_threads = anyio.CapacityLimiter(settings.query_threads)
     app.add_middleware(CorsMiddleware)
-    direct = DirectReads(app, _NOT_RESOURCES, _ROUTED_PREFIXES)
-    return EdgeLayer(CachedAnswers(direct, settings.cache, _resource_key(settings)))
+    direct = DirectReads(app)
+    return EdgeLayer(CachedAnswers(direct, settings.cache, _resource_key(settings, direct)))
 
 
-_NOT_RESOURCES = ("/", "/sparql", "/sparql/", "/query", "/store", "/dumps/", "/.well-known/void",
-                  "/catalog", "/context.jsonld")
-_ROUTED_PREFIXES = ("/dumps/", "/static/", "/pledges")
-"""Paths, and starts of paths, that routes other than the resources' answer."""
-
-
-def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
+def _resource_key(settings: Settings, routes: DirectReads) -> Callable[[Scope], Hashable | None]:
     """The cache key of a GET of a resource IRI, as :func:`resources.resource` marks it, or
     of a one-subject lookup, as :func:`sparql.endpoint` marks it."""
 
@@ -158,7 +152,7 @@ def _resource_key(settings: Settings) -> Callable[[Scope], Hashable | None]:
         path = scope["path"]
         if path in ("/sparql", "/sparql/"):
             return lookups(scope)
-        if path in _NOT_RESOURCES or path.startswith(_ROUTED_PREFIXES):
+        if not routes.is_resource(path):
             return None
         fmt = negotiated(header(scope, b"accept"), resources.RESOURCE_KINDS,
                          query_parameter(scope, "format"))

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from pledge_graph.web import resources, sparql
@@ -29,14 +30,26 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 class DirectReads:
-    """ASGI layer over the Starlette application (see the module); ``elsewhere``: the
-    paths (exact) and path prefixes that other routes answer."""
+    """ASGI layer over the Starlette application (see the module). Which paths the
+    resources' catch-all route answers is read from the application's own routes: a path
+    that any other route or mount may match goes through the application."""
 
-    def __init__(self, app: Starlette, elsewhere: tuple[str, ...],
-                 prefixes: tuple[str, ...]) -> None:
+    def __init__(self, app: Starlette) -> None:
         self.app = app
-        self.elsewhere = frozenset(elsewhere)
-        self.prefixes = prefixes
+        exact, prefixes = [], []
+        for route in app.routes:
+            if isinstance(route, Route) and route.endpoint is resources.resource:
+                continue
+            path = getattr(route, "path", "")
+            if isinstance(route, Mount):
+                prefixes.append(path + "/")
+                exact.append(path)
+            elif "{" in path:
+                prefixes.append(path[:path.index("{")])
+            else:
+                exact.append(path)
+        self.elsewhere = frozenset(exact) - {"/sparql", "/sparql/"}
+        self.prefixes = tuple(prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = self._handler(scope)
@@ -52,13 +65,18 @@ class DirectReads:
         cors_headers(response.raw_headers)
         await response(scope, receive, send)
 
+    def is_resource(self, path: str) -> bool:
+        """Whether ``path`` is answered by the resources' catch-all route."""
+        return not (path in self.elsewhere or path in ("/sparql", "/sparql/")
+                    or path.startswith(self.prefixes))
+
     def _handler(self, scope: Scope) -> Handler | None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             return None
         path = scope["path"]
         if path in ("/sparql", "/sparql/"):
             return sparql.endpoint
-        if path in self.elsewhere or path.startswith(self.prefixes):
+        if not self.is_resource(path):
             return None
         scope["path_params"] = {"path": path[1:]}
         return resources.resource
