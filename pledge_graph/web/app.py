@@ -51,7 +51,7 @@ from pledge_graph.sparql.queries import ExampleQuery
 from pledge_graph.sparql.results import NotAcceptable
 from pledge_graph.store.embedded import ResultTooLarge, Store
 from pledge_graph.store.pool import DEFAULT_TIMEOUT
-from pledge_graph.web import browse, dumps, pages, resources, sparql
+from pledge_graph.web import browse, dumps, pages, resources, sparql, stats
 from pledge_graph.web.cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers
 from pledge_graph.web.direct import DirectReads
 from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
@@ -118,6 +118,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/pledges", browse.pledges),
         Route("/pledges.csv", browse.pledges_csv),
         Route("/pledges/by/{facet}", browse.by_facet),
+        Route("/stats", stats.statistics_page),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Route("/{path:path}", resources.resource),
     ]
