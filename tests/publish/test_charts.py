@@ -9,23 +9,21 @@ import csv
 import hashlib
 import io
 import json
-import re
 import shutil
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pyoxigraph as ox
 import pytest
+from chart_support import SVG, bar_texts, drawn_bars
 from pipeline_data import japan_data, synthetic, write_record
 
 from pledge_graph.build.pipeline import build
 from pledge_graph.publish import charts
 from pledge_graph.publish.charts import CHARTS, INDEX, MAX_BARS, chart_queries
 
-SVG = "{http://www.w3.org/2000/svg}"
 BASE = "https://w3id.org/pledge-graph/"
 HOSTILE = '</title><script>alert(1)</script> & "Friends", <Ltd>'
 
@@ -117,12 +115,6 @@ def test_the_counts_mean_what_the_titles_say(dist: Path, listed: list[dict]) -> 
         (HOSTILE, "USD", "500")]
 
 
-def bar_labels(svg: ElementTree.Element) -> list[str]:
-    """The descriptions Vega gives each bar ("field: value; ..."), in drawing order."""
-    return [e.get("aria-label", "") for e in svg.iter(f"{SVG}path")
-            if e.get("aria-roledescription") == "bar"]
-
-
 def test_every_svg_parses_has_a_title_and_draws_the_numbers(dist: Path,
                                                              listed: list[dict]) -> None:
     for chart in listed:
@@ -133,23 +125,10 @@ def test_every_svg_parses_has_a_title_and_draws_the_numbers(dist: Path,
         assert not list(root.iter(f"{SVG}script")) and not list(root.iter(f"{SVG}foreignObject"))
         assert all("style" not in e.attrib for e in root.iter())  # nothing for a CSP to refuse
         definition = next(c for c in CHARTS if c.name == chart["name"])
-        # each label starts with the axis title and its number, then the tooltip's fields
-        drawn = sorted(re.sub(r"^[^;]*; ", "", label) for label in bar_labels(root))
-        expected = sorted(
-            "; ".join(f"{f}: {r[f] if f != definition.value else _shown(r[f])}"
-                      for f in (definition.category, definition.stack, definition.panel,
-                                definition.value) if f)
-            for r in chart["rows"])
-        assert drawn == expected, chart["name"]
+        assert drawn_bars(root) == bar_texts(definition, chart["rows"]), chart["name"]
         spec = json.loads((dist / chart["files"]["vl.json"]).read_text(encoding="utf-8"))
         assert spec["description"] == chart["alt"]
         assert len(spec["data"]["values"]) == len(chart["rows"]) <= MAX_BARS
-
-
-def _shown(number: str) -> str:
-    """A number as Vega's tooltip writes it (no trailing ``.0``)."""
-    value = Decimal(number)
-    return str(int(value)) if value == value.to_integral() else str(value)
 
 
 def test_a_hostile_name_stays_text(dist: Path, listed: list[dict]) -> None:

@@ -1,0 +1,123 @@
+"""Statistics at /stats on a real server: every chart's numbers (its table, its CSV, the
+bars of its SVG) are the answer of the SPARQL query the page shows, run on the server's
+/sparql, on the bundled release and on a generated corpus; the page needs no script, its
+images are SVG files served from the release, and "Open as SPARQL" opens that very query."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
+
+import lxml.html
+import pytest
+from chart_support import SVG, bar_texts, drawn_bars
+from web_server import Server, cli
+
+from pledge_graph.paths import DATA_DIR
+from pledge_graph.publish.charts import CHARTS, MAX_BARS
+
+GENERATOR = Path(__file__).parents[2] / "bench" / "generate.py"
+
+
+def sparql_csv(http, query: str) -> bytes:
+    answer = http.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def sections(http) -> list[lxml.html.HtmlElement]:
+    page = http.get("/stats", headers={"Accept": "text/html"})
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    return lxml.html.fromstring(page.text).xpath("//section[@class='chart']")
+
+
+def check_chart(http, section: lxml.html.HtmlElement) -> list[dict[str, str]]:
+    """The chart's numbers, each way the page gives them, against the SPARQL answer to its
+    query over HTTP; return the answer's rows."""
+    query = section.xpath(".//pre/code")[0].text_content()
+    answer = sparql_csv(http, query)
+    rows = list(csv.DictReader(io.StringIO(answer.decode("utf-8"))))
+    links = {a.text_content().strip(): a.get("href") for a in section.xpath(".//p[@class='chart-links']/a")}
+    download = http.get(links["Download CSV"])
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+    assert download.content == answer
+    opened = urlsplit(links["Open as SPARQL"])
+    assert opened.path == "/query" and parse_qs(opened.query)["query"] == [query]
+    assert http.get(links["Open as SPARQL"]).status_code == 200
+    table = section.xpath(".//table")[0]
+    header = [th.text_content() for th in table.xpath("thead/tr/th")]
+    body = [[td.text_content() for td in tr.xpath("td")] for tr in table.xpath("tbody/tr")]
+    assert header == (list(rows[0]) if rows else header)
+    assert body == [[row[h] for h in header] for row in rows]
+    image = section.xpath(".//img")
+    svg = http.get(links["SVG"])
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    root = ElementTree.fromstring(svg.content)
+    assert root.find(f"{SVG}title").text == section.xpath("h2")[0].text_content()
+    if rows:
+        assert image and image[0].get("src") == links["SVG"]
+        assert image[0].get("alt") == root.find(f"{SVG}desc").text
+    spec = http.get(links["Vega-Lite specification"])
+    assert spec.status_code == 200 and spec.json()["title"] == root.find(f"{SVG}title").text
+    chart = next(c for c in CHARTS if c.name == section.get("id"))
+    keys = [k for k in (chart.category, chart.stack, chart.panel) if k]
+    answered = {tuple(row[k] for k in keys): row for row in rows}
+    drawn = [answered[tuple(d[k] for k in keys)] for d in spec.json()["data"]["values"]]
+    assert len(drawn) == min(len(rows), MAX_BARS) or chart.panel
+    # every bar drawn says one row of the answer, its number as the answer has it
+    assert drawn_bars(root) == bar_texts(chart, drawn)
+    return rows
+
+
+def test_the_page_shows_every_chart_with_the_sparql_answer(http):
+    found = sections(http)
+    assert [s.get("id") for s in found] == [c.name for c in CHARTS]
+    answers = {s.get("id"): check_chart(http, s) for s in found}
+    assert answers["pledges-by-group"] and answers["pledges-by-region"]
+    assert answers["funding-by-recipient"][0]["currency"] == "USD"
+
+
+def test_the_page_needs_no_script_and_keeps_to_the_policy(http):
+    page = http.get("/stats")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "img-src 'self'" in policy
+    tree = lxml.html.fromstring(page.text)
+    assert tree.xpath("//script | //*[@style]") == []
+    assert tree.xpath("//style") == []
+
+
+def test_the_landing_page_links_to_the_statistics(http):
+    landing = lxml.html.fromstring(http.get("/", headers={"Accept": "text/html"}).text)
+    assert "/stats" in [a.get("href") for a in landing.xpath("//main//a")]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A server on a release of 150 generated pledges in the six UN languages."""
+    tmp = tmp_path_factory.mktemp("generated-stats")
+    subprocess.run([sys.executable, str(GENERATOR), "--pledges", "150", "--seed", "5",
+                    "--out", str(tmp / "corpus")], check=True, capture_output=True, timeout=120)
+    data = tmp / "data"
+    shutil.copytree(DATA_DIR / "authorities", data / "authorities")
+    cli("import", tmp / "corpus", "--data", data)
+    cli("build", "--data", data, "--out", tmp / "dist", timeout=300)
+    server = Server("--data", data, "--out", tmp / "dist")
+    with server.client() as client:
+        yield client
+    server.stop()
+
+
+def test_on_a_generated_corpus_the_charts_are_the_sparql_answers(generated):
+    found = sections(generated)
+    answers = {s.get("id"): check_chart(generated, s) for s in found}
+    assert all(answers.values()), [name for name, rows in answers.items() if not rows]
+    kinds = {row["label"] for row in answers["pledges-by-actor-kind"]}
+    assert "State" in kinds and len(kinds) > 1
+    assert len({row["currency"] for row in answers["funding-by-recipient"]}) > 1
