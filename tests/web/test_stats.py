@@ -7,22 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import lxml.html
 import pytest
 from chart_support import SVG, bar_texts, drawn_bars
-from web_server import Server, cli
+from web_server import Server, generated_release
 
-from pledge_graph.paths import DATA_DIR
 from pledge_graph.publish.charts import CHARTS, MAX_BARS
-
-GENERATOR = Path(__file__).parents[2] / "bench" / "generate.py"
 
 
 def sparql_csv(http, query: str) -> bytes:
@@ -101,14 +94,8 @@ def test_the_landing_page_links_to_the_statistics(http):
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """A server on a release of 150 generated pledges in the six UN languages."""
-    tmp = tmp_path_factory.mktemp("generated-stats")
-    subprocess.run([sys.executable, str(GENERATOR), "--pledges", "150", "--seed", "5",
-                    "--out", str(tmp / "corpus")], check=True, capture_output=True, timeout=120)
-    data = tmp / "data"
-    shutil.copytree(DATA_DIR / "authorities", data / "authorities")
-    cli("import", tmp / "corpus", "--data", data)
-    cli("build", "--data", data, "--out", tmp / "dist", timeout=300)
-    server = Server("--data", data, "--out", tmp / "dist")
+    data, dist = generated_release(tmp_path_factory.mktemp("generated-stats"), 150, seed=5)
+    server = Server("--data", data, "--out", dist)
     with server.client() as client:
         yield client
     server.stop()
