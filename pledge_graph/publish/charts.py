@@ -244,9 +244,10 @@ def _spec(chart: Chart, rows: list[dict[str, str]]) -> dict[str, Any]:
     encoding: dict[str, Any] = {
         "y": {"field": chart.category, "type": "nominal", "title": None,
               "sort": {"field": chart.value, "op": "sum", "order": "descending"},
-              "axis": {"labelLimit": 260}},
+              "axis": {"labelLimit": 400}},
         "x": {"field": chart.value, "type": "quantitative", "title": chart.value_title,
-              "axis": {"format": ","} if chart.panel else _count_axis(chart, shown)},
+              "axis": {"format": "~s", "tickCount": 5} if chart.panel
+              else _count_axis(chart, shown)},
         "tooltip": [{"field": f} for f in (chart.category, chart.stack, chart.panel, chart.value)
                     if f],
     }
