@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import shutil
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import lxml.html
 import pytest
 from chart_support import SVG, bar_texts, drawn_bars
-from web_server import Server, generated_release
+from web_server import Server, bundled_release, generated_release
 
-from pledge_graph.publish.charts import CHARTS, MAX_BARS
+from pledge_graph.publish.charts import CHARTS, INDEX, MAX_BARS
 
 
 def sparql_csv(http, query: str) -> bytes:
@@ -89,6 +91,24 @@ def test_the_page_needs_no_script_and_keeps_to_the_policy(http):
 def test_the_landing_page_links_to_the_statistics(http):
     landing = lxml.html.fromstring(http.get("/", headers={"Accept": "text/html"}).text)
     assert "/stats" in [a.get("href") for a in landing.xpath("//main//a")]
+
+
+def test_a_release_without_charts_answers_503_and_the_server_stays_up(tmp_path):
+    """A release built before there were charts (no charts.json, nor in its manifest)."""
+    older = tmp_path / "dist"
+    shutil.copytree(bundled_release()[1], older)
+    (older / INDEX).unlink()
+    manifest = json.loads((older / "manifest.json").read_text())
+    del manifest["files"][INDEX]
+    (older / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    server = Server("--out", older)
+    try:
+        with server.client() as client:
+            answer = client.get("/stats")
+            assert answer.status_code == 503 and "no charts" in answer.text
+            assert client.get("/").status_code == 200
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
