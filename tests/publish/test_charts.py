@@ -173,3 +173,22 @@ def test_a_release_builds_with_no_network(tmp_path: Path) -> None:
                           check=False, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "dist" / "chart-pledges-by-group.svg").stat().st_size > 1000
+
+
+def test_a_drawing_does_not_depend_on_the_systems_fonts(dist: Path, tmp_path: Path) -> None:
+    """The same SVG with the system's fonts hidden (a mount namespace of its own)."""
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-rm", "true"],
+                                         check=False, capture_output=True).returncode != 0:
+        pytest.skip("no unprivileged mount namespace here")
+    draw = ("import json, sys; from pledge_graph.publish.charts import _svg; "
+            "spec = json.load(open(sys.argv[1])); "
+            "sys.stdout.write(_svg(spec, spec['title'], spec['description']))")
+    spec = dist / "chart-pledges-by-group.vl.json"
+    fonts = Path("/usr/share/fonts")
+    hidden = f"mount -t tmpfs none {fonts} && " if fonts.is_dir() else ""
+    done = subprocess.run([unshare, "-rm", "sh", "-c", f'{hidden}exec "$0" -c "$1" "$2"',
+                           sys.executable, draw, str(spec)],
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (dist / "chart-pledges-by-group.svg").read_text(encoding="utf-8")
