@@ -11,6 +11,7 @@ Routes (the published base IRI is mapped onto this server's root, so
     /.well-known/void     the VoID description        /catalog  the DCAT catalog
     /context.jsonld       the JSON-LD context
     /pledges              browse and search the pledges (also /pledges.csv, /pledges/by/FACET)
+    /stats                charts of the release, with their numbers and queries
     /id/..., /ontology/..., /shapes/..., /dataset..., /queries/...   resources
 
 Errors are mapped to HTTP answers here, in one place, by class: domain errors to their
@@ -144,7 +145,7 @@ def create_app(settings: Settings) -> ASGIApp:
 
 
 _NOT_RESOURCES = ("/", "/sparql", "/sparql/", "/query", "/store", "/dumps/", "/.well-known/void",
-                  "/catalog", "/context.jsonld")
+                  "/catalog", "/context.jsonld", "/stats")
 _ROUTED_PREFIXES = ("/dumps/", "/static/", "/pledges")
 """Paths, and starts of paths, that routes other than the resources' answer."""
 
