@@ -19,10 +19,11 @@ import httpx
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.store import sandbox
 
-__all__ = ["W3C_GRAPHS", "Server", "bundled_release", "cli", "isolation_unavailable",
-           "w3c_quads"]
+__all__ = ["W3C_GRAPHS", "Server", "bundled_release", "cli", "generated_release",
+           "isolation_unavailable", "w3c_quads"]
 
 W3C_GRAPHS = [f"http://kasei.us/2009/09/sparql/data/data{n}.rdf" for n in (1, 2, 3)]
+GENERATOR = Path(__file__).parents[1] / "bench" / "generate.py"
 
 
 def cli(*args: str | Path, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -43,6 +44,19 @@ def bundled_release() -> tuple[Path, Path]:
             cli("import", source, "--data", data)
     cli("build", "--data", data, "--out", root / "dist")
     return data, root / "dist"
+
+
+def generated_release(tmp: Path, pledges: int, seed: int) -> tuple[Path, Path]:
+    """Generate ``pledges`` pledges in the six UN languages (``bench/generate.py``), import
+    and build them under ``tmp``; return (data dir, release dir)."""
+    subprocess.run([sys.executable, str(GENERATOR), "--pledges", str(pledges), "--seed",
+                    str(seed), "--out", str(tmp / "corpus")],
+                   check=True, capture_output=True, timeout=120)
+    data = tmp / "data"
+    shutil.copytree(DATA_DIR / "authorities", data / "authorities")
+    cli("import", tmp / "corpus", "--data", data)
+    cli("build", "--data", data, "--out", tmp / "dist", timeout=300)
+    return data, tmp / "dist"
 
 
 def w3c_quads(directory: Path) -> Path:

@@ -29,8 +29,9 @@ from pledge_graph.build.staging import staging_folder, swap_in
 from pledge_graph.errors import BuildError, ValidationFailed
 from pledge_graph.mapping.pledges import scheme_triples
 from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
+from pledge_graph.publish.charts import write_charts
 from pledge_graph.publish.chunks import serialise
-from pledge_graph.publish.files import dump_tools, finish_release, open_dumps
+from pledge_graph.publish.files import dump_tools, finish_release, ontology_text, open_dumps
 from pledge_graph.publish.search_index import write_search_index
 from pledge_graph.publish.stats import GraphStats
 from pledge_graph.rdf.ntriples import Triple
@@ -250,6 +251,7 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
         write_search_index(tmp)  # before the manifest, which lists it with its checksum
+        write_charts(tmp, base, ontology_text(base, ontology_dir))
         finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
                                  base=base, digest=checked.digest, build_time=build_time(),
                                  ontology_dir=ontology_dir, shapes_dir=shapes_dir)

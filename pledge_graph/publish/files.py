@@ -46,6 +46,7 @@ __all__ = [
     "MEDIA_TYPES",
     "dump_tools",
     "finish_release",
+    "ontology_text",
     "open_dumps",
 ]
 
@@ -79,11 +80,16 @@ def _turtle(triples: Iterable[Meta], iris: Iris) -> bytes:
     return turtle(triples, prefixes(iris))
 
 
+def ontology_text(base: str, ontology_dir: Path = ONTOLOGY_DIR) -> str:
+    """The release's ``ontology.ttl``: every module of the ontology but the scheme."""
+    modules = [p for p in sorted(ontology_dir.glob("*.ttl")) if p.name != "rights-holders.ttl"]
+    return merged_text(modules, base)
+
+
 def _vocabularies(directory: Path, base: str, ontology_dir: Path,
                   shapes_dir: Path) -> list[URIRef]:
     """Write ontology, scheme, shapes and context; return the shapes graphs' IRIs."""
-    modules = [p for p in sorted(ontology_dir.glob("*.ttl")) if p.name != "rights-holders.ttl"]
-    _write(directory, "ontology.ttl", merged_text(modules, base).encode("utf-8"))
+    _write(directory, "ontology.ttl", ontology_text(base, ontology_dir).encode("utf-8"))
     scheme = ontology_dir / "rights-holders.ttl"
     if scheme.exists():
         _write(directory, "rights-holders.ttl", merged_text([scheme], base).encode("utf-8"))

@@ -23,7 +23,8 @@ __all__ = ["write_config"]
 
 _TYPES = {**{f.key: f.media_type for f in RESOURCE_FORMATS}, "gz": "application/gzip",
           "json": "application/json", "nq": "application/n-quads", "css": "text/css",
-          "js": "text/javascript", "svg": "image/svg+xml", "sqlite": "application/vnd.sqlite3"}
+          "js": "text/javascript", "svg": "image/svg+xml", "sqlite": "application/vnd.sqlite3",
+          "csv": "text/csv"}
 
 
 def write_config(out: Path, port: int, sparql: str) -> None:
@@ -60,7 +61,7 @@ def site_part(sparql: str, python: str) -> str:
         "",
         "<IfModule mod_mime.c>",
         *(f"    AddType {media} .{ext}" for ext, media in sorted(_TYPES.items())),
-        "    AddCharset utf-8 .html .ttl .css .js",
+        "    AddCharset utf-8 .html .ttl .css .js .csv",
         "</IfModule>",
         'Header set Cache-Control "public, max-age=%{PG_MAX_AGE}e" env=PG_MAX_AGE',
         'Header set Vary "Accept" env=PG_PATH',

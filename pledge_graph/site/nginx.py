@@ -51,14 +51,14 @@ _RDF_TYPES = {f.media_type: f.key for f in RESOURCE_FORMATS}
 _DUMP_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "application/gzip": "gz",
                "application/json": "json", "application/ld+json": "jsonld",
                "application/n-quads": "nq", "application/rdf+xml": "rdf",
-               "application/vnd.sqlite3": "sqlite"}
+               "application/vnd.sqlite3": "sqlite", "text/csv": "csv", "image/svg+xml": "svg"}
 _STATIC_TYPES = {"text/css": "css", "text/javascript": "js", "image/svg+xml": "svg",
                  "image/png": "png", "image/x-icon": "ico"}
 _PREFLIGHT = ('add_header Access-Control-Allow-Methods "GET, HEAD, POST" always;',
               ('add_header Access-Control-Allow-Headers '
                '"Accept, Content-Type, If-None-Match, If-Modified-Since" always;'),
               "add_header Access-Control-Max-Age 86400 always;")
-_CHARSET_TYPES = "text/turtle text/css text/javascript text/plain"
+_CHARSET_TYPES = "text/turtle text/css text/javascript text/plain text/csv"
 
 
 def write_config(out: Path, port: int, sparql: str, base: str) -> None:

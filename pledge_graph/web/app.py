@@ -11,6 +11,7 @@ Routes (the published base IRI is mapped onto this server's root, so
     /.well-known/void     the VoID description        /catalog  the DCAT catalog
     /context.jsonld       the JSON-LD context
     /pledges              browse and search the pledges (also /pledges.csv, /pledges/by/FACET)
+    /stats                charts of the release, with their numbers and queries
     /id/..., /ontology/..., /shapes/..., /dataset..., /queries/...   resources
 
 Errors are mapped to HTTP answers here, in one place, by class: domain errors to their
@@ -51,7 +52,7 @@ from pledge_graph.sparql.queries import ExampleQuery
 from pledge_graph.sparql.results import NotAcceptable
 from pledge_graph.store.embedded import ResultTooLarge, Store
 from pledge_graph.store.pool import DEFAULT_TIMEOUT
-from pledge_graph.web import browse, dumps, pages, resources, sparql
+from pledge_graph.web import browse, dumps, pages, resources, sparql, stats
 from pledge_graph.web.cache import DEFAULT_CACHE_MB, AnswerCache, CachedAnswers
 from pledge_graph.web.direct import DirectReads
 from pledge_graph.web.edge import EdgeLayer, internal_error, note, request_id, unexpected
@@ -118,6 +119,7 @@ def create_app(settings: Settings) -> ASGIApp:
         Route("/pledges", browse.pledges),
         Route("/pledges.csv", browse.pledges_csv),
         Route("/pledges/by/{facet}", browse.by_facet),
+        Route("/stats", stats.statistics_page),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Route("/{path:path}", resources.resource),
     ]

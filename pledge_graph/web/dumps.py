@@ -37,7 +37,8 @@ __all__ = [
 ]
 
 _OTHER_TYPES = {".gz": "application/gzip", ".json": "application/json",
-                ".sqlite": "application/vnd.sqlite3"}
+                ".sqlite": "application/vnd.sqlite3", ".svg": "image/svg+xml",
+                ".csv": "text/csv; charset=utf-8"}
 
 
 def media_type_for(name: str) -> str:

@@ -20,6 +20,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 
 from pledge_graph.build.pipeline import build
 from pledge_graph.paths import DATA_DIR
+from pledge_graph.publish.charts import CHARTS
+from pledge_graph.publish.charts import INDEX as CHART_INDEX
 from pledge_graph.publish.chunks import DumpWriter, serialise
 from pledge_graph.publish.files import DUMPS
 from pledge_graph.publish.jsonld import Compactor
@@ -48,7 +50,8 @@ LAYOUT = {
     "pledge-graph.ttl", "pledge-graph.ttl.gz", "pledge-graph.nt", "pledge-graph.nt.gz",
     "pledge-graph.jsonld", "pledge-graph.jsonld.gz", "ontology.ttl", "rights-holders.ttl",
     "shapes.ttl", "context.jsonld", "void.ttl", "catalog.ttl", "validation-report.ttl",
-    "manifest.json", "search.sqlite",
+    "manifest.json", "search.sqlite", CHART_INDEX,
+    *(f"chart-{chart.name}.{kind}" for chart in CHARTS for kind in ("svg", "csv", "vl.json")),
 }
 
 

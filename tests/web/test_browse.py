@@ -8,18 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import lxml.html
 import pyoxigraph as ox
 import pytest
-from web_server import cli
+from web_server import generated_release
 
-from pledge_graph.paths import DATA_DIR
 from pledge_graph.publish.search_index import INDEX_FILE
 from pledge_graph.web.browse import read_view
 from pledge_graph.web.browse_query import parse_selection
@@ -230,7 +225,6 @@ def test_an_unknown_facet_index_is_404(http):
     assert http.get("/pledges").status_code == 200
 
 
-GENERATOR = Path(__file__).parents[2] / "bench" / "generate.py"
 GENERATED_SELECTIONS = [
     {}, {"q": "rights"}, {"language": "fr"}, {"q": "人权"}, {"q": "الإنسان"}, {"q": "правам"},
     {"q": "protección"}, {"commitment": "ontology/FundingCommitment", "language": "en"},
@@ -242,16 +236,10 @@ GENERATED_SELECTIONS = [
 def generated(tmp_path_factory):
     """A release of 150 generated pledges in the six UN languages, and its graph loaded
     into an in-memory store."""
-    tmp = tmp_path_factory.mktemp("generated")
-    subprocess.run([sys.executable, str(GENERATOR), "--pledges", "150", "--seed", "3",
-                    "--out", str(tmp / "corpus")], check=True, capture_output=True, timeout=120)
-    data = tmp / "data"
-    shutil.copytree(DATA_DIR / "authorities", data / "authorities")
-    cli("import", tmp / "corpus", "--data", data)
-    cli("build", "--data", data, "--out", tmp / "dist", timeout=300)
+    _, dist = generated_release(tmp_path_factory.mktemp("generated"), 150, seed=3)
     store = ox.Store()
-    store.bulk_load(path=str(tmp / "dist" / "pledge-graph.nt"), format=ox.RdfFormat.N_TRIPLES)
-    return tmp / "dist" / INDEX_FILE, store
+    store.bulk_load(path=str(dist / "pledge-graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    return dist / INDEX_FILE, store
 
 
 @pytest.mark.parametrize("selection", GENERATED_SELECTIONS, ids=lambda s: urlencode(s) or "all")

@@ -1,7 +1,8 @@
-"""The pledge page and the ontology page in a real browser (headless Chromium) on a real
-server: they load from this server alone with no console error (the Content-Security-
-Policy refuses nothing they use), the highlights are shown, and axe-core finds no serious
-or critical accessibility violation."""
+"""The pages in a real browser (headless Chromium) on a real server: the landing page, a
+pledge, an actor, a rights-holder concept, the statistics and the ontology load from this
+server alone with no console error (the Content-Security-Policy refuses nothing they use),
+the highlights and the charts are shown, and axe-core finds no serious or critical
+accessibility violation."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from pledge_graph.rdf.vocab import Iris
 
 pytestmark = needs_chromium
 
-PAGES = {"pledge": ("/id/pledge/japan-2023/3", "mark.evidence"),
+PAGES = {"landing": ("/", "#stat-pledges"),
+         "actor": ("/id/state/jpn", "h1"),
+         "concept": ("/id/rights-holders/migrants", "h1"),
+         "stats": ("/stats", "section.chart img"),
+         "pledge": ("/id/pledge/japan-2023/3", "mark.evidence"),
          "ontology": ("/ontology", "section.term"),
          "term": ("/ontology/Pledge", "section.term")}
 
@@ -36,6 +41,24 @@ def test_the_page_loads_from_this_server_alone_with_no_console_error(server, bro
     urls = requested_urls(browser)
     assert any(u.endswith("/static/style.css") for u in urls)
     assert {urlsplit(u).hostname for u in urls} == {"127.0.0.1"}, urls
+    assert console_errors(browser) == []
+
+
+def test_the_charts_are_drawn_without_a_script(server, browser):
+    """Every chart's SVG loads as an image (served as SVG, allowed by the policy), and the
+    page holds no script at all."""
+    from selenium.webdriver.common.by import By
+
+    console_errors(browser)
+    browser.get(server.url + "/stats")
+    wait_for(browser, "section.chart img")
+    images = browser.find_elements(By.CSS_SELECTOR, "section.chart img")
+    assert len(images) >= 4
+    for image in images:
+        assert browser.execute_script("return arguments[0].complete && "
+                                      "arguments[0].naturalWidth", image) > 0, image.get_attribute("src")
+        assert image.get_attribute("alt")
+    assert browser.find_elements(By.TAG_NAME, "script") == []
     assert console_errors(browser) == []
 
 

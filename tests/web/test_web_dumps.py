@@ -15,7 +15,8 @@ from pledge_graph.rdf.vocab import VOID, Iris
 IRIS = Iris()
 TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples",
          ".jsonld": "application/ld+json", ".gz": "application/gzip",
-         ".json": "application/json", ".sqlite": "application/vnd.sqlite3"}
+         ".json": "application/json", ".sqlite": "application/vnd.sqlite3",
+         ".svg": "image/svg+xml", ".csv": "text/csv"}
 
 
 @pytest.fixture(scope="module")

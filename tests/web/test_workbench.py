@@ -282,3 +282,23 @@ def test_axe_finds_no_serious_accessibility_violation(server, browser):
     found = axe.run()
     serious = [v for v in found["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], axe.report(serious)
+
+
+def test_a_chart_opens_its_query_and_the_workbench_gives_its_numbers(server, browser, http):
+    """/stats' "Open as SPARQL" fills the editor with the chart's query; run, the table
+    shows the chart's rows."""
+    import lxml.html
+
+    page = lxml.html.fromstring(http.get("/stats").text)
+    section = page.xpath("//section[@id='pledges-by-group']")[0]
+    link = section.xpath(".//a[text()='Open as SPARQL']")[0].get("href")
+    query = section.xpath(".//pre/code")[0].text_content()
+    shown = [[td.text_content() for td in tr.xpath("td")] for tr in section.xpath(".//tbody/tr")]
+    open_workbench(browser, server.url + link)
+    assert editor_text(browser) == query
+    run(browser)
+    # the table writes a literal quoted, with its language or type (a long one without);
+    # the chart's table writes its value
+    ran = [[re.sub(r'^"(.*)"(@[a-z-]+|\^\^xsd:integer)?$', r"\1", cell, flags=re.DOTALL)
+            for cell in row[1:]] for row in table_rows(browser)]
+    assert ran == [row[1:] for row in shown]
