@@ -17,9 +17,11 @@ about it, all within its sentence unless noted:
 - doubts: what the reader is unsure of, stated with the fact so that a curator sees it first:
   ``ambiguous-grouping`` ("500.000" with nothing to say which), ``recipient-not-named``,
   ``currency-not-stated``;
-- kind: a firm commitment (IATI transaction type 2) when the words report a decision or an
-  allocation already made ("decided to", "has allocated", "has committed", "approved"), and
-  an indicative pledge (IATI type 12) otherwise ("will contribute", "pledges").
+- kind: a past contribution when the words report money already given ("has contributed",
+  "disbursed in 2023", "since 2015": past.py), which is no pledge; else a firm commitment
+  (IATI transaction type 2) when the words report a decision or an allocation already made
+  ("decided to", "has allocated", "has committed", "approved"), and an indicative pledge
+  (IATI type 12) otherwise ("will contribute", "pledges").
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 
 from pledge_graph.extract.gazetteer import Match
 from pledge_graph.extract.money import Amount
+from pledge_graph.extract.past import is_past
 from pledge_graph.extract.recurrence import read_recurrence
 from pledge_graph.extract.text import Sentences
 
@@ -73,8 +76,8 @@ _RESPECTIVELY = re.compile(
 )
 _FIRM = re.compile(
     r"(?i:\b(?:decided|has\s+decided|have\s+decided|has\s+allocated|have\s+allocated|allocated"
-    r"|has\s+committed|have\s+committed|approved|has\s+approved|earmarked|has\s+disbursed"
-    r"|disbursed|has\s+provided|has\s+contributed|signed\s+an?\s+agreement)\b)"
+    r"|has\s+committed|have\s+committed|approved|has\s+approved|earmarked|disbursed"
+    r"|signed\s+an?\s+agreement)\b)"
 )
 
 
@@ -172,7 +175,10 @@ class FundingReader:
         fact["budget_source"] = " ".join(budget.group("source").split()).lower() if budget else None
         fact["purpose"] = self._purpose(amount, sentence, clause_end)
         firm = self._first_firm_word(sentence)
-        fact["commitment"] = "firm" if firm is not None and firm <= amount.start else "pledge"
+        if is_past(text, s_start, amount.start, amount.end, clause_end):
+            fact["commitment"] = "past"
+        else:
+            fact["commitment"] = "firm" if firm is not None and firm <= amount.start else "pledge"
         doubts = [doubt for doubt, unsure in (
             ("ambiguous-grouping", amount.other is not None),
             ("recipient-not-named", recipient is None),
