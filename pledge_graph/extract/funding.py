@@ -41,7 +41,8 @@ __all__ = ["FundingReader"]
 
 _RECIPIENT_AFTER = re.compile(
     r"(?i:\s*(?:,\s*)?(?:to|for|towards|toward|in\s+support\s+of|to\s+support|through|via"
-    r"|into|au|aux|à\s+la|à\s+l['\u2019]|à|a\s+la|al|a|para\s+(?:la|el))"
+    r"|into|au|aux|à\s+la|à\s+l['\u2019]|à|a\s+la|al|a|para\s+(?:la|el)"
+    r"|pour\s+(?:le|la|les|l['\u2019])?)"
     r"(?:\s+(?:the|its|their|our))?\s*|\s*\(\s*)$"
 )
 _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s+(?:the\s+)?)$")
@@ -163,6 +164,8 @@ class FundingReader:
             fact["amount_max"] = amount.high
         if amount.other:
             fact["amount_other"] = amount.other
+        if amount.previous:
+            fact["previous_amount"] = amount.previous
         fact.update(_recurrence(text, amount, max(s_start, prev_end), clause_end))
         fact["recipient"] = (recipient.key or None) if recipient else None
         if recipient is not None and not recipient.key:

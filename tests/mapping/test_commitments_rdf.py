@@ -252,6 +252,12 @@ BROKEN: list[tuple[str, Change, str]] = [
                                            g.add((TOTAL, SCHEMA.value, Literal(
                                                "3", datatype=XSD.decimal)))], "Violation"),
     ("FundingCommitment-total-class", add(FUNDING, PG.total, NOWHERE), "Violation"),
+    ("FundingCommitment-previousAmount", lambda g: [
+        g.add((FUNDING, PG.previousAmount, AMOUNT)), g.add((FUNDING, PG.previousAmount, TOTAL)),
+        g.add((TOTAL, RDF.type, SCHEMA.MonetaryAmount)),
+        g.add((TOTAL, SCHEMA.value, Literal("3", datatype=XSD.decimal)))], "Violation"),
+    ("FundingCommitment-previousAmount-class", add(FUNDING, PG.previousAmount, NOWHERE),
+     "Violation"),
     ("FundingCommitment-doubt-in", add(FUNDING, PG.doubt, PG.Extracted), "Violation"),
     ("FundingCommitment-doubted", add(FUNDING, PG.doubt, PG.RecipientNotNamed), "Warning"),
     ("MonetaryAmount-currency-missing", drop(AMOUNT, SCHEMA.currency), "Warning"),

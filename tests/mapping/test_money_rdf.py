@@ -84,6 +84,18 @@ def test_yearly_sum_over_a_span_of_years_has_no_total() -> None:
         "2024", "2027"}
 
 
+def test_a_change_is_one_commitment_of_the_new_level_with_the_old_one_as_context() -> None:
+    graph, fact, record = funding("Switzerland will raise its contribution to OHCHR from CHF 1 "
+                                  "million to CHF 1.5 million.")
+    assert record["id"] == "funding-chf-1500000"
+    assert values(graph, graph.value(fact, SCHEMA.amount), SCHEMA.value) == {"1500000"}
+    previous = graph.value(fact, PG.previousAmount)
+    assert previous == URIRef(f"{fact}/previous")
+    assert values(graph, previous, SCHEMA.value) == {"1000000"}
+    assert values(graph, previous, SCHEMA.currency) == {"CHF"}
+    assert reported(graph) == {("FundingCommitment-unconfirmed", "Info")}
+
+
 def test_ambiguous_grouping_publishes_both_readings_and_the_doubt_and_no_value() -> None:
     graph, fact, _ = funding("We will contribute 500.000 to UNICEF.")
     amount = graph.value(fact, SCHEMA.amount)
@@ -149,6 +161,7 @@ def test_sum_without_recipient_is_doubted_and_reported_as_a_warning() -> None:
     ({"total": "lots", "doubts": []}, "bad total 'lots'"),
     ({"amount_other": "-5"}, "bad amount_other '-5'"),
     ({"commitment": "promised"}, "bad commitment 'promised'"),
+    ({"previous_amount": "lots"}, "bad previous_amount 'lots'"),
 ])
 def test_malformed_money_field_is_a_record_error(change: dict[str, Any], message: str) -> None:
     text = "We will contribute 500.000 each year for three years to UNICEF."
