@@ -98,8 +98,12 @@ class Gazetteer:
         return self._keys.get(text) or self._keys.get(text.casefold())
 
 
-_BEFORE = r"(?<![\w-])"
-_AFTER = r"(?!\w|-\w)"
+# A name neither starts nor ends inside a word. Chinese writes no spaces, so a Chinese
+# character is no word around a name ("向人权高专办捐款"); Arabic joins wa-, fa-, li- and bi- to
+# the word after them ("واليونيسف", "لصندوق"), so a name may follow one of them.
+_WORD = r"[^\W\u3400-\u9fff]"
+_BEFORE = rf"(?:(?<!{_WORD})(?<!-)|(?<=(?<![\w-])[وفلب])|(?<=(?<![\w-])[وف][لب]))"
+_AFTER = rf"(?!{_WORD}|-\w)"
 
 
 def _trie_pattern(forms: list[str]) -> str:
@@ -182,6 +186,17 @@ class AuthorityIndex(Generic[E]):
 
 def name_forms(entries: Iterable[_Named]) -> dict[str, str]:
     """Each entry's name, acronyms and variants, with the slug they name (a later entry's
-    form wins over an earlier one's)."""
-    return {form: entry.slug for entry in entries
-            for form in (entry.name, *entry.acronyms, *entry.variants)}
+    form wins over an earlier one's); an Arabic form with the article also with li- joined
+    to it, as Arabic writes it ("المفوضية" to "للمفوضية")."""
+    return {written: entry.slug for entry in entries
+            for form in (entry.name, *entry.acronyms, *entry.variants)
+            for written in _with_li(form)}
+
+
+def _with_li(form: str) -> tuple[str, ...]:
+    """The form, and with li- joined when it is an Arabic name with the article.
+
+    >>> _with_li("اليونيسف")
+    ('اليونيسف', 'لليونيسف')
+    """
+    return (form, "لل" + form[2:]) if form.startswith("ال") else (form,)
