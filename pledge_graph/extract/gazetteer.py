@@ -141,19 +141,23 @@ def _fold(form: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NamedEntry:
-    """An entry of a gazetteer file: its slug, name, acronyms and variants."""
+    """An entry of a gazetteer file: its slug, name, acronyms and variants, and the other
+    grammatical forms of its names that text may use (the Russian dative "Управлению ..."),
+    which are matched like variants but are not names to publish."""
 
     slug: str
     name: str
     acronyms: tuple[str, ...]
     variants: tuple[str, ...]
+    forms: tuple[str, ...]
 
 
 def named_fields(entry: dict[str, Any]) -> dict[str, Any]:
     """The fields of a :class:`NamedEntry` read from an entry of its authority file."""
     return {"slug": str(entry["slug"]), "name": str(entry["name"]),
             "acronyms": tuple(map(str, entry.get("acronyms") or ())),
-            "variants": tuple(map(str, entry.get("variants") or ()))}
+            "variants": tuple(map(str, entry.get("variants") or ())),
+            "forms": tuple(map(str, entry.get("forms") or ()))}
 
 
 class _Entry(Protocol):
@@ -171,6 +175,9 @@ class _Named(_Entry, Protocol):
     @property
     def variants(self) -> tuple[str, ...]: ...
 
+    @property
+    def forms(self) -> tuple[str, ...]: ...
+
 
 E = TypeVar("E", bound=_Entry)
 
@@ -185,11 +192,11 @@ class AuthorityIndex(Generic[E]):
 
 
 def name_forms(entries: Iterable[_Named]) -> dict[str, str]:
-    """Each entry's name, acronyms and variants, with the slug they name (a later entry's
+    """Each entry's name, acronyms, variants and other forms, with the slug they name (a later entry's
     form wins over an earlier one's); an Arabic form with the article also with li- joined
     to it, as Arabic writes it ("المفوضية" to "للمفوضية")."""
     return {written: entry.slug for entry in entries
-            for form in (entry.name, *entry.acronyms, *entry.variants)
+            for form in (entry.name, *entry.acronyms, *entry.variants, *entry.forms)
             for written in _with_li(form)}
 
 
