@@ -147,6 +147,18 @@ CASES: list[Row] = [
      [F('13500000', 'EUR', to='ohchr')]),
     ('We will give USD 1 million to OHCHR and, from 2025, USD 2 million to UNICEF.',
      [F('1000000', 'USD', to='ohchr'), F('2000000', 'USD', to='unicef')]),
+    # --- a share of a sum ("of which") is no sum of its own: it would be counted twice
+    (('Germany will increase its voluntary contribution to OHCHR to EUR 13.5 million in 2024, '
+     'of which at least EUR 6 million will be unearmarked.'),
+     [F('13500000', 'EUR', to='ohchr')]),
+    ("La France versera 2 millions d'euros au HCDH, dont 500 000 euros non affectés.",
+     [F('2000000', 'EUR', to='ohchr')]),
+    ('España aportará 3 millones de euros a la OACNUDH, de los cuales 1 millón sin asignar.',
+     [F('3000000', 'EUR', to='ohchr')]),
+    ('We will give USD 5 million to OHCHR. Of which USD 1 million is core.',
+     [F('5000000', 'USD', to='ohchr'), F('1000000', 'USD', doubts=NR)]),
+    ('We will give USD 5 million to OHCHR, of which we are proud, and USD 7 million to UNICEF.',
+     [F('5000000', 'USD', to='ohchr'), F('7000000', 'USD', to='unicef')]),
     ('España aportará entre 1 y 2 millones de euros a la OACNUDH.',
      [F('1000000', 'EUR', to='ohchr', limit='range', high='2000000')]),
     ('La France versera entre 500 000 et 800 000 euros au HCDH.',
