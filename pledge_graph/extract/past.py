@@ -60,7 +60,7 @@ _AHEAD = (
     r"|consacre|mobilise|augmente|continue|se)r(?:a|ont)\b|\bs['\u2019]engage\w*"
     r"|\b\w+(?:ará|arán|erá|erán|irá|irán)\b|\bse\s+compromete\w*"
     r"|\b(?:выделит|предоставит|внес[её]т|перечислит|будет|будут|намерен\w*|обязуется)\b"
-    r"|将|承诺|计划|拟"
+    r"|将|承诺|计划|拟|决定|批准"
     r"|(?<!\w)(?:س[تي]\w+|سوف|تتعهد|تلتزم)(?!\w)"
 )
 _VERB = re.compile(rf"(?i:(?P<past>{_PAST_EN}{_PAST_OTHER})|(?P<ahead>{_AHEAD}))")
