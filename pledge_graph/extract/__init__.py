@@ -111,6 +111,8 @@ def _funding_facts(text: str, sentences: Sentences, names: _Names) -> Iterator[d
         key = f"{amount.currency.lower()}-{amount.value}" if amount.currency else amount.value
         yield _fact(f"funding-{key}", "funding", text, amount.start, amount.end, fields)
         i += 1
+        while i < len(amounts) and _part_of(text, amounts[i - 1], amounts[i], reader):
+            i += 1  # "EUR 13.5 million, of which EUR 6 million ...": a share, not a sum
 
 
 # "USD 500,000 a year for three years (USD 1.5 million in total)", "CHF 5 million per year,
@@ -123,6 +125,23 @@ _RESTATING = re.compile(
 
 
 _RECURRENCE = ("recurrence", "periods", "total", "total_max")
+
+# "EUR 13.5 million in 2024, of which at least EUR 6 million will be unearmarked": the second
+# sum is a share of the first, which it would count twice as a commitment of its own.
+_SHARE = re.compile(
+    r"(?i:,?\s*(?:of\s+which|whereof|dont|de\s+(?:los|las)\s+cuales|из\s+них|其中|منها)\b)"
+)
+_SHARE_REACH = 40
+
+
+def _part_of(text: str, whole: Amount, part: Amount, reader: FundingReader) -> bool:
+    """Whether ``part`` is a share of ``whole`` ("of which", "dont", "de los cuales", "из
+    них", "其中", "منها" shortly after the whole, in its sentence, in its currency)."""
+    if (part.currency not in (None, whole.currency)
+            or reader.sentences.index(whole.start) != reader.sentences.index(part.start)
+            or Decimal(part.value) > Decimal(whole.high or whole.value)):
+        return False
+    return _SHARE.search(text, whole.end, min(part.start, whole.end + _SHARE_REACH)) is not None
 
 
 def _restates(text: str, fields: dict[str, Any], amount: Amount, following: Amount,

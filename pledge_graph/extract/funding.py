@@ -2,9 +2,11 @@
 about it, all within its sentence unless noted:
 
 - recipient: the first organisation after the sum introduced by "to", "for", "towards", "in
-  support of", "to support" or "through" (or French "au", "à la", Spanish "a la", "al"):
-  "1 million USD to OHCHR"; or else one before it introduced by "to" ("a contribution to
-  OHCHR of USD 1 million");
+  support of", "to support" or "through" (or French "au", "à la", "pour le", Spanish "a la",
+  "al", Russian "в", "на", "для", Chinese "给", "用于", Arabic "إلى", "لصالح", li- joined to
+  the name), or right after it in the Russian dative ("2 млн долларов УВКПЧ"): "1 million
+  USD to OHCHR"; or else one before it introduced by "to", "au", "a la" or Chinese "向"
+  ("a contribution to OHCHR of USD 1 million", "向人权高专办捐款200万美元");
 - fiscal year ("Fiscal Year 2023", "FY2023") and period ("for 2024-2027", "from 2024 to
   2026", "in 2025": the years right after the sum);
 - budget source: "from the supplementary budget", "from its regular budget";
@@ -17,9 +19,11 @@ about it, all within its sentence unless noted:
 - doubts: what the reader is unsure of, stated with the fact so that a curator sees it first:
   ``ambiguous-grouping`` ("500.000" with nothing to say which), ``recipient-not-named``,
   ``currency-not-stated``;
-- kind: a firm commitment (IATI transaction type 2) when the words report a decision or an
-  allocation already made ("decided to", "has allocated", "has committed", "approved"), and
-  an indicative pledge (IATI type 12) otherwise ("will contribute", "pledges").
+- kind: a past contribution when the words report money already given ("has contributed",
+  "disbursed in 2023", "since 2015": past.py), which is no pledge; else a firm commitment
+  (IATI transaction type 2) when the words report a decision or an allocation already made
+  ("decided to", "has allocated", "has committed", "approved"), and an indicative pledge
+  (IATI type 12) otherwise ("will contribute", "pledges").
 """
 
 from __future__ import annotations
@@ -31,17 +35,27 @@ from typing import Any
 
 from pledge_graph.extract.gazetteer import Match
 from pledge_graph.extract.money import Amount
+from pledge_graph.extract.past import is_past
 from pledge_graph.extract.recurrence import read_recurrence
 from pledge_graph.extract.text import Sentences
 
 __all__ = ["FundingReader"]
 
 _RECIPIENT_AFTER = re.compile(
-    r"(?i:\s*(?:,\s*)?(?:to|for|towards|toward|in\s+support\s+of|to\s+support|through|via"
-    r"|into|au|aux|à\s+la|à\s+l['\u2019]|à|a\s+la|al|a|para\s+(?:la|el))"
-    r"(?:\s+(?:the|its|their|our))?\s*|\s*\(\s*)$"
+    r"(?i:\s*(?:,\s*)?(?<!\w)(?:to|for|towards|toward|in\s+support\s+of|to\s+support|through|via"
+    r"|into|au|aux|à\s+la|à\s+l['\u2019]|à|a\s+la|al|a|para\s+(?:la|el)"
+    r"|pour\s+(?:le|la|les|l['\u2019])?"
+    r"|в|во|на|для|в\s+пользу|в\s+адрес|через|إلى|الى|لصالح|عبر)"
+    r"(?:\s+(?:the|its|their|our))?\s*|\s*\(\s*"
+    r"|(?:向|给|为|通过|用于|捐给|提供给)\s*|(?<!\w)[وف]?ل)$"
 )
-_RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s+(?:the\s+)?)$")
+_RECIPIENT_BEFORE = re.compile(
+    r"(?i:\b(?:to|for)\s+(?:the\s+)?|(?<!\w)(?:au|aux|à\s+la|à\s+l['\u2019]|a\s+la|al)\s+"
+    r"|[向给为]\s*)$"
+)
+# A recipient in the Russian dative follows the sum with no word before it ("2 млн долларов
+# УВКПЧ"); so does an Arabic one with li- joined ("لليونيسف").
+_BARE_RECIPIENT = re.compile(r"[\u0400-\u04ff]|لل")
 _FISCAL_YEAR = re.compile(r"(?i:\b(?:fiscal\s+year|financial\s+year|FY)\s*(?P<year>(?:19|20)\d\d))")
 _PERIOD = re.compile(
     r"[^.;]{0,80}?\b(?:(?:from|between|de|entre|desde)\s+(?P<a>(?:19|20)\d\d)\s+"
@@ -73,8 +87,8 @@ _RESPECTIVELY = re.compile(
 )
 _FIRM = re.compile(
     r"(?i:\b(?:decided|has\s+decided|have\s+decided|has\s+allocated|have\s+allocated|allocated"
-    r"|has\s+committed|have\s+committed|approved|has\s+approved|earmarked|has\s+disbursed"
-    r"|disbursed|has\s+provided|has\s+contributed|signed\s+an?\s+agreement)\b)"
+    r"|has\s+committed|have\s+committed|approved|has\s+approved|earmarked|disbursed"
+    r"|signed\s+an?\s+agreement)\b)"
 )
 
 
@@ -160,6 +174,8 @@ class FundingReader:
             fact["amount_max"] = amount.high
         if amount.other:
             fact["amount_other"] = amount.other
+        if amount.previous:
+            fact["previous_amount"] = amount.previous
         fact.update(_recurrence(text, amount, max(s_start, prev_end), clause_end))
         fact["recipient"] = (recipient.key or None) if recipient else None
         if recipient is not None and not recipient.key:
@@ -172,7 +188,10 @@ class FundingReader:
         fact["budget_source"] = " ".join(budget.group("source").split()).lower() if budget else None
         fact["purpose"] = self._purpose(amount, sentence, clause_end)
         firm = self._first_firm_word(sentence)
-        fact["commitment"] = "firm" if firm is not None and firm <= amount.start else "pledge"
+        if is_past(text, s_start, amount.start, amount.end, clause_end):
+            fact["commitment"] = "past"
+        else:
+            fact["commitment"] = "firm" if firm is not None and firm <= amount.start else "pledge"
         doubts = [doubt for doubt, unsure in (
             ("ambiguous-grouping", amount.other is not None),
             ("recipient-not-named", recipient is None),
@@ -188,7 +207,8 @@ class FundingReader:
         first = bisect_left(self._starts, amount.end)
         last = bisect_left(self._starts, clause_end)
         for org in self.organisations[first:last]:
-            if _RECIPIENT_AFTER.search(text, max(amount.end, org.start - _REACH), org.start):
+            if _RECIPIENT_AFTER.search(text, max(amount.end, org.start - _REACH), org.start) or (
+                    _BARE_RECIPIENT.match(org.text) and not text[amount.end:org.start].strip()):
                 return org
         before = bisect_right(self._ends, amount.start) - 1
         index = self._introduced[before] if before >= 0 else -1

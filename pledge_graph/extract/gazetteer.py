@@ -98,8 +98,12 @@ class Gazetteer:
         return self._keys.get(text) or self._keys.get(text.casefold())
 
 
-_BEFORE = r"(?<![\w-])"
-_AFTER = r"(?!\w|-\w)"
+# A name neither starts nor ends inside a word. Chinese writes no spaces, so a Chinese
+# character is no word around a name ("向人权高专办捐款"); Arabic joins wa-, fa-, li- and bi- to
+# the word after them ("واليونيسف", "لصندوق"), so a name may follow one of those letters.
+# Each side is one character class, as cheap to test at every position as a plain \b.
+_BEFORE = r"(?<![^\W\u3400-\u9fff\u0648\u0641\u0644\u0628])(?<!-)"
+_AFTER = r"(?![^\W\u3400-\u9fff]|-\w)"
 
 
 def _trie_pattern(forms: list[str]) -> str:
@@ -137,19 +141,23 @@ def _fold(form: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NamedEntry:
-    """An entry of a gazetteer file: its slug, name, acronyms and variants."""
+    """An entry of a gazetteer file: its slug, name, acronyms and variants, and the other
+    grammatical forms of its names that text may use (the Russian dative "Управлению ..."),
+    which are matched like variants but are not names to publish."""
 
     slug: str
     name: str
     acronyms: tuple[str, ...]
     variants: tuple[str, ...]
+    forms: tuple[str, ...]
 
 
 def named_fields(entry: dict[str, Any]) -> dict[str, Any]:
     """The fields of a :class:`NamedEntry` read from an entry of its authority file."""
     return {"slug": str(entry["slug"]), "name": str(entry["name"]),
             "acronyms": tuple(map(str, entry.get("acronyms") or ())),
-            "variants": tuple(map(str, entry.get("variants") or ()))}
+            "variants": tuple(map(str, entry.get("variants") or ())),
+            "forms": tuple(map(str, entry.get("forms") or ()))}
 
 
 class _Entry(Protocol):
@@ -167,6 +175,9 @@ class _Named(_Entry, Protocol):
     @property
     def variants(self) -> tuple[str, ...]: ...
 
+    @property
+    def forms(self) -> tuple[str, ...]: ...
+
 
 E = TypeVar("E", bound=_Entry)
 
@@ -181,7 +192,18 @@ class AuthorityIndex(Generic[E]):
 
 
 def name_forms(entries: Iterable[_Named]) -> dict[str, str]:
-    """Each entry's name, acronyms and variants, with the slug they name (a later entry's
-    form wins over an earlier one's)."""
-    return {form: entry.slug for entry in entries
-            for form in (entry.name, *entry.acronyms, *entry.variants)}
+    """Each entry's name, acronyms, variants and other forms, with the slug they name (a later entry's
+    form wins over an earlier one's); an Arabic form with the article also with li- joined
+    to it, as Arabic writes it ("المفوضية" to "للمفوضية")."""
+    return {written: entry.slug for entry in entries
+            for form in (entry.name, *entry.acronyms, *entry.variants, *entry.forms)
+            for written in _with_li(form)}
+
+
+def _with_li(form: str) -> tuple[str, ...]:
+    """The form, and with li- joined when it is an Arabic name with the article.
+
+    >>> _with_li("اليونيسف")
+    ('اليونيسف', 'لليونيسف')
+    """
+    return (form, "لل" + form[2:]) if form.startswith("ال") else (form,)

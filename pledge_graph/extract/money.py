@@ -23,7 +23,8 @@ The rules, in the order they are applied:
 - "USD 1-2 million", "between 1 and 2 million US dollars", "from EUR 500,000 to EUR 1
   million" are ranges: one sum with a lower and an upper bound. A lower figure without a
   scale takes the upper one's ("between 1 and 2 million"). "Increase from X to Y" is not a
-  range.
+  range but one sum, Y, with X as the level it changes from (``previous``); in "increase by
+  X to Y" the step X is no sum of its own either.
 - A grouping that nothing decides ("500.000" without a currency) keeps both readings: the
   sum is *ambiguous* (``other`` is the second reading).
 - Years, percentages, ordinals ("75th"), resolution numbers ("48/13") are never money.
@@ -57,6 +58,7 @@ class Amount:
     limit: str | None  # "minimum" | "maximum" | "range" | None
     high: str | None = None  # the upper end of a range ("USD 1-2 million")
     other: str | None = None  # the second reading of an ambiguous grouping ("500.000")
+    previous: str | None = None  # the level a change starts from ("increase from X to Y")
 
 
 def _alternation(forms: Iterable[str]) -> str:
@@ -151,7 +153,7 @@ _AFTER_OK = frozenset((
 ))
 # "between 1 and 2 million", "from EUR 500,000 to EUR 1 million": the words before an
 # upper bound, and the words that make "from X to Y" a change rather than a range.
-_RANGE_OPEN = re.compile(r"(?i:(?<!\w)(?:between|from|entre|de|desde|от|между)\s+)")
+_RANGE_OPEN = re.compile(r"(?i:(?<!\w)(?:between|from|entre|de|desde|от|между|(?P<by>by))\s+)")
 _RANGE_JOINS = ("and", "to", "et", "à", "a", "y", "hasta", "и", "до")
 _RANGE_JOIN = re.compile(rf"\s+(?i:{'|'.join(_RANGE_JOINS)})\s+\Z")
 _CHANGE = re.compile(r"(?i:increas|rais|grow|doubl|tripl|augment|aument|scale\s+up|увелич)")
@@ -216,8 +218,15 @@ def _amount(text: str, m: re.Match[str], found: list[Amount], last_currency: str
 def _with_range(text: str, amount: Amount, m: re.Match[str], found: list[Amount],
                 start: int) -> Amount:
     """The sum as the upper bound of a range when "between"/"from" and a lower figure stand
-    right before it; the lower figure, if read as a sum of its own, is dropped."""
+    right before it, or as the new level of a change ("increase from X to Y", "raise by X to
+    Y"); the lower figure, if read as a sum of its own, is dropped."""
     if amount.limit == "range":
+        opening = _RANGE_OPEN.search(text, max(start, amount.start - 12), amount.start)
+        if (amount.high and opening is not None and opening.end() == amount.start
+                and _CHANGE.search(text, max(0, opening.start() - 40), opening.start())):
+            # "increase from 1 to 2 million": the new level, from the old one
+            return replace(amount, value=amount.high, limit=None, high=None,
+                           previous=amount.value)
         return amount
     window_start = max(start, m.start() - _RANGE_REACH)
     last = text[window_start:m.start()].rsplit(None, 1)[-1:]
@@ -229,7 +238,10 @@ def _with_range(text: str, amount: Amount, m: re.Match[str], found: list[Amount]
     opening = None
     for opening in _RANGE_OPEN.finditer(text, window_start, join.start()):
         pass
-    if opening is None or _CHANGE.search(text, max(0, opening.start() - 40), opening.start()):
+    if opening is None:
+        return amount
+    change = _CHANGE.search(text, max(0, opening.start() - 40), opening.start()) is not None
+    if opening.group("by") and not change:
         return amount
     low = _AMOUNT.fullmatch(text, opening.end(), join.start())
     if low is None or low.group("high") or _currency(low) not in (None, amount.currency):
@@ -244,6 +256,8 @@ def _with_range(text: str, amount: Amount, m: re.Match[str], found: list[Amount]
         return amount
     while found and found[-1].start >= opening.start():
         found.pop()
+    if change:
+        return replace(amount, previous=None if opening.group("by") else _plain(reading.value))
     other = _plain(reading.other) if reading.other is not None else amount.other
     return replace(amount, start=opening.start(), value=_plain(reading.value), limit="range",
                    high=amount.value, other=other)

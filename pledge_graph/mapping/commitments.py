@@ -89,8 +89,9 @@ def _fact_triples(fact: dict[str, Any], pledge_iri: str, slug: str, number: int,
     pg = resources.ontology(iris.base)
     start, end = _span(fact, text, where, number, fact_id)
     exact = text[start:end]
+    past = kind == "funding" and fact.get("commitment") == "past"
     out: list[Triple] = [
-        (subject, _RDF.type, pg[_CLASS[kind]]),
+        (subject, _RDF.type, pg.PastContribution if past else pg[_CLASS[kind]]),
         (subject, _RDF.type, pg.Fact),
         (subject, _RDFS.label, literal(exact, lang)),
         (subject, pg.statedIn, pledge_iri),
@@ -134,9 +135,11 @@ def _funding(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,
         if fact.get(key):
             yield subject, prop, literal(str(fact[key]))
     kind = fact.get("commitment") or "pledge"
-    if kind not in ("pledge", "firm"):
-        raise _error(*where, f"bad commitment {kind!r}", "pledge | firm")
-    yield subject, pg.commitmentKind, pg.FirmCommitment if kind == "firm" else pg.IndicativePledge
+    if kind not in ("pledge", "firm", "past"):
+        raise _error(*where, f"bad commitment {kind!r}", "pledge | firm | past")
+    if kind != "past":  # money already given is a pg:PastContribution, not a commitment
+        yield subject, pg.commitmentKind, (pg.FirmCommitment if kind == "firm"
+                                           else pg.IndicativePledge)
 
 
 def _treaty_action(fact: dict[str, Any], subject: str, pledge: str, iris: Iris,

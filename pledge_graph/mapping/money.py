@@ -1,6 +1,6 @@
 """The RDF of a funding fact's money: its amount (a value, bounds, or the two readings of an
 ambiguous grouping), how often it is given and over how many periods, the total that makes,
-and the reader's doubts (terms in ontology/commitments.ttl).
+the level a change starts from ("increase from X to Y"), and the reader's doubts (terms in ontology/commitments.ttl).
 
 A doubt is published only while the fact is as the extractor read it (status
 ``extracted``): a curator who confirms or corrects the fact has settled it. While the
@@ -72,6 +72,10 @@ def money_triples(fact: dict[str, Any], subject: str, pg: Terms,
         total = f"{stem}/total>"
         yield subject, pg.total, total
         yield from _monetary(total, currency, fact.get("limit"), fact, "total", fail)
+    if fact.get("previous_amount") is not None:  # "increase from X to Y": X, as context
+        previous = f"{stem}/previous>"
+        yield subject, pg.previousAmount, previous
+        yield from _monetary(previous, currency, None, fact, "previous_amount", fail)
     for doubt in doubts:
         yield subject, pg.doubt, pg[DOUBTS[doubt]]
 

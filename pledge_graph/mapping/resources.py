@@ -8,6 +8,7 @@ brings the one it is part of or a protocol to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -38,13 +39,28 @@ def ontology(base: str) -> Terms:
 
 def _names(node: str, label: str, variants: Iterable[str], acronyms: Iterable[str], *,
            preferred: bool = True) -> list[Triple]:
-    """A resource's English label (also its preferred label), variants and acronyms."""
+    """A resource's English label (also its preferred label), variants and acronyms; a
+    variant written in Cyrillic, Arabic or Chinese script is tagged Russian, Arabic or
+    Chinese, the UN languages written in them."""
     out = [(node, _RDFS.label, literal(label, "en"))]
     if preferred:
         out.append((node, _SKOS.prefLabel, literal(label, "en")))
-    out += [(node, _SKOS.altLabel, literal(variant, "en")) for variant in variants]
+    out += [(node, _SKOS.altLabel, literal(variant, _language(variant))) for variant in variants]
     out += [(node, _SCHEMA.alternateName, literal(acronym)) for acronym in acronyms]
     return out
+
+
+_SCRIPTS = re.compile(r"(?P<ru>[\u0400-\u04ff])|(?P<ar>[\u0600-\u06ff])|(?P<zh>[\u3400-\u9fff])")
+
+
+def _language(name: str) -> str:
+    """The language tag of a name: by its script for Russian, Arabic and Chinese, else "en".
+
+    >>> _language("人权高专办"), _language("UN Human Rights")
+    ('zh', 'en')
+    """
+    found = _SCRIPTS.search(name)
+    return found.lastgroup or "en" if found else "en"
 
 
 def _lineage(known: Mapping[str, E], slug: str, parent: Callable[[E], str | None]) -> Iterator[E]:

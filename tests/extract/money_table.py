@@ -2,7 +2,7 @@
 reader must take from a sentence, ``funding_of(sentence)`` gives the same fields of the facts
 the extractor reads, so each row states the exact facts of its sentence: amount, currency,
 recipient, approximation, bounds, the second reading of an ambiguous grouping, recurrence,
-periods, total and doubts. A field not written is absent from the fact (or false, or null)."""
+periods, total, doubts and the level a change starts from. A field not written is absent from the fact (or false, or null)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ def F(amount: str, currency: str | None = None, *, to: str | None = None,
       name: str | None = None, approx: bool = False, limit: str | None = None,
       high: str | None = None, other: str | None = None, every: str | None = None,
       periods: int | None = None, total: str | None = None, total_max: str | None = None,
-      doubts: tuple[str, ...] = ()) -> dict[str, Any]:
+      doubts: tuple[str, ...] = (), previous: str | None = None) -> dict[str, Any]:
     """One funding fact as a table row writes it."""
     return {"amount": amount, "currency": currency, "recipient": to, "recipient_name": name,
             "approximate": approx, "limit": limit, "amount_max": high, "amount_other": other,
             "recurrence": every, "periods": periods, "total": total, "total_max": total_max,
-            "doubts": list(doubts)}
+            "doubts": list(doubts), "previous_amount": previous}
 
 
 def funding_of(sentence: str) -> list[dict[str, Any]]:

@@ -235,9 +235,9 @@ def test_unseen_document_yields_its_treaties_money_and_countries(tmp_path: Path)
 
 def test_query_funding_by_recipient(two: ox.Store) -> None:
     assert run_example(two, "funding-by-recipient") == [
-        (None, "National Human Rights Institute", "CLP", "200000000", "1", "1"),
+        (None, "National Human Rights Institute", "CLP", "200000000", "1", "1", "0"),
         (ID + "org/ohchr", "Office of the United Nations High Commissioner for Human Rights",
-         "USD", "1500000", "2", "1"),
+         "USD", "1500000", "2", "1", "0"),
     ]
 
 

@@ -14,7 +14,9 @@ from pledge_graph.errors import InputError
 from pledge_graph.mapping import authorities
 from pledge_graph.mapping.actors import actor_triples
 from pledge_graph.mapping.authorities import find_state, resolve_actor
+from pledge_graph.mapping.resources import organisation
 from pledge_graph.paths import ONTOLOGY_DIR
+from pledge_graph.rdf.ntriples import rdflib_graph
 from pledge_graph.rdf.vocab import SCHEMA, Iris
 
 # The UN's 193 Member States, by the short names of the UN Member States list.
@@ -500,3 +502,17 @@ def test_actor_name_clashing_with_a_state_is_refused(tmp_path: Path) -> None:
         "actors:\n  - {slug: japan-inc, name: Japan Inc, variants: [Japan], kind: business}\n")
     with pytest.raises(InputError, match="also names 'Japan'"):
         resolve_actor("Japan Inc", data)
+
+
+def test_organisation_names_in_russian_arabic_and_chinese_carry_their_language() -> None:
+    iris = Iris()
+    graph = rdflib_graph(organisation("ohchr", iris, None))
+    ohchr = URIRef(iris.org("ohchr"))
+    labels = set(graph.objects(ohchr, SKOS.altLabel))
+    assert Literal("人权高专办", lang="zh") in labels
+    assert Literal("المفوضية السامية لحقوق الإنسان", lang="ar") in labels
+    assert Literal("Управление Верховного комиссара ООН по правам человека", lang="ru") in labels
+    assert Literal("UN Human Rights", lang="en") in labels
+    assert Literal("УВКПЧ") in set(graph.objects(ohchr, SCHEMA.alternateName))
+    # the dative a Russian sentence names a recipient with is matched, not published as a name
+    assert not any(str(label).startswith("Управлению") for label in labels)

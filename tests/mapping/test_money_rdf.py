@@ -84,6 +84,18 @@ def test_yearly_sum_over_a_span_of_years_has_no_total() -> None:
         "2024", "2027"}
 
 
+def test_a_change_is_one_commitment_of_the_new_level_with_the_old_one_as_context() -> None:
+    graph, fact, record = funding("Switzerland will raise its contribution to OHCHR from CHF 1 "
+                                  "million to CHF 1.5 million.")
+    assert record["id"] == "funding-chf-1500000"
+    assert values(graph, graph.value(fact, SCHEMA.amount), SCHEMA.value) == {"1500000"}
+    previous = graph.value(fact, PG.previousAmount)
+    assert previous == URIRef(f"{fact}/previous")
+    assert values(graph, previous, SCHEMA.value) == {"1000000"}
+    assert values(graph, previous, SCHEMA.currency) == {"CHF"}
+    assert reported(graph) == {("FundingCommitment-unconfirmed", "Info")}
+
+
 def test_ambiguous_grouping_publishes_both_readings_and_the_doubt_and_no_value() -> None:
     graph, fact, _ = funding("We will contribute 500.000 to UNICEF.")
     amount = graph.value(fact, SCHEMA.amount)
@@ -102,6 +114,29 @@ def test_sum_of_values_leaves_out_the_ambiguous_amount() -> None:
         store.load(graph.serialize(format="nt").encode(), pyoxigraph.RdfFormat.N_TRIPLES)
     [row] = store.query("SELECT (SUM(?v) AS ?total) WHERE { ?f <http://schema.org/amount> ?a . "
                         "?a <http://schema.org/value> ?v }")
+    assert row["total"].value == "2000000"
+
+
+def test_money_already_given_is_a_past_contribution_and_no_commitment() -> None:
+    graph, fact, record = funding("Switzerland has contributed CHF 15 million to OHCHR since "
+                                  "2015.")
+    assert record["commitment"] == "past"
+    assert set(graph.objects(fact, RDF.type)) == {PG.PastContribution, PG.Fact,
+                                                  SCHEMA.MonetaryGrant}
+    assert graph.value(fact, PG.commitmentKind) is None
+    assert values(graph, graph.value(fact, SCHEMA.amount), SCHEMA.value) == {"15000000"}
+    assert graph.value(fact, PG.recipient) == IRIS.org("ohchr")
+    assert reported(graph) == set()
+
+
+def test_sum_of_commitments_leaves_out_past_contributions() -> None:
+    store = pyoxigraph.Store()
+    for text in ("Switzerland contributed CHF 15 million to OHCHR in 2023.",
+                 "Switzerland will give CHF 2 million to OHCHR in 2024."):
+        graph, _, _ = funding(text)
+        store.load(graph.serialize(format="nt").encode(), pyoxigraph.RdfFormat.N_TRIPLES)
+    [row] = store.query(f"SELECT (SUM(?v) AS ?total) WHERE {{ ?f a <{PG.FundingCommitment}> ; "
+                        "<http://schema.org/amount> ?a . ?a <http://schema.org/value> ?v }")
     assert row["total"].value == "2000000"
 
 
@@ -125,6 +160,8 @@ def test_sum_without_recipient_is_doubted_and_reported_as_a_warning() -> None:
     ({"doubts": "ambiguous-grouping"}, "bad doubts 'ambiguous-grouping'"),
     ({"total": "lots", "doubts": []}, "bad total 'lots'"),
     ({"amount_other": "-5"}, "bad amount_other '-5'"),
+    ({"commitment": "promised"}, "bad commitment 'promised'"),
+    ({"previous_amount": "lots"}, "bad previous_amount 'lots'"),
 ])
 def test_malformed_money_field_is_a_record_error(change: dict[str, Any], message: str) -> None:
     text = "We will contribute 500.000 each year for three years to UNICEF."

@@ -8,15 +8,20 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import yaml
 from pipeline_data import japan_data, synthetic, write_record
 from web_server import bundled_release, cli
 
 from pledge_graph.errors import InputError
+from pledge_graph.extract import extract_facts
+from pledge_graph.mapping.commitments import fact_triples
 from pledge_graph.paths import QUERIES_DIR
+from pledge_graph.rdf.ntriples import nt_term
 from pledge_graph.rdf.vocab import SH, WD, Iris
 from pledge_graph.sparql.queries import example_triples, find_query, load_example, load_examples
 from pledge_graph.store.embedded import EmbeddedStore
@@ -160,6 +165,39 @@ def _run(store: EmbeddedStore, name: str) -> Rows:
     answer = store.query(find_query(name, QUERIES_DIR).text,
                          media_types={"solutions": "application/sparql-results+json"})
     return _rows(answer.body)
+
+
+# Switzerland's pledges: (sentence, what funding-by-recipient must make of it)
+SWISS_MONEY = [
+    ("Switzerland will give CHF 500'000 each year for three years to OHCHR.",
+     "summed by its total, 1,500,000"),
+    ("Switzerland will give CHF 1 million to OHCHR in 2024.", "summed once"),
+    ("Switzerland will give approximately CHF 200,000 per year to OHCHR from 2024 to 2027.",
+     "not summed: yearly, with no stated number of years"),
+    ("Switzerland will give up to CHF 3 million to OHCHR.", "not summed: an upper bound only"),
+    ("Switzerland will give between 1 and 2 million Swiss francs to OHCHR.",
+     "summed at its lower bound"),
+    ("Switzerland has contributed CHF 15 million to OHCHR since 2015.",
+     "left out: money already given"),
+    ("Switzerland will raise its contribution to UNICEF from CHF 1 million to CHF 1.5 million.",
+     "the new level only"),
+]
+
+
+def test_funding_by_recipient_sums_each_commitment_once_by_its_whole_sum() -> None:
+    store = EmbeddedStore()
+    for number, (text, _) in enumerate(SWISS_MONEY, 1):
+        pledge = nt_term(IRIS.pledge("switzerland-2023", number))
+        lines = [f"{s} {p} {o} .\n" for fact in extract_facts(text)
+                 for s, p, o in fact_triples(fact, pledge, "switzerland-2023", number, text,
+                                             "en", IRIS, [nt_term(IRIS.state("CHE"))])]
+        store.native.load("".join(lines).encode(), pyoxigraph.RdfFormat.N_TRIPLES)
+    rows = _run(store, "funding-by-recipient")
+    assert [(r["recipientLabel"], r["currency"], Decimal(r["total"]), r["commitments"],
+             r["approximate"], r["notSummed"]) for r in rows] == [
+        ("Office of the United Nations High Commissioner for Human Rights", "CHF",
+         Decimal(3_500_000), "3", "0", "2"),
+        ("United Nations Children's Fund", "CHF", Decimal(1_500_000), "1", "0", "0")]
 
 
 def test_pledges_by_actor_counts_each_states_pledges_and_documents(corpus):
