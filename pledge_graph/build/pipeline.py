@@ -251,7 +251,9 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
         write_search_index(tmp)  # before the manifest, which lists it with its checksum
-        write_charts(tmp, base, ontology_text(base, ontology_dir))
+        _, undrawn = write_charts(tmp, base, ontology_text(base, ontology_dir))
+        if undrawn:
+            checked.notes.append(undrawn)
         finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
                                  base=base, digest=checked.digest, build_time=build_time(),
                                  ontology_dir=ontology_dir, shapes_dir=shapes_dir)

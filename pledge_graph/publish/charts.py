@@ -27,20 +27,17 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
-import vl_convert
 
 from pledge_graph.mapping.authorities import ACTOR_KINDS
+from pledge_graph.publish.drawing import VEGA_LITE, draw
 
 __all__ = ["CHARTS", "INDEX", "M49_REGIONS", "Chart", "alt_text", "chart_queries",
            "write_charts"]
 
 INDEX = "charts.json"
 """The file listing the charts, in the release directory."""
-VEGA_LITE = "6.4"
-"""The Vega-Lite version (bundled in vl-convert) the charts are drawn with."""
 MAX_BARS = 30
 """Bars a chart draws (per panel); its table and CSV hold every row."""
 M49_REGIONS = {"002": "Africa", "019": "Americas", "142": "Asia", "150": "Europe",
@@ -168,9 +165,10 @@ def chart_queries(base: str) -> dict[str, str]:
 
 
 def write_charts(directory: Path, base: str, ontology: str,
-                 dump: str = "pledge-graph.nt") -> list[str]:
+                 dump: str = "pledge-graph.nt") -> tuple[list[str], str | None]:
     """Run every chart's query over the release in ``directory`` (its N-Triples dump and
-    ``ontology``, the ontology's Turtle) and write its files; return their names."""
+    ``ontology``, the ontology's Turtle) and write its files; return their names, and why
+    the charts were not drawn when they could not be (their other files are written)."""
     queries = chart_queries(base)
     store = _store(directory / dump, ontology, queries.values())
     listed, names = [], [INDEX]
@@ -181,19 +179,26 @@ def write_charts(directory: Path, base: str, ontology: str,
         table = answer.serialize(format=ox.QueryResultsFormat.CSV) or b""
         rows = list(csv.DictReader(io.StringIO(table.decode("utf-8"))))
         spec = _spec(chart, rows)
-        svg = _svg(spec, chart.title, spec["description"])
-        files = {kind: f"chart-{chart.name}.{kind}" for kind in ("svg", "csv", "vl.json")}
+        files = {kind: f"chart-{chart.name}.{kind}" for kind in ("csv", "vl.json")}
         (directory / files["csv"]).write_bytes(table)
         (directory / files["vl.json"]).write_text(_json(spec), encoding="utf-8")
-        (directory / files["svg"]).write_text(svg, encoding="utf-8")
-        names += files.values()
-        width, height = _size(svg)
         listed.append({"name": chart.name, "title": chart.title, "about": chart.about,
                        "alt": spec["description"], "query": queries[chart.name],
-                       "columns": columns, "rows": rows,
-                       "files": files, "width": width, "height": height})
+                       "columns": columns, "rows": rows, "files": files, "spec": spec})
+    drawn = draw([{"spec": c.pop("spec"), "title": c["title"], "description": c["alt"]}
+                  for c in listed])
+    if isinstance(drawn, list):
+        for entry, svg in zip(listed, drawn, strict=True):
+            entry["files"]["svg"] = f"chart-{entry['name']}.svg"
+            (directory / entry["files"]["svg"]).write_text(svg, encoding="utf-8")
+            entry["width"], entry["height"] = _size(svg)
+    for entry in listed:
+        names += entry["files"].values()
     (directory / INDEX).write_text(_json({"charts": listed}), encoding="utf-8")
-    return sorted(names)
+    problem = None if isinstance(drawn, list) else (
+        f"charts published without their drawings (tables, CSV and Vega-Lite files only): "
+        f"{drawn}")
+    return sorted(names), problem
 
 
 def _json(value: object) -> str:
@@ -326,16 +331,6 @@ def alt_text(chart: Chart, rows: list[dict[str, str]]) -> str:
         else ""
     return (f"{chart.title}, a bar chart of {chart.value_title.lower()}{shown}. "
             + "; ".join(parts) + more + ".")
-
-
-def _svg(spec: dict[str, Any], title: str, description: str) -> str:
-    """Draw ``spec`` as SVG, with a title and a description for assistive technology."""
-    svg = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE,
-                                     allowed_base_urls=[])
-    start = svg.index(">", svg.index("<svg")) + 1
-    head = svg[:start - 1] + ' role="img" aria-labelledby="title desc">'
-    return (head + f'<title id="title">{escape(title)}</title>'
-            f'<desc id="desc">{escape(description)}</desc>' + svg[start:])
 
 
 def _size(svg: str) -> tuple[int, int]:

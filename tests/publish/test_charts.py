@@ -21,7 +21,7 @@ from chart_support import SVG, bar_texts, drawn_bars
 from pipeline_data import japan_data, synthetic, write_record
 
 from pledge_graph.build.pipeline import build
-from pledge_graph.publish import charts
+from pledge_graph.publish import drawing
 from pledge_graph.publish.charts import CHARTS, INDEX, MAX_BARS, chart_queries
 
 BASE = "https://w3id.org/pledge-graph/"
@@ -157,7 +157,7 @@ def test_drawing_fetches_nothing() -> None:
     spec = {"data": {"url": "http://127.0.0.1:9/data.csv"}, "mark": "bar",
             "encoding": {"x": {"field": "a", "type": "quantitative"}}}
     with pytest.raises(Exception, match="url not allowed"):
-        charts._svg(spec, "t", "d")
+        drawing.svg(spec, "t", "d")
 
 
 def test_a_release_builds_with_no_network(tmp_path: Path) -> None:
@@ -181,9 +181,9 @@ def test_a_drawing_does_not_depend_on_the_systems_fonts(dist: Path, tmp_path: Pa
     if unshare is None or subprocess.run([unshare, "-rm", "true"],
                                          check=False, capture_output=True).returncode != 0:
         pytest.skip("no unprivileged mount namespace here")
-    draw = ("import json, sys; from pledge_graph.publish.charts import _svg; "
+    draw = ("import json, sys; from pledge_graph.publish.drawing import svg; "
             "spec = json.load(open(sys.argv[1])); "
-            "sys.stdout.write(_svg(spec, spec['title'], spec['description']))")
+            "sys.stdout.write(svg(spec, spec['title'], spec['description']))")
     spec = dist / "chart-pledges-by-group.vl.json"
     fonts = Path("/usr/share/fonts")
     hidden = f"mount -t tmpfs none {fonts} && " if fonts.is_dir() else ""
@@ -192,3 +192,27 @@ def test_a_drawing_does_not_depend_on_the_systems_fonts(dist: Path, tmp_path: Pa
                           check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == (dist / "chart-pledges-by-group.svg").read_text(encoding="utf-8")
+
+
+def test_a_build_where_charts_cannot_be_drawn_still_publishes_them(tmp_path: Path) -> None:
+    """vl-convert's V8 reserves more address space than a 1 GiB limit allows and aborts
+    its process; the build draws in a child, so it goes on: the charts' numbers, CSV and
+    specifications are published, without SVGs, and the build says why."""
+    import resource
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    data = japan_data(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "pledge_graph.cli", "build", "--data",
+                           str(data), "--out", str(tmp_path / "dist")], check=False,
+                          capture_output=True, text=True, timeout=300, preexec_fn=limited)
+    assert done.returncode == 0, done.stderr
+    assert "charts published without their drawings" in done.stdout + done.stderr
+    listed = json.loads((tmp_path / "dist" / INDEX).read_text(encoding="utf-8"))["charts"]
+    assert len(listed) == len(CHARTS)
+    assert not list((tmp_path / "dist").glob("chart-*.svg"))
+    for chart in listed:
+        assert "svg" not in chart["files"]
+        assert (tmp_path / "dist" / chart["files"]["csv"]).read_bytes().count(b"\r\n") >= 1
+        assert (tmp_path / "dist" / chart["files"]["vl.json"]).is_file()
