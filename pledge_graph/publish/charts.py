@@ -31,6 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from pledge_graph.mapping.authorities import ACTOR_KINDS
+from pledge_graph.paths import QUERIES_DIR
 from pledge_graph.publish.drawing import VEGA_LITE, draw
 
 __all__ = ["CHARTS", "INDEX", "M49_REGIONS", "Chart", "alt_text", "chart_queries",
@@ -50,6 +51,14 @@ PREFIX rdfs:   <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos:   <http://www.w3.org/2004/02/skos/core#>
 PREFIX schema: <http://schema.org/>
 """
+
+
+def _example_body(name: str) -> str:
+    """An example query's text (queries/NAME.rq) without its comments and prefixes: a chart
+    that shows one adds up what the published query adds up, the same way."""
+    text = (QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not line.lstrip().startswith(("#", "PREFIX ")))
 
 
 @dataclass(frozen=True)
@@ -121,26 +130,14 @@ ORDER BY DESC(?pledges) ?region
 """, "region", "pledges", "Pledges"),
     Chart("funding-by-recipient", "Funding pledged per recipient and currency",
           "The sums of the funding commitments to each recipient, per currency, as the "
-          "graph publishes them: each commitment's schema:value, or its schema:minValue "
-          "where the pledge says \"at least\"; amounts given only as \"up to\" "
-          "(schema:maxValue) are left out, and no currency is converted into another. A "
-          "recipient that is no known organisation is listed under the name the pledge "
-          "gives.",
-          """SELECT ?recipient ?recipientLabel ?currency (SUM(?value) AS ?total)
-       (COUNT(DISTINCT ?grant) AS ?commitments)
-WHERE {
-  ?grant a pg:FundingCommitment ; schema:amount ?amount .
-  ?amount schema:currency ?currency ; schema:value|schema:minValue ?value .
-  OPTIONAL {
-    ?grant pg:recipient ?recipient .
-    OPTIONAL { ?recipient rdfs:label ?orgLabel . FILTER(langMatches(lang(?orgLabel), "en")) }
-  }
-  OPTIONAL { ?grant pg:recipientName ?recipientName }
-  BIND(COALESCE(?orgLabel, ?recipientName, "(no recipient stated)") AS ?recipientLabel)
-}
-GROUP BY ?recipient ?recipientLabel ?currency
-ORDER BY ?currency DESC(?total) ?recipientLabel ?recipient
-""", "recipientLabel", "total", "Amount pledged", panel="currency"),
+          "example query funding-by-recipient adds them: each commitment once, by its whole "
+          "sum (a recurring one by its stated total; at least and ranges at their lower "
+          "bound); sums it cannot add (a yearly sum with no number of years, an up-to sum, "
+          "digits that read two ways) are counted under notSummed, money already given is "
+          "left out, and no currency is converted into another. A recipient that is no "
+          "known organisation is listed under the name the pledge gives.",
+          _example_body("funding-by-recipient"), "recipientLabel", "total", "Amount pledged",
+          panel="currency"),
     Chart("treaty-actions", "Treaty actions per treaty",
           "How many treaty actions (ratification, accession, signature, withdrawal of a "
           "reservation) the pledges commit to, per treaty and kind of action; a pledge only "
