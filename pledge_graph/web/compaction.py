@@ -26,11 +26,12 @@ pyld's compaction of a resource's tree about 3 ms a resource on average, this on
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pyld import jsonld
 
-__all__ = ["ContextCompaction", "Unsupported"]
+__all__ = ["ContextCompaction", "Unsupported", "indented_json"]
 
 _VALUE = "\x00value"
 _IRI = "urn:x-pledge-graph:compaction-placeholder"
@@ -231,3 +232,46 @@ def _add_value(out: dict[str, Any], key: str, value: Any) -> None:
         out[key].append(value)
     else:
         out[key] = [out[key], value]
+
+
+_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C one
+
+
+def indented_json(value: Any) -> str:
+    """``value`` as ``json.dumps(value, indent=2, ensure_ascii=False)`` writes it: the same
+    text in less time (``json`` indents in Python, one generator per level)."""
+    parts: list[str] = []
+    _indented(value, "\n", parts)
+    return "".join(parts)
+
+
+def _indented(value: Any, newline: str, parts: list[str]) -> None:
+    """Append ``value`` as JSON, ``newline`` the line break and indentation it is at."""
+    if isinstance(value, str):
+        parts.append(_STRING(value))
+    elif isinstance(value, dict):
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        opening = "{"
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError("keys are strings")
+            parts.append(f"{opening}{inner}{_STRING(key)}: ")
+            _indented(item, inner, parts)
+            opening = ","
+        parts.append(newline + "}")
+    elif isinstance(value, list):
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        opening = "["
+        for item in value:
+            parts.append(opening + inner)
+            _indented(item, inner, parts)
+            opening = ","
+        parts.append(newline + "]")
+    else:
+        parts.append(json.dumps(value))

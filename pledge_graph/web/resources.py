@@ -32,7 +32,7 @@ from pledge_graph.sparql.results import write_triples
 from pledge_graph.store.lookup import labels_in, owned_parts
 from pledge_graph.web import evidence, ontology_docs, pages
 from pledge_graph.web.cache import mark_cacheable
-from pledge_graph.web.compaction import ContextCompaction, Unsupported
+from pledge_graph.web.compaction import ContextCompaction, Unsupported, indented_json
 from pledge_graph.web.http import alternates, error, etag, for_client, validated
 from pledge_graph.web.negotiation import FORMATS, Format, negotiate
 
@@ -261,7 +261,7 @@ def framed_jsonld(triples: list[ox.Triple], iri: str, context: dict[str, Any],
     if included:
         tree["@included"] = included
     if len(triples) > most:
-        return _answer_text(tree, None)
+        return _answer_text(tree, None, reference)
     local = _local(context)
     with _PYLD:  # pyld's caches are shared and not made for threads
         try:
@@ -271,7 +271,7 @@ def framed_jsonld(triples: list[ox.Triple], iri: str, context: dict[str, Any],
         except Unsupported:  # pyld itself, for what the kept choices do not mirror
             compacted = jsonld.compact(tree, local.name, {"documentLoader": local.load,
                                                           "skipExpansion": True})
-    return _answer_text(compacted, local.text)
+    return _answer_text(compacted, local.text, reference)
 
 
 def _dataset(triples: list[ox.Triple]) -> dict[str, list[dict[str, Any]]]:
@@ -328,7 +328,9 @@ class _Nesting:
         if "@type" in node:
             out["@type"] = sorted(node["@type"])
         for prop in sorted(k for k in node if not k.startswith("@")):
-            out[prop] = [self.value(v) for v in sorted(node[prop], key=_text)]
+            values = node[prop]
+            out[prop] = [self.value(v) for v in
+                         (sorted(values, key=_text) if len(values) > 1 else values)]
         return out
 
     def value(self, value: dict[str, Any], linking: bool = False) -> dict[str, Any]:
@@ -386,13 +388,21 @@ def _local(context: dict[str, Any]) -> _LocalContext:
     return _LOCAL[-1]
 
 
-def _answer_text(node: dict[str, Any], context_json: str | None) -> bytes:
+def _answer_text(node: dict[str, Any], context_json: str | None,
+                 reference: bool = False) -> bytes:
     """The node as indented JSON: the context (one term a line) if any, ``@id``, ``@type``,
-    the properties by name, then ``@reverse`` and ``@included``."""
+    the properties by name, then ``@reverse`` and ``@included``; written by
+    :func:`~pledge_graph.web.compaction.indented_json` (``json.dumps`` with ``reference``:
+    the same text)."""
     head = [k for k in ("@id", "@type") if k in node]
     tail = [k for k in ("@reverse", "@included") if k in node]
     order = head + sorted(k for k in node if k not in {*head, *tail, "@context"}) + tail
-    body = json.dumps({k: node[k] for k in order}, indent=2, ensure_ascii=False)
+    ordered = {k: node[k] for k in order}
+    if reference:
+        body = json.dumps(ordered, indent=2, ensure_ascii=False)
+    else:
+        body = indented_json(ordered)
     if context_json is None:
         return f"{body}\n".encode()
     return f'{{"@context": {context_json},\n{body[2:]}\n'.encode()
+

@@ -173,7 +173,7 @@ def test_every_resource_compacts_to_pyld_bytes(corpus: str, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Every IRI under the base the release (and the example queries) mention, described as
     the server describes it: the kept choices give pyld's bytes, without calling pyld's
-    compaction."""
+    compaction, and the JSON text is ``json.dumps``'s."""
     release = bundled_release()[1] if corpus == "bundled" else _generated_release(tmp_path)
     store = EmbeddedStore()
     load_inputs(store, release, IRIS,
@@ -188,6 +188,9 @@ def test_every_resource_compacts_to_pyld_bytes(corpus: str, tmp_path: Path,
     described = [(iri, canonical_blank_nodes(describe(settings, iri) or [])) for iri in iris]
     expected = [framed_jsonld(triples, iri, context, reference=True)
                 for iri, triples in described]
+    for iri, triples in described:  # past the bound: the same nesting in expanded form
+        assert (framed_jsonld(triples, iri, context, most=0)
+                == framed_jsonld(triples, iri, context, most=0, reference=True)), iri
 
     def refused(*args: object, **kwargs: object) -> None:
         raise AssertionError("pyld's compaction was called")
