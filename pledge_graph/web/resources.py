@@ -237,7 +237,7 @@ def framed_jsonld(triples: list[ox.Triple], iri: str, context: dict[str, Any],
     node, the link back to the top; the nesting here states each triple once. pyld turns the
     triples into node objects (lists included) and compacts them, with a document loader that
     serves only the given context and refuses every other document; its choices are kept
-    (:mod:`pledge_graph.web.compaction`: the same bytes, thirty times sooner), or with
+    (:mod:`pledge_graph.web.compaction`: the same bytes, about seven times sooner), or with
     ``reference`` not (what the tests compare the kept choices with)."""
     nodes = {node["@id"]: node for node in jsonld.from_rdf(_dataset(triples))}
     top = nodes.pop(iri, {"@id": iri})
