@@ -127,7 +127,7 @@ def site_section(data: dict[str, Any]) -> list[str]:
         met = "met" if r["ratio"] <= TARGET else "**not met**"
         lines.append(f"| {size} | {r['build_s']:.1f} | {r['export_s']:.1f} | {r['ratio']:.1f}x "
                      f"| {r['build_cpu_s']:.1f} | {r['export_cpu_s']:.1f} | {r['cpu_ratio']:.1f}x "
-                     f"| {r['files']:,} | {met} | {r['load_before']:.1f} / "
+                     f"| {int(r['files']):,} | {met} | {r['load_before']:.1f} / "
                      f"{r['load_after']:.1f} | {r['runs']} |")
     lines += ["", ("A resource's JSON-LD (`framed_jsonld`), CPU milliseconds a resource over an "
                    "evenly spaced sample of the release's resources, median of 3:"), "",
