@@ -33,6 +33,7 @@ python bench/run.py queries --runs 3 --seconds 5
 python bench/run.py deref --runs 3 --seconds 5
 python bench/run.py first --runs 3 --seconds 5   # first answers, repeated answers, memory
 python bench/run.py startup
+python bench/run.py site --sizes 10k --runs 3   # export-site against build
 python bench/load.py --seconds 60 --connections 32
 python bench/run.py report
 ```
@@ -255,10 +256,11 @@ def _plot(rows: dict, out: Path) -> None:
 def write_report(results: Path, docs: Path) -> None:
     """Write docs/benchmarks.md (and the plot) from whatever results exist."""
     lines = [INTRO]
+    from export_site import site_section
     from first import first_section
 
     sections = (("build", _build_section), ("queries", _queries_section),
-                ("deref", _deref_section), ("first", first_section),
+                ("deref", _deref_section), ("first", first_section), ("site", site_section),
                 ("startup", _startup_section), ("load", _load_section))
     for name, section in sections:
         data = _load(results, name)

@@ -6,6 +6,7 @@ against Oxigraph server and rdflib-endpoint, and server start-up.
     python bench/run.py deref [--runs 3] [--seconds 5]
     python bench/run.py startup [--runs 5]
     python bench/run.py first [--runs 3] [--seconds 5]   # first answers, memory (first.py)
+    python bench/run.py site [--sizes 10k] [--runs 3]     # export-site against build (export_site.py)
     python bench/run.py report        # docs/benchmarks.md and docs/bench-scaling.png
 
 Each prints medians of several runs and the ratios measured in the same run, and writes
@@ -382,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one benchmark (or the report) and save its results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("benchmark", choices=["build", "queries", "deref", "startup", "first",
-                                                       "report"])
+                                              "site", "report"])
     parser.add_argument("--sizes", default="bundled,1k,10k,100k")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
@@ -401,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.benchmark == "first":
         from first import bench_first
         _save("first", bench_first(args.runs, args.seconds))
+    elif args.benchmark == "site":
+        from export_site import bench_site
+        _save("site", bench_site(args.sizes.split(","), args.runs))
     elif args.benchmark == "startup":
         _save("startup", bench_startup(max(args.runs, 5)))
     else:

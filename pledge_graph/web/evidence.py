@@ -98,31 +98,57 @@ def _numbered(facts: list[Fact]) -> list[Fact]:
 
 
 def query_facts(store: Any, iri: str, ontology: str) -> list[Fact]:
-    """The facts of :func:`fetch_facts` by one SPARQL query (the definition)."""
+    """The facts of :func:`fetch_facts` by SPARQL (the definition, and the way for a store
+    that offers queries only).
+
+    Two bounded queries, the facts with their offsets and the quotes of the pledge's
+    targets, joined here: as one query with the quotes OPTIONAL, the engine (Oxigraph 0.5)
+    reads every quote selector of the store for each pledge (0.1 s a page on 10k pledges,
+    against under a millisecond for the two)."""
     sparql = f"""PREFIX oa: <{OA}> PREFIX pg: <{ontology}>
-SELECT ?fact ?status ?start ?end ?exact ?prefix ?suffix (GROUP_CONCAT(DISTINCT STR(?kind); SEPARATOR=" ") AS ?kinds)
+SELECT ?fact ?status ?start ?end ?target (GROUP_CONCAT(DISTINCT STR(?kind); SEPARATOR=" ") AS ?kinds)
 WHERE {{
   ?fact pg:statedIn <{iri}> ; pg:curationStatus ?status ; pg:evidence ?target .
   ?target oa:hasSource <{iri}> ; oa:hasSelector ?position .
   ?position a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-  OPTIONAL {{ ?target oa:hasSelector ?quote . ?quote a oa:TextQuoteSelector ; oa:exact ?exact
-             OPTIONAL {{ ?quote oa:prefix ?prefix }} OPTIONAL {{ ?quote oa:suffix ?suffix }} }}
   OPTIONAL {{ ?fact a ?kind FILTER(STRSTARTS(STR(?kind), STR(pg:)) && ?kind != pg:Fact) }}
-}} GROUP BY ?fact ?status ?start ?end ?exact ?prefix ?suffix ORDER BY ?start ?end ?fact LIMIT {MOST_FACTS}"""
-    answer = store.query(sparql, media_types={"solutions": SPARQL_JSON})
+}} GROUP BY ?fact ?status ?start ?end ?target ORDER BY ?start ?end ?fact LIMIT {MOST_FACTS}"""
+    quotes = _quotes(store, iri)
     facts = []
-    for row in json.loads(answer.body)["results"]["bindings"]:
+    for row in _bindings(store, sparql):
         try:
             start, end = int(row["start"]["value"]), int(row["end"]["value"])
         except ValueError:
             continue  # not offsets: the fact is listed by its link elsewhere on the page
-        facts.append(Fact(iri=row["fact"]["value"], status=row["status"]["value"],
-                          start=start, end=end,
-                          exact=row["exact"]["value"] if "exact" in row else None,
-                          prefix=row["prefix"]["value"] if "prefix" in row else "",
-                          suffix=row["suffix"]["value"] if "suffix" in row else "",
-                          kinds=sorted(row["kinds"]["value"].split()) if "kinds" in row else []))
-    return facts
+        for exact, prefix, suffix in quotes.get(row["target"]["value"], [(None, "", "")]):
+            facts.append(Fact(iri=row["fact"]["value"], status=row["status"]["value"],
+                              start=start, end=end, exact=exact, prefix=prefix, suffix=suffix,
+                              kinds=sorted(row["kinds"]["value"].split()) if "kinds" in row
+                              else []))
+    return facts[:MOST_FACTS]
+
+
+def _quotes(store: Any, iri: str) -> dict[str, list[tuple[str | None, str, str]]]:
+    """The TextQuoteSelectors of the targets in pledge ``iri``: target to (exact, prefix,
+    suffix), sorted."""
+    sparql = f"""PREFIX oa: <{OA}>
+SELECT ?target ?exact ?prefix ?suffix WHERE {{
+  ?target oa:hasSource <{iri}> ; oa:hasSelector ?quote .
+  ?quote a oa:TextQuoteSelector ; oa:exact ?exact
+  OPTIONAL {{ ?quote oa:prefix ?prefix }} OPTIONAL {{ ?quote oa:suffix ?suffix }}
+}} ORDER BY ?target ?exact ?prefix ?suffix"""
+    found: dict[str, list[tuple[str | None, str, str]]] = {}
+    for row in _bindings(store, sparql):
+        found.setdefault(row["target"]["value"], []).append(
+            (row["exact"]["value"], row["prefix"]["value"] if "prefix" in row else "",
+             row["suffix"]["value"] if "suffix" in row else ""))
+    return found
+
+
+def _bindings(store: Any, sparql: str) -> list[dict[str, dict[str, str]]]:
+    answer = store.query(sparql, media_types={"solutions": SPARQL_JSON})
+    rows: list[dict[str, dict[str, str]]] = json.loads(answer.body)["results"]["bindings"]
+    return rows
 
 
 def read_facts(read: Reader, iri: str, ontology: str) -> list[Fact]:

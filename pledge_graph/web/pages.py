@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -45,6 +46,25 @@ PAGE_ROWS = 500
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]), auto_reload=False)
 """Templates are read once: a served release's pages do not check the files' times."""
+_SHORT_KEPT = 100_000
+_SHORTS: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+
+
+def _term_html(t: dict[str, Any]) -> Markup:
+    """A term as a link (or a span) with its IRI or datatype as the hint: written here, not
+    by a template macro, since a page shows hundreds (a macro call costs more than the page's
+    other work)."""
+    if t.get("href"):
+        return Markup(f'<a href="{escape(t["href"])}" title="{_field(t, "title")}">'
+                      f'{_field(t, "text")}</a>')
+    return Markup(f'<span title="{_field(t, "title")}">{_field(t, "text")}</span>')
+
+
+def _field(t: dict[str, Any], key: str) -> Markup:
+    return escape(t[key]) if key in t else Markup("")
+
+
+_ENV.globals["term"] = _term_html
 _LABELS = [str(p) for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)]
 _BROWSE = (  # a link into /pledges when pledges link to a resource this way
     ("pledgedBy", "actor", "pledges it made"),
@@ -184,6 +204,8 @@ class ViewTerms:
         self.base = base
         self.table = sorted(table.items(), key=lambda kv: -len(kv[1]))
         self.names = names
+        # pages name the same few thousand IRIs again and again: their short forms are kept
+        self._short = _SHORTS.setdefault(tuple(self.table), {})
 
     def href(self, iri: str) -> str:
         """The link to ``iri``: a local path under the base, the IRI itself if it is a web
@@ -193,6 +215,14 @@ class ViewTerms:
         return iri if iri.lower().startswith(("http://", "https://")) else ""
 
     def short(self, iri: str) -> str:
+        found = self._short.get(iri)
+        if found is None:
+            if len(self._short) > _SHORT_KEPT:
+                self._short.clear()
+            found = self._short[iri] = self._shorten(iri)
+        return found
+
+    def _shorten(self, iri: str) -> str:
         for prefix, ns in self.table:
             local = iri[len(ns):]
             if iri.startswith(ns) and local and "/" not in local and "#" not in local:

@@ -1,13 +1,20 @@
 """JSON-LD from a real server, read offline: the dump as downloaded from /dumps/, and each kind
 of resource (pledge, actor, organisation, concept, fact, submission, ontology term) answered
 with the resource as the top node, compacted with the project's context, which it embeds.
-rdflib, pyld and jsonld.js read each with the network closed; each is the Turtle's graph."""
+rdflib, pyld and jsonld.js read each with the network closed; each is the Turtle's graph.
+The kept compaction choices give, for every resource of the bundled release and of a
+generated corpus, the very bytes pyld's own compaction gives."""
 
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import random
+import shutil
+import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import pyoxigraph as ox
 import pytest
@@ -15,9 +22,16 @@ from jsonld_readers import READERS, refuse_documents
 from pyld import jsonld
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
+from web_server import bundled_release, cli
 
+from pledge_graph.paths import DATA_DIR
 from pledge_graph.rdf.vocab import Iris
-from pledge_graph.web.resources import framed_jsonld
+from pledge_graph.records.importer import import_documents
+from pledge_graph.site.documents import canonical_blank_nodes
+from pledge_graph.sparql.queries import example_triples, load_examples
+from pledge_graph.store.embedded import EmbeddedStore
+from pledge_graph.store.loading import load_inputs
+from pledge_graph.web.resources import describe, framed_jsonld
 
 pytestmark = pytest.mark.filterwarnings(  # rdflib's JSON-LD parser, on every document
     "ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -136,3 +150,55 @@ def test_a_description_past_the_bound_is_framed_in_expanded_form(http, reader: s
     assert next(iter(document)) == "@id" and document["@id"] == pledge
     assert "@context" not in document and list(document)[-1] == "@reverse"
     assert isomorphic(READERS[reader](answer), turtle(http, pledge))
+
+
+GENERATOR = Path(__file__).parents[2] / "bench" / "generate.py"
+
+
+def _generated_release(tmp: Path) -> Path:
+    """About forty generated pledges, imported and built."""
+    spec = importlib.util.spec_from_file_location("bench_generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generator  # dataclasses look their module up while it loads
+    spec.loader.exec_module(generator)
+    data = tmp / "data"
+    shutil.copytree(DATA_DIR / "authorities", data / "authorities")
+    import_documents(generator.generate(40, 11, tmp / "corpus"), data)
+    cli("build", "--data", data, "--out", tmp / "dist", timeout=300)
+    return tmp / "dist"
+
+
+@pytest.mark.parametrize("corpus", ["bundled", "generated"])
+def test_every_resource_compacts_to_pyld_bytes(corpus: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every IRI under the base the release (and the example queries) mention, described as
+    the server describes it: the kept choices give pyld's bytes, without calling pyld's
+    compaction, and the JSON text is ``json.dumps``'s."""
+    release = bundled_release()[1] if corpus == "bundled" else _generated_release(tmp_path)
+    store = EmbeddedStore()
+    load_inputs(store, release, IRIS,
+                extra_triples=example_triples(load_examples(), IRIS, str(IRIS.sparql())))
+    context = json.loads((release / "context.jsonld").read_text(encoding="utf-8"))
+    settings = SimpleNamespace(store=store, iris=IRIS)
+    iris = sorted({term.value for quad in store.native.quads_for_pattern(None, None, None,
+                                                                         ox.DefaultGraph())
+                   for term in (quad.subject, quad.object)
+                   if isinstance(term, ox.NamedNode) and term.value.startswith(IRIS.base)})
+    assert len(iris) > 400
+    described = [(iri, canonical_blank_nodes(describe(settings, iri) or [])) for iri in iris]
+    expected = [framed_jsonld(triples, iri, context, reference=True)
+                for iri, triples in described]
+    for iri, triples in described:  # past the bound: the same nesting in expanded form
+        assert (framed_jsonld(triples, iri, context, most=0)
+                == framed_jsonld(triples, iri, context, most=0, reference=True)), iri
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("pyld's compaction was called")
+
+    monkeypatch.setattr(jsonld, "compact", refused)
+    lists = 0
+    for (iri, triples), reference in zip(described, expected, strict=True):
+        assert framed_jsonld(triples, iri, context) == reference, iri
+        lists += b'"@list"' in reference
+    assert lists > 0 or corpus == "generated", "OWL and SHACL lists are among them"
