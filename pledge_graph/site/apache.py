@@ -48,6 +48,7 @@ def site_part(sparql: str, python: str) -> str:
          f"http://{sparql}/$1 [P,L]"),
         "RewriteRule ^/$ /pages/index.html [L]",
         "RewriteRule ^/dumps/$ /pages/dumps.html [L]",
+        "RewriteRule ^/stats$ /pages/stats.html [L]",
         "RewriteRule ^/dumps/[^/]+$ - [L,E=PG_MAX_AGE:3600]",
         "RewriteRule ^/context\\.jsonld$ /meta/context.jsonld [L,E=PG_MAX_AGE:86400]",
         "RewriteRule ^/static/ - [L]",

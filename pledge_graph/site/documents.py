@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from starlette.requests import Request
 
 from pledge_graph.errors import BuildError
-from pledge_graph.web import dumps, pages, resources
+from pledge_graph.web import dumps, pages, resources, stats
 from pledge_graph.web.app import STATIC_DIR, Settings
 from pledge_graph.web.negotiation import FORMATS, Format
 
@@ -155,8 +155,8 @@ def write_resources(settings: Settings, www: Path, iris: Iterable[str]) -> int:
 
 
 def write_site_documents(settings: Settings, www: Path) -> None:
-    """Write the landing page, the dumps and their listing, VoID, DCAT, the context and the
-    static files, each as ``serve`` answers it."""
+    """Write the landing page, the statistics page, the dumps and their listing, VoID, DCAT,
+    the context and the static files, each as ``serve`` answers it."""
     release = settings.release_dir
     assert release is not None
     stamp = _stamp(settings)
@@ -167,6 +167,9 @@ def write_site_documents(settings: Settings, www: Path) -> None:
     _write(www / "pages" / "index.html", bytes(landing.body), stamp)
     listing = pages.dumps_page(_request(settings, "/dumps/"), files)
     _write(www / "pages" / "dumps.html", bytes(listing.body), stamp)
+    charts = asyncio.run(stats.statistics_page(_request(settings, "/stats")))  # type: ignore[arg-type]
+    if charts.status_code == 200:  # a release built before it had charts has none
+        _write(www / "pages" / "stats.html", bytes(charts.body), stamp)
     for path in files:
         shutil.copyfile(path, www / "dumps" / path.name)
         os.utime(www / "dumps" / path.name, ns=(path.stat().st_mtime_ns,) * 2)

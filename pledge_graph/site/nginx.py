@@ -153,6 +153,8 @@ def server_part() -> str:
         _location("= /", "try_files /pages/index.html =404;", _types({"text/html": "html"})),
         _location("= /dumps/", "try_files /pages/dumps.html =404;",
                   _types({"text/html": "html"})),
+        _location("= /stats", "try_files /pages/stats.html =404;",
+                  _types({"text/html": "html"})),
         _location("/dumps/", "error_page 404 = @pledge_graph_404;",
                   _types(_DUMP_TYPES, default="application/octet-stream"),
                   cache="public, max-age=3600"),

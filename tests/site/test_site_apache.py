@@ -129,3 +129,6 @@ def test_apache_answers_the_conventions_table_as_serve_does(apache, served):
         assert ask(client, "GET", path, None).status_code == 404
     dump = client.get("/dumps/pledge-graph.nt")
     assert dump.content == served.get("/dumps/pledge-graph.nt").content
+    statistics = client.get("/stats")
+    assert statistics.status_code == 200
+    assert statistics.content == served.get("/stats").content

@@ -153,6 +153,9 @@ def test_dumps_context_and_pages_are_the_release_files(site, static, served):
     assert context.headers["access-control-allow-origin"] == "*"
     landing = static.get("/")
     assert landing.status_code == 200 and media_type(landing) == "text/html"
+    statistics = static.get("/stats")
+    assert statistics.status_code == 200 and media_type(statistics) == "text/html"
+    assert statistics.content == served.get("/stats").content
     for path in sorted((site[0] / "www" / "static").rglob("*")):
         if path.is_file():
             url = "/static/" + str(path.relative_to(site[0] / "www" / "static"))
