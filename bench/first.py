@@ -125,6 +125,8 @@ def _served_store(work: Path) -> Path:
 
 
 def _size_mb(path: Path, leaving: str = "") -> float:
+    if path.is_file():
+        return path.stat().st_size / 2**20
     return sum(f.stat().st_size for f in path.rglob("*")
                if f.is_file() and f.name != leaving) / 2**20
 

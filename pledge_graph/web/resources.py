@@ -43,6 +43,7 @@ __all__ = [
     "cache_key",
     "describe",
     "framed_jsonld",
+    "framed_jsonld_at_once",
     "graph_store",
     "html_page",
     "linked_names",
@@ -77,12 +78,11 @@ async def resource(request: Request) -> Response:
     if kept is not None:  # a conditional request for an answer already made
         return validated(request, kept.body, fmt.media_type, tag, settings.built, headers)
     # a small description in RDF is read and written at once, on the loop (a bounded step:
-    # at most _AT_ONCE triples); a page, JSON-LD (framed in Python) or a larger description
-    # in a thread
-    lines = describe_lines(settings, iri, _AT_ONCE) if fmt.key not in ("html", "jsonld") else None
-    if lines is not None:
-        body = serialise_lines(lines, fmt, settings) if lines else None
-    else:
+    # at most _AT_ONCE triples, JSON-LD by the kept compaction choices only); a page or a
+    # larger description in a thread
+    lines = describe_lines(settings, iri, _AT_ONCE) if fmt.key != "html" else None
+    body = serialise_lines(lines, fmt, settings, iri) if lines else None
+    if lines is None or (lines and body is None):
         body = await run_in_threadpool(_described, request, iri, fmt)
     if body is None:
         return error(404, f"404 Not Found: the graph says nothing about <{iri}>")
@@ -149,11 +149,14 @@ def parse_lines(lines: list[str]) -> list[ox.Triple]:
     return [q.triple for q in ox.parse("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)]
 
 
-def serialise_lines(lines: list[str], fmt: Format, settings: Any) -> bytes:
-    """A description read as N-Triples lines, written in Turtle or N-Triples: N-Triples
-    as read (the store's own writing), Turtle with the prefixes its IRIs use."""
+def serialise_lines(lines: list[str], fmt: Format, settings: Any, iri: str) -> bytes | None:
+    """A description of ``iri`` read as N-Triples lines, written at once: N-Triples as read
+    (the store's own writing), Turtle with the prefixes its IRIs use, JSON-LD when
+    :func:`framed_jsonld` can write it without waiting (else None)."""
     if fmt.media_type == N_TRIPLES:
         return "".join(lines).encode()
+    if fmt.media_type == "application/ld+json":
+        return framed_jsonld_at_once(parse_lines(lines), iri, project_context(settings))
     return write_triples(parse_lines(lines), fmt.media_type, prefixes(settings.iris),
                          iris=iris_of_lines(lines))
 
@@ -258,6 +261,21 @@ def framed_jsonld(triples: list[ox.Triple], iri: str, context: dict[str, Any],
     serves only the given context and refuses every other document; its choices are kept
     (:mod:`pledge_graph.web.compaction`: the same bytes, about seven times sooner), or with
     ``reference`` not (what the tests compare the kept choices with)."""
+    answer = _framed(triples, iri, context, most, reference, wait=True)
+    assert answer is not None
+    return answer
+
+
+def framed_jsonld_at_once(triples: list[ox.Triple], iri: str,
+                          context: dict[str, Any]) -> bytes | None:
+    """:func:`framed_jsonld`'s answer, or None when making it could wait (another thread
+    holds pyld, or pyld itself is needed): on the event loop, the caller then writes it in
+    a thread."""
+    return _framed(triples, iri, context, FRAMED_MOST, False, wait=False)
+
+
+def _framed(triples: list[ox.Triple], iri: str, context: dict[str, Any], most: int,
+            reference: bool, *, wait: bool) -> bytes | None:
     nodes = {node["@id"]: node for node in jsonld.from_rdf(_dataset(triples))}
     top = nodes.pop(iri, {"@id": iri})
     reverse: dict[str, list[dict[str, Any]]] = {}
@@ -282,14 +300,20 @@ def framed_jsonld(triples: list[ox.Triple], iri: str, context: dict[str, Any],
     if len(triples) > most:
         return _answer_text(tree, None, reference)
     local = _local(context)
-    with _PYLD:  # pyld's caches are shared and not made for threads
+    if not _PYLD.acquire(blocking=wait):  # pyld's caches are shared, not made for threads
+        return None
+    try:
         try:
             if reference:
                 raise Unsupported("pyld asked for")
             compacted = local.compaction().compact(tree)
         except Unsupported:  # pyld itself, for what the kept choices do not mirror
+            if not wait:
+                return None
             compacted = jsonld.compact(tree, local.name, {"documentLoader": local.load,
                                                           "skipExpansion": True})
+    finally:
+        _PYLD.release()
     return _answer_text(compacted, local.text, reference)
 
 
