@@ -30,6 +30,7 @@ from pledge_graph.build.parallel import in_workers, workers_for
 from pledge_graph.mapping.pledges import LoadedRecord, MappedSubmission, Mapper, build_triples
 from pledge_graph.publish.chunks import DumpParts, serialise
 from pledge_graph.publish.jsonld import Compactor
+from pledge_graph.publish.search_index import IndexPart, index_part
 from pledge_graph.publish.stats import GraphStats
 from pledge_graph.publish.turtle import Names
 from pledge_graph.rdf.ntriples import Triple, iri
@@ -100,6 +101,8 @@ class BatchResult:
     locations: dict[str, str]
     notes: list[str] = field(default_factory=list)
     checked_by: str = ""
+    search: IndexPart | None = None
+    """The batch's part of the search index (made when the dumps are written)."""
 
 
 _CONTEXT: Context | None = None
@@ -178,7 +181,8 @@ def _process(index: int, paths: Sequence[Path]) -> BatchResult:
     return BatchResult(
         index, [(sub.slug, sub.record) for sub in subs], [sub.iri for sub in subs], pledges,
         batch.shared, stats, parts, findings,
-        _locations(subs, {f.focus for f in findings}), batch.notes, checked_by)
+        _locations(subs, {f.focus for f in findings}), batch.notes, checked_by,
+        index_part(rows) if ctx.write else None)
 
 
 def _process_job(job: tuple[int, list[Path]]) -> BatchResult:

@@ -31,7 +31,7 @@ from pledge_graph.mapping.pledges import scheme_triples
 from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.publish.chunks import serialise
 from pledge_graph.publish.files import dump_tools, finish_release, open_dumps
-from pledge_graph.publish.search_index import write_search_index
+from pledge_graph.publish.search_index import IndexParts, index_part, write_search_index
 from pledge_graph.publish.stats import GraphStats
 from pledge_graph.rdf.ntriples import Triple
 from pledge_graph.rdf.vocab import Iris
@@ -153,9 +153,11 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
           workers: int | None = None, batch_records: int = BATCH_RECORDS) -> Checked:
     """Map and check every record of ``data_dir`` batch by batch, in worker processes.
 
-    With ``dumps_to``, each batch also writes its part of the dumps there, so that the graph
-    is never held whole in memory. ``validator`` is "both" (the compiled shapes, with pyshacl
-    alongside where :mod:`~pledge_graph.build.batches` says) or "pyshacl" (pyshacl alone).
+    With ``dumps_to``, each batch also writes its part of the dumps there, and of the search
+    index (joined by :func:`~pledge_graph.publish.search_index.write_search_index`), so that
+    the graph is never held whole in memory. ``validator`` is "both" (the compiled shapes,
+    with pyshacl alongside where :mod:`~pledge_graph.build.batches` says) or "pyshacl"
+    (pyshacl alone).
     Whatever ``batch_records`` and ``workers`` are, the findings are the same.
     """
     data_dir = Path(data_dir)
@@ -170,6 +172,7 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
                        scheme_triples(iris.base), names, compactor, write=dumps_to is not None,
                        pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator)
     writer = open_dumps(dumps_to, base, ontology_dir) if dumps_to is not None else None
+    index = IndexParts(dumps_to) if dumps_to is not None else None
     stats = GraphStats()
     findings: set[Finding] = set()
     locations: dict[str, str] = {}
@@ -183,6 +186,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
                                   progress=_steps(progress, "mapped and checked batches", 3)):
             if writer is not None and result.parts is not None:
                 writer.add(result.parts)
+            if index is not None and result.search is not None:
+                index.add(result.search)
             stats.merge(result.stats)
             findings.update(result.findings)
             locations.update(result.locations)
@@ -200,9 +205,14 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
         if writer is not None:
             writer.add(serialise(rows, names, compactor))
             files = writer.close()
+        if index is not None:
+            index.add(index_part(rows))
+            index.close()
     except BaseException:
         if writer is not None:
             writer.abort()
+        if index is not None:
+            index.abort()
         raise
     outcome = ValidationOutcome(sorted(findings, key=finding_order), locations)
     return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines)

@@ -11,15 +11,19 @@ import sqlite3
 
 import pyoxigraph as ox
 import pytest
+from pipeline_data import japan_data, synthetic, write_record
 from web_server import bundled_release
 
+from pledge_graph.build.pipeline import check
 from pledge_graph.build.release import ensure_release, is_stale
 from pledge_graph.publish import search_index
 from pledge_graph.publish.search_index import (
     INDEX_FILE,
+    PARTS_FILE,
     fts_query,
     index_triples,
     search_words,
+    write_search_index,
 )
 
 BASE = "https://example.org/pg/"
@@ -127,6 +131,34 @@ def test_the_build_writes_the_index_into_the_release_and_lists_it():
     pledge_lines = (release / "pledge-graph.nt").read_text(encoding="utf-8").count(
         "<https://w3id.org/pledge-graph/ontology/pledgeText>")
     assert count == pledge_lines > 0
+    assert not (release / PARTS_FILE).exists()  # the build's scratch file is gone
+    assert PARTS_FILE not in manifest
+
+
+def test_the_index_made_batch_by_batch_is_the_one_of_the_whole_graph(tmp_path):
+    """Batches cut the records in file-name order; the list shows the pledges by submission
+    IRI, then number: "yemen-1.yaml" comes before "yemen.yaml", but yemen's pledges before
+    yemen-1's, and yemen's pledge 10 after its pledge 9."""
+    data = japan_data(tmp_path)
+    for slug, pledges in (("yemen-1", 2), ("yemen", 11)):
+        write_record(data, *reversed(synthetic(slug, pledges)))
+    out = tmp_path / "release"
+    out.mkdir()
+    assert check(data, dumps_to=out, batch_records=1, workers=2).outcome.conforms
+    index = write_search_index(out)
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no scratch left
+    whole = index_triples(ox.parse(path=out / "pledge-graph.nt",
+                                   format=ox.RdfFormat.N_TRIPLES), tmp_path / INDEX_FILE)
+    assert index.read_bytes() == whole.read_bytes()
+    db = sqlite3.connect(index)
+    try:
+        listed = [iri.split("/id/pledge/")[1] for (iri,) in
+                  db.execute("SELECT iri FROM pledge ORDER BY id")]
+    finally:
+        db.close()
+    assert listed == ([f"japan-2023/{n}" for n in range(1, 4)]
+                      + [f"yemen/{n}" for n in range(1, 12)]
+                      + [f"yemen-1/{n}" for n in range(1, 3)])
 
 
 def test_indexing_the_same_triples_twice_gives_the_same_bytes(tmp_path):
