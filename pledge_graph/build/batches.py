@@ -50,6 +50,7 @@ __all__ = [
     "batch_paths",
     "check",
     "check_shared",
+    "later_submissions",
     "make_context",
     "map_batch",
     "run_batches",
@@ -193,6 +194,19 @@ def batch_paths(paths: Sequence[Path], batch_records: int = BATCH_RECORDS) -> li
     """Cut the sorted record paths into the build's batches of consecutive records."""
     return [list(paths[start:start + batch_records])
             for start in range(0, len(paths), batch_records)]
+
+
+def later_submissions(iris: Iris, paths: Sequence[Path],
+                      batch_records: int = BATCH_RECORDS) -> list[str | None]:
+    """For each batch, the least submission IRI of the batches after it (None for the last):
+    the search index takes the pledges listed before it as soon as the batch is in."""
+    least = [min(str(iris.submission(path.stem)) for path in batch)
+             for batch in batch_paths(paths, batch_records)]
+    later: list[str | None] = [None] * len(least)
+    for i in range(len(least) - 2, -1, -1):
+        after = later[i + 1]
+        later[i] = least[i + 1] if after is None else min(least[i + 1], after)
+    return later
 
 
 def run_batches(ctx: Context, paths: Sequence[Path], *, workers: int | None = None,

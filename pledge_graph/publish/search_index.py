@@ -9,10 +9,10 @@ one stands for, so that the server can show the query equal to every view.
 A build makes the index as it makes the dumps, batch by batch: each worker reads its batch's
 rows for what the index needs and makes its pledges' rows, texts normalised and facet values
 found (:func:`index_part`); the parent keeps the parts in a scratch database as they come
-(:class:`IndexParts`) and, at the end, writes them into the index in display order
-(:func:`write_search_index`). The time is spread over the workers, no process holds more
-than a batch of it in memory, and the file is the one a single pass over the whole graph
-writes (:func:`index_triples`), byte for byte.
+and writes them into the index in display order (:class:`IndexWriter`), mostly while the
+workers map later batches. The time is spread over the workers, no process holds more than
+a batch of it in memory, and the file is the one a single pass over the whole graph writes
+(:func:`index_triples`), byte for byte.
 
 Full-text search (FTS5, ``unicode61 remove_diacritics 2``) covers the six UN languages:
 texts and queries are normalised alike (:func:`normalise`: NFKC, case folded, combining
@@ -39,9 +39,8 @@ import pyoxigraph as ox
 
 from pledge_graph.rdf.ntriples import Triple, literal_parts
 
-__all__ = ["FACETS", "INDEX_FILE", "PARTS_FILE", "Facet", "IndexPart", "IndexParts",
-           "fts_query", "index_part", "index_triples", "normalise", "search_words",
-           "write_search_index"]
+__all__ = ["FACETS", "INDEX_FILE", "PARTS_FILE", "Facet", "IndexPart", "IndexWriter",
+           "fts_query", "index_part", "index_triples", "normalise", "search_words"]
 
 INDEX_FILE = "search.sqlite"
 """The index's file name in the release directory."""
@@ -127,10 +126,9 @@ def index_triples(triples: Iterable[ox.Triple | ox.Quad], path: Path) -> Path:
     ``path``, replacing it: the one-part case of what a build does batch by batch."""
     rows = sorted({(str(t.subject), str(t.predicate), str(t.object)) for t in triples})
     with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        parts = IndexParts(Path(scratch))
-        parts.add(index_part(rows))
-        parts.close()
-        os.replace(write_search_index(Path(scratch)), path)
+        writer = IndexWriter(Path(scratch))
+        writer.add(index_part(rows))
+        os.replace(writer.close(), path)
     return path
 
 
@@ -146,35 +144,118 @@ class IndexPart:
     """(IRI, language, label) of every labelled subject but facts and the part's pledges."""
 
 
-class IndexParts:
-    """The parts of the index, kept as they come in a scratch database next to it (so the
-    parent holds none of them in memory) until :func:`write_search_index` joins them."""
+class IndexWriter:
+    """Writes ``search.sqlite`` into ``directory`` from the batches' parts, given in batch
+    order.
+
+    The parts are kept as they come in a scratch database beside the index, so the parent
+    holds none of them in memory. Batches follow the records' file names and the list the
+    submissions' IRIs, which nearly always agree: told with each part the least submission
+    of the parts still to come, the writer puts in at once the pledges kept so far that come
+    before it, and the index is mostly written while the workers map the later batches.
+    Should a part bring a pledge that belongs before one already written, the index is
+    written again from the scratch database when it is closed. Either way the statements
+    are those of one pass over the whole graph in display order (pledge, text, facet values,
+    pledge after pledge, then the labels), so the file's bytes do not depend on the batches.
+    """
 
     def __init__(self, directory: Path) -> None:
-        self.path = directory / PARTS_FILE
+        self.path = directory / INDEX_FILE
+        self.parts_path = directory / PARTS_FILE
+        self._parts: sqlite3.Connection | None = None
         self._db: sqlite3.Connection | None = None
+        self._last: tuple[str, str, str] | None = None  # the order key of the last written
+        self._written = 0
+        self._in_order = True
+        self._named: set[str] = set()
+        self._languages: set[str] = set()
 
-    def add(self, part: IndexPart) -> None:
-        """Keep one part (opened on the first, after a build's workers are forked)."""
+    def add(self, part: IndexPart, *, before: str | None = None) -> None:
+        """Keep one part; with ``before``, the least submission IRI of the parts still to
+        come, write the pledges kept that come before it. (The files are opened on the
+        first part, after a build's workers are forked.)"""
+        parts, _ = self._open()
+        if self._last is not None and any(row[:3] <= self._last for row in part.pledges):
+            self._in_order = False
+        parts.executemany("INSERT INTO part_pledge VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          part.pledges)
+        parts.executemany("INSERT INTO part_label VALUES (?, ?, ?)", part.labels)
+        if before is not None and self._in_order:
+            self._write(before)
+
+    def close(self) -> Path:
+        """Write the pledges not yet written (all of them again if a part came out of
+        order), the labels, and the full-text index optimised; remove the scratch database."""
+        if not self._in_order and self._db is not None:
+            self._db.close()  # the index is written again, from the start
+            self._db, self._last, self._written, self._in_order = None, None, 0, True
+            self._named.clear()
+            self._languages.clear()
+        self._write(None)
+        _, db = self._open()
+        db.executemany("INSERT INTO label VALUES (?, ?)",
+                       [(iri, self._named_label(iri)) for iri in sorted(self._named)]
+                       + [(code, LANGUAGES.get(code.split("-")[0].lower(), code))
+                          for code in sorted(self._languages - self._named)])
+        db.execute("INSERT INTO text_index(text_index) VALUES ('optimize')")
+        db.commit()
+        self.abort(keep_index=True)
+        return self.path
+
+    def abort(self, *, keep_index: bool = False) -> None:
+        """Close the files and remove the scratch database (and, unless kept, the index)."""
+        for db in (self._parts, self._db):
+            if db is not None:
+                db.close()
+        self._parts = self._db = None
+        self.parts_path.unlink(missing_ok=True)
+        if not keep_index:
+            self.path.unlink(missing_ok=True)
+
+    def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+        if self._parts is None:
+            self._parts = sqlite3.connect(self.parts_path)
+            self._parts.executescript(_PARTS_SCHEMA)
         if self._db is None:
-            self._db = _open_parts(self.path)
-        self._db.executemany("INSERT INTO part_pledge VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             part.pledges)
-        self._db.executemany("INSERT INTO part_label VALUES (?, ?, ?)", part.labels)
+            self.path.unlink(missing_ok=True)
+            self._db = sqlite3.connect(self.path)
+            self._db.executescript(_SCHEMA)
+        return self._parts, self._db
 
-    def close(self) -> None:
-        """Keep what was added, for :func:`write_search_index`."""
-        if self._db is not None:
-            self._db.commit()
-            self._db.close()
-            self._db = None
+    def _write(self, before: str | None) -> None:
+        """Insert the kept pledges after the last written (and, given ``before``, of a
+        submission before it), in display order, with their texts and facet values."""
+        parts, db = self._open()
+        where = ["(submission, number, iri) > (?, ?, ?)"] if self._last else []
+        if before is not None:
+            where.append("submission < ?")
+        rows = parts.execute(
+            "SELECT submission, number, iri, label, date, language, text, body, facets "
+            "FROM part_pledge " + (f"WHERE {' AND '.join(where)} " if where else "")
+            + "ORDER BY submission, number, iri",
+            [*(self._last or ()), *([before] if before is not None else [])])
+        for submission, key, iri, label, date, language, text, body, facets in rows:
+            self._written += 1
+            number = self._written
+            db.execute("INSERT INTO pledge VALUES (?, ?, ?, ?, ?, ?)",
+                       (number, iri, label, date, language, text))
+            db.execute("INSERT INTO text_index(rowid, body) VALUES (?, ?)", (number, body))
+            values = json.loads(facets)
+            db.executemany("INSERT OR IGNORE INTO facet VALUES (?, ?, ?)",
+                           [(facet, value, number) for facet, value in values])
+            self._named.update(value for facet, value in values if facet != "language")
+            self._languages.update(value for facet, value in values if facet == "language")
+            self._last = (submission, key, iri)
 
-    def abort(self) -> None:
-        """Drop the parts (the build failed)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        self.path.unlink(missing_ok=True)
+    def _named_label(self, iri: str) -> str:
+        """The label of a facet value: of its labels in any part, else a pledge's own."""
+        parts, db = self._open()
+        labels = parts.execute("SELECT language, label FROM part_label WHERE iri = ?",
+                               (iri,)).fetchall()
+        if labels:
+            return _label(iri, labels)
+        pledge = db.execute("SELECT label FROM pledge WHERE iri = ?", (iri,)).fetchone()
+        return str(pledge[0]) if pledge else _label(iri, [])
 
 
 PARTS_FILE = ".search-parts.sqlite"
@@ -183,48 +264,13 @@ PARTS_FILE = ".search-parts.sqlite"
 _PARTS_SCHEMA = """
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
-CREATE TABLE IF NOT EXISTS part_pledge(submission TEXT, number TEXT, iri TEXT, label TEXT,
-                                       date TEXT, language TEXT, text TEXT, body TEXT,
-                                       facets TEXT);
-CREATE TABLE IF NOT EXISTS part_label(iri TEXT, language TEXT, label TEXT);
+CREATE TABLE part_pledge(submission TEXT, number TEXT, iri TEXT, label TEXT, date TEXT,
+                         language TEXT, text TEXT, body TEXT, facets TEXT);
+CREATE INDEX part_order ON part_pledge(submission, number, iri);
+CREATE TABLE part_label(iri TEXT, language TEXT, label TEXT);
+CREATE INDEX part_labels ON part_label(iri);
 """
-
-
-_PARTS_ORDER = """
-CREATE INDEX IF NOT EXISTS part_order ON part_pledge(submission, number, iri);
-CREATE INDEX IF NOT EXISTS part_labels ON part_label(iri);
-"""
-
-
-def _open_parts(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path)
-    db.executescript(_PARTS_SCHEMA)  # a scratch file: no journal, no waiting for the disk
-    return db
-
-
-def write_search_index(directory: Path) -> Path:
-    """Join the parts kept in ``directory`` into its index, in display order; return the
-    index's path. The rows go in as one pass over the whole graph would put them (pledge,
-    text, facet values, pledge after pledge), so the file's bytes do not depend on the
-    batches; the scratch database is removed."""
-    parts = _open_parts(directory / PARTS_FILE)
-    path = directory / INDEX_FILE
-    try:
-        parts.executescript(_PARTS_ORDER)
-        path.unlink(missing_ok=True)
-        db = sqlite3.connect(path)
-        try:
-            db.executescript(_SCHEMA)
-            _fill(db, parts)
-            db.execute("INSERT INTO text_index(text_index) VALUES ('optimize')")
-            db.commit()
-        finally:
-            db.close()
-    finally:
-        parts.close()
-        (directory / PARTS_FILE).unlink(missing_ok=True)
-    return path
-
+"""A scratch file: no journal, no waiting for the disk."""
 
 _SCHEMA = """
 CREATE TABLE pledge(id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, label TEXT,
@@ -236,37 +282,6 @@ CREATE TABLE label(iri TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE text_index USING fts5(body, content='',
                                            tokenize='unicode61 remove_diacritics 2');
 """
-
-
-def _fill(db: sqlite3.Connection, parts: sqlite3.Connection) -> None:
-    """Insert the pledges (in display order), their facet values, labels and texts."""
-    named: set[str] = set()
-    languages: set[str] = set()
-    rows = parts.execute("SELECT iri, label, date, language, text, body, facets "
-                         "FROM part_pledge ORDER BY submission, number, iri")
-    for number, (iri, label, date, language, text, body, facets) in enumerate(rows, start=1):
-        db.execute("INSERT INTO pledge VALUES (?, ?, ?, ?, ?, ?)",
-                   (number, iri, label, date, language, text))
-        db.execute("INSERT INTO text_index(rowid, body) VALUES (?, ?)", (number, body))
-        values = json.loads(facets)
-        db.executemany("INSERT OR IGNORE INTO facet VALUES (?, ?, ?)",
-                       [(facet, value, number) for facet, value in values])
-        named.update(value for facet, value in values if facet != "language")
-        languages.update(value for facet, value in values if facet == "language")
-    db.executemany("INSERT INTO label VALUES (?, ?)",
-                   [(iri, _named_label(db, parts, iri)) for iri in sorted(named)]
-                   + [(code, LANGUAGES.get(code.split("-")[0].lower(), code))
-                      for code in sorted(languages - named)])
-
-
-def _named_label(db: sqlite3.Connection, parts: sqlite3.Connection, iri: str) -> str:
-    """The label of a facet value: of its labels in any part, else a pledge's own."""
-    labels = parts.execute("SELECT language, label FROM part_label WHERE iri = ?",
-                           (iri,)).fetchall()
-    if labels:
-        return _label(iri, labels)
-    pledge = db.execute("SELECT label FROM pledge WHERE iri = ?", (iri,)).fetchone()
-    return str(pledge[0]) if pledge else _label(iri, [])
 
 
 _PG_WANTED = ("Pledge", "pledgeText", "pledgedBy", "rightsHolderGroup", "statedIn",

@@ -20,10 +20,11 @@ from pledge_graph.publish import search_index
 from pledge_graph.publish.search_index import (
     INDEX_FILE,
     PARTS_FILE,
+    IndexWriter,
     fts_query,
+    index_part,
     index_triples,
     search_words,
-    write_search_index,
 )
 
 BASE = "https://example.org/pg/"
@@ -145,7 +146,7 @@ def test_the_index_made_batch_by_batch_is_the_one_of_the_whole_graph(tmp_path):
     out = tmp_path / "release"
     out.mkdir()
     assert check(data, dumps_to=out, batch_records=1, workers=2).outcome.conforms
-    index = write_search_index(out)
+    index = out / INDEX_FILE
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no scratch left
     whole = index_triples(ox.parse(path=out / "pledge-graph.nt",
                                    format=ox.RdfFormat.N_TRIPLES), tmp_path / INDEX_FILE)
@@ -165,6 +166,21 @@ def test_indexing_the_same_triples_twice_gives_the_same_bytes(tmp_path):
     first = index_triples(pledge_triples(), tmp_path / "a.sqlite").read_bytes()
     second = index_triples(list(reversed(pledge_triples())), tmp_path / "b.sqlite").read_bytes()
     assert first == second
+
+
+def test_a_part_that_comes_out_of_order_gets_the_same_index(tmp_path):
+    """Told that no later part lists a pledge before submission "~", the writer writes the
+    first part's pledges at once; a later part with pledges before them has it start again."""
+    rows = sorted((str(t.subject), str(t.predicate), str(t.object)) for t in pledge_triples())
+    late = tuple(f"<{BASE}id/pledge/doc/{n}>" for n in (4, 5, 6))
+    writer = IndexWriter(tmp_path)
+    writer.add(index_part([r for r in rows if r[0] in late]), before="~")
+    assert (tmp_path / PARTS_FILE).exists()
+    writer.add(index_part([r for r in rows if r[0] not in late]))
+    index = writer.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [INDEX_FILE]
+    whole = index_triples(pledge_triples(), tmp_path / "whole.sqlite")
+    assert index.read_bytes() == whole.read_bytes()
 
 
 def test_docstring_examples():
