@@ -30,6 +30,7 @@ from pledge_graph.build.parallel import in_workers, workers_for
 from pledge_graph.mapping.pledges import LoadedRecord, MappedSubmission, Mapper, build_triples
 from pledge_graph.publish.chunks import DumpParts, serialise
 from pledge_graph.publish.jsonld import Compactor
+from pledge_graph.publish.search_index import IndexPart, index_part
 from pledge_graph.publish.stats import GraphStats
 from pledge_graph.publish.turtle import Names
 from pledge_graph.rdf.ntriples import Triple, iri
@@ -49,6 +50,7 @@ __all__ = [
     "batch_paths",
     "check",
     "check_shared",
+    "later_submissions",
     "make_context",
     "map_batch",
     "run_batches",
@@ -100,6 +102,8 @@ class BatchResult:
     locations: dict[str, str]
     notes: list[str] = field(default_factory=list)
     checked_by: str = ""
+    search: IndexPart | None = None
+    """The batch's part of the search index (made when the dumps are written)."""
 
 
 _CONTEXT: Context | None = None
@@ -178,7 +182,8 @@ def _process(index: int, paths: Sequence[Path]) -> BatchResult:
     return BatchResult(
         index, [(sub.slug, sub.record) for sub in subs], [sub.iri for sub in subs], pledges,
         batch.shared, stats, parts, findings,
-        _locations(subs, {f.focus for f in findings}), batch.notes, checked_by)
+        _locations(subs, {f.focus for f in findings}), batch.notes, checked_by,
+        index_part(rows) if ctx.write else None)
 
 
 def _process_job(job: tuple[int, list[Path]]) -> BatchResult:
@@ -189,6 +194,19 @@ def batch_paths(paths: Sequence[Path], batch_records: int = BATCH_RECORDS) -> li
     """Cut the sorted record paths into the build's batches of consecutive records."""
     return [list(paths[start:start + batch_records])
             for start in range(0, len(paths), batch_records)]
+
+
+def later_submissions(iris: Iris, paths: Sequence[Path],
+                      batch_records: int = BATCH_RECORDS) -> list[str | None]:
+    """For each batch, the least submission IRI of the batches after it (None for the last):
+    the search index takes the pledges listed before it as soon as the batch is in."""
+    least = [min(str(iris.submission(path.stem)) for path in batch)
+             for batch in batch_paths(paths, batch_records)]
+    later: list[str | None] = [None] * len(least)
+    for i in range(len(least) - 2, -1, -1):
+        after = later[i + 1]
+        later[i] = least[i + 1] if after is None else min(least[i + 1], after)
+    return later
 
 
 def run_batches(ctx: Context, paths: Sequence[Path], *, workers: int | None = None,

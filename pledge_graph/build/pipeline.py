@@ -20,6 +20,7 @@ from pledge_graph.build.batches import (
     BATCH_RECORDS,
     PYSHACL_ALL_RECORDS,
     check_shared,
+    later_submissions,
     make_context,
     run_batches,
     shared_rows,
@@ -32,7 +33,7 @@ from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.publish.charts import write_charts
 from pledge_graph.publish.chunks import serialise
 from pledge_graph.publish.files import dump_tools, finish_release, ontology_text, open_dumps
-from pledge_graph.publish.search_index import write_search_index
+from pledge_graph.publish.search_index import IndexWriter, index_part
 from pledge_graph.publish.stats import GraphStats
 from pledge_graph.rdf.ntriples import Triple
 from pledge_graph.rdf.vocab import Iris
@@ -154,8 +155,9 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
           workers: int | None = None, batch_records: int = BATCH_RECORDS) -> Checked:
     """Map and check every record of ``data_dir`` batch by batch, in worker processes.
 
-    With ``dumps_to``, each batch also writes its part of the dumps there, so that the graph
-    is never held whole in memory. ``validator`` is "both" (the compiled shapes, with pyshacl
+    With ``dumps_to``, each batch also writes its part of the dumps there, and of the search
+    index (:class:`~pledge_graph.publish.search_index.IndexWriter`), so that the graph is
+    never held whole in memory. ``validator`` is "both" (the compiled shapes, with pyshacl
     alongside where :mod:`~pledge_graph.build.batches` says) or "pyshacl" (pyshacl alone).
     Whatever ``batch_records`` and ``workers`` are, the findings are the same.
     """
@@ -171,6 +173,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
                        scheme_triples(iris.base), names, compactor, write=dumps_to is not None,
                        pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator)
     writer = open_dumps(dumps_to, base, ontology_dir) if dumps_to is not None else None
+    index = IndexWriter(dumps_to) if dumps_to is not None else None
+    later = later_submissions(iris, paths, batch_records)
     stats = GraphStats()
     findings: set[Finding] = set()
     locations: dict[str, str] = {}
@@ -184,6 +188,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
                                   progress=_steps(progress, "mapped and checked batches", 3)):
             if writer is not None and result.parts is not None:
                 writer.add(result.parts)
+            if index is not None and result.search is not None:
+                index.add(result.search, before=later[result.index])
             stats.merge(result.stats)
             findings.update(result.findings)
             locations.update(result.locations)
@@ -201,9 +207,14 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
         if writer is not None:
             writer.add(serialise(rows, names, compactor))
             files = writer.close()
+        if index is not None:
+            index.add(index_part(rows))
+            index.close()
     except BaseException:
         if writer is not None:
             writer.abort()
+        if index is not None:
+            index.abort()
         raise
     outcome = ValidationOutcome(sorted(findings, key=finding_order), locations)
     return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines)
@@ -250,7 +261,6 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
             raise validation_failed(checked.outcome, failed_report)
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
-        write_search_index(tmp)  # before the manifest, which lists it with its checksum
         _, undrawn = write_charts(tmp, base, ontology_text(base, ontology_dir))
         if undrawn:
             checked.notes.append(undrawn)

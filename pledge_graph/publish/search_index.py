@@ -1,11 +1,18 @@
 """The release's browse and search index: ``search.sqlite``, written next to the dumps.
 
-Given the release's triples (read from its N-Triples dump), write one SQLite file that
-the server reads, read-only, to list the pledges, count them by facet and search their
-texts: a table of pledges in display order (submission, then number), a table of
-(facet, value, pledge) rows, the labels of the values, and an FTS5 full-text index of the
-texts. The facets are defined once, in :data:`FACETS`, with the SPARQL pattern each one
-stands for, so that the server can show the query equal to every view.
+One SQLite file that the server reads, read-only, to list the pledges, count them by facet
+and search their texts: a table of pledges in display order (submission, then number), a
+table of (facet, value, pledge) rows, the labels of the values, and an FTS5 full-text index
+of the texts. The facets are defined once, in :data:`FACETS`, with the SPARQL pattern each
+one stands for, so that the server can show the query equal to every view.
+
+A build makes the index as it makes the dumps, batch by batch: each worker reads its batch's
+rows for what the index needs and makes its pledges' rows, texts normalised and facet values
+found (:func:`index_part`); the parent keeps the parts in a scratch database as they come
+and writes them into the index in display order (:class:`IndexWriter`), mostly while the
+workers map later batches. The time is spread over the workers, no process holds more than
+a batch of it in memory, and the file is the one a single pass over the whole graph writes
+(:func:`index_triples`), byte for byte.
 
 Full-text search (FTS5, ``unicode61 remove_diacritics 2``) covers the six UN languages:
 texts and queries are normalised alike (:func:`normalise`: NFKC, case folded, combining
@@ -17,18 +24,23 @@ yet most Chinese words have two.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sqlite3
+import tempfile
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-__all__ = ["FACETS", "INDEX_FILE", "Facet", "fts_query", "index_triples", "normalise",
-           "search_words", "write_search_index"]
+from pledge_graph.rdf.ntriples import Triple, literal_parts
+
+__all__ = ["FACETS", "INDEX_FILE", "PARTS_FILE", "Facet", "IndexPart", "IndexWriter",
+           "fts_query", "index_part", "index_triples", "normalise", "search_words"]
 
 INDEX_FILE = "search.sqlite"
 """The index's file name in the release directory."""
@@ -109,52 +121,156 @@ def fts_query(words: Iterable[str]) -> str:
     return " AND ".join(f'"{normalise(w)}"*' for w in words)
 
 
-def write_search_index(directory: Path, dump: str = "pledge-graph.nt") -> Path:
-    """Index the release in ``directory`` from its N-Triples dump; return the index's path.
-
-    Only the dump's lines whose predicate the index reads are parsed: on a 100k-pledge
-    release that is a fraction of its 6 million lines, and the time and memory of the
-    index stay a small part of the build's."""
-    with open(directory / dump, "rb") as source:
-        kept = b"".join(_wanted_lines(source))
-    return index_triples(ox.parse(kept, ox.RdfFormat.N_TRIPLES), directory / INDEX_FILE)
-
-
-def _wanted_lines(lines: Iterable[bytes]) -> Iterator[bytes]:
-    """The N-Triples lines whose predicate :func:`_read` keeps (a subject, an IRI or a blank
-    node label, holds no space, so the predicate is the line's second word)."""
-    keep: dict[bytes, str] = {}  # predicate -> "label", "type", "value" or ""
-    types = tuple(f"/{kind}>".encode() for kind in _KEPT_TYPES)
-    for line in lines:
-        words = line.split(b" ", 2)
-        if len(words) < 3:
-            continue
-        kind = keep.get(words[1])
-        if kind is None:
-            iri = words[1][1:-1].decode("utf-8", "replace")
-            kind = keep[words[1]] = (
-                "label" if iri in _LABELS else "type" if iri == _RDF_TYPE
-                else "value" if (re.split(r"[/#]", iri)[-1] in _PG_WANTED
-                                 or iri in (_DCT + "spatial", _DCT + "issued")) else "")
-        if (kind == "value" or (kind == "label" and b"/id/fact/" not in words[0])
-                or (kind == "type" and words[2].split(b" ", 1)[0].endswith(types))):
-            yield line
-
-
 def index_triples(triples: Iterable[ox.Triple | ox.Quad], path: Path) -> Path:
-    """Write the index of the pledges in ``triples`` to ``path`` (replacing it)."""
-    graph = _read(triples)
-    path.unlink(missing_ok=True)
-    db = sqlite3.connect(path)
-    try:
-        db.executescript(_SCHEMA)
-        _fill(db, graph)
-        db.execute("INSERT INTO text_index(text_index) VALUES ('optimize')")
-        db.commit()
-    finally:
-        db.close()
+    """Write the index of the pledges in ``triples`` (a whole graph, in any order) to
+    ``path``, replacing it: the one-part case of what a build does batch by batch."""
+    rows = sorted({(str(t.subject), str(t.predicate), str(t.object)) for t in triples})
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        writer = IndexWriter(Path(scratch))
+        writer.add(index_part(rows))
+        os.replace(writer.close(), path)
     return path
 
+
+@dataclass(frozen=True)
+class IndexPart:
+    """One batch's part of the index, made in its worker: its pledges' rows, each with its
+    display-order key, normalised text and facet values, and the labels of its subjects."""
+
+    pledges: list[tuple[str, str, str, str, str, str, str, str, str]]
+    """(submission, number key, IRI, label, date, language, text, normalised texts, facet
+    values as JSON), the columns of :data:`_PARTS_SCHEMA`'s ``part_pledge``."""
+    labels: list[tuple[str, str | None, str]]
+    """(IRI, language, label) of every labelled subject but facts and the part's pledges."""
+
+
+class IndexWriter:
+    """Writes ``search.sqlite`` into ``directory`` from the batches' parts, given in batch
+    order.
+
+    The parts are kept as they come in a scratch database beside the index, so the parent
+    holds none of them in memory. Batches follow the records' file names and the list the
+    submissions' IRIs, which nearly always agree: told with each part the least submission
+    of the parts still to come, the writer puts in at once the pledges kept so far that come
+    before it, and the index is mostly written while the workers map the later batches.
+    Should a part bring a pledge that belongs before one already written, the index is
+    written again from the scratch database when it is closed. Either way the statements
+    are those of one pass over the whole graph in display order (pledge, text, facet values,
+    pledge after pledge, then the labels), so the file's bytes do not depend on the batches.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / INDEX_FILE
+        self.parts_path = directory / PARTS_FILE
+        self._parts: sqlite3.Connection | None = None
+        self._db: sqlite3.Connection | None = None
+        self._last: tuple[str, str, str] | None = None  # the order key of the last written
+        self._written = 0
+        self._in_order = True
+        self._named: set[str] = set()
+        self._languages: set[str] = set()
+
+    def add(self, part: IndexPart, *, before: str | None = None) -> None:
+        """Keep one part; with ``before``, the least submission IRI of the parts still to
+        come, write the pledges kept that come before it. (The files are opened on the
+        first part, after a build's workers are forked.)"""
+        parts, _ = self._open()
+        if self._last is not None and any(row[:3] <= self._last for row in part.pledges):
+            self._in_order = False
+        parts.executemany("INSERT INTO part_pledge VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          part.pledges)
+        parts.executemany("INSERT INTO part_label VALUES (?, ?, ?)", part.labels)
+        if before is not None and self._in_order:
+            self._write(before)
+
+    def close(self) -> Path:
+        """Write the pledges not yet written (all of them again if a part came out of
+        order), the labels, and the full-text index optimised; remove the scratch database."""
+        if not self._in_order and self._db is not None:
+            self._db.close()  # the index is written again, from the start
+            self._db, self._last, self._written, self._in_order = None, None, 0, True
+            self._named.clear()
+            self._languages.clear()
+        self._write(None)
+        _, db = self._open()
+        db.executemany("INSERT INTO label VALUES (?, ?)",
+                       [(iri, self._named_label(iri)) for iri in sorted(self._named)]
+                       + [(code, LANGUAGES.get(code.split("-")[0].lower(), code))
+                          for code in sorted(self._languages - self._named)])
+        db.execute("INSERT INTO text_index(text_index) VALUES ('optimize')")
+        db.commit()
+        self.abort(keep_index=True)
+        return self.path
+
+    def abort(self, *, keep_index: bool = False) -> None:
+        """Close the files and remove the scratch database (and, unless kept, the index)."""
+        for db in (self._parts, self._db):
+            if db is not None:
+                db.close()
+        self._parts = self._db = None
+        self.parts_path.unlink(missing_ok=True)
+        if not keep_index:
+            self.path.unlink(missing_ok=True)
+
+    def _open(self) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+        if self._parts is None:
+            self._parts = sqlite3.connect(self.parts_path)
+            self._parts.executescript(_PARTS_SCHEMA)
+        if self._db is None:
+            self.path.unlink(missing_ok=True)
+            self._db = sqlite3.connect(self.path)
+            self._db.executescript(_SCHEMA)
+        return self._parts, self._db
+
+    def _write(self, before: str | None) -> None:
+        """Insert the kept pledges after the last written (and, given ``before``, of a
+        submission before it), in display order, with their texts and facet values."""
+        parts, db = self._open()
+        where = ["(submission, number, iri) > (?, ?, ?)"] if self._last else []
+        if before is not None:
+            where.append("submission < ?")
+        rows = parts.execute(
+            "SELECT submission, number, iri, label, date, language, text, body, facets "
+            "FROM part_pledge " + (f"WHERE {' AND '.join(where)} " if where else "")
+            + "ORDER BY submission, number, iri",
+            [*(self._last or ()), *([before] if before is not None else [])])
+        for submission, key, iri, label, date, language, text, body, facets in rows:
+            self._written += 1
+            number = self._written
+            db.execute("INSERT INTO pledge VALUES (?, ?, ?, ?, ?, ?)",
+                       (number, iri, label, date, language, text))
+            db.execute("INSERT INTO text_index(rowid, body) VALUES (?, ?)", (number, body))
+            values = json.loads(facets)
+            db.executemany("INSERT OR IGNORE INTO facet VALUES (?, ?, ?)",
+                           [(facet, value, number) for facet, value in values])
+            self._named.update(value for facet, value in values if facet != "language")
+            self._languages.update(value for facet, value in values if facet == "language")
+            self._last = (submission, key, iri)
+
+    def _named_label(self, iri: str) -> str:
+        """The label of a facet value: of its labels in any part, else a pledge's own."""
+        parts, db = self._open()
+        labels = parts.execute("SELECT language, label FROM part_label WHERE iri = ?",
+                               (iri,)).fetchall()
+        if labels:
+            return _label(iri, labels)
+        pledge = db.execute("SELECT label FROM pledge WHERE iri = ?", (iri,)).fetchone()
+        return str(pledge[0]) if pledge else _label(iri, [])
+
+
+PARTS_FILE = ".search-parts.sqlite"
+"""The scratch database of the parts, in the release directory while it is built."""
+
+_PARTS_SCHEMA = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+CREATE TABLE part_pledge(submission TEXT, number TEXT, iri TEXT, label TEXT, date TEXT,
+                         language TEXT, text TEXT, body TEXT, facets TEXT);
+CREATE INDEX part_order ON part_pledge(submission, number, iri);
+CREATE TABLE part_label(iri TEXT, language TEXT, label TEXT);
+CREATE INDEX part_labels ON part_label(iri);
+"""
+"""A scratch file: no journal, no waiting for the disk."""
 
 _SCHEMA = """
 CREATE TABLE pledge(id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, label TEXT,
@@ -167,122 +283,125 @@ CREATE VIRTUAL TABLE text_index USING fts5(body, content='',
                                            tokenize='unicode61 remove_diacritics 2');
 """
 
+
 _PG_WANTED = ("Pledge", "pledgeText", "pledgedBy", "rightsHolderGroup", "statedIn",
               "recipient", "treaty", "submission", "pledgeNumber")
+_KEPT_TYPES = ("Pledge", *COMMITMENT_KINDS)
 
 
 @dataclass
 class _Graph:
-    """The few triples the index needs, by subject."""
+    """The few triples the index needs, by subject IRI (objects as N-Triples terms)."""
 
     pledges: set[str]
-    values: dict[str, dict[str, list[ox.NamedNode | ox.Literal]]]
-    labels: dict[str, list[ox.Literal]]
+    values: dict[str, dict[str, list[str]]]
+    labels: dict[str, list[tuple[str | None, str]]]
 
 
-_KEPT_TYPES = ("Pledge", *COMMITMENT_KINDS)
+def _value(term: str) -> str:
+    """An N-Triples term's IRI or lexical form."""
+    return term[1:-1] if term.startswith("<") else literal_parts(term)[0]
 
 
-def _read(triples: Iterable[ox.Triple | ox.Quad]) -> _Graph:
-    """Keep from ``triples`` what the index needs (the graph is never held whole): the
-    types of pledges and of the facts a facet counts, and no label of a fact or of its
-    evidence, which no page of the list shows."""
+def _kind(predicate: str) -> str | None:
+    """The name :func:`_read` keeps a predicate's objects under, or None."""
+    iri = predicate[1:-1]
+    if iri in _LABELS:
+        return "label"
+    if iri == _RDF_TYPE:
+        return "type"
+    local = re.split(r"[/#]", iri)[-1]
+    return local if local in _PG_WANTED or iri in (_DCT + "spatial", _DCT + "issued") else None
+
+
+def _read(rows: Iterable[Triple]) -> _Graph:
+    """Keep from ``rows`` what the index needs: the types of pledges and of the facts a
+    facet counts, their values, and the labels of all but facts and their evidence."""
     graph = _Graph(set(), defaultdict(lambda: defaultdict(list)), defaultdict(list))
-    wanted: dict[str, str | None] = {}  # predicate -> the name the index keeps it under
-    for t in triples:
-        p, s, o = t.predicate.value, t.subject, t.object
-        if not isinstance(s, ox.NamedNode) or isinstance(o, (ox.BlankNode, ox.Triple)):
+    kinds: dict[str, str | None] = {}
+    for s, p, o in rows:
+        kind = kinds[p] if p in kinds else kinds.setdefault(p, _kind(p))
+        if kind is None or not s.startswith("<") or o.startswith(("_:", "<<")):
             continue
-        if p in _LABELS:
-            if isinstance(o, ox.Literal) and "/id/fact/" not in s.value:
-                graph.labels[s.value].append(o)
-        elif p == _RDF_TYPE:
-            kind = o.value.rsplit("/", 1)[-1]
-            if kind in _KEPT_TYPES:
-                if kind == "Pledge":
-                    graph.pledges.add(s.value)
-                graph.values[s.value]["type"].append(o)
+        subject = s[1:-1]
+        if kind == "label":
+            if o.startswith('"') and "/id/fact/" not in subject:
+                text, language, _ = literal_parts(o)
+                graph.labels[subject].append((language and language.lower(), text))
+        elif kind == "type":
+            if _value(o).rsplit("/", 1)[-1] in _KEPT_TYPES:
+                if _value(o).rsplit("/", 1)[-1] == "Pledge":
+                    graph.pledges.add(subject)
+                graph.values[subject]["type"].append(o)
         else:
-            if p not in wanted:
-                local = re.split(r"[/#]", p)[-1]
-                wanted[p] = local if (local in _PG_WANTED or p in (
-                    _DCT + "spatial", _DCT + "issued")) else None
-            name = wanted[p]
-            if name is not None:
-                graph.values[s.value][name].append(o)
+            graph.values[subject][kind].append(o)
     return graph
 
 
-def _fill(db: sqlite3.Connection, graph: _Graph) -> None:
-    """Insert the pledges (in display order), their facet values, labels and texts."""
+def index_part(rows: Iterable[Triple]) -> IndexPart:
+    """The part of the index of a batch's rows (sorted, as the dumps hold them).
+
+    A batch owns its submissions, their pledges and the facts stated in them, so each
+    pledge's row is made whole here; labels of values the batches share come in the
+    part of the shared rows."""
+    graph = _read(rows)
     facts: dict[str, list[str]] = defaultdict(list)
     for subject, props in graph.values.items():
         for pledge in props.get("statedIn", ()):
-            facts[pledge.value].append(subject)
-    order = sorted(graph.pledges, key=lambda iri: _order(graph, iri))
-    named: set[str] = set()
-    languages: set[str] = set()
-    for number, iri in enumerate(order, start=1):
+            facts[_value(pledge)].append(subject)
+    pledges = []
+    for iri in sorted(graph.pledges):
         props = graph.values[iri]
-        texts = [t for t in props.get("pledgeText", ()) if isinstance(t, ox.Literal)]
-        text = texts[0].value if texts else ""
-        language = texts[0].language or "" if texts else ""
-        date = _date(graph, props)
-        db.execute("INSERT INTO pledge VALUES (?, ?, ?, ?, ?, ?)",
-                   (number, iri, _label(graph, iri), date, language, text))
-        db.execute("INSERT INTO text_index(rowid, body) VALUES (?, ?)",
-                   (number, normalise(" ".join(t.value for t in texts))))
-        rows = _facet_values(graph, props, facts.get(iri, []), texts)
-        db.executemany("INSERT OR IGNORE INTO facet VALUES (?, ?, ?)",
-                       [(facet, value, number) for facet, value in sorted(rows)])
-        named.update(value for facet, value in rows if facet != "language")
-        languages.update(value for facet, value in rows if facet == "language")
-    db.executemany("INSERT INTO label VALUES (?, ?)",
-                   [(iri, _label(graph, iri)) for iri in sorted(named)]
-                   + [(code, LANGUAGES.get(code.split("-")[0].lower(), code))
-                      for code in sorted(languages - named)])
+        texts = [literal_parts(t) for t in props.get("pledgeText", ()) if t.startswith('"')]
+        language = (texts[0][1] or "").lower() if texts else ""
+        values = _facet_values(graph, props, facts.get(iri, []), texts)
+        pledges.append((*_order(props), iri, _label(iri, graph.labels.get(iri, [])),
+                        _date(graph, props), language, texts[0][0] if texts else "",
+                        normalise(" ".join(t[0] for t in texts)),
+                        json.dumps(sorted(values), ensure_ascii=False)))
+    labels = [(iri, language, text) for iri, found in sorted(graph.labels.items())
+              if iri not in graph.pledges for language, text in found]
+    return IndexPart(pledges, labels)
 
 
-def _facet_values(graph: _Graph, props: dict[str, list[ox.NamedNode | ox.Literal]],
-                  facts: list[str], texts: list[ox.Literal]) -> set[tuple[str, str]]:
+def _facet_values(graph: _Graph, props: dict[str, list[str]], facts: list[str],
+                  texts: list[tuple[str, str | None, str | None]]) -> set[tuple[str, str]]:
     """The (facet, value) pairs of one pledge, as :data:`FACETS` define them."""
-    rows = {("language", t.language or "") for t in texts}
+    rows = {("language", (language or "").lower()) for _, language, _ in texts}
     for facet, key in (("actor", "pledgedBy"), ("group", "rightsHolderGroup"),
                        ("country", "spatial")):
-        rows |= {(facet, o.value) for o in props.get(key, ()) if isinstance(o, ox.NamedNode)}
+        rows |= {(facet, o[1:-1]) for o in props.get(key, ()) if o.startswith("<")}
     for fact in facts:
         fprops = graph.values[fact]
-        rows |= {("commitment", o.value) for o in fprops.get("type", ())
-                 if o.value.rsplit("/", 1)[-1] in COMMITMENT_KINDS}
+        rows |= {("commitment", _value(o)) for o in fprops.get("type", ())
+                 if _value(o).rsplit("/", 1)[-1] in COMMITMENT_KINDS}
         for facet in ("recipient", "treaty"):
-            rows |= {(facet, o.value) for o in fprops.get(facet, ())
-                     if isinstance(o, ox.NamedNode)}
+            rows |= {(facet, o[1:-1]) for o in fprops.get(facet, ()) if o.startswith("<")}
     return rows
 
 
-def _order(graph: _Graph, iri: str) -> tuple[str, int, str]:
-    """Display order: by submission, then pledge number (as a number), then IRI."""
-    props = graph.values[iri]
-    submission = next((o.value for o in props.get("submission", ())), "")
-    number = next((o.value for o in props.get("pledgeNumber", ())), "0")
-    return submission, int(number) if number.isdigit() else 0, iri
+def _order(props: dict[str, list[str]]) -> tuple[str, str]:
+    """Display order: by submission, then pledge number (as a number; the key's text sorts
+    as the number does), then IRI."""
+    submission = next((_value(o) for o in props.get("submission", ())), "")
+    number = next((_value(o) for o in props.get("pledgeNumber", ())), "0")
+    digits = str(int(number)) if number.isdigit() else "0"
+    return submission, f"{len(digits):06d}{digits}"
 
 
-def _date(graph: _Graph, props: dict[str, list[ox.NamedNode | ox.Literal]]) -> str:
+def _date(graph: _Graph, props: dict[str, list[str]]) -> str:
     """The pledge's date: its submission's ``dct:issued``."""
     for submission in props.get("submission", ()):
-        for issued in graph.values.get(submission.value, {}).get("issued", ()):
-            return issued.value
+        for issued in graph.values.get(_value(submission), {}).get("issued", ()):
+            return _value(issued)
     return ""
 
 
-def _label(graph: _Graph, iri: str) -> str:
+def _label(iri: str, labels: Sequence[tuple[str | None, str]]) -> str:
     """An English label, else any label, else the IRI's last part made readable
     (``.../ontology/FundingCommitment`` reads "Funding commitment")."""
-    labels = sorted(graph.labels.get(iri, ()),
-                    key=lambda lit: (lit.language != "en", lit.language or "", lit.value))
     if labels:
-        return labels[0].value
+        return min(labels, key=lambda lit: (lit[0] != "en", lit[0] or "", lit[1]))[1]
     tail = re.split(r"[/#]", iri.rstrip("/"))[-1]
     words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", tail).replace("-", " ")
     return words[:1].upper() + words[1:].lower()

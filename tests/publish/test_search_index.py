@@ -11,13 +11,18 @@ import sqlite3
 
 import pyoxigraph as ox
 import pytest
+from pipeline_data import japan_data, synthetic, write_record
 from web_server import bundled_release
 
+from pledge_graph.build.pipeline import check
 from pledge_graph.build.release import ensure_release, is_stale
 from pledge_graph.publish import search_index
 from pledge_graph.publish.search_index import (
     INDEX_FILE,
+    PARTS_FILE,
+    IndexWriter,
     fts_query,
+    index_part,
     index_triples,
     search_words,
 )
@@ -127,12 +132,55 @@ def test_the_build_writes_the_index_into_the_release_and_lists_it():
     pledge_lines = (release / "pledge-graph.nt").read_text(encoding="utf-8").count(
         "<https://w3id.org/pledge-graph/ontology/pledgeText>")
     assert count == pledge_lines > 0
+    assert not (release / PARTS_FILE).exists()  # the build's scratch file is gone
+    assert PARTS_FILE not in manifest
+
+
+def test_the_index_made_batch_by_batch_is_the_one_of_the_whole_graph(tmp_path):
+    """Batches cut the records in file-name order; the list shows the pledges by submission
+    IRI, then number: "yemen-1.yaml" comes before "yemen.yaml", but yemen's pledges before
+    yemen-1's, and yemen's pledge 10 after its pledge 9."""
+    data = japan_data(tmp_path)
+    for slug, pledges in (("yemen-1", 2), ("yemen", 11)):
+        write_record(data, *reversed(synthetic(slug, pledges)))
+    out = tmp_path / "release"
+    out.mkdir()
+    assert check(data, dumps_to=out, batch_records=1, workers=2).outcome.conforms
+    index = out / INDEX_FILE
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no scratch left
+    whole = index_triples(ox.parse(path=out / "pledge-graph.nt",
+                                   format=ox.RdfFormat.N_TRIPLES), tmp_path / INDEX_FILE)
+    assert index.read_bytes() == whole.read_bytes()
+    db = sqlite3.connect(index)
+    try:
+        listed = [iri.split("/id/pledge/")[1] for (iri,) in
+                  db.execute("SELECT iri FROM pledge ORDER BY id")]
+    finally:
+        db.close()
+    assert listed == ([f"japan-2023/{n}" for n in range(1, 4)]
+                      + [f"yemen/{n}" for n in range(1, 12)]
+                      + [f"yemen-1/{n}" for n in range(1, 3)])
 
 
 def test_indexing_the_same_triples_twice_gives_the_same_bytes(tmp_path):
     first = index_triples(pledge_triples(), tmp_path / "a.sqlite").read_bytes()
     second = index_triples(list(reversed(pledge_triples())), tmp_path / "b.sqlite").read_bytes()
     assert first == second
+
+
+def test_a_part_that_comes_out_of_order_gets_the_same_index(tmp_path):
+    """Told that no later part lists a pledge before submission "~", the writer writes the
+    first part's pledges at once; a later part with pledges before them has it start again."""
+    rows = sorted((str(t.subject), str(t.predicate), str(t.object)) for t in pledge_triples())
+    late = tuple(f"<{BASE}id/pledge/doc/{n}>" for n in (4, 5, 6))
+    writer = IndexWriter(tmp_path)
+    writer.add(index_part([r for r in rows if r[0] in late]), before="~")
+    assert (tmp_path / PARTS_FILE).exists()
+    writer.add(index_part([r for r in rows if r[0] not in late]))
+    index = writer.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [INDEX_FILE]
+    whole = index_triples(pledge_triples(), tmp_path / "whole.sqlite")
+    assert index.read_bytes() == whole.read_bytes()
 
 
 def test_docstring_examples():
