@@ -3,8 +3,10 @@
 Dereferencing an IRI and the one-subject query ``SELECT ?p ?o WHERE { <iri> ?p ?o }`` are
 bounded by construction: they read the triples around one term. Answering them through a
 full SPARQL query in a worker process costs a round trip and a query plan per request, which
-is most of a first answer's time. Here they are read with pyoxigraph's pattern lookups
-(``quads_for_pattern``), which cannot call out of the process: no query is evaluated.
+is most of a first answer's time. Here they are read by pattern through a :class:`Reader`:
+the server's lookup index (:mod:`pledge_graph.store.index`), or pyoxigraph's
+``quads_for_pattern`` on a store without one. Neither can call out of the process: no query
+is evaluated. Terms travel as N-Triples text, so an answer is written from what was read.
 
 :func:`description` gives exactly the triples of the store's SPARQL definition of a resource
 (:meth:`pledge_graph.store.embedded.SparqlMethods.resource`); the tests hold the two equal on

@@ -48,7 +48,7 @@ class DirectReads:
                 prefixes.append(path[:path.index("{")])
             else:
                 exact.append(path)
-        self.elsewhere = frozenset(exact) - {"/sparql", "/sparql/"}
+        self.elsewhere = frozenset(exact)
         self.prefixes = tuple(prefixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -67,8 +67,7 @@ class DirectReads:
 
     def is_resource(self, path: str) -> bool:
         """Whether ``path`` is answered by the resources' catch-all route."""
-        return not (path in self.elsewhere or path in ("/sparql", "/sparql/")
-                    or path.startswith(self.prefixes))
+        return not (path in self.elsewhere or path.startswith(self.prefixes))
 
     def _handler(self, scope: Scope) -> Handler | None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
