@@ -9,6 +9,7 @@ answer is the same bytes, and the same refusal, whichever store gives it.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ __all__ = [
     "serialise_answer",
     "used_prefixes",
     "write_boolean",
+    "write_lines",
     "write_triples",
 ]
 
@@ -194,6 +196,19 @@ def write_triples(triples: Sequence[ox.Triple], media_type: str,
     return _bytes(ox.serialize(triples, format=fmt))
 
 
+def write_lines(lines: Sequence[str], media_type: str, prefixes: dict[str, str]) -> bytes:
+    """:func:`write_triples` for triples given as N-Triples lines (as pyoxigraph writes
+    them): parsed as they are written, with no list of triples in between."""
+    fmt = GRAPH_TYPES.get(media_type)
+    if fmt is None:
+        raise NotAcceptable("graph")
+    text = "".join(lines)
+    if fmt is ox.RdfFormat.TURTLE and len(lines) <= _FEW:
+        prefixes = used_prefixes(iris_of_lines(lines), prefixes)
+    return _bytes(ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), format=fmt,
+                               prefixes=prefixes if fmt is ox.RdfFormat.TURTLE else None))
+
+
 def _bytes(serialised: bytes | None) -> bytes:
     """pyoxigraph returns the bytes when no output file is given."""
     assert serialised is not None
@@ -226,42 +241,56 @@ def used_prefixes(iris: set[str], table: dict[str, str]) -> dict[str, str]:
 
     Made from the IRIs' parents (the text up to their last ``/`` or ``#``): a namespace
     ending in ``/`` or ``#`` is used when it is some IRI's parent and no IRI's parent lies
-    deeper under it. What each parent says is worked out once and kept, as parents repeat
-    from one resource to the next: every first request for a resource in Turtle makes
-    this choice."""
+    deeper under it. Every first request for a resource in Turtle makes this choice, and
+    most of its IRIs' parents are new (a pledge's own, its facts'): what a parent says is
+    read from its own leading parts, not by comparing it with every namespace."""
     namespaces = tuple(table.items())
-    parents = {iri[:max(iri.rfind("/"), iri.rfind("#")) + 1] for iri in iris}
+    claims = _claims(namespaces)
     named: set[str] = set()
     spoilt: set[str] = set()
-    for parent in parents:
-        exact, deeper = _parent_claims(parent, namespaces)
+    for parent in {iri[:max(iri.rfind("/"), iri.rfind("#")) + 1] for iri in iris}:
+        exact, deeper = claims.of(parent)
         named.update(exact)
         spoilt.update(deeper)
-    odd = _odd_namespaces(namespaces)
     used = {}
     for prefix, ns in namespaces:
-        if ns.endswith(("/", "#")):
-            if ns in named and ns not in spoilt:
-                used[prefix] = ns
-            continue
-        if ns in odd:
+        if ns in claims.odd:
             locals_ = [i[len(ns):] for i in iris if i.startswith(ns)]
             if locals_ and not any("/" in name or "#" in name for name in locals_):
                 used[prefix] = ns
+        elif ns in named and ns not in spoilt:
+            used[prefix] = ns
     return used
 
 
+class _Claims:
+    """What each parent seen so far says under one prefix table: the namespaces (ending in
+    ``/`` or ``#``) it is, and those it lies deeper under (an IRI with this parent would
+    need escapes under them)."""
+
+    def __init__(self, namespaces: tuple[tuple[str, str], ...]) -> None:
+        self.namespaces = {ns for _, ns in namespaces if ns.endswith(("/", "#"))}
+        self.odd = frozenset(ns for _, ns in namespaces if not ns.endswith(("/", "#")))
+        self.known: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def of(self, parent: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        found = self.known.get(parent)
+        if found is None:
+            # the namespaces a parent lies under are among its leading parts up to a "/"
+            # or "#"
+            spaces = [ns for m in _SEPARATOR.finditer(parent)
+                      if (ns := parent[:m.end()]) in self.namespaces]
+            if len(self.known) >= _PARENTS_KEPT:
+                self.known.clear()
+            found = self.known[parent] = (tuple(ns for ns in spaces if ns == parent),
+                                          tuple(ns for ns in spaces if ns != parent))
+        return found
+
+
+_SEPARATOR = re.compile(r"[/#]")
+_PARENTS_KEPT = 100_000
+
+
 @functools.lru_cache(maxsize=16)
-def _odd_namespaces(namespaces: tuple[tuple[str, str], ...]) -> frozenset[str]:
-    return frozenset(ns for _, ns in namespaces if not ns.endswith(("/", "#")))
-
-
-@functools.lru_cache(maxsize=4096)
-def _parent_claims(parent: str, namespaces: tuple[tuple[str, str], ...]
-                   ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The namespaces (ending in ``/`` or ``#``) that ``parent`` is, and those it lies
-    deeper under (an IRI with this parent would need escapes under them)."""
-    exact = tuple(ns for _, ns in namespaces if ns == parent and ns.endswith(("/", "#")))
-    deeper = tuple(ns for _, ns in namespaces if ns.endswith(("/", "#"))
-                   and parent.startswith(ns) and parent != ns)
-    return exact, deeper
+def _claims(namespaces: tuple[tuple[str, str], ...]) -> _Claims:
+    return _Claims(namespaces)

@@ -12,7 +12,6 @@ context, cacheable for a day.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,7 +21,7 @@ from starlette.responses import FileResponse, Response
 
 from pledge_graph.sparql.results import write_triples
 from pledge_graph.web import pages
-from pledge_graph.web.http import error, etag, not_modified, validated
+from pledge_graph.web.http import error, etag, http_date, not_modified, validated
 from pledge_graph.web.negotiation import FORMATS, negotiate
 
 __all__ = [
@@ -119,7 +118,7 @@ def _file(request: Request, path: Path, digest: str, cache: str) -> Response:
     tag = etag(digest, path.name, str(stat.st_size), str(stat.st_mtime_ns))
     modified = datetime.fromtimestamp(int(stat.st_mtime), UTC)
     headers = {"ETag": tag, "Cache-Control": cache,
-               "Last-Modified": format_datetime(modified, usegmt=True)}
+               "Last-Modified": http_date(modified)}
     if not_modified(request, tag, modified):
         return Response(status_code=304, headers=headers)
     return FileResponse(path, media_type=media_type_for(path.name), headers=headers,

@@ -30,6 +30,7 @@ __all__ = [
     "etag",
     "for_client",
     "header",
+    "http_date",
     "negotiated",
     "not_acceptable",
     "not_modified",
@@ -58,10 +59,16 @@ def not_modified(request: Request, tag: str, modified: datetime) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=16)
+def http_date(moment: datetime) -> str:
+    """``moment`` as an HTTP date (a release's time, written once, not per answer)."""
+    return format_datetime(moment, usegmt=True)
+
+
 def validated(request: Request, body: bytes, media_type: str, tag: str, modified: datetime,
               headers: dict[str, str] | None = None, status: int = 200) -> Response:
     """Answer ``body`` with ETag, Last-Modified and caching headers, or 304 when current."""
-    all_headers = {"ETag": tag, "Last-Modified": format_datetime(modified, usegmt=True),
+    all_headers = {"ETag": tag, "Last-Modified": http_date(modified),
                    "Cache-Control": "public, max-age=300", **(headers or {})}
     if not_modified(request, tag, modified):
         return Response(status_code=304, headers=all_headers)

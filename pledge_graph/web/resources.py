@@ -28,7 +28,7 @@ from starlette.responses import Response
 
 from pledge_graph.publish.jsonld import context_text, load_context
 from pledge_graph.rdf.vocab import VOID, prefixes
-from pledge_graph.sparql.results import N_TRIPLES, iris_of_lines, write_triples
+from pledge_graph.sparql.results import N_TRIPLES, write_lines, write_triples
 from pledge_graph.store.lookup import labels_in, owned_parts
 from pledge_graph.web import evidence, ontology_docs, pages
 from pledge_graph.web.cache import mark_cacheable
@@ -157,8 +157,7 @@ def serialise_lines(lines: list[str], fmt: Format, settings: Any, iri: str) -> b
         return "".join(lines).encode()
     if fmt.media_type == "application/ld+json":
         return framed_jsonld_at_once(parse_lines(lines), iri, project_context(settings))
-    return write_triples(parse_lines(lines), fmt.media_type, prefixes(settings.iris),
-                         iris=iris_of_lines(lines))
+    return write_lines(lines, fmt.media_type, prefixes(settings.iris))
 
 
 def html_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
