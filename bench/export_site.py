@@ -67,7 +67,8 @@ def _jsonld(release: Path) -> dict[str, float]:
     from pledge_graph.site.documents import canonical_blank_nodes
     from pledge_graph.store.embedded import EmbeddedStore
     from pledge_graph.store.loading import load_inputs
-    from pledge_graph.web.resources import describe, framed_jsonld
+    from pledge_graph.web.framing import framed_jsonld
+    from pledge_graph.web.resources import describe
 
     iris = Iris()
     store = EmbeddedStore()

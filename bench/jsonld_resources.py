@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from pledge_graph.store.embedded import EmbeddedStore
-from pledge_graph.web.resources import framed_jsonld
+from pledge_graph.web.framing import framed_jsonld
 
 _NT = "application/n-triples"
 

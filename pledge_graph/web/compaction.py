@@ -1,7 +1,7 @@
 """JSON-LD compaction of a resource's node tree with the project's context, at the speed of
 a dictionary lookup, giving the very bytes pyld gives.
 
-A resource's JSON-LD (:func:`pledge_graph.web.resources.framed_jsonld`) is its nested node
+A resource's JSON-LD (:func:`pledge_graph.web.framing.framed_jsonld`) is its nested node
 tree compacted with the project's context. pyld's compaction spends nearly all its time
 choosing, again for every value, the term or compact IRI of each property (its inverse
 context walk and its loop over every term for a prefix): about 5,000 triples a second. Those

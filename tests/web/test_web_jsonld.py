@@ -31,7 +31,8 @@ from pledge_graph.site.documents import canonical_blank_nodes
 from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.store.embedded import EmbeddedStore
 from pledge_graph.store.loading import load_inputs
-from pledge_graph.web.resources import describe, framed_jsonld
+from pledge_graph.web.framing import framed_jsonld
+from pledge_graph.web.resources import describe
 
 pytestmark = pytest.mark.filterwarnings(  # rdflib's JSON-LD parser, on every document
     "ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
