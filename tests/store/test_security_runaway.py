@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -58,14 +59,24 @@ def timed_out(response: httpx.Response, limit: float) -> bool:
     return response.status_code == 503 and f"longer than {limit:g} s" in response.text
 
 
-@pytest.fixture(scope="module")
-def flooded() -> Iterator[Server]:
-    server = Server()
+@contextmanager
+def running(*args: str, memory: bool = False) -> Iterator[Server]:
+    """A server started with ``args``, once it has answered the example queries (and, with
+    ``memory``, loaded its in-memory copy); stopped after."""
+    server = Server(*args)
     try:
+        if memory:
+            server.wait_for("in-memory copy")
         server.wait_for("example queries answered")
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def flooded() -> Iterator[Server]:
+    with running() as server:
+        yield server
 
 
 def test_fifty_runaways_leave_pages_dumps_kept_answers_and_a_small_query_fast(flooded):
@@ -100,14 +111,8 @@ def test_fifty_runaways_leave_pages_dumps_kept_answers_and_a_small_query_fast(fl
 @pytest.fixture(scope="module", params=[(), ("--in-memory",)], ids=["on-disk", "in-memory"])
 def guarded(request: pytest.FixtureRequest) -> Iterator[Server]:
     """A server with an 8 s limit, on the on-disk store or on the in-memory copy."""
-    server = Server("--timeout", "8", *request.param)
-    try:
-        if request.param:
-            server.wait_for("in-memory copy")
-        server.wait_for("example queries answered")
+    with running("--timeout", "8", *request.param, memory=bool(request.param)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_runaways_of_other_clients_leave_a_small_query_its_place(guarded):
@@ -135,12 +140,9 @@ def test_runaways_of_other_clients_leave_a_small_query_its_place(guarded):
 def narrow() -> Iterator[Server]:
     """A server with one place for new queries, two for long ones, two in the queue, and
     a 3 s limit."""
-    server = Server("--queries", "1", "--long-queries", "2", "--queue", "2", "--timeout", "3")
-    try:
-        server.wait_for("example queries answered")
+    with running("--queries", "1", "--long-queries", "2", "--queue", "2", "--timeout", "3"
+                 ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_the_queue_is_bounded_and_refusals_say_when_to_come_back(narrow):
