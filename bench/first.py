@@ -8,8 +8,9 @@ request is described or looked up afresh; Oxigraph server (``serve-read-only``) 
 IRIs as DESCRIBE and as the one-subject SELECT. Repeated answers: the same request again and
 again, on the default server (answers kept). Memory: the proportional set size (PSS) of the
 server's whole process tree at rest (ready, example queries answered) and its peak under
-the loads above, sampled twice a second, with and without the in-memory copy; Oxigraph
-server's resident memory beside it and both stores' size on disk.
+the loads above, sampled twice a second, on the store on disk (the default) and on the
+in-memory copy (``--in-memory``); Oxigraph server's resident memory beside it and both
+stores' size on disk.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ JSON = "application/sparql-results+json"
 DEREF = {"turtle": "text/turtle", "json-ld": "application/ld+json",
          "n-triples": "application/n-triples", "html": "text/html"}
 VARIANTS = {
-    "in-memory": [],
-    "no-in-memory": ["--no-in-memory"],
+    "on-disk": [],
+    "in-memory": ["--in-memory"],
 }
-SHOWN = {"in-memory": "in memory", "no-in-memory": "on disk"}
+SHOWN = {"on-disk": "on disk", "in-memory": "in memory"}
 """The project's server configurations measured (each also with ``--cache-mb 0``)."""
 
 
@@ -146,7 +147,7 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
             log = work / f"first-{name}.log"
             flags = [*argv, *extra] + ([] if cached else ["--cache-mb", "0"])
             said = "example queries answered" if cached else (
-                None if extra else "in-memory copy")
+                "in-memory copy" if extra else None)
             with _server(flags, endpoint + "?query=ASK%7B%7D", log, said) as pid:
                 row: dict[str, object] = {"rest_pss_mb": tree_pss_mb(pid)}
                 peak = Peak(pid, tree_pss_mb)
@@ -213,11 +214,11 @@ low and noisy, and only the ratios within this run compare). `python bench/run.p
 every request names a different IRI (a wrk Lua script cycles through all {iris:,} pledge
 IRIs) on `pledge-graph serve --cache-mb 0`, so each answer is made afresh, as the first
 answer for an IRI is; Oxigraph server (`serve-read-only`) answers the same IRIs as
-`DESCRIBE` (Turtle) and as the one-subject `SELECT ?p ?o WHERE {{ <iri> ?p ?o }}`. "in
-memory" is the default server (queries on an in-memory copy), "on disk" is
-`--no-in-memory`; in both, dereferencing, the one-subject lookup and a pledge page's facts
-are answered in the server process by pattern reads on the lookup index written beside the
-on-disk store (`store/index.py`)."""
+`DESCRIBE` (Turtle) and as the one-subject `SELECT ?p ?o WHERE {{ <iri> ?p ?o }}`. "on
+disk" is the default server (queries on the on-disk store), "in memory" is `--in-memory`
+(queries on an in-memory copy once loaded); in both, dereferencing, the one-subject lookup
+and a pledge page's facts are answered in the server process by pattern reads on the
+lookup index written beside the on-disk store (`store/index.py`)."""
 REPEATED = """Repeated answers: the same request again and again on the server that keeps
 its answers (the default, `--cache-mb 128`)."""
 MEMORY = """Memory: the proportional set size (PSS: a page shared by several processes

@@ -7,10 +7,10 @@ runaway query every few seconds.
 Passes when no normal request fails, every runaway query ends in the server's timeout
 error, and the p99 latency of normal requests with runaways is within 3x the p99 without.
 The server's memory is sampled twice a second as the proportional set size of it and all its
-descendants (the query workers share the in-memory copy of the graph with the process they
-are forked from; PSS counts shared pages once). The phases start once the server says it
-has loaded its in-memory copy and answered the example queries. Writes
-bench/results/load.json.
+descendants (the query workers share the system's page cache of the on-disk store, or with
+``--in-memory`` the in-memory copy of the graph with the process they are forked from; PSS
+counts shared pages once). The phases start once the server says it has answered the
+example queries. Writes bench/results/load.json.
 """
 
 from __future__ import annotations

@@ -176,14 +176,14 @@ def ours_uncached(work: Path, port: int) -> tuple[list[str], str]:
     return [*argv, "--cache-mb", "0"], endpoint
 
 
-def ours_on_disk(work: Path, port: int) -> tuple[list[str], str]:
-    """The project's server keeping no answers, its queries on the on-disk store only."""
+def ours_in_memory(work: Path, port: int) -> tuple[list[str], str]:
+    """The project's server keeping no answers, its queries on the in-memory copy."""
     argv, endpoint = ours_uncached(work, port)
-    return [*argv, "--no-in-memory"], endpoint
+    return [*argv, "--in-memory"], endpoint
 
 
 SERVERS = {"pledge-graph": ours, "oxigraph": oxigraph, "rdflib-endpoint": rdflib_endpoint,
-           "pledge-graph-uncached": ours_uncached, "pledge-graph-on-disk": ours_on_disk}
+           "pledge-graph-uncached": ours_uncached, "pledge-graph-in-memory": ours_in_memory}
 COMPARED = ("pledge-graph", "oxigraph", "rdflib-endpoint")
 SERIAL = {"rdflib-endpoint"}
 """Servers that answer one query at a time (the GIL): timed alone, as load only queues."""
@@ -255,12 +255,12 @@ def _measure(url: str, lua: str, runs: int, seconds: int, alone_s: float = 0.0, 
 
 def wait_for_memory(log: Path, seconds: float = 300, said: str = "example queries answered"
                     ) -> None:
-    """Wait until `pledge-graph serve` says its queries run on the in-memory copy and it has
-    answered the example queries once (it keeps their answers), or says ``said``."""
+    """Wait until `pledge-graph serve` says it has answered the example queries once (it
+    keeps their answers), or says ``said`` (``in-memory copy``: its queries run on it)."""
     deadline = time.monotonic() + seconds
     while said not in log.read_text(errors="replace"):
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not load its in-memory copy (log: {log})")
+            raise RuntimeError(f"the server did not say {said!r} (log: {log})")
         time.sleep(0.2)
 
 
@@ -278,7 +278,7 @@ def bench_queries(runs: int, seconds: int,
         argv, endpoint = SERVERS[server](work, port)
         ready = endpoint + ("&" if "?" in endpoint else "?") + "query=ASK%7B%7D"
         with serve(argv, ready, seconds=900, log=work / f"{server}.log"):
-            if server in ("pledge-graph", "pledge-graph-uncached"):
+            if server in ("pledge-graph", "pledge-graph-in-memory"):
                 wait_for_memory(work / f"{server}.log", said="example queries answered"
                                 if server == "pledge-graph" else "in-memory copy")
             for name, query in queries.items():
@@ -296,7 +296,7 @@ def bench_queries(runs: int, seconds: int,
         row["ratios"] = {"vs_oxigraph": mine / max(row["oxigraph"]["rps"], 1e-9),
                          "vs_rdflib_endpoint": mine / max(row["rdflib-endpoint"]["rps"], 1e-9)}
         for server, key in (("pledge-graph-uncached", "uncached_vs_oxigraph"),
-                            ("pledge-graph-on-disk", "on_disk_vs_oxigraph")):
+                            ("pledge-graph-in-memory", "in_memory_vs_oxigraph")):
             if server in row:
                 row["ratios"][key] = row[server]["rps"] / max(row["oxigraph"]["rps"], 1e-9)
         print(f"query {name:>24}: {row['ratios']['vs_oxigraph']:.2f}x Oxigraph, "
@@ -320,8 +320,8 @@ def bench_deref(runs: int, seconds: int) -> dict[str, dict[str, float]]:
         port = free_port()
         argv, endpoint = server(work, port)
         with serve(argv, endpoint + "?query=ASK%7B%7D", seconds=600, log=work / "deref.log"):
-            wait_for_memory(work / "deref.log", said="in-memory copy" if suffix
-                            else "example queries answered")
+            if not suffix:
+                wait_for_memory(work / "deref.log")
             for label, accept in (("turtle", "text/turtle"), ("json-ld", "application/ld+json"),
                                   ("html", "text/html")):
                 table[label + suffix] = _measure(f"http://127.0.0.1:{port}",

@@ -168,8 +168,7 @@ def _query_places_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory-mb", type=int, default=256,
                    help="megabytes one query may allocate in its worker (0: no limit)")
     p.add_argument("--queries", type=_positive, default=4,
-                   help="new queries that run at once (nice 2), on the in-memory copy "
-                        "(default: %(default)s)")
+                   help="new queries that run at once (nice 2) (default: %(default)s)")
     p.add_argument("--long-queries", type=_positive, default=4,
                    help="queries past half a second of processor time that may go on at "
                         "once, at the lowest priority; the client holding the most gives one "
@@ -180,8 +179,12 @@ def _query_places_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--queries-memory-mb", type=int, default=1024,
                    help="megabytes all running queries may allocate together; past it the "
                         "largest is stopped (0: no limit; default: %(default)s)")
+    p.add_argument("--in-memory", dest="in_memory", action="store_true", default=False,
+                   help="also load a copy of the store into memory and run queries on it "
+                        "once loaded: some aggregate queries run faster, for about four times "
+                        "the memory (see docs/serving.md)")
     p.add_argument("--no-in-memory", dest="in_memory", action="store_false",
-                   help="run queries on the on-disk store only (no in-memory copy)")
+                   help="run queries on the on-disk store only (the default)")
 
 
 def _isolation_options(p: argparse.ArgumentParser) -> None:

@@ -96,12 +96,6 @@ class Scheduler:
         self._fresh = 0
         self._long: list[Ticket] = []
 
-    def configure(self, fresh: int, long: int) -> None:
-        """Change how many queries run at once (when the in-memory copy is ready)."""
-        with self._lock:
-            self.fresh, self.long = fresh, long
-            self._grant()
-
     def admit(self, for_client: str) -> Ticket:
         """Start a query of ``for_client`` or queue it; raise Overloaded when the queue is
         full and the client holds as many waiting places as any other."""

@@ -5,10 +5,11 @@ that a rebuild does not touch, and the server serves that snapshot whole until i
 The release and the ``--also`` files (``FILE``, or ``GRAPH=FILE`` to put a file of triples
 in a named graph) are loaded into an on-disk pyoxigraph store kept in the snapshot
 (``<snapshot>/.store/<key>``, the key a digest of all that is loaded), so a restart on the
-same inputs opens it at once. Queries run in worker processes, first on the on-disk store
-read-only and, once a copy is loaded into memory in the background, on that copy, so a
-query past ``--timeout`` can be stopped (``pledge_graph.store.pool``). With ``--store URL`` the
-server answers from that SPARQL 1.1 store instead (``pledge_graph.store.remote``).
+same inputs opens it at once. Queries run in worker processes on the on-disk store
+read-only, so a query past ``--timeout`` can be stopped (``pledge_graph.store.pool``); with
+``--in-memory``, once a copy is loaded into memory in the background, on that copy. With
+``--store URL`` the server answers from that SPARQL 1.1 store instead
+(``pledge_graph.store.remote``).
 """
 
 from __future__ import annotations
@@ -223,9 +224,9 @@ def _query_threads(options: ServeOptions) -> int:
 
 def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say) -> None:
     """In the background: count what the landing page shows (from the server's own view of
-    the store, opened on the way), wait for the in-memory copy, then answer the example
-    queries once (their answers are kept); say when each is done (benchmarks wait for these
-    lines)."""
+    the store, opened on the way), wait for the in-memory copy if there is to be one, then
+    answer the example queries once (their answers are kept); say when each is done
+    (benchmarks wait for these lines)."""
     statistics(settings)
     if in_memory and pool.wait_in_memory(3600):
         say(f"queries run on an in-memory copy of the store ({pool.template_mb:.0f} MiB)")

@@ -31,12 +31,15 @@ RESOURCES = ["/id/pledge/japan-2023/1", "/id/pledge/japan-2023/2", "/id/pledge/j
 
 
 class Served:
-    """The server started before the rebuild, what it served then, and the folders."""
+    """The server started before the rebuild, its options, what it served then, and the
+    folders."""
 
-    def __init__(self, root: Path, server: Server, before: dict[str, bytes]) -> None:
+    def __init__(self, root: Path, server: Server, before: dict[str, bytes],
+                 options: tuple[str, ...]) -> None:
         self.root = root
         self.server = server
         self.before = before
+        self.options = options
 
 
 def catalog_checksums(http: httpx.Client) -> dict[str, str]:
@@ -93,15 +96,19 @@ def assert_whole(http: httpx.Client) -> dict[str, bytes]:
     return served
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+@pytest.fixture(scope="module", params=[(), ("--in-memory",)], ids=["on-disk", "in-memory"])
+def served(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A server on a copy of the bundled release, its queries on the store on disk or (once
+    loaded) on the in-memory copy, and the release rebuilt beside it."""
     data, release = bundled_release()
     root = tmp_path_factory.mktemp("pinning")
     shutil.copytree(data, root / "data")
     shutil.copytree(release, root / "dist")
-    server = Server("--data", root / "data", "--out", root / "dist")
+    server = Server("--data", root / "data", "--out", root / "dist", *request.param)
     try:
-        server.wait_for(MEMORY)
+        if request.param:
+            server.wait_for(MEMORY)
         with server.client() as http:
             assert "Japan" in " ".join(labels(http))
             before = assert_whole(http)
@@ -109,7 +116,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         record.write_text(record.read_text(encoding="utf-8").replace("Japan", "Nippon"),
                           encoding="utf-8")
         cli("build", "--data", root / "data", "--out", root / "dist")
-        yield Served(root, server, before)
+        yield Served(root, server, before, request.param)
     finally:
         server.stop()
 
@@ -155,9 +162,11 @@ def test_no_answer_names_a_file_on_the_server(served: Served) -> None:
 
 
 def test_a_restart_serves_the_new_release(served: Served) -> None:
-    server = Server("--data", served.root / "data", "--out", served.root / "dist")
+    server = Server("--data", served.root / "data", "--out", served.root / "dist",
+                    *served.options)
     try:
-        server.wait_for(MEMORY)
+        if served.options:
+            server.wait_for(MEMORY)
         with server.client() as http:
             assert "Nippon" in " ".join(labels(http))
             now = assert_whole(http)

@@ -1,13 +1,16 @@
 """A flood of runaway queries cannot take the service: with fifty in flight, pages, dumps and
 kept answers answer at once and a small query from the same client is answered within the
-time limit; waiting queries are bounded (503 with Retry-After beyond the queue), and one
-client's flood does not take another client's place among the long-running queries."""
+time limit; with runaways from other clients running, a small query is answered at once, on
+the on-disk store (the default) as on the in-memory copy (``--in-memory``); waiting queries
+are bounded (503 with Retry-After beyond the queue), and one client's flood does not take
+another client's place among the long-running queries."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -56,14 +59,24 @@ def timed_out(response: httpx.Response, limit: float) -> bool:
     return response.status_code == 503 and f"longer than {limit:g} s" in response.text
 
 
-@pytest.fixture(scope="module")
-def flooded() -> Iterator[Server]:
-    server = Server()
+@contextmanager
+def running(*args: str, memory: bool = False) -> Iterator[Server]:
+    """A server started with ``args``, once it has answered the example queries (and, with
+    ``memory``, loaded its in-memory copy); stopped after."""
+    server = Server(*args)
     try:
+        if memory:
+            server.wait_for("in-memory copy")
         server.wait_for("example queries answered")
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def flooded() -> Iterator[Server]:
+    with running() as server:
+        yield server
 
 
 def test_fifty_runaways_leave_pages_dumps_kept_answers_and_a_small_query_fast(flooded):
@@ -95,16 +108,41 @@ def test_fifty_runaways_leave_pages_dumps_kept_answers_and_a_small_query_fast(fl
         (a.status_code, a.text[:120]) for a in answers}
 
 
+@pytest.fixture(scope="module", params=[(), ("--in-memory",)], ids=["on-disk", "in-memory"])
+def guarded(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A server with an 8 s limit, on the on-disk store or on the in-memory copy."""
+    with running("--timeout", "8", *request.param, memory=bool(request.param)) as server:
+        yield server
+
+
+def test_runaways_of_other_clients_leave_a_small_query_its_place(guarded):
+    # four runaways, twice as many as the workers kept ready, from two other clients
+    with ThreadPoolExecutor(4) as pool:
+        runaways = [future for source in ("127.0.0.2", "127.0.0.3")
+                    for future in flood(pool, guarded.url, 2, source=source)]
+        time.sleep(1.5)  # every runaway runs, long now, at the lowest priority
+        assert not any(future.done() for future in runaways)
+        took = []
+        for n in range(3):
+            small = (f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a <{IRIS.ontology}Pledge> }} "
+                     f"# not kept {n}")
+            response, seconds = timed(lambda small=small: post(guarded.url, small))
+            assert response.status_code == 200, response.text[:300]
+            assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == 3
+            took.append(seconds)
+        answers = [future.result() for future in runaways]
+    assert max(took) < QUICK_S, took
+    assert all(timed_out(a, 8) for a in answers), {(a.status_code, a.text[:120])
+                                                   for a in answers}
+
+
 @pytest.fixture(scope="module")
 def narrow() -> Iterator[Server]:
     """A server with one place for new queries, two for long ones, two in the queue, and
     a 3 s limit."""
-    server = Server("--queries", "1", "--long-queries", "2", "--queue", "2", "--timeout", "3")
-    try:
-        server.wait_for("in-memory copy")
+    with running("--queries", "1", "--long-queries", "2", "--queue", "2", "--timeout", "3"
+                 ) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_the_queue_is_bounded_and_refusals_say_when_to_come_back(narrow):

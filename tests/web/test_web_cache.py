@@ -1,7 +1,7 @@
 """Serving under load: kept answers are the answers, a new release is never answered from an
-old one, queries move to an in-memory copy without changing their answers, busy moments
-delay short queries instead of failing them, and a query that runs away in time or memory
-is stopped without failing the others."""
+old one, queries on the in-memory copy (``--in-memory``) answer as on the store on disk,
+busy moments delay short queries instead of failing them, and a query that runs away in
+time or memory is stopped without failing the others."""
 
 from __future__ import annotations
 
@@ -55,7 +55,6 @@ def canonical(response: httpx.Response) -> list[tuple[tuple[str, str], ...]]:
 @pytest.fixture(scope="module")
 def busy_server():
     server = Server("--timeout", "2", "--queries", "1")  # one new query runs at a time
-    wait_for_memory(server)
     yield server
     server.stop()
 
@@ -155,8 +154,8 @@ def test_a_new_release_is_never_answered_from_the_old_one(tmp_path):
 
 
 def test_the_in_memory_copy_answers_as_the_store_on_disk():
-    on_disk = Server("--no-in-memory", "--cache-mb", "0")
-    in_memory = Server("--cache-mb", "0")
+    on_disk = Server("--no-in-memory", "--cache-mb", "0")  # the default, by its old name
+    in_memory = Server("--in-memory", "--cache-mb", "0")
     try:
         wait_for_memory(in_memory)
         assert "in-memory copy" not in on_disk.stdout.read_text()
@@ -220,7 +219,6 @@ def test_a_runaway_does_not_fail_the_requests_beside_it(busy_server):
 def test_a_query_past_the_memory_limit_is_stopped_and_the_server_goes_on():
     server = Server("--memory-mb", "48", "--timeout", "60")
     try:
-        wait_for_memory(server)
         with httpx.Client(base_url=server.url, timeout=90) as client:
             started = time.monotonic()
             greedy = client.post("/sparql", data={"query": GREEDY}, headers={"Accept": SRJ})
