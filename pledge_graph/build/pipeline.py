@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyoxigraph import QuerySolutions
+
 from pledge_graph.build.batches import (
     BATCH_RECORDS,
     PYSHACL_ALL_RECORDS,
@@ -30,6 +32,7 @@ from pledge_graph.build.staging import staging_folder, swap_in
 from pledge_graph.errors import BuildError, ValidationFailed
 from pledge_graph.mapping.pledges import scheme_triples
 from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
+from pledge_graph.publish.chart_parts import ChartSums
 from pledge_graph.publish.charts import write_charts
 from pledge_graph.publish.chunks import serialise
 from pledge_graph.publish.files import dump_tools, finish_release, ontology_text, open_dumps
@@ -143,6 +146,9 @@ class Checked:
     notes: list[str]
     dump_files: dict[str, dict[str, object]]
     engines: Counter[str]
+    charts: dict[str, QuerySolutions] | None = None
+    """The charts' answers, added up from the batches (when the dumps were written and
+    every batch read the shared resources as the release describes them)."""
 
     @property
     def warnings(self) -> str:
@@ -169,9 +175,12 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     digest = input_digest(data_dir, base, ontology_dir=ontology_dir, shapes_dir=shapes_dir)
     iris = Iris(base)
     names, compactor = dump_tools(base, ontology_dir)
+    ontology = ontology_text(base, ontology_dir) if dumps_to is not None else None
     ctx = make_context(iris, digest, data_dir, shapes_graph(base, shapes_dir),
                        scheme_triples(iris.base), names, compactor, write=dumps_to is not None,
-                       pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator)
+                       pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator,
+                       ontology=ontology)
+    charts = ChartSums(ctx.charts) if ctx.charts is not None else None
     writer = open_dumps(dumps_to, base, ontology_dir) if dumps_to is not None else None
     index = IndexWriter(dumps_to) if dumps_to is not None else None
     later = later_submissions(iris, paths, batch_records)
@@ -190,6 +199,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
                 writer.add(result.parts)
             if index is not None and result.search is not None:
                 index.add(result.search, before=later[result.index])
+            if charts is not None and result.charts is not None:
+                charts.add(result.charts)
             stats.merge(result.stats)
             findings.update(result.findings)
             locations.update(result.locations)
@@ -210,6 +221,7 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
         if index is not None:
             index.add(index_part(rows))
             index.close()
+        answers = charts.answers(rows) if charts is not None else None
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -217,7 +229,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
             index.abort()
         raise
     outcome = ValidationOutcome(sorted(findings, key=finding_order), locations)
-    return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines)
+    return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines,
+                   answers)
 
 
 def validation_failed(outcome: ValidationOutcome, report: Path | None) -> ValidationFailed:
@@ -241,11 +254,11 @@ def _check_out_dir(out: Path) -> None:
 def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
           progress: Progress | None = None, ontology_dir: Path = ONTOLOGY_DIR,
           shapes_dir: Path = SHAPES_DIR, validator: str = "both",
-          workers: int | None = None) -> BuildResult:
+          workers: int | None = None, batch_records: int = BATCH_RECORDS) -> BuildResult:
     """Build the release of ``data_dir`` into ``out_dir`` under ``base``, atomically.
 
-    ``ontology_dir`` and ``shapes_dir`` default to the project's own files; ``validator`` and
-    ``workers`` are those of :func:`check`.
+    ``ontology_dir`` and ``shapes_dir`` default to the project's own files; ``validator``,
+    ``workers`` and ``batch_records`` are those of :func:`check`.
     """
     started = time.monotonic()
     out = Path(out_dir).absolute()
@@ -255,13 +268,14 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
     with staging_folder(out) as tmp:
         checked = check(data_dir, base, progress=progress, ontology_dir=ontology_dir,
                         shapes_dir=shapes_dir, dumps_to=tmp, validator=validator,
-                        workers=workers)
+                        workers=workers, batch_records=batch_records)
         if not checked.outcome.conforms:
             failed_report.write_text(checked.outcome.report_turtle(), encoding="utf-8")
             raise validation_failed(checked.outcome, failed_report)
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
-        _, undrawn = write_charts(tmp, base, ontology_text(base, ontology_dir))
+        _, undrawn = write_charts(tmp, base, ontology_text(base, ontology_dir),
+                                  answers=checked.charts)
         if undrawn:
             checked.notes.append(undrawn)
         finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,
