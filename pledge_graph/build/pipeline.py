@@ -35,6 +35,7 @@ from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
 from pledge_graph.publish.chart_parts import ChartSums
 from pledge_graph.publish.charts import write_charts
 from pledge_graph.publish.chunks import serialise
+from pledge_graph.publish.drawing import renderer
 from pledge_graph.publish.files import dump_tools, finish_release, ontology_text, open_dumps
 from pledge_graph.publish.search_index import IndexWriter, index_part
 from pledge_graph.publish.stats import GraphStats
@@ -265,7 +266,7 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
     _check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     failed_report = out.parent / f"{out.name}.failed-validation-report.ttl"
-    with staging_folder(out) as tmp:
+    with staging_folder(out) as tmp, renderer() as drawer:
         checked = check(data_dir, base, progress=progress, ontology_dir=ontology_dir,
                         shapes_dir=shapes_dir, dumps_to=tmp, validator=validator,
                         workers=workers, batch_records=batch_records)
@@ -275,7 +276,7 @@ def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
         _, undrawn = write_charts(tmp, base, ontology_text(base, ontology_dir),
-                                  answers=checked.charts)
+                                  answers=checked.charts, drawer=drawer)
         if undrawn:
             checked.notes.append(undrawn)
         finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,

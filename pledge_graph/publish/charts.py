@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import re
+import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -163,13 +164,14 @@ def chart_queries(base: str) -> dict[str, str]:
 
 def write_charts(directory: Path, base: str, ontology: str, dump: str = "pledge-graph.nt", *,
                  answers: Mapping[str, ox.QuerySolutions] | None = None,
-                 ) -> tuple[list[str], str | None]:
+                 drawer: subprocess.Popen[str] | None = None) -> tuple[list[str], str | None]:
     """Write every chart's files into the release in ``directory``; return their names, and
     why the charts were not drawn when they could not be (their other files are written).
 
     The answers are the ones given (each chart's query's answer over the release, as a
     build adds them up from its batches: :mod:`~pledge_graph.publish.chart_parts`), or else
     each query's answer over the release's N-Triples dump and ``ontology`` (its Turtle).
+    ``drawer`` is a drawing child started beforehand (:func:`~.drawing.renderer`).
     """
     queries = chart_queries(base)
     if answers is None:
@@ -189,7 +191,7 @@ def write_charts(directory: Path, base: str, ontology: str, dump: str = "pledge-
                        "alt": spec["description"], "query": queries[chart.name],
                        "columns": columns, "rows": rows, "files": files, "spec": spec})
     drawn = draw([{"spec": c.pop("spec"), "title": c["title"], "description": c["alt"]}
-                  for c in listed])
+                  for c in listed], drawer)
     if isinstance(drawn, list):
         for entry, svg in zip(listed, drawn, strict=True):
             entry["files"]["svg"] = f"chart-{entry['name']}.svg"
