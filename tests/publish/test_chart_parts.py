@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from test_charts import release_store
-from web_server import GENERATOR, cli
+from web_server import generated_data
 
 from pledge_graph.build.pipeline import build, check
-from pledge_graph.paths import DATA_DIR
 from pledge_graph.publish.chart_parts import ChartParts, ChartSums, plan
 from pledge_graph.publish.charts import INDEX, write_charts
 from pledge_graph.publish.files import ontology_text
@@ -30,13 +27,7 @@ RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated corpus of 240 pledges in six languages, imported."""
-    tmp = tmp_path_factory.mktemp("chart-parts")
-    subprocess.run([sys.executable, str(GENERATOR), "--pledges", "240", "--seed", "3",
-                    "--out", str(tmp / "corpus")], check=True, capture_output=True, timeout=120)
-    data = tmp / "data"
-    shutil.copytree(DATA_DIR / "authorities", data / "authorities")
-    cli("import", tmp / "corpus", "--data", data, timeout=300)
-    return data
+    return generated_data(tmp_path_factory.mktemp("chart-parts"), 240, 3)
 
 
 @pytest.fixture(scope="module")
