@@ -21,6 +21,8 @@ from pyoxigraph import QuerySolutions
 from pledge_graph.build.batches import (
     BATCH_RECORDS,
     PYSHACL_ALL_RECORDS,
+    BatchResult,
+    Context,
     check_shared,
     later_submissions,
     make_context,
@@ -156,6 +158,39 @@ class Checked:
         return "\n".join([*self.notes, self.outcome.readable(self.outcome.warnings)]).strip()
 
 
+class _Outputs:
+    """What the batches' results are written into: the dumps, the search index and the
+    charts' sums."""
+
+    def __init__(self, ctx: Context, directory: Path, base: str, ontology_dir: Path,
+                 later: list[str | None]) -> None:
+        self.ctx, self.later = ctx, later
+        self.charts = ChartSums(ctx.charts) if ctx.charts is not None else None
+        self.writer = open_dumps(directory, base, ontology_dir)
+        self.index = IndexWriter(directory)
+
+    def add(self, result: BatchResult) -> None:
+        if result.parts is not None:
+            self.writer.add(result.parts)
+        if result.search is not None:
+            self.index.add(result.search, before=self.later[result.index])
+        if self.charts is not None and result.charts is not None:
+            self.charts.add(result.charts)
+
+    def close(self, rows: list[Triple],
+              ) -> tuple[dict[str, dict[str, object]], dict[str, QuerySolutions] | None]:
+        """Add the shared ``rows`` and finish: the dumps' files, the charts' answers."""
+        self.writer.add(serialise(rows, self.ctx.names, self.ctx.compactor))
+        files = self.writer.close()
+        self.index.add(index_part(rows))
+        self.index.close()
+        return files, self.charts.answers(rows) if self.charts is not None else None
+
+    def abort(self) -> None:
+        self.writer.abort()
+        self.index.abort()
+
+
 def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None = None,
           ontology_dir: Path = ONTOLOGY_DIR, shapes_dir: Path = SHAPES_DIR,
           dumps_to: Path | None = None, validator: str = "both",
@@ -181,10 +216,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
                        scheme_triples(iris.base), names, compactor, write=dumps_to is not None,
                        pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator,
                        ontology=ontology)
-    charts = ChartSums(ctx.charts) if ctx.charts is not None else None
-    writer = open_dumps(dumps_to, base, ontology_dir) if dumps_to is not None else None
-    index = IndexWriter(dumps_to) if dumps_to is not None else None
-    later = later_submissions(iris, paths, batch_records)
+    out = _Outputs(ctx, dumps_to, base, ontology_dir,
+                   later_submissions(iris, paths, batch_records)) if dumps_to else None
     stats = GraphStats()
     findings: set[Finding] = set()
     locations: dict[str, str] = {}
@@ -196,12 +229,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     try:
         for result in run_batches(ctx, paths, workers=workers, batch_records=batch_records,
                                   progress=_steps(progress, "mapped and checked batches", 3)):
-            if writer is not None and result.parts is not None:
-                writer.add(result.parts)
-            if index is not None and result.search is not None:
-                index.add(result.search, before=later[result.index])
-            if charts is not None and result.charts is not None:
-                charts.add(result.charts)
+            if out is not None:
+                out.add(result)
             stats.merge(result.stats)
             findings.update(result.findings)
             locations.update(result.locations)
@@ -215,19 +244,10 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
         findings.update(found)
         engines[checked_by] += 1
         stats.add(rows, iris)
-        files = {}
-        if writer is not None:
-            writer.add(serialise(rows, names, compactor))
-            files = writer.close()
-        if index is not None:
-            index.add(index_part(rows))
-            index.close()
-        answers = charts.answers(rows) if charts is not None else None
+        files, answers = out.close(rows) if out is not None else ({}, None)
     except BaseException:
-        if writer is not None:
-            writer.abort()
-        if index is not None:
-            index.abort()
+        if out is not None:
+            out.abort()
         raise
     outcome = ValidationOutcome(sorted(findings, key=finding_order), locations)
     return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines,
