@@ -19,7 +19,7 @@ import httpx
 from pledge_graph.paths import DATA_DIR
 from pledge_graph.store import sandbox
 
-__all__ = ["W3C_GRAPHS", "Server", "bundled_release", "cli", "generated_release",
+__all__ = ["W3C_GRAPHS", "Server", "bundled_release", "cli", "generated_data", "generated_release",
            "isolation_unavailable", "w3c_quads"]
 
 W3C_GRAPHS = [f"http://kasei.us/2009/09/sparql/data/data{n}.rdf" for n in (1, 2, 3)]
@@ -46,15 +46,21 @@ def bundled_release() -> tuple[Path, Path]:
     return data, root / "dist"
 
 
-def generated_release(tmp: Path, pledges: int, seed: int) -> tuple[Path, Path]:
-    """Generate ``pledges`` pledges in the six UN languages (``bench/generate.py``), import
-    and build them under ``tmp``; return (data dir, release dir)."""
+def generated_data(tmp: Path, pledges: int, seed: int) -> Path:
+    """Generate ``pledges`` pledges in the six UN languages (``bench/generate.py``) and
+    import them under ``tmp``; return the data dir."""
     subprocess.run([sys.executable, str(GENERATOR), "--pledges", str(pledges), "--seed",
                     str(seed), "--out", str(tmp / "corpus")],
                    check=True, capture_output=True, timeout=120)
     data = tmp / "data"
     shutil.copytree(DATA_DIR / "authorities", data / "authorities")
-    cli("import", tmp / "corpus", "--data", data)
+    cli("import", tmp / "corpus", "--data", data, timeout=300)
+    return data
+
+
+def generated_release(tmp: Path, pledges: int, seed: int) -> tuple[Path, Path]:
+    """:func:`generated_data`, built under ``tmp``; return (data dir, release dir)."""
+    data = generated_data(tmp, pledges, seed)
     cli("build", "--data", data, "--out", tmp / "dist", timeout=300)
     return data, tmp / "dist"
 

@@ -28,6 +28,7 @@ from rdflib import Graph
 
 from pledge_graph.build.parallel import in_workers, workers_for
 from pledge_graph.mapping.pledges import LoadedRecord, MappedSubmission, Mapper, build_triples
+from pledge_graph.publish.chart_parts import ChartPart, ChartParts
 from pledge_graph.publish.chunks import DumpParts, serialise
 from pledge_graph.publish.jsonld import Compactor
 from pledge_graph.publish.search_index import IndexPart, index_part
@@ -51,6 +52,7 @@ __all__ = [
     "check",
     "check_shared",
     "later_submissions",
+    "local_prefixes",
     "make_context",
     "map_batch",
     "run_batches",
@@ -85,6 +87,8 @@ class Context:
     write: bool
     pyshacl_all: bool
     validator: str = "both"
+    charts: ChartParts | None = None
+    """What the batches answer the charts with, when the dumps are written."""
 
 
 @dataclass
@@ -104,12 +108,14 @@ class BatchResult:
     checked_by: str = ""
     search: IndexPart | None = None
     """The batch's part of the search index (made when the dumps are written)."""
+    charts: ChartPart | None = None
+    """The charts' answers over the batch (made when the dumps are written)."""
 
 
 _CONTEXT: Context | None = None
 
 
-def _local_prefixes(iris: Iris) -> tuple[str, ...]:
+def local_prefixes(iris: Iris) -> tuple[str, ...]:
     """Subjects a submission's batch owns alone: its own IRIs and those under its pledges."""
     return tuple(f"<{iris.base}id/{kind}/" for kind in ("submission", "pledge", "fact"))
 
@@ -153,13 +159,13 @@ class MappedBatch:
 def map_batch(ctx: Context, paths: Sequence[Path]) -> MappedBatch:
     """Read and map the records of one batch (also what the benchmarks of the engines check)."""
     mapper = Mapper(ctx.iris, ctx.digest, ctx.data_dir)
-    local_prefixes = _local_prefixes(ctx.iris)
+    own = local_prefixes(ctx.iris)
     subs = [mapper.submission(LoadedRecord(path, load_record(path))) for path in paths]
     local: set[Triple] = set()
     shared: set[Triple] = set()
     for sub in subs:
         for triple in sub.triples:
-            (local if triple[0].startswith(local_prefixes) else shared).add(triple)
+            (local if triple[0].startswith(own) else shared).add(triple)
     for triples in mapper.actors.values():
         shared.update(triples)
     return MappedBatch(subs, local, shared, mapper.notes, [*local, *shared, *ctx.scheme])
@@ -179,11 +185,12 @@ def _process(index: int, paths: Sequence[Path]) -> BatchResult:
     stats = GraphStats()
     stats.add(rows, ctx.iris)
     parts = serialise(rows, ctx.names, ctx.compactor) if ctx.write else None
+    charts = ctx.charts.part(rows, [*batch.shared, *ctx.scheme]) if ctx.charts else None
     return BatchResult(
         index, [(sub.slug, sub.record) for sub in subs], [sub.iri for sub in subs], pledges,
         batch.shared, stats, parts, findings,
         _locations(subs, {f.focus for f in findings}), batch.notes, checked_by,
-        index_part(rows) if ctx.write else None)
+        index_part(rows) if ctx.write else None, charts)
 
 
 def _process_job(job: tuple[int, list[Path]]) -> BatchResult:
@@ -242,7 +249,9 @@ def check_shared(ctx: Context, rows: Sequence[Triple]) -> tuple[list[Finding], s
 
 def make_context(iris: Iris, digest: str, data_dir: Path, shapes: Graph, scheme: list[Triple],
                  names: Names, compactor: Compactor, *, write: bool, pyshacl_all: bool,
-                 validator: str = "both") -> Context:
-    """Compile the shapes and gather what the workers share."""
+                 validator: str = "both", ontology: str | None = None) -> Context:
+    """Compile the shapes and gather what the workers share; given the ``ontology`` (the
+    release's Turtle), the batches answer the charts too."""
+    charts = None if ontology is None else ChartParts(iris.base, ontology, local_prefixes(iris))
     return Context(iris, digest, data_dir, shapes, compile_shapes(shapes), scheme, names,
-                   compactor, write, pyshacl_all, validator)
+                   compactor, write, pyshacl_all, validator, charts)

@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyoxigraph import QuerySolutions
+
 from pledge_graph.build.batches import (
     BATCH_RECORDS,
     PYSHACL_ALL_RECORDS,
+    BatchResult,
+    Context,
     check_shared,
     later_submissions,
     make_context,
@@ -30,8 +34,10 @@ from pledge_graph.build.staging import staging_folder, swap_in
 from pledge_graph.errors import BuildError, ValidationFailed
 from pledge_graph.mapping.pledges import scheme_triples
 from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR, SHAPES_DIR
+from pledge_graph.publish.chart_parts import ChartSums
 from pledge_graph.publish.charts import write_charts
 from pledge_graph.publish.chunks import serialise
+from pledge_graph.publish.drawing import renderer
 from pledge_graph.publish.files import dump_tools, finish_release, ontology_text, open_dumps
 from pledge_graph.publish.search_index import IndexWriter, index_part
 from pledge_graph.publish.stats import GraphStats
@@ -143,10 +149,46 @@ class Checked:
     notes: list[str]
     dump_files: dict[str, dict[str, object]]
     engines: Counter[str]
+    charts: dict[str, QuerySolutions] | None = None
+    """The charts' answers, added up from the batches (when the dumps were written and
+    every batch read the shared resources as the release describes them)."""
 
     @property
     def warnings(self) -> str:
         return "\n".join([*self.notes, self.outcome.readable(self.outcome.warnings)]).strip()
+
+
+class _Outputs:
+    """What the batches' results are written into: the dumps, the search index and the
+    charts' sums."""
+
+    def __init__(self, ctx: Context, directory: Path, base: str, ontology_dir: Path,
+                 later: list[str | None]) -> None:
+        self.ctx, self.later = ctx, later
+        self.charts = ChartSums(ctx.charts) if ctx.charts is not None else None
+        self.writer = open_dumps(directory, base, ontology_dir)
+        self.index = IndexWriter(directory)
+
+    def add(self, result: BatchResult) -> None:
+        if result.parts is not None:
+            self.writer.add(result.parts)
+        if result.search is not None:
+            self.index.add(result.search, before=self.later[result.index])
+        if self.charts is not None and result.charts is not None:
+            self.charts.add(result.charts)
+
+    def close(self, rows: list[Triple],
+              ) -> tuple[dict[str, dict[str, object]], dict[str, QuerySolutions] | None]:
+        """Add the shared ``rows`` and finish: the dumps' files, the charts' answers."""
+        self.writer.add(serialise(rows, self.ctx.names, self.ctx.compactor))
+        files = self.writer.close()
+        self.index.add(index_part(rows))
+        self.index.close()
+        return files, self.charts.answers(rows) if self.charts is not None else None
+
+    def abort(self) -> None:
+        self.writer.abort()
+        self.index.abort()
 
 
 def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None = None,
@@ -169,12 +211,13 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     digest = input_digest(data_dir, base, ontology_dir=ontology_dir, shapes_dir=shapes_dir)
     iris = Iris(base)
     names, compactor = dump_tools(base, ontology_dir)
+    ontology = ontology_text(base, ontology_dir) if dumps_to is not None else None
     ctx = make_context(iris, digest, data_dir, shapes_graph(base, shapes_dir),
                        scheme_triples(iris.base), names, compactor, write=dumps_to is not None,
-                       pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator)
-    writer = open_dumps(dumps_to, base, ontology_dir) if dumps_to is not None else None
-    index = IndexWriter(dumps_to) if dumps_to is not None else None
-    later = later_submissions(iris, paths, batch_records)
+                       pyshacl_all=len(paths) <= PYSHACL_ALL_RECORDS, validator=validator,
+                       ontology=ontology)
+    out = _Outputs(ctx, dumps_to, base, ontology_dir,
+                   later_submissions(iris, paths, batch_records)) if dumps_to else None
     stats = GraphStats()
     findings: set[Finding] = set()
     locations: dict[str, str] = {}
@@ -186,10 +229,8 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
     try:
         for result in run_batches(ctx, paths, workers=workers, batch_records=batch_records,
                                   progress=_steps(progress, "mapped and checked batches", 3)):
-            if writer is not None and result.parts is not None:
-                writer.add(result.parts)
-            if index is not None and result.search is not None:
-                index.add(result.search, before=later[result.index])
+            if out is not None:
+                out.add(result)
             stats.merge(result.stats)
             findings.update(result.findings)
             locations.update(result.locations)
@@ -203,21 +244,14 @@ def check(data_dir: Path, base: str = DEFAULT_BASE, *, progress: Progress | None
         findings.update(found)
         engines[checked_by] += 1
         stats.add(rows, iris)
-        files = {}
-        if writer is not None:
-            writer.add(serialise(rows, names, compactor))
-            files = writer.close()
-        if index is not None:
-            index.add(index_part(rows))
-            index.close()
+        files, answers = out.close(rows) if out is not None else ({}, None)
     except BaseException:
-        if writer is not None:
-            writer.abort()
-        if index is not None:
-            index.abort()
+        if out is not None:
+            out.abort()
         raise
     outcome = ValidationOutcome(sorted(findings, key=finding_order), locations)
-    return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines)
+    return Checked(outcome, stats, digest, len(submissions), pledges, list(notes), files, engines,
+                   answers)
 
 
 def validation_failed(outcome: ValidationOutcome, report: Path | None) -> ValidationFailed:
@@ -241,27 +275,28 @@ def _check_out_dir(out: Path) -> None:
 def build(data_dir: Path, out_dir: Path, base: str = DEFAULT_BASE, *,
           progress: Progress | None = None, ontology_dir: Path = ONTOLOGY_DIR,
           shapes_dir: Path = SHAPES_DIR, validator: str = "both",
-          workers: int | None = None) -> BuildResult:
+          workers: int | None = None, batch_records: int = BATCH_RECORDS) -> BuildResult:
     """Build the release of ``data_dir`` into ``out_dir`` under ``base``, atomically.
 
-    ``ontology_dir`` and ``shapes_dir`` default to the project's own files; ``validator`` and
-    ``workers`` are those of :func:`check`.
+    ``ontology_dir`` and ``shapes_dir`` default to the project's own files; ``validator``,
+    ``workers`` and ``batch_records`` are those of :func:`check`.
     """
     started = time.monotonic()
     out = Path(out_dir).absolute()
     _check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     failed_report = out.parent / f"{out.name}.failed-validation-report.ttl"
-    with staging_folder(out) as tmp:
+    with staging_folder(out) as tmp, renderer() as drawer:
         checked = check(data_dir, base, progress=progress, ontology_dir=ontology_dir,
                         shapes_dir=shapes_dir, dumps_to=tmp, validator=validator,
-                        workers=workers)
+                        workers=workers, batch_records=batch_records)
         if not checked.outcome.conforms:
             failed_report.write_text(checked.outcome.report_turtle(), encoding="utf-8")
             raise validation_failed(checked.outcome, failed_report)
         if progress and checked.submissions >= PROGRESS_FROM:
             progress("writing the release")
-        _, undrawn = write_charts(tmp, base, ontology_text(base, ontology_dir))
+        _, undrawn = write_charts(tmp, base, ontology_text(base, ontology_dir),
+                                  answers=checked.charts, drawer=drawer)
         if undrawn:
             checked.notes.append(undrawn)
         finish_release(tmp, checked.dump_files, checked.stats, checked.outcome,

@@ -22,7 +22,8 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -35,7 +36,7 @@ from pledge_graph.paths import QUERIES_DIR
 from pledge_graph.publish.drawing import VEGA_LITE, draw
 
 __all__ = ["CHARTS", "INDEX", "M49_REGIONS", "Chart", "alt_text", "chart_queries",
-           "write_charts"]
+           "query_iris", "write_charts"]
 
 INDEX = "charts.json"
 """The file listing the charts, in the release directory."""
@@ -161,17 +162,24 @@ def chart_queries(base: str) -> dict[str, str]:
     return {c.name: _PREFIXES.format(base=base) + c.query for c in CHARTS}
 
 
-def write_charts(directory: Path, base: str, ontology: str,
-                 dump: str = "pledge-graph.nt") -> tuple[list[str], str | None]:
-    """Run every chart's query over the release in ``directory`` (its N-Triples dump and
-    ``ontology``, the ontology's Turtle) and write its files; return their names, and why
-    the charts were not drawn when they could not be (their other files are written)."""
+def write_charts(directory: Path, base: str, ontology: str, dump: str = "pledge-graph.nt", *,
+                 answers: Mapping[str, ox.QuerySolutions] | None = None,
+                 drawer: subprocess.Popen[str] | None = None) -> tuple[list[str], str | None]:
+    """Write every chart's files into the release in ``directory``; return their names, and
+    why the charts were not drawn when they could not be (their other files are written).
+
+    The answers are the ones given (each chart's query's answer over the release, as a
+    build adds them up from its batches: :mod:`~pledge_graph.publish.chart_parts`), or else
+    each query's answer over the release's N-Triples dump and ``ontology`` (its Turtle).
+    ``drawer`` is a drawing child started beforehand (:func:`~.drawing.renderer`).
+    """
     queries = chart_queries(base)
-    store = _store(directory / dump, ontology, queries.values())
+    if answers is None:
+        store = _store(directory / dump, ontology, queries.values())
+        answers = {name: _solutions(store.query(query)) for name, query in queries.items()}
     listed, names = [], [INDEX]
     for chart in CHARTS:
-        answer = store.query(queries[chart.name])
-        assert isinstance(answer, ox.QuerySolutions)
+        answer = answers[chart.name]
         columns = [v.value for v in answer.variables]
         table = answer.serialize(format=ox.QueryResultsFormat.CSV) or b""
         rows = list(csv.DictReader(io.StringIO(table.decode("utf-8"))))
@@ -183,7 +191,7 @@ def write_charts(directory: Path, base: str, ontology: str,
                        "alt": spec["description"], "query": queries[chart.name],
                        "columns": columns, "rows": rows, "files": files, "spec": spec})
     drawn = draw([{"spec": c.pop("spec"), "title": c["title"], "description": c["alt"]}
-                  for c in listed])
+                  for c in listed], drawer)
     if isinstance(drawn, list):
         for entry, svg in zip(listed, drawn, strict=True):
             entry["files"]["svg"] = f"chart-{entry['name']}.svg"
@@ -198,13 +206,18 @@ def write_charts(directory: Path, base: str, ontology: str,
     return sorted(names), problem
 
 
+def _solutions(answer: object) -> ox.QuerySolutions:
+    assert isinstance(answer, ox.QuerySolutions)
+    return answer
+
+
 def _json(value: object) -> str:
     return json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def _store(dump: Path, ontology: str, queries: Iterable[str]) -> ox.Store:
     """An in-memory store of the ontology and the dump's lines the queries can read."""
-    named = {f"<{iri}>".encode() for query in queries for iri in _iris(query)}
+    named = {f"<{iri}>".encode() for query in queries for iri in query_iris(query)}
     store = ox.Store()
     with open(dump, "rb") as source:
         kept = b"".join(_lines(source, named))
@@ -213,7 +226,7 @@ def _store(dump: Path, ontology: str, queries: Iterable[str]) -> ox.Store:
     return store
 
 
-def _iris(query: str) -> set[str]:
+def query_iris(query: str) -> set[str]:
     """Every IRI a query names, written in full or as a prefixed name."""
     declared = dict(re.findall(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", query))
     full = set(re.findall(r"<([^<>\s]*)>", query))

@@ -8,7 +8,10 @@ charts without their drawings (their numbers, CSV and Vega-Lite specifications a
 same), and says so.
 
 The child reads ``[{"spec": ..., "title": ..., "description": ...}, ...]`` as JSON on its
-standard input and writes the SVGs, as a JSON list, on its standard output.
+standard input and writes the SVGs, as a JSON list, on its standard output. V8 and
+Vega-Lite take about half a second to start, longer than drawing the charts; so a build
+starts the child first (:func:`renderer`), which starts them by drawing a one-bar chart
+while the build maps and checks on another processor, then waits for the charts.
 """
 
 from __future__ import annotations
@@ -16,29 +19,57 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from xml.sax.saxutils import escape
 
-__all__ = ["VEGA_LITE", "draw", "svg"]
+__all__ = ["VEGA_LITE", "draw", "renderer", "svg"]
 
 VEGA_LITE = "6.4"
 """The Vega-Lite version the charts' specifications are written for and drawn with."""
 _TIMEOUT = 600
 
 
-def draw(charts: list[dict[str, Any]]) -> list[str] | str:
-    """The SVG of each chart (``spec``, ``title``, ``description``), drawn in a child
-    process; or, when the child could not draw them, why not."""
+_WARM_UP = {"data": {"values": [{"n": 1}]}, "mark": "bar",
+            "encoding": {"x": {"field": "n", "type": "quantitative"}}}
+
+
+def _start() -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@contextmanager
+def renderer() -> Iterator[subprocess.Popen[str]]:
+    """A drawing child, started now so that it is ready when :func:`draw` is given it;
+    ended on the way out if it was not used (a build that failed)."""
+    child = _start()
     try:
-        done = subprocess.run([sys.executable, "-m", __name__], input=json.dumps(charts),
-                              capture_output=True, text=True, timeout=_TIMEOUT, check=False)
+        yield child
+    finally:
+        if child.returncode is None:  # not collected by draw()
+            child.kill()
+            child.communicate()
+
+
+def draw(charts: list[dict[str, Any]],
+         child: subprocess.Popen[str] | None = None) -> list[str] | str:
+    """The SVG of each chart (``spec``, ``title``, ``description``), drawn in a child
+    process (``child``, from :func:`renderer`, or a new one); or, when the child could
+    not draw them, why not."""
+    child = child or _start()
+    try:
+        out, err = child.communicate(json.dumps(charts), timeout=_TIMEOUT)
     except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
         return f"the chart renderer did not finish within {_TIMEOUT} s"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[:3]
-        return (f"the chart renderer (vl-convert) stopped with status {done.returncode}: "
+    if child.returncode != 0:
+        last = (err.strip().splitlines() or ["no message"])[:3]
+        return (f"the chart renderer (vl-convert) stopped with status {child.returncode}: "
                 + " ".join(line.strip("# ") for line in last if line.strip("# ")))
-    drawn: list[str] = json.loads(done.stdout)
+    drawn: list[str] = json.loads(out)
     return drawn
 
 
@@ -55,6 +86,7 @@ def svg(spec: dict[str, Any], title: str, description: str) -> str:
 
 
 def _main() -> None:
+    svg(_WARM_UP, "", "")  # starts V8 and Vega-Lite before the charts come
     charts = json.load(sys.stdin)
     json.dump([svg(c["spec"], c["title"], c["description"]) for c in charts], sys.stdout)
 

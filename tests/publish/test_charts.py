@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -216,3 +217,32 @@ def test_a_build_where_charts_cannot_be_drawn_still_publishes_them(tmp_path: Pat
         assert "svg" not in chart["files"]
         assert (tmp_path / "dist" / chart["files"]["csv"]).read_bytes().count(b"\r\n") >= 1
         assert (tmp_path / "dist" / chart["files"]["vl.json"]).is_file()
+
+
+def _drawing_children() -> list[int]:
+    """This process's children that run the drawing module (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # not a process, or one that has just ended
+            continue
+        parent = next((line.split()[1] for line in status.splitlines()
+                       if line.startswith("PPid:")), None)
+        if parent == str(os.getpid()) and b"pledge_graph.publish.drawing" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="no /proc here")
+def test_a_build_that_stops_leaves_no_drawing_child(tmp_path: Path) -> None:
+    """The drawing child starts with the build, to be ready for the charts; a build that
+    stops before them (here: a record that does not parse) ends it, and reaps it."""
+    data = japan_data(tmp_path)
+    record = next((data / "records").glob("*.yaml"))
+    record.write_text("slug: [unclosed\n", encoding="utf-8")
+    with pytest.raises(Exception, match=record.name):
+        build(data, tmp_path / "dist")
+    assert _drawing_children() == []
+    assert not (tmp_path / "dist").exists()
