@@ -196,9 +196,11 @@ def _requirements(shapes: Graph) -> dict[str, list[Requirement]]:
 
 
 def _examples(store: Any, classes: list[Term]) -> None:
-    """Give each class one instance from the data, found by a query bounded to one row."""
+    """Give each class one instance from the data: the first IRI in order, so that the page
+    names the same example whichever store answers (an unordered first row is the engine's
+    choice, and differs between the on-disk store and an in-memory one)."""
     for term in classes:
-        answer = store.query(f"SELECT ?x WHERE {{ ?x a <{term.iri}> FILTER(isIRI(?x)) }} LIMIT 1",
-                             media_types={"solutions": SPARQL_JSON})
+        answer = store.query(f"SELECT ?x WHERE {{ ?x a <{term.iri}> FILTER(isIRI(?x)) }} "
+                             "ORDER BY ?x LIMIT 1", media_types={"solutions": SPARQL_JSON})
         rows = json.loads(answer.body)["results"]["bindings"]
         term.example = rows[0]["x"]["value"] if rows else None
