@@ -46,6 +46,7 @@ CREATE TABLE triples (s TEXT NOT NULL, n INTEGER NOT NULL, p TEXT NOT NULL, o TE
                       v INTEGER NOT NULL, PRIMARY KEY (s, n)) WITHOUT ROWID;
 CREATE TABLE links (o TEXT NOT NULL, p TEXT NOT NULL, s TEXT NOT NULL,
                     PRIMARY KEY (o, p, s)) WITHOUT ROWID;
+CREATE TEMP TABLE staged (s TEXT, n INTEGER, p TEXT, o TEXT, v INTEGER);
 """
 _BATCH = 50_000
 _BOTH, _STORED, _PUBLISHED = 0, 1, 2
@@ -68,7 +69,11 @@ def write_index(store: ox.Store, directory: Path, published: Published | None = 
             db.executescript(_SCHEMA)
             rows = _rows(dump, published or {})
             while batch := [row for _, row in zip(range(_BATCH), rows, strict=False)]:
-                db.executemany("INSERT INTO triples VALUES (?, ?, ?, ?, ?)", batch)
+                db.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?)", batch)
+            # in key order, the table's pages are written full, once (the dump is in the
+            # store's order, not the text's)
+            db.execute("INSERT INTO triples SELECT * FROM staged ORDER BY s, n")
+            db.execute("DROP TABLE staged")
             db.execute("INSERT INTO links SELECT o, p, s FROM triples "
                        "WHERE substr(o, 1, 1) != '\"' ORDER BY o, p, s")
         db.close()
@@ -98,7 +103,8 @@ def _rows(dump: Path, published: Published) -> Iterator[tuple[str, int, str, str
             if subject.startswith("<<") or rest.startswith("<<"):
                 raise _TripleTerm
             obj = rest[:-3]
-            forms = published.get((subject, predicate, obj)) if obj[-1] == ">" else None
+            typed = obj[0] == '"' and obj[-1] == ">"
+            forms = published.get((subject, predicate, obj)) if typed else None
             if forms is None:
                 yield subject, number, predicate, obj, _BOTH
                 number += 1

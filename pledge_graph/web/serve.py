@@ -22,6 +22,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -82,9 +83,10 @@ def build_store(directory: Path, release_dir: Path, iris: Iris, also: list[Extra
     and write the index of its default graph that lookups read beside it, with the
     literals as the release's files write them (descriptions carry those)."""
     store = EmbeddedStore(directory)
-    load_inputs(store, release_dir, iris, also, extra)
-    forms = published_forms(default_graph_files(release_dir, also), extra)
-    write_index(store.native, directory, forms)
+    with ThreadPoolExecutor(max_workers=1) as reading:  # while the store loads them
+        forms = reading.submit(published_forms, default_graph_files(release_dir, also), extra)
+        load_inputs(store, release_dir, iris, also, extra)
+        write_index(store.native, directory, forms.result())
 
 
 def cached_store(release: Release, iris: Iris, also: list[Extra],
