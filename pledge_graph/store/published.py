@@ -41,8 +41,8 @@ def published_forms(paths: Iterable[Path], triples: Iterable[ox.Triple] = ()) ->
     """The published forms of the literals the store writes otherwise, in the default-graph
     triples of ``paths`` (RDF files the store has loaded) and ``triples``."""
     found = [t for path in paths for t in _typed_triples(path)]
-    found += [(str(t.subject), str(t.predicate), t.object) for t in triples  # type: ignore[misc]
-              if _typed(t.subject, t.object)]
+    found += [(str(t.subject), str(t.predicate), literal) for t in triples
+              if (literal := _typed(t.subject, t.object)) is not None]
     store_form = _store_forms(o for _, _, o in found)
     forms: Published = {}
     for subject, predicate, literal in found:
@@ -76,10 +76,13 @@ class PublishedReader:
         return self.read.incoming(obj, predicate, most)
 
 
-def _typed(subject: object, obj: object) -> bool:
-    """Whether a triple has a typed literal object (not a string) and no blank subject."""
-    return (isinstance(obj, ox.Literal) and obj.datatype.value not in _PLAIN
-            and not isinstance(subject, ox.BlankNode))
+def _typed(subject: object, obj: object) -> ox.Literal | None:
+    """The object of a triple when it is a typed literal (not a string) and the subject
+    is not a blank node, else None."""
+    if isinstance(obj, ox.Literal) and obj.datatype.value not in _PLAIN \
+            and not isinstance(subject, ox.BlankNode):
+        return obj
+    return None
 
 
 def _typed_triples(path: Path) -> Iterator[tuple[str, str, ox.Literal]]:
@@ -97,8 +100,9 @@ def _typed_triples(path: Path) -> Iterator[tuple[str, str, ox.Literal]]:
             return
         quads = ox.parse(path=str(path), format=fmt)
     for quad in quads:
-        if quad.graph_name == ox.DefaultGraph() and _typed(quad.subject, quad.object):
-            yield str(quad.subject), str(quad.predicate), quad.object  # type: ignore[misc]
+        literal = _typed(quad.subject, quad.object)
+        if literal is not None and quad.graph_name == ox.DefaultGraph():
+            yield str(quad.subject), str(quad.predicate), literal
 
 
 def _store_forms(literals: Iterable[ox.Literal]) -> dict[str, str]:
@@ -107,9 +111,9 @@ def _store_forms(literals: Iterable[ox.Literal]) -> dict[str, str]:
     distinct: dict[str, ox.Literal] = {}
     for literal in literals:
         distinct.setdefault(str(literal), literal)
-    written = list(distinct)
+    named = [(ox.NamedNode(f"urn:x-published:{i}"), written) for i, written in enumerate(distinct)]
     scratch = ox.Store()
-    scratch.extend([ox.Quad(_SCRATCH, _SCRATCH, literal, ox.NamedNode(f"urn:x-published:{i}"))
-                    for i, literal in enumerate(distinct.values())])
-    return {written[int(q.graph_name.value.rsplit(":", 1)[1])]: str(q.object)  # type: ignore[union-attr]
-            for q in scratch}
+    scratch.extend([ox.Quad(_SCRATCH, _SCRATCH, distinct[written], graph)
+                    for graph, written in named])
+    graphs: dict[object, str] = dict(named)
+    return {graphs[q.graph_name]: str(q.object) for q in scratch}
