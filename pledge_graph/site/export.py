@@ -24,7 +24,8 @@ from pledge_graph.site import apache, nginx
 from pledge_graph.site.documents import minted_iris, write_resources, write_site_documents
 from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.store.embedded import EmbeddedStore
-from pledge_graph.store.loading import load_inputs
+from pledge_graph.store.loading import default_graph_files, load_inputs
+from pledge_graph.store.published import published_forms
 from pledge_graph.web.app import Settings
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_SPARQL", "SiteOptions", "export_release", "export_site"]
@@ -52,8 +53,9 @@ def export_site(release: Release, out: Path, iris: Iris, options: SiteOptions) -
     _check_target(out)
     examples = load_examples()
     store = EmbeddedStore()
-    load_inputs(store, release.directory, iris,
-                extra_triples=example_triples(examples, iris, str(iris.sparql())))
+    extra = example_triples(examples, iris, str(iris.sparql()))
+    load_inputs(store, release.directory, iris, extra_triples=extra)
+    store.describe_as_published(published_forms(default_graph_files(release.directory), extra))
     public = options.public_url or f"http://127.0.0.1:{options.port}/"
     settings = Settings(store=store, iris=iris, release_dir=release.directory,
                         digest=release.digest, version=release.version, built=release.built,

@@ -41,6 +41,7 @@ from pledge_graph.store.lookup import (
     one_subject_query,
     subject_solutions,
 )
+from pledge_graph.store.published import Published, PublishedReader
 
 __all__ = [
     "DEFAULT_RESULT_LIMIT",
@@ -228,13 +229,20 @@ class EmbeddedStore(SparqlMethods):
         self.path = path
         self.limit = limit
         index = path / INDEX_NAME if path is not None and read_only else None
-        self._read: Reader = (TripleIndex(index) if index is not None and index.is_file()
-                              else StoreReader(self._store))
+        found = TripleIndex(index) if index is not None and index.is_file() else None
+        self._read: Reader = found or StoreReader(self._store)
+        # descriptions carry the release's literals (store.published), query answers the store's
+        self._described: Reader = found.published() if found else self._read
 
     @property
     def native(self) -> ox.Store:
         """The pyoxigraph store, for loading."""
         return self._store
+
+    def describe_as_published(self, forms: Published) -> None:
+        """Describe resources with the literals as the release writes them (``forms``, see
+        :mod:`pledge_graph.store.published`), for a store read without a lookup index."""
+        self._described = PublishedReader(self._read, forms)
 
     @property
     def reader(self) -> Reader:
@@ -274,13 +282,15 @@ class EmbeddedStore(SparqlMethods):
             raise StoreError(ENGINE_FAILED) from None
 
     def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
-        """The triples of :meth:`resource`, read by pattern lookups (no query is run); a
-        text that is not an IRI is refused as :meth:`resource` refuses it."""
-        return description(self._read, _node(iri).value, budget)
+        """The triples of :meth:`resource`, read by pattern lookups (no query is run), with
+        the literals as the release writes them when the store knows (from its lookup index,
+        or :meth:`describe_as_published`); a text that is not an IRI is refused as
+        :meth:`resource` refuses it."""
+        return description(self._described, _node(iri).value, budget)
 
     def description_lines(self, iri: str, budget: int | None = None) -> list[str] | None:
         """The triples of :meth:`description` as read, in N-Triples (none parsed)."""
-        return description_lines(self._read, _node(iri).value, budget)
+        return description_lines(self._described, _node(iri).value, budget)
 
     def subject_query(self, found: OneSubject, media_types: dict[str, str],
                       budget: int | None = None) -> Answer | None:

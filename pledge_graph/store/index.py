@@ -15,10 +15,15 @@ The index is written from the store once, beside it, when the server's store is 
 pyoxigraph as N-Triples, one row a triple. Terms stay in the form pyoxigraph writes, and a
 subject's triples in the order the store reads them, so an answer rebuilt from them is the
 store's byte for byte.
+
+A triple whose literal the release publishes in another form than the store's (its datatype,
+:mod:`pledge_graph.store.published`) has a row in each form, marked: query answers read the
+store's (:class:`TripleIndex`), descriptions the release's (:meth:`TripleIndex.published`).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import sqlite3
 import threading
@@ -26,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from pledge_graph.store.published import Published
 
 __all__ = ["INDEX_NAME", "TripleIndex", "write_index"]
 
@@ -36,17 +43,22 @@ _SCHEMA = """
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 CREATE TABLE triples (s TEXT NOT NULL, n INTEGER NOT NULL, p TEXT NOT NULL, o TEXT NOT NULL,
-                      PRIMARY KEY (s, n)) WITHOUT ROWID;
+                      v INTEGER NOT NULL, PRIMARY KEY (s, n)) WITHOUT ROWID;
 CREATE TABLE links (o TEXT NOT NULL, p TEXT NOT NULL, s TEXT NOT NULL,
                     PRIMARY KEY (o, p, s)) WITHOUT ROWID;
+CREATE TEMP TABLE staged (s TEXT, n INTEGER, p TEXT, o TEXT, v INTEGER);
 """
 _BATCH = 50_000
+_BOTH, _STORED, _PUBLISHED = 0, 1, 2
+"""A row's ``v``: the triple as the store and the release write it, as the store writes it
+only (the release writes its literal otherwise), as the release writes it only."""
 
 
-def write_index(store: ox.Store, directory: Path) -> Path | None:
+def write_index(store: ox.Store, directory: Path, published: Published | None = None) -> Path | None:
     """Write the index of ``store``'s default graph into ``directory`` and return its
     path; None when the graph holds a triple term (RDF 1.2), which the index does not
-    keep (its lookups then read the store)."""
+    keep (its lookups then read the store). ``published``: the release's forms of the
+    literals the store writes otherwise, kept beside them."""
     dump = directory / "default-graph.nt.tmp"
     target = directory / INDEX_NAME
     building = directory / (INDEX_NAME + ".tmp")
@@ -55,9 +67,13 @@ def write_index(store: ox.Store, directory: Path) -> Path | None:
         building.unlink(missing_ok=True)
         with sqlite3.connect(building) as db:
             db.executescript(_SCHEMA)
-            rows = _rows(dump)
+            rows = _rows(dump, published or {})
             while batch := [row for _, row in zip(range(_BATCH), rows, strict=False)]:
-                db.executemany("INSERT INTO triples VALUES (?, ?, ?, ?)", batch)
+                db.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?)", batch)
+            # in key order, the table's pages are written full, once (the dump is in the
+            # store's order, not the text's)
+            db.execute("INSERT INTO triples SELECT * FROM staged ORDER BY s, n")
+            db.execute("DROP TABLE staged")
             db.execute("INSERT INTO links SELECT o, p, s FROM triples "
                        "WHERE substr(o, 1, 1) != '\"' ORDER BY o, p, s")
         db.close()
@@ -74,26 +90,49 @@ class _TripleTerm(Exception):
     """A line of the dump holds a triple term."""
 
 
-def _rows(dump: Path) -> Iterator[tuple[str, int, str, str]]:
-    """Subject, line number, predicate and object of each line pyoxigraph wrote: ``S P O
+def _rows(dump: Path, published: Published) -> Iterator[tuple[str, int, str, str, int]]:
+    """Subject, number, predicate, object and form of each line pyoxigraph wrote: ``S P O
     .``, single spaces, no space inside an IRI or a blank node label (N-Triples escapes the
-    rest). The store writes a subject's triples in the order its queries read them, and
-    the line numbers keep that order."""
+    rest); a literal published otherwise is followed by its published forms. The store
+    writes a subject's triples in the order its queries read them, and the numbers keep
+    that order."""
+    number = 0
     with dump.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
+        for line in lines:
             subject, predicate, rest = line.split(" ", 2)
             if subject.startswith("<<") or rest.startswith("<<"):
                 raise _TripleTerm
-            yield subject, number, predicate, rest[:-3]
+            obj = rest[:-3]
+            typed = obj[0] == '"' and obj[-1] == ">"
+            forms = published.get((subject, predicate, obj)) if typed else None
+            if forms is None:
+                yield subject, number, predicate, obj, _BOTH
+                number += 1
+                continue
+            yield subject, number, predicate, obj, _BOTH if obj in forms else _STORED
+            for form in forms:
+                if form != obj:
+                    number += 1
+                    yield subject, number, predicate, form, _PUBLISHED
+            number += 1
 
 
 class TripleIndex:
-    """Reads of the index: terms in and out as N-Triples text."""
+    """Reads of the index: terms in and out as N-Triples text, literals as the store
+    writes them (query answers read these)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self._hidden = _PUBLISHED
         self._connect()  # fail here, not at the first request, if the file is unreadable
+
+    def published(self) -> TripleIndex:
+        """The same reads, literals as the release writes them (descriptions read these),
+        on the same connections."""
+        view = copy.copy(self)
+        view._hidden = _STORED
+        return view
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -108,9 +147,11 @@ class TripleIndex:
         """(predicate, object) of the triples with ``subject``, at most ``most`` (-1: all)."""
         if predicate is None:
             return self._connect().execute(
-                "SELECT p, o FROM triples WHERE s = ? ORDER BY n LIMIT ?", (subject, most)).fetchall()
+                "SELECT p, o FROM triples WHERE s = ? AND v != ? ORDER BY n LIMIT ?",
+                (subject, self._hidden, most)).fetchall()
         return [(predicate, o) for (o,) in self._connect().execute(
-            "SELECT o FROM triples WHERE s = ? AND p = ? ORDER BY n LIMIT ?", (subject, predicate, most))]
+            "SELECT o FROM triples WHERE s = ? AND p = ? AND v != ? ORDER BY n LIMIT ?",
+            (subject, predicate, self._hidden, most))]
 
     def incoming(self, obj: str, predicate: str | None = None,
                  most: int = -1) -> list[tuple[str, str]]:

@@ -24,7 +24,8 @@ from pledge_graph.store.embedded import EmbeddedStore
 if TYPE_CHECKING:
     from pledge_graph.rdf.vocab import Iris
 
-__all__ = ["RELEASE_GRAPH_FILES", "load_file", "load_inputs", "load_release"]
+__all__ = ["RELEASE_GRAPH_FILES", "default_graph_files", "load_file", "load_inputs",
+           "load_release"]
 
 RELEASE_GRAPH_FILES = (
     "pledge-graph.nt",
@@ -74,6 +75,15 @@ def load_inputs(store: EmbeddedStore, release_dir: Path, iris: Iris,
     for graph, path in also:
         load_file(store, path, to_graph=graph)
     store.flush()
+
+
+def default_graph_files(release_dir: Path,
+                        also: Sequence[tuple[str | None, Path]] = ()) -> list[Path]:
+    """The files whose triples :func:`load_inputs` puts in the default graph, in the order
+    it loads them: the release's, then the ``--also`` files not given a graph (of an
+    N-Quads or TriG file, the triples it puts in no graph)."""
+    files = [release_dir / name for name in RELEASE_GRAPH_FILES if (release_dir / name).exists()]
+    return files + [path for graph, path in also if graph is None]
 
 
 def load_file(store: EmbeddedStore, path: Path, *, to_graph: str | None = None) -> None:

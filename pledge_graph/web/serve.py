@@ -22,6 +22,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,9 +37,10 @@ from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.store import sandbox
 from pledge_graph.store.embedded import EmbeddedStore, Store
 from pledge_graph.store.index import write_index
-from pledge_graph.store.loading import load_inputs
+from pledge_graph.store.loading import default_graph_files, load_inputs
 from pledge_graph.store.pinned import PinnedRelease, pin_release
 from pledge_graph.store.pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
+from pledge_graph.store.published import published_forms
 from pledge_graph.web.app import QUERY_THREADS, Settings, create_app
 from pledge_graph.web.cache import AnswerCache
 from pledge_graph.web.limits import (
@@ -55,7 +57,7 @@ __all__ = ["WARM_LIMIT", "Extra", "Say", "ServeOptions", "build_store", "cached_
            "parse_extra", "serve"]
 
 _COMPLETE = "complete"
-_LAYOUT = b"store and lookup index, 1"
+_LAYOUT = b"store and lookup index, 2"
 """Part of a served store's key: a store written before its index existed is not reused."""
 WARM_LIMIT = 120.0
 """Seconds an example query may take when its answer is computed at start-up."""
@@ -78,10 +80,13 @@ def parse_extra(value: str) -> Extra:
 def build_store(directory: Path, release_dir: Path, iris: Iris, also: list[Extra],
                 extra: list[ox.Triple]) -> None:
     """Load the release, the example queries and the ``--also`` files into ``directory``,
-    and write the index of its default graph that lookups read beside it."""
+    and write the index of its default graph that lookups read beside it, with the
+    literals as the release's files write them (descriptions carry those)."""
     store = EmbeddedStore(directory)
-    load_inputs(store, release_dir, iris, also, extra)
-    write_index(store.native, directory)
+    with ThreadPoolExecutor(max_workers=1) as reading:  # while the store loads them
+        forms = reading.submit(published_forms, default_graph_files(release_dir, also), extra)
+        load_inputs(store, release_dir, iris, also, extra)
+        write_index(store.native, directory, forms.result())
 
 
 def cached_store(release: Release, iris: Iris, also: list[Extra],

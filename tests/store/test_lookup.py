@@ -1,6 +1,8 @@
-"""Bounded lookups by pattern reads: a resource's description equals the store's SPARQL
-definition of it on every term of the bundled release, and the one-subject query is
-recognised exactly (anything else goes to the query workers)."""
+"""Bounded lookups by pattern reads: a resource's description holds the triples of the
+store's SPARQL definition of it on every term of the bundled release, with the literals as
+the release's files write them where the store knows them (its lookup index, or the forms
+given to it); the one-subject query is answered as the engine answers it and recognised
+exactly (anything else goes to the query workers)."""
 
 from __future__ import annotations
 
@@ -16,13 +18,18 @@ from pledge_graph.sparql.queries import example_triples, load_examples
 from pledge_graph.sparql.results import SOLUTION_TYPES
 from pledge_graph.store.embedded import EmbeddedStore, ResultTooLarge, SparqlMethods
 from pledge_graph.store.index import INDEX_NAME, write_index
-from pledge_graph.store.loading import load_inputs
+from pledge_graph.store.loading import default_graph_files, load_inputs
 from pledge_graph.store.lookup import one_subject, one_subject_query
 from pledge_graph.store.pool import ProcessPool
+from pledge_graph.store.published import published_forms
+from pledge_graph.web.serve import build_store
 
 IRIS = Iris()
 PLEDGE = str(IRIS.pledge("japan-2023", 1))
 JSON = {"solutions": "application/sparql-results+json"}
+
+
+EXTRA = example_triples(load_examples(), IRIS, str(IRIS.sparql()))
 
 
 @pytest.fixture(scope="module", params=["indexed", "pattern reads"])
@@ -30,12 +37,25 @@ def on_disk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """The bundled release's store on disk, with the lookup index the server writes beside
     it (lookups read the index), or without it (lookups read the store)."""
     path = tmp_path_factory.mktemp("store")
-    extra = example_triples(load_examples(), IRIS, str(IRIS.sparql()))
-    store = EmbeddedStore(path)
-    load_inputs(store, bundled_release()[1], IRIS, extra_triples=extra)
     if request.param == "indexed":
-        assert write_index(store.native, path) == path / INDEX_NAME
+        build_store(path, bundled_release()[1], IRIS, [], EXTRA)
+        assert (path / INDEX_NAME).is_file()
+    else:
+        load_inputs(EmbeddedStore(path), bundled_release()[1], IRIS, extra_triples=EXTRA)
     return path
+
+
+@pytest.fixture(scope="module")
+def published() -> set[str]:
+    """The release's triples without blank nodes, as its files write them (and the example
+    queries' triples), as N-Triples lines."""
+    files = default_graph_files(bundled_release()[1])
+    triples = [q.triple for path in files for q in ox.parse(path=str(path))] + EXTRA
+    return {str(t) for t in triples if not _blank(t)}
+
+
+def _blank(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
 
 
 def _canonical(triples: list[ox.Triple]) -> set[str]:
@@ -44,22 +64,55 @@ def _canonical(triples: list[ox.Triple]) -> set[str]:
     return {str(t) for t in triples}
 
 
-def test_description_equals_the_sparql_definition_on_every_term(on_disk):
-    store = EmbeddedStore(on_disk, read_only=True)
+def _as_stored(triples: list[ox.Triple]) -> set[str]:
+    """The triples as a store writes them (``"1"^^xsd:positiveInteger`` as xsd:integer),
+    blank nodes keeping their names."""
+    scratch = ox.Store()
+    scratch.extend([ox.Quad(t.subject, t.predicate, t.object) for t in triples])
+    return {str(q.triple) for q in scratch}
+
+
+def _check_every_description(store: EmbeddedStore, published: set[str] | None) -> None:
+    """Each term's description holds the triples of the SPARQL definition, each once: as
+    the store writes them (``published`` None), or with the literals as the release writes
+    them (``published``: the release's lines, which hold every triple without a blank node)."""
     terms = {q.subject.value for q in store.native.quads_for_pattern(None, None, None)
              if isinstance(q.subject, ox.NamedNode)}
     terms |= {q.object.value for q in store.native.quads_for_pattern(None, None, None)
               if isinstance(q.object, ox.NamedNode)}
     assert len(terms) > 300
     sparql = SparqlMethods.description  # the definition: a CONSTRUCT parsed back
-    with_blank_nodes = 0
+    with_blank_nodes = rewritten = 0
     for iri in sorted(terms):
         fast = store.description(iri)
+        defined = _canonical(sparql(store, iri))
         assert len(fast) == len(set(fast)), iri
-        assert _canonical(fast) == _canonical(sparql(store, iri)), iri
+        if published is None:
+            assert _canonical(fast) == defined, iri
+        else:
+            assert _as_stored(fast) == defined, iri
+            assert {str(t) for t in fast if not _blank(t)} <= published, iri
+            rewritten += _canonical(fast) != defined
         with_blank_nodes += any(isinstance(t.subject, ox.BlankNode) for t in fast)
     assert with_blank_nodes > 0  # the ontology's and shapes' lists were walked
+    assert published is None or rewritten > 10  # pledges, selectors, the catalog's sizes
     assert store.description(str(IRIS.pledge("nowhere-1999", 1))) == []
+
+
+def test_description_is_the_sparql_definition_on_every_term(on_disk, published):
+    """From the index, with the release's literals; from the store, as it writes them."""
+    indexed = (on_disk / INDEX_NAME).is_file()
+    _check_every_description(EmbeddedStore(on_disk, read_only=True),
+                             published if indexed else None)
+
+
+def test_a_store_given_the_release_forms_describes_with_them(published):
+    """In memory, as export-site reads the release, with the forms read from its files."""
+    store = EmbeddedStore()
+    load_inputs(store, bundled_release()[1], IRIS, extra_triples=EXTRA)
+    store.describe_as_published(published_forms(default_graph_files(bundled_release()[1]),
+                                                EXTRA))
+    _check_every_description(store, published)
 
 
 def test_the_pool_describes_and_looks_up_in_its_own_process(on_disk):
@@ -157,18 +210,28 @@ def test_labels_equal_the_sparql_definition_on_every_term(on_disk):
 
 
 @pytest.mark.parametrize("on_disk", ["indexed"], indirect=True)
-def test_the_index_holds_exactly_the_default_graph(on_disk):
+def test_the_index_holds_exactly_the_default_graph(on_disk, published):
     """Every triple of the default graph is in the index once, in the store's N-Triples
-    form; named graphs are not (lookups read the default graph only)."""
+    form, and each triple of the release's files in theirs (a row in each form where they
+    differ); named graphs are not (lookups read the default graph only)."""
     index = on_disk / INDEX_NAME
     store = ox.Store.read_only(str(on_disk))
     expected = sorted(str(q.triple) for q in store.quads_for_pattern(None, None, None,
                                                                      ox.DefaultGraph()))
     with sqlite3.connect(index) as db:
-        rows = sorted(f"{s} {p} {o}" for s, p, o in db.execute("SELECT s, p, o FROM triples"))
-        assert db.execute("SELECT count(*) FROM (SELECT DISTINCT s, p, o FROM triples)").fetchone()[0] == len(rows)
+        rows = sorted(f"{s} {p} {o}" for s, p, o in db.execute(
+            "SELECT s, p, o FROM triples WHERE v != 2"))
+        as_published = [f"{s} {p} {o}" for s, p, o in db.execute(
+            "SELECT s, p, o FROM triples WHERE v != 1")]
+        assert db.execute("SELECT count(*) FROM (SELECT DISTINCT s, p, o FROM triples)").fetchone()[0] == \
+            db.execute("SELECT count(*) FROM triples").fetchone()[0]
         links = db.execute("SELECT count(*) FROM links").fetchone()[0]
     assert rows == expected
+    assert len(as_published) == len(set(as_published)) == len(expected)
+    parsed = ox.parse("".join(f"{line} .\n" for line in as_published).encode(),
+                      format=ox.RdfFormat.N_TRIPLES)
+    assert {str(q.triple) for q in parsed if not _blank(q.triple)} == published
+    assert sum(line.endswith("#positiveInteger>") for line in as_published) >= 6
     assert links == sum(line.split(" ", 2)[2].startswith(("<", "_:")) for line in expected)
     assert len(store) > len(expected)  # the example queries' graph is not in it
 

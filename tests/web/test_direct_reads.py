@@ -13,10 +13,9 @@ from web_server import bundled_release
 
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.store.embedded import EmbeddedStore
-from pledge_graph.store.index import write_index
-from pledge_graph.store.loading import load_inputs
 from pledge_graph.web.app import Settings, create_app
 from pledge_graph.web.direct import DirectReads
+from pledge_graph.web.serve import build_store
 
 IRIS = Iris()
 PLEDGE = "/id/pledge/japan-2023/1"
@@ -43,11 +42,8 @@ VARYING = {"x-request-id", "date"}
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory):
     path: Path = tmp_path_factory.mktemp("store")
-    store = EmbeddedStore(path)
     release = bundled_release()[1]
-    load_inputs(store, release, IRIS)
-    write_index(store.native, path)
-    del store
+    build_store(path, release, IRIS, [], [])  # as the server writes it, with its index
     return create_app(Settings(store=EmbeddedStore(path, read_only=True), release_dir=release))
 
 
