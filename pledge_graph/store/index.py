@@ -27,7 +27,7 @@ import copy
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -117,6 +117,11 @@ def _rows(dump: Path, published: Published) -> Iterator[tuple[str, int, str, str
             number += 1
 
 
+_MANY = 500
+"""Subjects named in one read at most (SQLite's limit on a statement's parameters is far
+above it)."""
+
+
 class TripleIndex:
     """Reads of the index: terms in and out as N-Triples text, literals as the store
     writes them (query answers read these)."""
@@ -152,6 +157,19 @@ class TripleIndex:
         return [(predicate, o) for (o,) in self._connect().execute(
             "SELECT o FROM triples WHERE s = ? AND p = ? AND v != ? ORDER BY n LIMIT ?",
             (subject, predicate, self._hidden, most))]
+
+    def values(self, subjects: Sequence[str], predicates: Sequence[str]
+               ) -> list[tuple[str, str, str]]:
+        """(subject, predicate, object) of the triples of any of ``subjects`` with any of
+        ``predicates``: a page's labels in one read rather than one per link and property."""
+        db, found = self._connect(), []
+        for start in range(0, len(subjects), _MANY):
+            part = subjects[start:start + _MANY]
+            found += db.execute(
+                f"SELECT s, p, o FROM triples WHERE s IN ({','.join('?' * len(part))}) "
+                f"AND p IN ({','.join('?' * len(predicates))}) AND v != ? ORDER BY s, n",
+                (*part, *predicates, self._hidden)).fetchall()
+        return found
 
     def incoming(self, obj: str, predicate: str | None = None,
                  most: int = -1) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeGuard
 
 import pyoxigraph as ox
@@ -99,6 +99,9 @@ class Reader(Protocol):
     def incoming(self, obj: str, predicate: str | None = None,
                  most: int = -1) -> list[tuple[str, str]]: ...
 
+    def values(self, subjects: Sequence[str], predicates: Sequence[str]
+               ) -> list[tuple[str, str, str]]: ...
+
 
 class StoreReader:
     """The :class:`Reader` of a pyoxigraph store, read by its pattern lookups (for a store
@@ -122,6 +125,14 @@ class StoreReader:
             _DEFAULT)
         return [(str(q.subject), str(q.predicate))
                 for q in itertools.islice(quads, None if most < 0 else most)]
+
+
+    def values(self, subjects: Sequence[str], predicates: Sequence[str]
+               ) -> list[tuple[str, str, str]]:
+        """(subject, predicate, object) of the triples of any of ``subjects`` with any of
+        ``predicates``, by one pattern read for each pair."""
+        return [(subject, predicate, o) for subject in subjects for predicate in predicates
+                for _, o in self.outgoing(subject, predicate)]
 
 
 def _term(text: str) -> ox.NamedNode | ox.BlankNode:
@@ -239,17 +250,17 @@ def _reachable_blanks(read: _Counted, start: list[str]) -> list[str]:
 
 
 def labels(read: Reader, iris: Iterable[str]) -> dict[str, str]:
-    """The labels of ``iris`` (see :func:`labels_in`), by one pattern read per IRI and
-    label property, until one is found."""
-    found: dict[str, str] = {}
-    for iri in iris:
-        for predicate in _LABEL_TEXTS:
-            values = [value for _, o in read.outgoing(f"<{iri}>", predicate)
-                      if (value := _english(o)) is not None]
-            if values:
-                found[iri] = min(values)
-                break
-    return found
+    """The labels of ``iris`` (see :func:`labels_in`), read at once: a page links to tens
+    of resources, each read before by a pattern read per label property."""
+    best: dict[str, tuple[int, str]] = {}
+    for subject, predicate, o in read.values([f"<{iri}>" for iri in iris], _LABEL_TEXTS):
+        value = _english(o)
+        if value is None:
+            continue
+        iri, choice = subject[1:-1], (_LABEL_TEXTS.index(predicate), value)
+        if iri not in best or choice < best[iri]:
+            best[iri] = choice
+    return {iri: value for iri, (_, value) in best.items()}
 
 
 _LABEL_TEXTS = [str(p) for p in LABEL_PROPERTIES]

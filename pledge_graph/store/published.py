@@ -17,7 +17,7 @@ ontology and shapes hold no literal the store rewrites).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -74,6 +74,11 @@ class PublishedReader:
     def incoming(self, obj: str, predicate: str | None = None,
                  most: int = -1) -> list[tuple[str, str]]:
         return self.read.incoming(obj, predicate, most)
+
+    def values(self, subjects: Sequence[str], predicates: Sequence[str]
+               ) -> list[tuple[str, str, str]]:
+        return [(s, p, published) for s, p, o in self.read.values(subjects, predicates)
+                for published in self.forms.get((s, p, o), (o,))]
 
 
 def _typed(subject: object, obj: object) -> ox.Literal | None:
