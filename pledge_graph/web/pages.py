@@ -287,7 +287,10 @@ def _label_order(label: ox.Literal) -> tuple[int, str, str]:
 
 
 def _sorted(triples: list[ox.Triple]) -> list[ox.Triple]:
-    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    """By subject, predicate and object as N-Triples terms: the order of the triples' text
+    (``S P O``), as no subject's text is the start of another's followed by more than a
+    space (IRIs end with ``>``, blank node labels hold no space); one string a triple."""
+    return sorted(triples, key=str)
 
 
 def _origin(request: Request) -> str:
