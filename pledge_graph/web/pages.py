@@ -58,12 +58,12 @@ def _term_html(t: dict[str, Any]) -> Markup:
     """A term as a link (or a span) with its IRI or datatype as the hint: written here, not
     by a template macro, since a page shows hundreds (a macro call costs more than the page's
     other work). Pages show the same terms again and again (properties, classes, groups,
-    countries): each one's HTML is written once and kept."""
-    key = (t.get("href", _ABSENT), t.get("title", _ABSENT), t.get("text", _ABSENT))
-    try:
-        found = _TERMS.get(key)
-    except TypeError:  # a value that cannot be a key: written each time
+    countries): each one's HTML is written once and kept, for plain text only (``Markup``
+    equals the same text as a key but is not escaped)."""
+    key = (t.get("href", ""), t.get("title", ""), t.get("text", ""))
+    if any(type(value) is not str for value in key):
         return _written_term(t)
+    found = _TERMS.get(key)
     if found is None:
         if len(_TERMS) > _TERMS_KEPT:
             _TERMS.clear()
@@ -90,7 +90,6 @@ def _table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str) -> Markup:
         + "</tr>\n" for row in rows))
 
 
-_ABSENT = object()
 _TERMS_KEPT = 100_000
 _TERMS: dict[tuple[Any, ...], Markup] = {}
 _ENV.globals["term"] = _term_html
