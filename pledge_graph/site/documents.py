@@ -135,23 +135,53 @@ def _signature(node: ox.BlankNode, triples: list[ox.Triple], labels: dict[Any, s
 def write_resources(settings: Settings, www: Path, iris: Iterable[str]) -> int:
     """Write every representation of each of ``iris`` under ``www/resources``; return how
     many resources were written."""
-    root = www / "resources"
+    root = str(www / "resources")
     base = settings.iris.base
     stamp = _stamp(settings)
-    made: set[Path] = set()
     count = 0
-    for iri in iris:
-        documents = resource_documents(settings, iri)
-        stem = root / iri[len(base):]
-        folder = stem.parent if not iri.endswith("/") else stem
-        if folder not in made:
-            _make_folder(folder, iri)
-            made.add(folder)
-        for key, body in documents.items():
-            path = stem / f"%.{key}" if iri.endswith("/") else stem.with_name(f"{stem.name}.{key}")
-            _write(path, body, stamp)
-        count += 1
+    folders = _Folders()
+    try:
+        for iri in iris:
+            documents = resource_documents(settings, iri)
+            folder, _, name = f"{root}/{iri[len(base):]}".rpartition("/")
+            into = folders.open(folder, iri)
+            for key, body in documents.items():
+                _write(f"{name or '%'}.{key}", body, stamp, into)
+            count += 1
+    finally:
+        folders.close()
     return count
+
+
+class _Folders:
+    """The folders resources are written into, each made once and kept open: a file is
+    then opened by its name in its folder's descriptor, so the kernel does not walk the
+    whole path again for each of a resource's five files (resources come in path order,
+    so a folder's files are written together)."""
+
+    KEPT = 64  # folders kept open at most
+
+    def __init__(self) -> None:
+        self.open_folders: dict[str, int] = {}
+        self.made: set[str] = set()
+
+    def open(self, folder: str, iri: str) -> int:
+        """The descriptor of ``folder`` (made when missing), where ``iri``'s files go."""
+        found = self.open_folders.get(folder)
+        if found is None:
+            if len(self.open_folders) >= self.KEPT:
+                self.close()
+            if folder not in self.made:
+                parent = folder.rpartition("/")[0]
+                _make_folder(folder, iri, parent_made=parent in self.made)
+                self.made.update((parent, folder))
+            found = self.open_folders[folder] = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        return found
+
+    def close(self) -> None:
+        for descriptor in self.open_folders.values():
+            os.close(descriptor)
+        self.open_folders.clear()
 
 
 def write_site_documents(settings: Settings, www: Path) -> None:
@@ -199,19 +229,28 @@ def _stamp(settings: Settings) -> int:
     return int(settings.built.timestamp()) * 1_000_000_000
 
 
-def _make_folder(folder: Path, iri: str) -> None:
+def _make_folder(folder: str, iri: str, *, parent_made: bool) -> None:
+    """Make ``folder``, and its parents unless ``parent_made`` (one call, not one a level)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not parent_made:
+            os.makedirs(folder, exist_ok=True)
+            return
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # made by another worker, or a file there
+            if not os.path.isdir(folder):
+                raise
     except (FileExistsError, NotADirectoryError):
         raise BuildError(f"the IRI <{iri}> needs a folder where another resource's file is",
-                         file=folder, expected="IRIs that are not file names of "
+                         file=Path(folder), expected="IRIs that are not file names of "
                          "another IRI's representations") from None
 
 
-def _write(path: Path, body: bytes, stamp: int) -> None:
-    """Write a file and give it the release's time, through its descriptor: a site has five
-    files a resource, and this takes a third of the time of pathlib's write and a utime."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+def _write(path: Path | str, body: bytes, stamp: int, folder: int | None = None) -> None:
+    """Write a file (``path`` in the folder of the descriptor ``folder`` if given) and give
+    it the release's time, through its descriptor: a site has five files a resource, and
+    this takes a third of the time of pathlib's write and a utime."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666, dir_fd=folder)
     try:
         view = memoryview(body)
         while view:

@@ -48,12 +48,30 @@ _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
 """Templates are read once: a served release's pages do not check the files' times."""
 _SHORT_KEPT = 100_000
 _SHORTS: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+_TABLES: dict[tuple[str, str, str], tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {}
+_DESCRIBE_QUERY = ("/sparql?query=" + quote("DESCRIBE <"), quote(">"))
+_INVERSE_QUERY = ("/sparql?query=" + quote("SELECT ?s ?p WHERE { ?s ?p <"),
+                  quote("> } ORDER BY ?p ?s"))
 
 
 def _term_html(t: dict[str, Any]) -> Markup:
     """A term as a link (or a span) with its IRI or datatype as the hint: written here, not
     by a template macro, since a page shows hundreds (a macro call costs more than the page's
-    other work)."""
+    other work). Pages show the same terms again and again (properties, classes, groups,
+    countries): each one's HTML is written once and kept, for plain text only (``Markup``
+    equals the same text as a key but is not escaped)."""
+    key = (t.get("href", ""), t.get("title", ""), t.get("text", ""))
+    if any(type(value) is not str for value in key):
+        return _written_term(t)
+    found = _TERMS.get(key)
+    if found is None:
+        if len(_TERMS) > _TERMS_KEPT:
+            _TERMS.clear()
+        found = _TERMS[key] = _written_term(t)
+    return found
+
+
+def _written_term(t: dict[str, Any]) -> Markup:
     if t.get("href"):
         return Markup(f'<a href="{escape(t["href"])}" title="{_field(t, "title")}">'
                       f'{_field(t, "text")}</a>')
@@ -64,7 +82,18 @@ def _field(t: dict[str, Any], key: str) -> Markup:
     return escape(t[key]) if key in t else Markup("")
 
 
+def _table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str) -> Markup:
+    """The rows of a table of terms, each cell in its element (``th`` or ``td``), a row a
+    line: written here, not in a template loop, for the same reason as :func:`_term_html`."""
+    return Markup("".join(
+        "<tr>" + "".join(f"<{cell}>{_term_html(t)}</{cell}>" for cell, t in zip(cells, row))
+        + "</tr>\n" for row in rows))
+
+
+_TERMS_KEPT = 100_000
+_TERMS: dict[tuple[Any, ...], Markup] = {}
 _ENV.globals["term"] = _term_html
+_ENV.globals["table_rows"] = _table_rows
 _LABELS = [str(p) for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)]
 _BROWSE = (  # a link into /pledges when pledges link to a resource this way
     ("pledgedBy", "actor", "pledges it made"),
@@ -147,32 +176,32 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple],
     settings = request.app.state.settings
     view = view_terms(settings, names or {})
     subject = ox.NamedNode(iri)
-    outgoing = [t for t in triples if t.subject == subject]
-    incoming = [t for t in triples if t.object == subject and t.subject != subject]
-    others = [t for t in triples if t.subject != subject and t.object != subject]
+    ordered = _sorted(triples)  # sorted once: the three parts keep its order
+    outgoing = [t for t in ordered if t.subject == subject]
+    incoming = [t for t in ordered if t.object == subject and t.subject != subject]
+    others = [t for t in ordered if t.subject != subject and t.object != subject]
     labels = sorted((t.object for t in outgoing
                      if t.predicate.value in _LABELS and isinstance(t.object, ox.Literal)),
                     key=_label_order)
-    provenance = [t for t in _sorted(outgoing) if t.predicate.value in _PROVENANCE]
-    describe = f"DESCRIBE <{iri}>"
+    provenance = [t for t in outgoing if t.predicate.value in _PROVENANCE]
+    quoted = quote(iri)  # quoting works character by character: the constant parts are kept
     local = view.href(iri)
     return _ENV.get_template(template).render(
         iri=iri, local=local,
         title=labels[0].value if labels else view.short(iri),
         labels=[view.term(t) for t in labels],
         outgoing=[(view.term(t.predicate, named=False), view.term(t.object))
-                  for t in _sorted(outgoing)[:PAGE_ROWS]],
+                  for t in outgoing[:PAGE_ROWS]],
         incoming=[(view.term(t.subject), view.term(t.predicate, named=False))
-                  for t in _sorted(incoming)[:PAGE_ROWS]],
+                  for t in incoming[:PAGE_ROWS]],
         others=[(view.term(t.subject), view.term(t.predicate, named=False), view.term(t.object))
-                for t in _sorted(others)[:PAGE_ROWS]],
+                for t in others[:PAGE_ROWS]],
         counts={"outgoing": len(outgoing), "incoming": len(incoming), "others": len(others)},
-        page_rows=PAGE_ROWS, inverse_link="/sparql?query=" + quote(
-            f"SELECT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s"),
+        page_rows=PAGE_ROWS, inverse_link=_INVERSE_QUERY[0] + quoted + _INVERSE_QUERY[1],
         provenance=[(view.term(t.predicate, named=False), view.term(t.object))
                     for t in provenance],
         version=settings.version, digest=settings.digest,
-        query_link="/sparql?query=" + quote(describe),
+        query_link=_DESCRIBE_QUERY[0] + quoted + _DESCRIBE_QUERY[1],
         formats=_FORMATS, browse=browse_links(settings, iri, incoming), **extra,
     ).encode("utf-8")
 
@@ -184,6 +213,8 @@ def browse_links(settings: Any, iri: str, incoming: list[ox.Triple]) -> list[tup
     if not iri.startswith(base):
         return []
     used = {t.predicate.value for t in incoming}
+    if not used:
+        return []
     value = quote(iri[len(base):], safe="/")
     links = [(title, f"/pledges?{facet}={value}") for name, facet, title in _BROWSE
              if ontology + name in used]
@@ -194,18 +225,26 @@ def browse_links(settings: Any, iri: str, incoming: list[ox.Triple]) -> list[tup
 
 def view_terms(settings: Any, names: dict[str, str]) -> ViewTerms:
     """What turns this server's RDF terms into links and names on a page."""
-    return ViewTerms(settings.iris.base, prefixes(settings.iris), names)
+    iris = settings.iris
+    key = (iris.base, str(iris.ontology), str(iris.shapes))  # all the prefix table reads
+    kept = _TABLES.get(key)
+    if kept is None:
+        table = tuple(sorted(prefixes(iris).items(), key=lambda kv: -len(kv[1])))
+        kept = _TABLES[key] = (table, _SHORTS.setdefault(table, {}))
+    return ViewTerms(iris.base, kept[0], names, kept[1])
 
 
 class ViewTerms:
     """Turns RDF terms into what a template shows: text, a link, a hint."""
 
-    def __init__(self, base: str, table: dict[str, str], names: dict[str, str]) -> None:
+    def __init__(self, base: str, table: tuple[tuple[str, str], ...], names: dict[str, str],
+                 shorts: dict[str, str]) -> None:
+        """``table``: the prefixes, longest namespace first; ``shorts``: the short forms
+        kept for that table (pages name the same few thousand IRIs again and again)."""
         self.base = base
-        self.table = sorted(table.items(), key=lambda kv: -len(kv[1]))
+        self.table = table
         self.names = names
-        # pages name the same few thousand IRIs again and again: their short forms are kept
-        self._short = _SHORTS.setdefault(tuple(self.table), {})
+        self._short = shorts
 
     def href(self, iri: str) -> str:
         """The link to ``iri``: a local path under the base, the IRI itself if it is a web
@@ -247,7 +286,10 @@ def _label_order(label: ox.Literal) -> tuple[int, str, str]:
 
 
 def _sorted(triples: list[ox.Triple]) -> list[ox.Triple]:
-    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    """By subject, predicate and object as N-Triples terms: the order of the triples' text
+    (``S P O``), as no subject's text is the start of another's followed by more than a
+    space (IRIs end with ``>``, blank node labels hold no space); one string a triple."""
+    return sorted(triples, key=str)
 
 
 def _origin(request: Request) -> str:

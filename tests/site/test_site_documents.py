@@ -7,8 +7,14 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
+from pledge_graph.errors import BuildError
 from pledge_graph.rdf.vocab import Iris
-from pledge_graph.site.documents import canonical_blank_nodes, minted_iris
+from pledge_graph.site.documents import (
+    RESOURCE_FORMATS,
+    canonical_blank_nodes,
+    minted_iris,
+    write_resources,
+)
 from pledge_graph.store.embedded import EmbeddedStore
 from pledge_graph.web.app import Settings
 
@@ -60,3 +66,26 @@ def test_blank_node_labels_depend_on_the_description_alone():
     assert len({t.subject for t in first if isinstance(t.subject, ox.BlankNode)}) == 4
     shuffled = canonical_blank_nodes(list(reversed(owl_list(items))))
     assert shuffled == first
+
+
+def test_nested_resources_are_written_in_every_format_dated_as_the_release(tmp_path):
+    paths = ["id/pledge/a/1", "id/pledge/a/1/x", "id/pledge/a/2", "id/pledge/b/1", "ontology/"]
+    settings = settings_with(paths)
+    served, _ = minted_iris(settings)
+    assert write_resources(settings, tmp_path, served) == len(paths)
+    root = tmp_path / "resources"
+    written = sorted(str(f.relative_to(root)) for f in root.rglob("*") if f.is_file())
+    keys = [f.key for f in RESOURCE_FORMATS]
+    assert written == sorted([f"{p}.{k}" for p in paths[:-1] for k in keys]
+                             + [f"ontology/%.{k}" for k in keys])
+    stamp = int(settings.built.timestamp())
+    assert {int(f.stat().st_mtime) for f in root.rglob("*.*")} == {stamp}
+    nt = (root / "id/pledge/a/1/x.nt").read_text(encoding="utf-8")
+    assert f'<{BASE}id/pledge/a/1/x> <{LABEL.value}> "id/pledge/a/1/x" .' in nt
+
+
+def test_an_iri_needing_a_folder_where_a_file_is_fails_with_a_clear_error(tmp_path):
+    settings = settings_with(["id/x/a", "id/x/a.ttl/b"])
+    served, _ = minted_iris(settings)
+    with pytest.raises(BuildError, match="needs a folder where another resource's file is"):
+        write_resources(settings, tmp_path, served)
