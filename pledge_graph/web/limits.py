@@ -70,7 +70,7 @@ def raise_file_limit() -> int:
 
 
 _M_MMAP_THRESHOLD = -3
-LARGE_BLOCK = 1024 * 1024
+LARGE_BLOCK = 128 * 1024
 """Bytes from which glibc's malloc gives a block a memory mapping of its own."""
 
 
