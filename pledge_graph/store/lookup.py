@@ -126,7 +126,6 @@ class StoreReader:
         return [(str(q.subject), str(q.predicate))
                 for q in itertools.islice(quads, None if most < 0 else most)]
 
-
     def values(self, subjects: Sequence[str], predicates: Sequence[str]
                ) -> list[tuple[str, str, str]]:
         """(subject, predicate, object) of the triples of any of ``subjects`` with any of
