@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pledge_graph.errors import PledgeGraphError
 from pledge_graph.paths import DATA_DIR, DEFAULT_BASE, DIST_DIR
-from pledge_graph.web.limits import EdgeLimits, map_large_blocks
+from pledge_graph.web.limits import EdgeLimits, default_fronts, map_large_blocks
 
 # A server maps its large blocks on their own from the start (see map_large_blocks): set
 # once the modules it needs are loaded, glibc has by then raised its threshold and kept
@@ -163,6 +163,10 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--access-log", action="store_true", help="log one line per request")
     p.add_argument("--cache-mb", type=int, default=128,
                    help="megabytes of answers kept per release (0: none)")
+    p.add_argument("--fronts", type=_positive, default=default_fronts(),
+                   help="processes that answer HTTP, sharing the connections and the edge's "
+                        "bounds; queries run in the first one's workers whichever receives "
+                        "them (default: one per usable core, at most 2: %(default)s)")
     _query_places_options(p)
     _isolation_options(p)
     p.add_argument("--public-url", default=None, metavar="URL",
@@ -248,7 +252,8 @@ def _serve(args: argparse.Namespace) -> int:
         queries=args.queries, long_queries=args.long_queries, queue=args.queue,
         queries_memory_mb=args.queries_memory_mb, in_memory=args.in_memory,
         allow_service=tuple(args.allow_service or ()),
-        no_network_isolation=args.no_network_isolation, public_url=args.public_url, edge=edge)
+        no_network_isolation=args.no_network_isolation, public_url=args.public_url, edge=edge,
+        fronts=args.fronts)
     serve(options, _say)
     return 0
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import resource
 from dataclasses import dataclass
 
-__all__ = ["EdgeLimits", "connection_cap", "map_large_blocks", "raise_file_limit"]
+__all__ = ["EdgeLimits", "connection_cap", "default_fronts", "map_large_blocks",
+           "raise_file_limit"]
 
 _MB = 1024 * 1024
 
@@ -105,3 +107,9 @@ def connection_cap(limits: EdgeLimits, open_files: int) -> int:
     """
     reserve = max(256, open_files // 8)
     return max(1, min(limits.max_connections, open_files - reserve))
+
+
+def default_fronts() -> int:
+    """Front processes when ``serve --fronts`` is not given: one per core this process may
+    use, at most two (each costs about 60 MiB; see docs/serving.md)."""
+    return max(1, min(2, len(os.sched_getaffinity(0))))

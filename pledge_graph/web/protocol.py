@@ -280,9 +280,12 @@ class EdgeProtocol(HttpToolsProtocol):
             self._send_deadline = None
 
 
-def protocol_class(limits: EdgeLimits, max_connections: int) -> type[EdgeProtocol]:
-    """Return a protocol class for one server: these limits, one shared table."""
-    table = Connections(max_connections, limits.buffer_bytes)
+def protocol_class(limits: EdgeLimits, max_connections: int,
+                   share: int = 1) -> type[EdgeProtocol]:
+    """Return a protocol class for one server: these limits, one shared table. A server
+    answered by ``share`` front processes gives each its part of the connections and the
+    bytes held for clients (``pledge_graph.web.fronts``)."""
+    table = Connections(max(1, max_connections // share), max(1, limits.buffer_bytes // share))
     attributes = {"limits": limits, "table": table, "tally": Tally()}
     return cast(type[EdgeProtocol], type("BoundedProtocol", (EdgeProtocol,), attributes))
 
@@ -325,8 +328,8 @@ class _Corked:
 
 
 def server_config(app: Any, limits: EdgeLimits, max_connections: int, *,
-                  access_log: bool) -> uvicorn.Config:
+                  access_log: bool, share: int = 1) -> uvicorn.Config:
     """Return uvicorn's configuration for ``app`` behind :class:`EdgeProtocol`: no
     WebSocket (nothing here speaks it), the package's logger on uvicorn's stderr handler."""
-    return uvicorn.Config(app, http=protocol_class(limits, max_connections), ws="none",
+    return uvicorn.Config(app, http=protocol_class(limits, max_connections, share), ws="none",
                           log_config=log_config(), log_level="info", access_log=access_log)

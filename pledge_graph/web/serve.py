@@ -25,10 +25,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-import uvicorn
 
 from pledge_graph.build.release import Release, ensure_release, read_release
 from pledge_graph.errors import PledgeGraphError, StoreError
@@ -43,6 +43,7 @@ from pledge_graph.store.pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPoo
 from pledge_graph.store.published import published_forms
 from pledge_graph.web.app import QUERY_THREADS, Settings, create_app
 from pledge_graph.web.cache import AnswerCache
+from pledge_graph.web.fronts import EXAMPLES, STATISTICS, FrontPlan, Fronts, FrontServer
 from pledge_graph.web.limits import (
     EdgeLimits,
     connection_cap,
@@ -147,6 +148,7 @@ class ServeOptions:
     no_network_isolation: bool
     public_url: str | None
     edge: EdgeLimits
+    fronts: int = 1
 
 
 Say = Callable[[str], None]
@@ -167,6 +169,7 @@ def serve(options: ServeOptions, say: Say) -> None:
     timeout = options.timeout if options.timeout is not None else DEFAULT_TIMEOUT
     listener = _listen(options.host, options.port)
     store: Store | None = None
+    others: Fronts | None = None
     try:
         if options.store_url:
             store = _remote(options.store_url, release.directory, timeout)
@@ -181,21 +184,30 @@ def serve(options: ServeOptions, say: Say) -> None:
                       if options.in_memory else None)
             store = ProcessPool(path, timeout=timeout, memory_mb=options.memory_mb,
                                 loader=loader, **_places(options))
+        fronts = options.fronts if isinstance(store, ProcessPool) else 1
+        cache_bytes = options.cache_mb * 1024 * 1024 // fronts
         settings = Settings(store=store, iris=iris, release_dir=release.directory,
                             digest=release.digest, version=release.version,
                             built=release.built, examples=examples, timeout=timeout,
                             allow_service=options.allow_service,
-                            cache=AnswerCache(options.cache_mb * 1024 * 1024),
+                            cache=AnswerCache(cache_bytes),
                             public_url=_public_url(options.public_url, listener),
                             query_threads=_query_threads(options))
+        cap = _edge_cap(options)
         if isinstance(store, ProcessPool):
-            threading.Thread(target=_prepare, args=(store, settings, loader is not None, say),
-                             daemon=True).start()
+            others = _other_fronts(fronts - 1, store, settings, options, cap, cache_bytes)
+            threading.Thread(target=_prepare, args=(store, settings, loader is not None, say,
+                                                    others), daemon=True).start()
         host, port = listener.getsockname()[:2]
         say(f"serving {release.directory} at http://{host}:{port}/ "
             f"(SPARQL endpoint http://{host}:{port}/sparql)")
-        uvicorn.Server(_edge_config(create_app(settings), options)).run(sockets=[listener])
+        config = server_config(create_app(settings), options.edge, cap,
+                               access_log=options.access_log, share=fronts)
+        FrontServer(config, listener=listener,
+                    others=others.handoffs if others else None).run()
     finally:
+        if others is not None:
+            others.close()
         if store is not None:
             store.close()
         listener.close()
@@ -227,26 +239,43 @@ def _query_threads(options: ServeOptions) -> int:
     return options.queries + options.long_queries + DEFAULT_WORKERS + options.queue + 8
 
 
-def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say) -> None:
+def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say,
+             others: Fronts) -> None:
     """In the background: count what the landing page shows (from the server's own view of
     the store, opened on the way), wait for the in-memory copy if there is to be one, then
-    answer the example queries once (their answers are kept); say when each is done
-    (benchmarks wait for these lines)."""
-    statistics(settings)
+    answer the example queries once (their answers are kept, by every front); say when each
+    is done (benchmarks wait for these lines)."""
+    others.tell(STATISTICS, statistics(settings))
     if in_memory and pool.wait_in_memory(3600):
         say(f"queries run on an in-memory copy of the store ({pool.template_mb:.0f} MiB)")
     if settings.cache.max_bytes > 0:
-        kept = warm(settings, max(WARM_LIMIT, settings.timeout))
+        answered = warm(settings, max(WARM_LIMIT, settings.timeout))
+        others.tell(EXAMPLES, answered)
+        kept = min([len(answered), *others.wait_ready(WARM_LIMIT)])
         say(f"{kept} of {len(settings.examples)} example queries answered and kept")
 
 
-def _edge_config(app: object, options: ServeOptions) -> uvicorn.Config:
-    """uvicorn's configuration with the edge's bounds; the open-file limit is raised first,
-    as each connection takes a file descriptor, and large blocks are mapped on their own,
-    so that the memory of answers no longer held goes back to the system."""
+def _other_fronts(count: int, pool: ProcessPool, settings: Settings, options: ServeOptions,
+                  cap: int, cache_bytes: int) -> Fronts:
+    """Start the other front processes; their queries run in ``pool``."""
+    plan = FrontPlan(store=pool.path, result_limit=pool.limit, base=settings.iris.base,
+                     release_dir=cast(Path, settings.release_dir), digest=settings.digest,
+                     version=settings.version, built=settings.built, timeout=settings.timeout,
+                     allow_service=settings.allow_service, cache_bytes=cache_bytes,
+                     public_url=settings.public_url, query_threads=settings.query_threads,
+                     edge=options.edge, max_connections=cap, share=count + 1,
+                     access_log=options.access_log,
+                     warm_limit=max(WARM_LIMIT, settings.timeout))
+
+    return Fronts(count, plan, pool.query)
+
+
+def _edge_cap(options: ServeOptions) -> int:
+    """The most connections the server keeps open. The open-file limit is raised first, as
+    each connection takes a file descriptor, and large blocks are mapped on their own, so
+    that the memory of answers no longer held goes back to the system."""
     map_large_blocks()
-    cap = connection_cap(options.edge, raise_file_limit())
-    return server_config(app, options.edge, cap, access_log=options.access_log)
+    return connection_cap(options.edge, raise_file_limit())
 
 
 def _public_url(asked: str | None, listener: socket.socket) -> str:

@@ -28,7 +28,7 @@ from pledge_graph.errors import StoreError
 from pledge_graph.rdf.vocab import RDF, SD, Iris
 from pledge_graph.sparql.guard import check_services
 from pledge_graph.sparql.lexer import may_be_relative, query_form
-from pledge_graph.sparql.results import NotAcceptable, write_triples
+from pledge_graph.sparql.results import Answer, NotAcceptable, write_triples
 from pledge_graph.store.lookup import OneSubject, one_subject
 from pledge_graph.web import pages
 from pledge_graph.web.cache import mark_cacheable
@@ -230,13 +230,18 @@ def query_key(digest: str, query: str, default_graph_uris: tuple[str, ...],
     return (digest, "query", query, default_graph_uris, named_graph_uris, formats, base)
 
 
-def warm(settings: Any, limit: float) -> int:
+Kept = tuple[Any, Answer, int]
+"""A kept answer: its key in the answer cache, the answer and the bytes it counts for."""
+
+
+def warm(settings: Any, limit: float) -> list[Kept]:
     """Answer each example query once, in its kind's default format, and keep the answer,
-    so that the queries the service advertises answer at once; return how many were kept.
+    so that the queries the service advertises answer at once; return what was kept (for
+    the other front processes to keep too, :func:`keep`).
 
     Runs in the background at start-up, with ``limit`` seconds per query (a longer limit
     than a client gets: the answer is computed once per release)."""
-    kept = 0
+    kept: list[Kept] = []
     for example in settings.examples:
         media_type = negotiate(None, (example.kind,)).media_type
         media_types = {example.kind: media_type}
@@ -246,8 +251,14 @@ def warm(settings: Any, limit: float) -> int:
         except (StoreError, NotAcceptable):
             continue
         key = query_key(settings.digest, example.text, (), (), example.kind, media_types)
-        settings.cache.put(key, answer, len(answer.body) + len(example.text) + 256)
-        kept += 1
+        kept.append((key, answer, len(answer.body) + len(example.text) + 256))
+    return keep(settings, kept)
+
+
+def keep(settings: Any, kept: list[Kept]) -> list[Kept]:
+    """Keep answers :func:`warm` made (here or in another front process)."""
+    for key, answer, size in kept:
+        settings.cache.put(key, answer, size)
     return kept
 
 

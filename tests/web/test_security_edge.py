@@ -104,9 +104,10 @@ def wait_for_log(server: Server, text: str, count: int = 1, limit: float = 20) -
 
 
 def tree_pss_mb(pid: int, *, workers: bool = True) -> float:
-    """Proportional set size of a process and (``workers``) all its descendants, in MiB."""
+    """Proportional set size of a server and all its descendants (``workers``), or of its
+    front processes only (the first and the others it started), in MiB."""
     total = 0.0
-    for current in [pid, *(descendants(pid) if workers else [])]:
+    for current in [pid, *(descendants(pid) if workers else fronts(pid))]:
         try:
             text = Path(f"/proc/{current}/smaps_rollup").read_text()
         except OSError:
@@ -114,6 +115,18 @@ def tree_pss_mb(pid: int, *, workers: bool = True) -> float:
         total += sum(int(line.split()[1]) for line in text.splitlines()
                      if line.startswith("Pss:")) / 1024
     return total
+
+
+def fronts(pid: int) -> list[int]:
+    """The other front processes of the server ``pid`` (``serve --fronts``)."""
+    found = []
+    for child in descendants(pid):
+        try:
+            if b"pledge_graph.web.fronts" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            continue
+    return found
 
 
 def descendants(pid: int) -> list[int]:
