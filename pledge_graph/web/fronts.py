@@ -54,6 +54,7 @@ _LOG = logging.getLogger("pledge_graph")
 _BATCH = 64  # connections accepted per wake-up at most, so other events get their turn
 _PR_SET_PDEATHSIG = 1
 _UP = b"up"
+_START_LIMIT = 30.0  # seconds the first front waits for the others before it accepts alone
 STATISTICS = "statistics"
 """What the first front tells the others once it has counted: the landing page's counts."""
 EXAMPLES = "examples"
@@ -98,6 +99,8 @@ class FrontServer(uvicorn.Server):
         self._others: list[socket.socket] = []
         self._turns: Iterator[socket.socket | None] = itertools.cycle([None])
         self._handoff = handoff
+        self._accepting = False
+        self._stopping = False
         self._factory: Any = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -111,18 +114,31 @@ class FrontServer(uvicorn.Server):
             loop.add_reader(other.fileno(), self._heard, other)
         if self._listener is not None:
             self._listener.setblocking(False)
-            loop.add_reader(self._listener.fileno(), self._accept)
+            if self._waiting:  # connections wait in the backlog until every front answers
+                loop.call_later(_START_LIMIT, self._start_accepting)
+            else:
+                self._start_accepting()
         if self._handoff is not None:
             self._handoff.setblocking(False)
             loop.add_reader(self._handoff.fileno(), self._receive)
             self._handoff.send(_UP)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._stopping = True
         loop = asyncio.get_running_loop()
         for source in (self._listener, self._handoff, *self._waiting, *self._others):
             if source is not None and source.fileno() >= 0:
                 loop.remove_reader(source.fileno())
         await super().shutdown(sockets)
+
+    def _start_accepting(self) -> None:
+        """Accept from now on (again: nothing happens). Until every front has said it
+        answers, connections wait: a keep-alive connection stays where it is handed, and
+        a load that started before would stay on the first front alone."""
+        assert self._listener is not None
+        if not self._accepting and not self._stopping:
+            self._accepting = True
+            asyncio.get_running_loop().add_reader(self._listener.fileno(), self._accept)
 
     def _take(self, conn: socket.socket) -> None:
         conn.setblocking(False)
@@ -175,6 +191,8 @@ class FrontServer(uvicorn.Server):
             self._turns = itertools.cycle([None, *self._others])
         elif not said:
             self._leave_out(other)
+        if not self._waiting and self._listener is not None:
+            self._start_accepting()
 
     def _leave_out(self, other: socket.socket) -> None:
         if other not in self._others and other not in self._waiting:
@@ -192,7 +210,11 @@ class FrontServer(uvicorn.Server):
         loop = asyncio.get_running_loop()
         fd = self._listener.fileno()
         loop.remove_reader(fd)
-        loop.call_later(0.1, loop.add_reader, fd, self._accept)
+        loop.call_later(0.1, self._resume_accepting)
+
+    def _resume_accepting(self) -> None:
+        if self._accepting and not self._stopping and self._listener is not None:
+            asyncio.get_running_loop().add_reader(self._listener.fileno(), self._accept)
 
     def _receive(self) -> None:
         assert self._handoff is not None

@@ -108,6 +108,23 @@ def test_connections_are_shared_out_between_the_fronts(server, port):
             client.close()
 
 
+def test_connections_made_as_soon_as_the_server_listens_are_shared_out_too():
+    # no kept answers: nothing to wait for but the printed address
+    server = Server("--fronts", "2", "--cache-mb", "0")
+    port = int(server.url.rsplit(":", 1)[1])
+    clients = [one_connection(server) for _ in range(6)]
+    try:
+        for client in clients:
+            assert client.get(PLEDGE, headers={"Accept": "text/turtle"}).status_code == 200
+        (other,) = fronts_of(server)
+        assert connections_held(server.process.pid, port) == 3
+        assert connections_held(other, port) == 3
+    finally:
+        for client in clients:
+            client.close()
+        server.stop()
+
+
 @pytest.mark.parametrize(("request_args", "status"), [
     ({"params": {"query": "SELECT * WHERE { ?s ?p }"}}, 400),  # a syntax error
     ({"params": {"query": RUNAWAY}}, 503),  # past --timeout
