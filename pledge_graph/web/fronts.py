@@ -7,8 +7,9 @@ Turtle, a page, a one-subject lookup) is Python work: one process answers on one
 
 - the first front (the ``serve`` process) alone accepts connections, and hands every
   ``N``-th one to each of the others over a Unix socket pair (``SCM_RIGHTS``), so that
-  connections are shared out evenly whatever the timing of their arrival; a connection
-  stays with its front until it closes;
+  connections are shared out evenly whatever the timing of their arrival (one handed to
+  a front still starting waits in its socket until that front answers, about a second at
+  start-up); a connection stays with its front until it closes;
 - each front keeps its own share of the edge's bounds (connections, bytes held for
   clients: ``1/N`` of each), so the bounds hold for the server as a whole, and its own
   share of the kept answers' memory;
@@ -53,8 +54,6 @@ __all__ = ["EXAMPLES", "STATISTICS", "FrontPlan", "FrontServer", "Fronts"]
 _LOG = logging.getLogger("pledge_graph")
 _BATCH = 64  # connections accepted per wake-up at most, so other events get their turn
 _PR_SET_PDEATHSIG = 1
-_UP = b"up"
-_START_LIMIT = 30.0  # seconds the first front waits for the others before it accepts alone
 STATISTICS = "statistics"
 """What the first front tells the others once it has counted: the landing page's counts."""
 EXAMPLES = "examples"
@@ -95,9 +94,8 @@ class FrontServer(uvicorn.Server):
                  handoff: socket.socket | None = None) -> None:
         super().__init__(config)
         self._listener = listener
-        self._waiting = list(others or [])  # started, not yet answering
-        self._others: list[socket.socket] = []
-        self._turns: Iterator[socket.socket | None] = itertools.cycle([None])
+        self._others = list(others or [])
+        self._turns: Iterator[socket.socket | None] = itertools.cycle([None, *self._others])
         self._handoff = handoff
         self._accepting = False
         self._stopping = False
@@ -110,31 +108,25 @@ class FrontServer(uvicorn.Server):
                                           server_state=self.server_state,
                                           app_state=self.lifespan.state)
         loop = asyncio.get_running_loop()
-        for other in self._waiting:
+        for other in self._others:
             loop.add_reader(other.fileno(), self._heard, other)
         if self._listener is not None:
             self._listener.setblocking(False)
-            if self._waiting:  # connections wait in the backlog until every front answers
-                loop.call_later(_START_LIMIT, self._start_accepting)
-            else:
-                self._start_accepting()
+            self._start_accepting()
         if self._handoff is not None:
             self._handoff.setblocking(False)
             loop.add_reader(self._handoff.fileno(), self._receive)
-            self._handoff.send(_UP)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._stopping = True
         loop = asyncio.get_running_loop()
-        for source in (self._listener, self._handoff, *self._waiting, *self._others):
+        for source in (self._listener, self._handoff, *self._others):
             if source is not None and source.fileno() >= 0:
                 loop.remove_reader(source.fileno())
         await super().shutdown(sockets)
 
     def _start_accepting(self) -> None:
-        """Accept from now on (again: nothing happens). Until every front has said it
-        answers, connections wait: a keep-alive connection stays where it is handed, and
-        a load that started before would stay on the first front alone."""
+        """Accept from now on (again: nothing happens)."""
         assert self._listener is not None
         if not self._accepting and not self._stopping:
             self._accepting = True
@@ -178,30 +170,22 @@ class FrontServer(uvicorn.Server):
             return
 
     def _heard(self, other: socket.socket) -> None:
-        """A front says it answers (it gets its turns from now on), or has stopped."""
+        """A front's end of its socket pair closed: it has stopped (it sends nothing)."""
         try:
             said = other.recv(16)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             said = b""
-        if said == _UP and other in self._waiting:
-            self._waiting.remove(other)
-            self._others.append(other)
-            self._turns = itertools.cycle([None, *self._others])
-        elif not said:
+        if not said:
             self._leave_out(other)
-        if not self._waiting and self._listener is not None:
-            self._start_accepting()
 
     def _leave_out(self, other: socket.socket) -> None:
-        if other not in self._others and other not in self._waiting:
+        if other not in self._others:
             return
         _LOG.warning("a front process has stopped; the others answer its share")
         asyncio.get_running_loop().remove_reader(other.fileno())
-        for group in (self._others, self._waiting):
-            if other in group:
-                group.remove(other)
+        self._others.remove(other)
         other.close()
         self._turns = itertools.cycle([None, *self._others])
 
