@@ -90,6 +90,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_WAIT",
     "DEFAULT_WORKERS",
+    "IDLE_FOR",
     "LONG_AFTER",
     "ProcessPool",
     "prepare_workers",
@@ -101,6 +102,8 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 2
 """Idle worker processes kept ready (more start on demand, one per place in use)."""
 
+IDLE_FOR = 10.0
+"""Seconds a worker beyond the ``workers`` kept ready stays idle before it is retired."""
 DEFAULT_WAIT = 60.0
 """Seconds a query may wait for a place before it is refused."""
 
@@ -129,7 +132,8 @@ class ProcessPool(SparqlMethods):
 
     The store directory must be fully written and closed before the pool opens it.
     ``queries`` run at once at the workers' priority and ``long_queries`` more at the
-    lowest (see :mod:`pledge_graph.store.scheduler`), and at most ``queue`` wait. With
+    lowest (see :mod:`pledge_graph.store.scheduler`), and at most ``queue`` wait. A worker
+    that answered stays ready, up to one per place, until idle ``idle_for`` seconds. With
     ``loader`` the workers move to an in-memory copy of the store once it is loaded."""
 
     def __init__(self, path: Path, *, workers: int = DEFAULT_WORKERS,
@@ -137,16 +141,19 @@ class ProcessPool(SparqlMethods):
                  wait: float = DEFAULT_WAIT, memory_mb: int = DEFAULT_MEMORY_MB,
                  loader: Loader | None = None, queries: int = DEFAULT_QUERIES,
                  long_queries: int = DEFAULT_LONG, queue: int = DEFAULT_QUEUE,
-                 memory_total_mb: int = DEFAULT_MEMORY_TOTAL_MB) -> None:
+                 memory_total_mb: int = DEFAULT_MEMORY_TOTAL_MB,
+                 idle_for: float = IDLE_FOR) -> None:
         self.path = path
         self.timeout = timeout
         self.limit = limit
         self.wait = wait
+        self.idle_for = idle_for
         self.memory_kib = memory_mb * 1024
         self.memory_total_kib = memory_total_mb * 1024
         self.scheduler = Scheduler(queries, long_queries, queue,
                                    retry_after=max(1, math.ceil(timeout)))
-        self._workers = Workers(serve_on_disk, path, limit, workers)
+        self._workers = Workers(serve_on_disk, path, limit, workers,
+                                most_idle=queries + long_queries)
         self._busy: set[Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -322,6 +329,7 @@ class ProcessPool(SparqlMethods):
         the lowest priority to queries that have run a while."""
         while not self._closed:
             time.sleep(_WATCH_EVERY)
+            self._workers.trim(self.idle_for)
             with self._lock:
                 busy = [w for w in self._busy if w.stopped is None]
             grown = {w: rss_kib(w.pid) - w.baseline_kib for w in busy}

@@ -18,6 +18,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing import reduction
 from multiprocessing.connection import Connection
@@ -117,6 +118,7 @@ class Worker:
         self.cpu_at_start = 0.0
         self.long = False
         self.stopped: str | None = None
+        self.idle_since = 0.0
 
     @classmethod
     def on_disk(cls, serve: Callable[..., None], path: Path, limit: int) -> Worker:
@@ -193,12 +195,16 @@ class Template:
 
 class Workers:
     """The worker processes of one pool: ``ready`` kept started and idle, more started on
-    demand, each retired when it should answer no more."""
+    demand, each retired when it should answer no more. A worker that answered is kept
+    idle, up to ``most_idle`` of them, so that a steady load of short queries does not
+    start a worker for each; those beyond ``ready`` go once idle a while (:meth:`trim`)."""
 
-    def __init__(self, serve: Callable[..., None], path: Path, limit: int, ready: int) -> None:
+    def __init__(self, serve: Callable[..., None], path: Path, limit: int, ready: int,
+                 most_idle: int = 0) -> None:
         self.path = path
         self.limit = limit
         self.ready = ready
+        self.most_idle = max(ready, most_idle)
         self.in_memory = threading.Event()
         self.template: Template | None = None
         self._serve = serve
@@ -245,11 +251,23 @@ class Workers:
             self.replace(worker)
             return
         with self._lock:
-            keep = (not self._closed and len(self._idle) < self.ready
+            keep = (not self._closed and len(self._idle) < self.most_idle
                     and (worker.in_memory or not self.in_memory.is_set()))
             if keep:
+                worker.idle_since = time.monotonic()
                 self._idle.append(worker)
         if not keep:
+            self._retire(worker)
+
+    def trim(self, after: float) -> None:
+        """Retire the idle workers beyond ``ready`` that have waited ``after`` seconds or
+        more (the longest idle first): memory at rest is that of ``ready`` workers."""
+        now = time.monotonic()
+        with self._lock:
+            beyond = self._idle[:max(0, len(self._idle) - self.ready)]  # the oldest first
+            stale = [w for w in beyond if now - w.idle_since >= after]
+            self._idle = [w for w in self._idle if w not in stale]
+        for worker in stale:
             self._retire(worker)
 
     def replace(self, worker: Worker) -> None:
@@ -312,6 +330,7 @@ class Workers:
             keep = (not self._closed and len(self._idle) < self.ready
                     and (worker.in_memory or self.template is None))
             if keep:
+                worker.idle_since = time.monotonic()
                 self._all.add(worker)
                 self._idle.append(worker)
         if not keep:

@@ -173,6 +173,32 @@ def test_pool_stops_a_runaway_query_and_keeps_answering(release, tmp_path):
         pool.close()
 
 
+def test_a_steady_load_keeps_its_workers_and_they_go_once_idle(release, tmp_path):
+    on_disk = EmbeddedStore(tmp_path / "store")
+    load_release(on_disk, release, IRIS)
+    del on_disk
+    pool = ProcessPool(tmp_path / "store", workers=2, queries=4, long_queries=4,
+                       idle_for=1.0)
+    try:
+        seen: set[int] = set()
+        for _ in range(5):  # rounds of four queries at once: four places in use
+            threads = [threading.Thread(target=pool.query, args=(COUNT_PLEDGES,),
+                                        kwargs={"media_types": JSON}) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+            seen.update(pool.worker_pids())
+        # no worker started per query: the two kept ready and at most two more
+        assert len(seen) <= 4, seen
+        assert len(pool.worker_pids()) >= 3
+        time.sleep(2.5)  # idle past idle_for: back to the two kept ready
+        assert len(pool.worker_pids()) == 2
+        assert bindings(pool.query(COUNT_PLEDGES, media_types=JSON).body) == [{"n": "3"}]
+    finally:
+        pool.close()
+
+
 def test_query_workers_load_neither_rdflib_nor_the_web_stack():
     code = ("import sys, pledge_graph.store.pool; "
             "print(sorted(m for m in ('rdflib', 'starlette', 'uvicorn', 'pyshacl') "
