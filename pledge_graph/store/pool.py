@@ -18,7 +18,8 @@ and its next queries stay out of the queue meanwhile.
 
 Workers open the on-disk store read-only (about 20 ms from the fork server), so the server
 answers at once; ``workers`` of them are kept ready and more are started on demand, up to
-``queries`` plus ``long_queries`` at once. They read the store through the system's page
+``queries`` plus ``long_queries`` at once; a worker that answered stays ready until idle
+``idle_for`` seconds, so a steady load does not start one per query. They read the store through the system's page
 cache, which they all share: an idle worker costs about 16 MiB of proportional set size,
 and a busy one its own block cache (about 50 MiB at most on the 10k corpus). With a
 ``loader`` the pool also starts a template process in the background that loads the
