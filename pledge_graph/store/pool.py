@@ -134,7 +134,8 @@ class ProcessPool(SparqlMethods):
     The store directory must be fully written and closed before the pool opens it.
     ``queries`` run at once at the workers' priority and ``long_queries`` more at the
     lowest (see :mod:`pledge_graph.store.scheduler`), and at most ``queue`` wait. A worker
-    that answered stays ready, up to one per place, until idle ``idle_for`` seconds. With
+    that answered stays ready, up to one per new query's place, until idle ``idle_for``
+    seconds (a long query's worker is retired, as it runs at the lowest priority). With
     ``loader`` the workers move to an in-memory copy of the store once it is loaded."""
 
     def __init__(self, path: Path, *, workers: int = DEFAULT_WORKERS,
@@ -154,7 +155,7 @@ class ProcessPool(SparqlMethods):
         self.scheduler = Scheduler(queries, long_queries, queue,
                                    retry_after=max(1, math.ceil(timeout)))
         self._workers = Workers(serve_on_disk, path, limit, workers,
-                                most_idle=queries + long_queries)
+                                most_idle=queries)
         self._busy: set[Worker] = set()
         self._lock = threading.Lock()
         self._closed = False

@@ -177,7 +177,7 @@ def test_a_steady_load_keeps_its_workers_and_they_go_once_idle(release, tmp_path
     on_disk = EmbeddedStore(tmp_path / "store")
     load_release(on_disk, release, IRIS)
     del on_disk
-    pool = ProcessPool(tmp_path / "store", workers=2, queries=4, long_queries=4,
+    pool = ProcessPool(tmp_path / "store", workers=2, queries=4, long_queries=2,
                        idle_for=1.0)
     try:
         seen: set[int] = set()
