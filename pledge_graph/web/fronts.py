@@ -99,6 +99,7 @@ class FrontServer(uvicorn.Server):
         self._handoff = handoff
         self._accepting = False
         self._stopping = False
+        self._starting: set[asyncio.Task[Any]] = set()
         self._factory: Any = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -133,10 +134,22 @@ class FrontServer(uvicorn.Server):
             asyncio.get_running_loop().add_reader(self._listener.fileno(), self._accept)
 
     def _take(self, conn: socket.socket) -> None:
-        conn.setblocking(False)
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        loop = asyncio.get_running_loop()
-        loop.create_task(loop.connect_accepted_socket(self._factory, conn))
+        """Answer ``conn`` here (a client gone already is let go)."""
+        try:
+            conn.setblocking(False)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            conn.close()
+            return
+        task = asyncio.get_running_loop().create_task(
+            asyncio.get_running_loop().connect_accepted_socket(self._factory, conn))
+        self._starting.add(task)  # held until the connection is made (or has failed)
+        task.add_done_callback(self._started)
+
+    def _started(self, task: asyncio.Task[Any]) -> None:
+        self._starting.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _LOG.debug("a connection could not be taken up: %s", task.exception())
 
     def _accept(self) -> None:
         assert self._listener is not None
