@@ -20,6 +20,7 @@ from pyld.context_resolver import ContextResolver
 
 from pledge_graph.publish.jsonld import context_text, load_context
 from pledge_graph.web.compaction import ContextCompaction, Unsupported, indented_json
+from pledge_graph.web.node_objects import from_lines, from_triples
 
 __all__ = ["FRAMED_MOST", "framed_jsonld", "framed_jsonld_at_once", "project_context"]
 
@@ -67,19 +68,31 @@ def framed_jsonld(triples: list[ox.Triple], iri: str, context: dict[str, Any],
     return answer
 
 
-def framed_jsonld_at_once(triples: list[ox.Triple], iri: str,
+def framed_jsonld_at_once(lines: list[str], iri: str,
                           context: dict[str, Any]) -> bytes | None:
-    """:func:`framed_jsonld`'s answer, or None when making it could wait (another thread
-    holds pyld, or pyld itself is needed): on the event loop, the caller then writes it in
-    a thread."""
-    return _framed(triples, iri, context, FRAMED_MOST, False, wait=False)
+    """:func:`framed_jsonld`'s answer for a description read as N-Triples lines, or None
+    when making it could wait (another thread holds pyld, or pyld itself is needed): on the
+    event loop, the caller then writes it in a thread."""
+    nodes = from_lines(lines)
+    if nodes is None:
+        triples = [q.triple for q in ox.parse("".join(lines).encode(),
+                                              format=ox.RdfFormat.N_TRIPLES)]
+        return _framed(triples, iri, context, FRAMED_MOST, False, wait=False)
+    return _nested(nodes, len(lines), iri, context, FRAMED_MOST, False, wait=False)
 
 
 def _framed(triples: list[ox.Triple], iri: str, context: dict[str, Any], most: int,
             reference: bool, *, wait: bool) -> bytes | None:
-    nodes = None if reference else _node_objects(triples)
+    nodes = None if reference else from_triples(triples)
     if nodes is None:  # pyld's own, the reference the tests compare with
         nodes = {node["@id"]: node for node in jsonld.from_rdf(_dataset(triples))}
+    return _nested(nodes, len(triples), iri, context, most, reference, wait=wait)
+
+
+def _nested(nodes: dict[str, dict[str, Any]], size: int, iri: str, context: dict[str, Any],
+            most: int, reference: bool, *, wait: bool) -> bytes | None:
+    """The node objects of a description of ``size`` triples nested under ``iri`` and
+    compacted (past ``most`` triples, expanded)."""
     top = nodes.pop(iri, {"@id": iri})
     reverse: dict[str, list[dict[str, Any]]] = {}
     for node_id, node in nodes.items():
@@ -100,7 +113,7 @@ def _framed(triples: list[ox.Triple], iri: str, context: dict[str, Any], most: i
                 if node_id not in nest.placed and len(node) > 1]
     if included:
         tree["@included"] = included
-    if len(triples) > most:
+    if size > most:
         return _answer_text(tree, None, reference)
     local = _local(context)
     if not _PYLD.acquire(blocking=wait):  # pyld's caches are shared, not made for threads
@@ -118,64 +131,6 @@ def _framed(triples: list[ox.Triple], iri: str, context: dict[str, Any], most: i
     finally:
         _PYLD.release()
     return _answer_text(compacted, local.text, reference)
-
-
-def _node_objects(triples: list[ox.Triple]) -> dict[str, dict[str, Any]] | None:
-    """The node objects pyld's ``from_rdf`` makes of ``triples`` (by ``@id``, in its order),
-    or None when they hold what pyld converts further (an RDF list, a JSON literal, a literal
-    with a base direction) or a quoted triple.
-
-    A description is mostly IRIs and plain literals, for which ``from_rdf`` is one value
-    object per triple; pyld spends 75 us of a pledge's 540 us in it and in the dataset it
-    reads, this 28 us (10k corpus, in process). ``tests/web/test_web_jsonld.py`` holds the
-    answers equal to pyld's (``reference``) on every resource of two releases."""
-    nodes: dict[str, dict[str, Any]] = {}
-    for triple in triples:
-        subject, predicate, value = triple.subject, triple.predicate.value, triple.object
-        if type(subject) is ox.NamedNode:
-            key = subject.value
-        elif type(subject) is ox.BlankNode:
-            key = f"_:{subject.value}"
-        else:
-            return None
-        node = nodes.get(key)
-        if node is None:
-            node = nodes[key] = {"@id": key}
-        if type(value) is ox.Literal:
-            if value.language:
-                if getattr(value, "direction", None):
-                    return None
-                item: dict[str, Any] = {"@value": value.value, "@language": value.language}
-            else:
-                datatype = value.datatype.value
-                if datatype == _XSD_STRING:
-                    item = {"@value": value.value}
-                elif datatype == _RDF_JSON:
-                    return None
-                else:
-                    item = {"@value": value.value, "@type": datatype}
-        elif type(value) is ox.NamedNode or type(value) is ox.BlankNode:
-            target = value.value if type(value) is ox.NamedNode else f"_:{value.value}"
-            if predicate in _LIST_TERMS or target == _RDF_NIL:
-                return None
-            if predicate == _RDF_TYPE:
-                node.setdefault("@type", []).append(target)
-                continue
-            item = {"@id": target}
-        else:
-            return None
-        values = node.get(predicate)
-        if values is None:
-            node[predicate] = [item]
-        else:
-            values.append(item)
-    return dict(sorted(nodes.items()))
-
-
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDF_TYPE, _RDF_NIL, _RDF_JSON = f"{_RDF}type", f"{_RDF}nil", f"{_RDF}JSON"
-_LIST_TERMS = frozenset((f"{_RDF}first", f"{_RDF}rest"))
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _dataset(triples: list[ox.Triple]) -> dict[str, list[dict[str, Any]]]:

@@ -162,7 +162,7 @@ def serialise_lines(lines: list[str], fmt: Format, settings: Any, iri: str) -> b
     if fmt.media_type == N_TRIPLES:
         return "".join(lines).encode()
     if fmt.media_type == "application/ld+json":
-        return framed_jsonld_at_once(parse_lines(lines), iri, project_context(settings))
+        return framed_jsonld_at_once(lines, iri, project_context(settings))
     return write_lines(lines, fmt.media_type, prefixes(settings.iris))
 
 
