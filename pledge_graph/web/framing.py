@@ -20,7 +20,7 @@ from pyld.context_resolver import ContextResolver
 
 from pledge_graph.publish.jsonld import context_text, load_context
 from pledge_graph.web.compaction import ContextCompaction, Unsupported, indented_json
-from pledge_graph.web.node_objects import from_lines, from_triples
+from pledge_graph.web.node_objects import from_lines, from_triples, parse_lines
 
 __all__ = ["FRAMED_MOST", "framed_jsonld", "framed_jsonld_at_once", "project_context"]
 
@@ -75,9 +75,7 @@ def framed_jsonld_at_once(lines: list[str], iri: str,
     event loop, the caller then writes it in a thread."""
     nodes = from_lines(lines)
     if nodes is None:
-        triples = [q.triple for q in ox.parse("".join(lines).encode(),
-                                              format=ox.RdfFormat.N_TRIPLES)]
-        return _framed(triples, iri, context, FRAMED_MOST, False, wait=False)
+        return _framed(parse_lines(lines), iri, context, FRAMED_MOST, False, wait=False)
     return _nested(nodes, len(lines), iri, context, FRAMED_MOST, False, wait=False)
 
 

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from pledge_graph.store.lookup import literal_parts
 
-__all__ = ["from_lines", "from_triples"]
+__all__ = ["from_lines", "from_triples", "parse_lines"]
 
 Nodes = dict[str, dict[str, Any]]
 
@@ -29,6 +29,11 @@ _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDF_TYPE, _RDF_NIL, _RDF_JSON = f"{_RDF}type", f"{_RDF}nil", f"{_RDF}JSON"
 _LIST_TERMS = frozenset((f"{_RDF}first", f"{_RDF}rest"))
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def parse_lines(lines: list[str]) -> list[ox.Triple]:
+    """N-Triples lines as triples."""
+    return [q.triple for q in ox.parse("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)]
 
 
 def from_triples(triples: list[ox.Triple]) -> Nodes | None:

@@ -29,6 +29,7 @@ from pledge_graph.web.cache import mark_cacheable
 from pledge_graph.web.framing import framed_jsonld, framed_jsonld_at_once, project_context
 from pledge_graph.web.http import alternates, error, etag, for_client, validated
 from pledge_graph.web.negotiation import FORMATS, Format, negotiate
+from pledge_graph.web.node_objects import parse_lines
 
 __all__ = [
     "RDF_FORMATS",
@@ -148,11 +149,6 @@ def describe_lines(settings: Any, iri: str, budget: int | None = None) -> list[s
         if link not in lines:
             lines.append(link)
     return lines
-
-
-def parse_lines(lines: list[str]) -> list[ox.Triple]:
-    """N-Triples lines as triples."""
-    return [q.triple for q in ox.parse("".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)]
 
 
 def serialise_lines(lines: list[str], fmt: Format, settings: Any, iri: str) -> bytes | None:
