@@ -147,7 +147,8 @@ async def endpoint(request: Request) -> Response:
     params = list(request.query_params.multi_items())
     read = functools.partial(_read, request.method, params,
                              request.headers.get("content-type"), body)
-    if len(body) + len(request.scope["query_string"]) <= _AT_ONCE:
+    at_once = len(body) + len(request.scope["query_string"]) <= _AT_ONCE
+    if at_once:
         asked, kind, found = read()  # a short request (a lookup) is read at once
     else:
         asked, kind, found = await run_in_threadpool(read)
@@ -164,9 +165,14 @@ async def endpoint(request: Request) -> Response:
     fmt = negotiate(accept, kinds, asked.format)
     if fmt.key == "html":
         return pages.query_page(request, asked.query)
-    # a recognised one-subject lookup has no SERVICE and no relative IRI by construction
-    relative = found is None and await run_in_threadpool(_inspect, asked.query,
-                                                         settings.allow_service)
+    # a recognised one-subject lookup has no SERVICE and no relative IRI by construction;
+    # a short query is inspected at once too (at most about 0.2 ms for a hostile 2 KB text)
+    if found is not None:
+        relative = False
+    elif at_once:
+        relative = _inspect(asked.query, settings.allow_service)
+    else:
+        relative = await run_in_threadpool(_inspect, asked.query, settings.allow_service)
     base = _base(request, settings)
     chosen = {k: _choose(accept, k, asked.format) for k in ("solutions", "boolean", "graph")}
     media_types = {k: v for k, v in chosen.items() if v}
