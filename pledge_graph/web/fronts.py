@@ -49,11 +49,17 @@ import uvicorn
 from pledge_graph.store.relay import Relay
 from pledge_graph.web.limits import EdgeLimits
 
-__all__ = ["EXAMPLES", "STATISTICS", "FrontPlan", "FrontServer", "Fronts"]
+__all__ = ["EXAMPLES", "STATISTICS", "FrontPlan", "FrontServer", "Fronts", "run"]
 
 _LOG = logging.getLogger("pledge_graph")
 _BATCH = 64  # connections accepted per wake-up at most, so other events get their turn
 _PR_SET_PDEATHSIG = 1
+_START = ("import sys\n"
+          "from pledge_graph.web.limits import map_large_blocks\n"
+          "map_large_blocks()  # before anything is loaded, as serve does (see pledge_graph.cli)\n"
+          "from pledge_graph.web.fronts import run\n"
+          "run(*map(int, sys.argv[1:4]))\n")
+"""How another front process starts (``python -c``)."""
 STATISTICS = "statistics"
 """What the first front tells the others once it has counted: the landing page's counts."""
 EXAMPLES = "examples"
@@ -247,8 +253,8 @@ class Fronts:
         for _ in range(count):
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             relay_ours, relay_theirs = socket.socketpair()
-            argv = [sys.executable, "-m", "pledge_graph.web.fronts",
-                    str(theirs.fileno()), str(relay_theirs.fileno()), str(os.getpid())]
+            argv = [sys.executable, "-c", _START, str(theirs.fileno()),
+                    str(relay_theirs.fileno()), str(os.getpid())]
             process = subprocess.Popen(argv, pass_fds=(theirs.fileno(), relay_theirs.fileno()),
                                        stdin=subprocess.DEVNULL)
             theirs.close()
@@ -307,11 +313,10 @@ def _die_with(parent: int) -> None:
         sys.exit(0)
 
 
-def _run(handoff_fd: int, relay_fd: int, parent: int) -> None:
-    """Answer the connections the first front hands over, as ``plan`` says."""
-    from pledge_graph.web.limits import map_large_blocks, raise_file_limit
+def run(handoff_fd: int, relay_fd: int, parent: int) -> None:
+    """Answer the connections the first front hands over, as the plan it sends says."""
+    from pledge_graph.web.limits import raise_file_limit
 
-    map_large_blocks()
     _die_with(parent)
     raise_file_limit()
     from pledge_graph.rdf.vocab import Iris
@@ -349,6 +354,3 @@ def _run(handoff_fd: int, relay_fd: int, parent: int) -> None:
                            access_log=plan.access_log, share=plan.share)
     FrontServer(config, handoff=socket.socket(fileno=handoff_fd)).run()
 
-
-if __name__ == "__main__":
-    _run(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

@@ -266,7 +266,6 @@ def _other_fronts(count: int, pool: ProcessPool, settings: Settings, options: Se
                      edge=options.edge, max_connections=cap, share=count + 1,
                      access_log=options.access_log,
                      warm_limit=max(WARM_LIMIT, settings.timeout))
-
     return Fronts(count, plan, pool.query)
 
 

@@ -38,7 +38,7 @@ def fronts_of(server: Server) -> list[int]:
     pids = []
     for pid in children(server.process.pid):
         try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
         if b"pledge_graph.web.fronts" in command:
