@@ -259,7 +259,8 @@ class ProcessPool(SparqlMethods):
              limit: float) -> tuple[str, Any]:
         """Send one query to ``worker`` and return its reply; stop it past ``limit``."""
         worker.ticket, worker.started = ticket, time.monotonic()
-        worker.cpu_at_start = cpu_seconds(worker.pid)
+        if worker.cpu_at_start < 0:  # unknown until the worker's first reply says it
+            worker.cpu_at_start = cpu_seconds(worker.pid)
         deadline = worker.started + limit
         try:
             with self._lock:
@@ -272,7 +273,7 @@ class ProcessPool(SparqlMethods):
                                    expected="a cheaper query")
             if worker.stopped is not None:
                 raise EOFError
-            reply = worker.conn.recv()
+            status, value, cpu, rss = worker.conn.recv()
         except (EOFError, OSError):
             self._workers.replace(worker)
             raise self._failure(worker, limit) from None
@@ -282,9 +283,10 @@ class ProcessPool(SparqlMethods):
         # a worker keeps the heap a large query grew: a fresh one starts from its baseline
         # (the pages of the in-memory copy it has written to are kept: a fresh worker would
         # copy them again on its first query, at the cost of a slow answer)
-        grown = rss_kib(worker.pid) - worker.baseline_kib
+        worker.cpu_at_start = cpu  # an idle worker uses no processor time
+        grown = rss - worker.baseline_kib
         self._workers.release(worker, bool(self.memory_kib) and grown > self.memory_kib // 2)
-        return reply
+        return status, value
 
     @staticmethod
     def _answered(worker: Worker, deadline: float) -> bool:

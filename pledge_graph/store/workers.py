@@ -45,18 +45,22 @@ Loader = Callable[[EmbeddedStore], None]
 
 
 def _answer(store: EmbeddedStore, conn: Connection) -> None:
-    """Worker loop: answer queries on ``store`` until the pipe closes."""
+    """Worker loop: answer queries on ``store`` until the pipe closes. Each reply also says
+    the processor time the worker has used and its anonymous memory, read here rather than
+    by the pool from /proc, off the process that answers HTTP."""
+    me = os.getpid()
     while True:
         try:
             sparql, kwargs = conn.recv()
         except EOFError:
             return
         try:
-            conn.send(("ok", store.query(sparql, **kwargs)))
+            reply: tuple[str, Any] = ("ok", store.query(sparql, **kwargs))
         except NotAcceptable as error:
-            conn.send(("NotAcceptable", error.kind))
+            reply = ("NotAcceptable", error.kind)
         except StoreError as error:
-            conn.send((type(error).__name__, (error.message, error.expected)))
+            reply = (type(error).__name__, (error.message, error.expected))
+        conn.send((*reply, time.process_time(), rss_kib(me)))
 
 
 def serve_on_disk(path: str, limit: int, conn: Connection) -> None:
@@ -115,7 +119,7 @@ class Worker:
         self.baseline_kib = rss_kib(pid) if in_memory else 0
         self.ticket: Any = None
         self.started = 0.0
-        self.cpu_at_start = 0.0
+        self.cpu_at_start = -1.0  # processor time used before its query (-1: not known)
         self.long = False
         self.stopped: str | None = None
         self.idle_since = 0.0
