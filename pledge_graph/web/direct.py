@@ -1,5 +1,5 @@
-"""The two commonest reads sent straight to their handler: a GET of a resource IRI and a
-GET at the SPARQL endpoint.
+"""The commonest reads sent straight to their handler: a GET of a resource IRI, and a GET
+or a POST (a query) at the SPARQL endpoint.
 
 A first answer to a bounded lookup takes a few hundred microseconds of work; Starlette's
 router and its three middleware layers (server errors, exceptions, CORS), each wrapping
@@ -70,12 +70,12 @@ class DirectReads:
         return not (path in self.elsewhere or path.startswith(self.prefixes))
 
     def _handler(self, scope: Scope) -> Handler | None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD", "POST"):
             return None
         path = scope["path"]
         if path in ("/sparql", "/sparql/"):
             return sparql.endpoint
-        if not self.is_resource(path):
+        if scope["method"] == "POST" or not self.is_resource(path):
             return None
         scope["path_params"] = {"path": path[1:]}
         return resources.resource
