@@ -124,6 +124,23 @@ class Server:
         """Return an httpx client for this server."""
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)  # type: ignore[arg-type]
 
+    def fronts(self) -> list[int]:
+        """The PIDs of the server's other front processes (``serve --fronts``), running."""
+        found = []
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            try:
+                children = [int(n) for n in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            for child in children:
+                try:  # a front that has ended (a zombie) has no command line
+                    command = Path(f"/proc/{child}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"pledge_graph.web.fronts" in command:
+                    found.append(child)
+        return found
+
     def stop(self) -> None:
         """Stop the server process (by its PID) and wait for it."""
         if self.process.poll() is None:

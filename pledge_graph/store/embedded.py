@@ -52,6 +52,7 @@ __all__ = [
     "ResultTooLarge",
     "SparqlMethods",
     "Store",
+    "ViewReads",
 ]
 
 ENGINE_FAILED = ("the store could not run the query (the engine's message is not shown: it may "
@@ -306,6 +307,57 @@ class EmbeddedStore(SparqlMethods):
         """Write pending changes to disk (on-disk stores)."""
         if self.path is not None:
             self._store.flush()
+
+
+class ViewReads(SparqlMethods):
+    """A store whose queries run elsewhere (in worker processes, or in another process's
+    pool), while the bounded reads (descriptions, one-subject lookups, labels, graph names,
+    counts) come from this process's own read-only view of the on-disk store at ``path``,
+    opened on first use: they must not wait behind queries."""
+
+    path: Path
+    limit: int
+    _local: EmbeddedStore | None = None
+
+    def resource(self, iri: str, media_type: str) -> Answer:
+        """Describe one resource from this process's view of the store (bounded work)."""
+        return self._view().resource(iri, media_type)
+
+    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
+        """A resource's triples from this process's view of the store (pattern reads)."""
+        return self._view().description(iri, budget)
+
+    def description_lines(self, iri: str, budget: int | None = None) -> list[str] | None:
+        """A resource's triples as N-Triples lines from this process's view of the store."""
+        return self._view().description_lines(iri, budget)
+
+    def subject_query(self, found: OneSubject, media_types: dict[str, str],
+                      budget: int | None = None) -> Answer | None:
+        """A one-subject query, answered by one pattern lookup in this process."""
+        return self._view().subject_query(found, media_types, budget)
+
+    def labels(self, iris: Sequence[str]) -> dict[str, str]:
+        """Labels from this process's view of the store (bounded work)."""
+        return self._view().labels(iris)
+
+    @property
+    def reader(self) -> Reader:
+        """Pattern reads from this process's view of the store (bounded work)."""
+        return self._view().reader
+
+    def graphs(self) -> list[str]:
+        """The named graphs, from this process's view of the store (a short list)."""
+        return self._view().graphs()
+
+    def count(self, pattern: str = "?s ?p ?o") -> int:
+        """Count in this process's view of the store: the landing page's few counts are
+        made once per server, and must not wait behind queries for a worker."""
+        return self._view().count(pattern)
+
+    def _view(self) -> EmbeddedStore:
+        if self._local is None:
+            self._local = EmbeddedStore(self.path, read_only=True, limit=self.limit)
+        return self._local
 
 
 def _node(iri: str) -> ox.NamedNode:

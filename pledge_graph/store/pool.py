@@ -19,8 +19,8 @@ and its next queries stay out of the queue meanwhile.
 Workers open the on-disk store read-only (about 20 ms from the fork server), so the server
 answers at once; ``workers`` of them are kept ready and more are started on demand, up to
 ``queries`` plus ``long_queries`` at once; a worker that answered stays ready until idle
-``idle_for`` seconds, so a steady load does not start one per query. They read the store through the system's page
-cache, which they all share: an idle worker costs about 16 MiB of proportional set size,
+``idle_for`` seconds, so a steady load does not start one per query. They read the store
+through the system's page cache, which they all share: an idle worker costs about 16 MiB of proportional set size,
 and a busy one its own block cache (about 50 MiB at most on the 10k corpus). With a
 ``loader`` the pool also starts a template process in the background that loads the
 release into memory (``serve --in-memory``); once it is ready, workers are forked from it
@@ -51,23 +51,18 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Unpack
-
-import pyoxigraph as ox
 
 from pledge_graph.errors import QueryOutOfMemory, QuerySyntaxError, QueryTimeout, StoreError
 from pledge_graph.sparql.results import NotAcceptable
 from pledge_graph.store.embedded import (
     DEFAULT_RESULT_LIMIT,
     Answer,
-    EmbeddedStore,
     QueryOptions,
     ResultTooLarge,
-    SparqlMethods,
+    ViewReads,
 )
-from pledge_graph.store.lookup import OneSubject, Reader
 from pledge_graph.store.processes import (
     HugePages,
     cpu_seconds,
@@ -128,7 +123,7 @@ _ERRORS: dict[str, type[StoreError]] = {
 
 
 
-class ProcessPool(SparqlMethods):
+class ProcessPool(ViewReads):
     """A :class:`~pledge_graph.store.embedded.Store` over worker processes.
 
     The store directory must be fully written and closed before the pool opens it.
@@ -159,7 +154,6 @@ class ProcessPool(SparqlMethods):
         self._busy: set[Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        self._local: EmbeddedStore | None = None
         threading.Thread(target=self._watch, daemon=True).start()
         if loader is not None:
             threading.Thread(target=self._load, args=(loader,), daemon=True).start()
@@ -209,51 +203,10 @@ class ProcessPool(SparqlMethods):
         message, expected = value
         raise _ERRORS.get(status, StoreError)(message, expected=expected)
 
-    def resource(self, iri: str, media_type: str) -> Answer:
-        """Describe one resource from this process's view of the store (bounded work)."""
-        return self._view().resource(iri, media_type)
-
-    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
-        """A resource's triples from this process's view of the store (pattern reads)."""
-        return self._view().description(iri, budget)
-
-    def description_lines(self, iri: str, budget: int | None = None) -> list[str] | None:
-        """A resource's triples as N-Triples lines from this process's view of the store."""
-        return self._view().description_lines(iri, budget)
-
-    def subject_query(self, found: OneSubject, media_types: dict[str, str],
-                      budget: int | None = None) -> Answer | None:
-        """A one-subject query, answered from this process's view of the store by one
-        pattern lookup (no query is run in this process)."""
-        return self._view().subject_query(found, media_types, budget)
-
-    def labels(self, iris: Sequence[str]) -> dict[str, str]:
-        """Labels from this process's view of the store (bounded work)."""
-        return self._view().labels(iris)
-
-    @property
-    def reader(self) -> Reader:
-        """Pattern reads from this process's view of the store (bounded work)."""
-        return self._view().reader
-
-    def graphs(self) -> list[str]:
-        """The named graphs, from this process's view of the store (a short list)."""
-        return self._view().graphs()
-
-    def count(self, pattern: str = "?s ?p ?o") -> int:
-        """Count in this process's view of the store: the landing page's few counts are
-        made once per server, and must not wait behind queries for a worker."""
-        return self._view().count(pattern)
-
     def close(self) -> None:
         """Stop every worker process and the template."""
         self._closed = True
         self._workers.close()
-
-    def _view(self) -> EmbeddedStore:
-        if self._local is None:
-            self._local = EmbeddedStore(self.path, read_only=True, limit=self.limit)
-        return self._local
 
     def _ask(self, worker: Worker, ticket: Ticket, message: object,
              limit: float) -> tuple[str, Any]:

@@ -17,27 +17,25 @@ with), so a front's query threads never wait for one another's answers.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Unpack
 
-import pyoxigraph as ox
-
 from pledge_graph.errors import PledgeGraphError, StoreError
 from pledge_graph.store.embedded import (
     Answer,
-    EmbeddedStore,
     QueryOptions,
-    SparqlMethods,
+    ViewReads,
 )
-from pledge_graph.store.lookup import OneSubject, Reader
 from pledge_graph.store.scheduler import client
 
 __all__ = ["Relay", "RelayedPool"]
 
+_LOG = logging.getLogger("pledge_graph")
 _QUERY, _READY = "query", "ready"
 _LOST = "the process that runs queries has stopped"
 
@@ -97,6 +95,9 @@ class Relay:
         try:
             reply: tuple[Any, ...] = (number, "ok", self._query(sparql, **options))
         except Exception as error:  # noqa: BLE001 - every failure goes back to the front
+            if not isinstance(error, PledgeGraphError):  # the front sees a plain StoreError
+                _LOG.error("a relayed query failed: unexpected %s: %s",
+                           type(error).__name__, error)
             reply = (number, "error", _portable(error))
         self._reply(reply)
 
@@ -108,13 +109,13 @@ class Relay:
             pass  # the front has gone; its clients are gone with it
 
 
-class RelayedPool(SparqlMethods):
+class RelayedPool(ViewReads):
     """A :class:`~pledge_graph.store.embedded.Store` for a front without the pool: queries
     go to the pool's process over ``conn``; bounded reads come from this process's own
     read-only view of the store at ``path``."""
 
     def __init__(self, path: Path, conn: Connection, *, limit: int) -> None:
-        self._view = EmbeddedStore(path, read_only=True, limit=limit)
+        self.path, self.limit = path, limit
         self._conn = conn
         self._send = threading.Lock()
         self._numbers = itertools.count()
@@ -157,40 +158,6 @@ class RelayedPool(SparqlMethods):
         with self._heard:
             self._heard.wait_for(lambda: name in self._told or self._lost, timeout)
             return self._told.get(name)
-
-    def resource(self, iri: str, media_type: str) -> Answer:
-        """Describe one resource from this process's view of the store (bounded work)."""
-        return self._view.resource(iri, media_type)
-
-    def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
-        """A resource's triples from this process's view of the store (pattern reads)."""
-        return self._view.description(iri, budget)
-
-    def description_lines(self, iri: str, budget: int | None = None) -> list[str] | None:
-        """A resource's triples as N-Triples lines from this process's view of the store."""
-        return self._view.description_lines(iri, budget)
-
-    def subject_query(self, found: OneSubject, media_types: dict[str, str],
-                      budget: int | None = None) -> Answer | None:
-        """A one-subject query, answered by one pattern lookup in this process."""
-        return self._view.subject_query(found, media_types, budget)
-
-    def labels(self, iris: Sequence[str]) -> dict[str, str]:
-        """Labels from this process's view of the store (bounded work)."""
-        return self._view.labels(iris)
-
-    @property
-    def reader(self) -> Reader:
-        """Pattern reads from this process's view of the store (bounded work)."""
-        return self._view.reader
-
-    def graphs(self) -> list[str]:
-        """The named graphs, from this process's view of the store."""
-        return self._view.graphs()
-
-    def count(self, pattern: str = "?s ?p ?o") -> int:
-        """Count in this process's view of the store (the landing page's few counts)."""
-        return self._view.count(pattern)
 
     def close(self) -> None:
         """Stop sending queries; those waiting get an error."""

@@ -111,5 +111,5 @@ def connection_cap(limits: EdgeLimits, open_files: int) -> int:
 
 def default_fronts() -> int:
     """Front processes when ``serve --fronts`` is not given: one per core this process may
-    use, at most two (each costs about 60 MiB; see docs/serving.md)."""
+    use, at most two (each costs about 50 MiB; see docs/serving.md)."""
     return max(1, min(2, len(os.sched_getaffinity(0))))

@@ -23,29 +23,6 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 REQUEST_ID = re.compile(r"[0-9a-f]{16}")
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            found += [int(n) for n in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
-def fronts_of(server: Server) -> list[int]:
-    """The PIDs of the server's other front processes."""
-    pids = []
-    for pid in children(server.process.pid):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"pledge_graph.web.fronts" in command:
-            pids.append(pid)
-    return pids
-
-
 def connections_held(pid: int, port: int) -> int:
     """Established TCP connections on ``port`` that process ``pid`` holds open."""
     inodes = set()
@@ -96,7 +73,7 @@ def port(server: Server) -> int:
 
 
 def test_connections_are_shared_out_between_the_fronts(server, port):
-    (other,) = fronts_of(server)
+    (other,) = server.fronts()
     clients = [one_connection(server) for _ in range(6)]
     try:
         for client in clients:
@@ -116,7 +93,7 @@ def test_connections_made_as_soon_as_the_server_listens_are_shared_out_too():
     try:
         for client in clients:
             assert client.get(PLEDGE, headers={"Accept": "text/turtle"}).status_code == 200
-        (other,) = fronts_of(server)
+        (other,) = server.fronts()
         assert connections_held(server.process.pid, port) == 3
         assert connections_held(other, port) == 3
     finally:
@@ -175,8 +152,8 @@ def test_the_bound_on_connections_holds_for_the_server_as_a_whole():
     server = Server("--fronts", "2", "--max-connections", "8", "--keep-alive", "30")
     port = int(server.url.rsplit(":", 1)[1])
     try:
-        wait_until(lambda: len(fronts_of(server)) == 1)
-        (other,) = fronts_of(server)
+        wait_until(lambda: len(server.fronts()) == 1)
+        (other,) = server.fronts()
         idle = []
         for _ in range(20):
             sock = socket.create_connection(("127.0.0.1", port))
@@ -196,12 +173,12 @@ def test_the_bound_on_connections_holds_for_the_server_as_a_whole():
 def test_a_front_that_stops_leaves_its_share_to_the_others():
     server = Server("--fronts", "2")
     try:
-        wait_until(lambda: len(fronts_of(server)) == 1)
+        wait_until(lambda: len(server.fronts()) == 1)
         with one_connection(server) as client:  # both fronts answer before
             client.get("/")
-        (other,) = fronts_of(server)
+        (other,) = server.fronts()
         os.kill(other, signal.SIGKILL)
-        wait_until(lambda: other not in fronts_of(server))
+        wait_until(lambda: other not in server.fronts())
         for _ in range(6):
             with one_connection(server) as client:
                 assert client.get(PLEDGE, headers={"Accept": "text/turtle"}).status_code == 200
@@ -214,8 +191,8 @@ def test_a_front_that_stops_leaves_its_share_to_the_others():
 def test_the_fronts_stop_with_the_server(how):
     server = Server("--fronts", "2")
     try:
-        wait_until(lambda: len(fronts_of(server)) == 1)
-        (other,) = fronts_of(server)
+        wait_until(lambda: len(server.fronts()) == 1)
+        (other,) = server.fronts()
         os.kill(server.process.pid, how)
         server.process.wait(20)
 
@@ -236,7 +213,7 @@ def test_one_front_has_no_other_processes():
     try:
         with server.client() as client:
             assert client.get(PLEDGE, headers={"Accept": "text/turtle"}).status_code == 200
-        assert fronts_of(server) == []
+        assert server.fronts() == []
     finally:
         server.stop()
 

@@ -103,11 +103,11 @@ def wait_for_log(server: Server, text: str, count: int = 1, limit: float = 20) -
     return found
 
 
-def tree_pss_mb(pid: int, *, workers: bool = True) -> float:
-    """Proportional set size of a server and all its descendants (``workers``), or of its
-    front processes only (the first and the others it started), in MiB."""
+def fronts_pss_mb(server: Server) -> float:
+    """Proportional set size of a server's front processes (the first and the others it
+    started; not its query workers), in MiB."""
     total = 0.0
-    for current in [pid, *(descendants(pid) if workers else fronts(pid))]:
+    for current in [server.process.pid, *server.fronts()]:
         try:
             text = Path(f"/proc/{current}/smaps_rollup").read_text()
         except OSError:
@@ -115,18 +115,6 @@ def tree_pss_mb(pid: int, *, workers: bool = True) -> float:
         total += sum(int(line.split()[1]) for line in text.splitlines()
                      if line.startswith("Pss:")) / 1024
     return total
-
-
-def fronts(pid: int) -> list[int]:
-    """The other front processes of the server ``pid`` (``serve --fronts``)."""
-    found = []
-    for child in descendants(pid):
-        try:
-            if b"pledge_graph.web.fronts" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.append(child)
-        except OSError:
-            continue
-    return found
 
 
 def descendants(pid: int) -> list[int]:
@@ -282,7 +270,7 @@ def test_clients_that_never_read_large_answers_leave_memory_bounded(edge, port):
         thread.join(60)
     # the server process holds what is sent to clients; the query workers that make the
     # answers are bounded by the query pool's own limits (--memory-mb, --queries-memory-mb)
-    before = tree_pss_mb(edge.process.pid, workers=False)
+    before = fronts_pss_mb(edge)
     readers = []
     # 40 answers of 5 MB each (the graph store's are never kept) and 10 of a shared one:
     # 205 MB if the server kept one answer per client
@@ -296,7 +284,7 @@ def test_clients_that_never_read_large_answers_leave_memory_bounded(edge, port):
     try:
         deadline = time.monotonic() + 120  # 40 answers of 5 MB: slow on a loaded machine
         while time.monotonic() < deadline and len(stderr_lines(edge, "slow client")) < 50:
-            peak = max(peak, tree_pss_mb(edge.process.pid, workers=False))
+            peak = max(peak, fronts_pss_mb(edge))
             time.sleep(0.2)
         latency = timed_get(edge.url)
     finally:
