@@ -11,7 +11,9 @@ asks of the store is bounded work (descriptions, one-subject lookups, labels, co
 read from the front's own read-only view of the on-disk store, as the pool's process does.
 
 A connection carries several queries at once (each with a number the answer comes back
-with), so a front's query threads never wait for one another's answers.
+with), so a front's query threads never wait for one another's answers. An answer's body
+follows its reply as raw bytes, not pickled with it, so a large answer is not copied once
+more in each process on its way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Unpack
@@ -37,6 +40,8 @@ __all__ = ["Relay", "RelayedPool"]
 
 _LOG = logging.getLogger("pledge_graph")
 _QUERY, _READY = "query", "ready"
+_BODY = "body"
+"""The status of a reply whose answer's body is the next message, as raw bytes."""
 _LOST = "the process that runs queries has stopped"
 
 
@@ -93,18 +98,21 @@ class Relay:
     def _run(self, number: int, who: str, sparql: str, options: dict[str, Any]) -> None:
         client.set(who)
         try:
-            reply: tuple[Any, ...] = (number, "ok", self._query(sparql, **options))
+            answer = self._query(sparql, **options)
         except Exception as error:  # noqa: BLE001 - every failure goes back to the front
             if not isinstance(error, PledgeGraphError):  # the front sees a plain StoreError
                 _LOG.error("a relayed query failed: unexpected %s: %s",
                            type(error).__name__, error)
-            reply = (number, "error", _portable(error))
-        self._reply(reply)
+            self._reply((number, "error", _portable(error)))
+            return
+        self._reply((number, _BODY, replace(answer, body=b"")), answer.body)
 
-    def _reply(self, reply: tuple[Any, ...]) -> None:
+    def _reply(self, reply: tuple[Any, ...], body: bytes | None = None) -> None:
         try:
             with self._send:
                 self._conn.send(reply)
+                if body is not None:
+                    self._conn.send_bytes(body)
         except OSError:
             pass  # the front has gone; its clients are gone with it
 
@@ -175,6 +183,8 @@ class RelayedPool(ViewReads):
                     self._heard.notify_all()
                 continue
             number, status, value = message
+            if status == _BODY:  # the body follows, read straight into one bytes object
+                status, value = "ok", replace(value, body=self._conn.recv_bytes())
             waiting = self._waiting.get(number)
             if waiting is not None:
                 waiting.set_result((status, value))
