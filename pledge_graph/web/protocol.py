@@ -15,15 +15,17 @@ normal clients out. :class:`EdgeProtocol` keeps:
   at most ``max_pipeline`` requests queued on one connection;
 - a send deadline: a connection whose writes stay blocked ``send_timeout`` seconds is
   dropped (its answer with it), and a transport queues at most ``write_buffer_bytes``
-  before the answer waits; one blocked for :data:`STALL_GRACE` counts as not reading, and
-  what it holds counts against the budget;
+  before the answer waits; one blocked for :data:`STALL_GRACE`, or that sends nothing for
+  :data:`STALL_PROBE`, counts as not reading, and what it holds counts against the budget;
 - the table of connections and the bytes they hold (:mod:`pledge_graph.web.connections`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import http
+import termios
 from typing import Any, ClassVar, cast
 
 import httptools
@@ -40,6 +42,12 @@ __all__ = ["STALL_GRACE", "EdgeProtocol", "protocol_class", "server_config"]
 
 STALL_GRACE = 1.0
 """Seconds a connection's writes stay blocked before its client counts as not reading."""
+STALL_PROBE = 0.2
+"""Within the grace, a blocked connection is looked at this often: one that has sent nothing
+since it was last looked at (its buffer and its socket's send queue have not shrunk) counts
+as not reading at once. Without it, every answer made in the grace's second would be held
+uncounted, however many clients never read."""
+_OUTQ = getattr(termios, "TIOCOUTQ", None)  # SIOCOUTQ on a socket, where it exists
 _LATE_HEADERS = "closed: no complete request headers within {seconds:g} s"
 _LATE_BODY = "closed: no complete request body within {seconds:g} s"
 
@@ -115,7 +123,7 @@ class EdgeProtocol(HttpToolsProtocol):
             return
         # a client that reads pauses the writes too, for a moment, whenever the network is
         # slower than the server: only one that stays paused counts as not reading
-        self._stall = self.loop.call_later(STALL_GRACE, self._stalled)
+        self._probe(self.loop.time(), None)
         if self._send_deadline is None:
             self._arm_send()
 
@@ -186,6 +194,19 @@ class EdgeProtocol(HttpToolsProtocol):
                 self._arm_read(self.limits.body_timeout, _LATE_BODY)
         elif not self._in_request:
             self.table.waiting(self.peer)
+
+    def _probe(self, since: float, size: int | None) -> None:
+        """Look again in :data:`STALL_PROBE` seconds: a client that read nothing since
+        ``size`` bytes were queued, or still has not after :data:`STALL_GRACE`, is not
+        reading."""
+        self._stall = None
+        queued = self.transport.get_write_buffer_size() + _unsent(self.transport)
+        left = since + STALL_GRACE - self.loop.time()
+        if (size is not None and queued >= size) or left <= 0:
+            self._stalled()
+        else:
+            self._stall = self.loop.call_later(min(STALL_PROBE, left), self._probe, since,
+                                               queued)
 
     def _stalled(self) -> None:
         self._stall = None
@@ -288,6 +309,20 @@ def protocol_class(limits: EdgeLimits, max_connections: int,
     table = Connections(max(1, max_connections // share), max(1, limits.buffer_bytes // share))
     attributes = {"limits": limits, "table": table, "tally": Tally()}
     return cast(type[EdgeProtocol], type("BoundedProtocol", (EdgeProtocol,), attributes))
+
+
+def _unsent(transport: asyncio.Transport) -> int:
+    """Bytes in the socket's send queue not yet taken by the client; 0 where the system
+    does not say. The kernel holds megabytes for a fast client, and lets the transport
+    write again only once a good part of them has gone, so the transport's buffer alone
+    stays still for a while even when its client reads."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or _OUTQ is None:
+        return 0
+    try:
+        return int.from_bytes(fcntl.ioctl(sock.fileno(), _OUTQ, b"\0\0\0\0"), "little")
+    except OSError:
+        return 0
 
 
 class _Corked:
