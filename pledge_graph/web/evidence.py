@@ -1,5 +1,5 @@
-"""The pledge page: the pledge's words with each fact read from them highlighted where its
-Web Annotation selectors point, its links grouped by what they are, and how to cite it.
+"""The facts a pledge's page highlights in its words: where each fact's Web Annotation
+selectors point, its kinds and curation status (shown by :mod:`~pledge_graph.web.pledge_page`).
 
 A store's description of a pledge names its facts (``pg:statedIn``) but not their selectors,
 which belong to the facts: one bounded query fetches the facts' offsets, quotes, kinds and
@@ -17,14 +17,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF, RDFS, SCHEMA, VOID
+from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF
 from pledge_graph.sparql.results import SPARQL_JSON
 from pledge_graph.store.lookup import Reader, literal_parts
-from pledge_graph.web.pages import PAGE_ROWS
 
-__all__ = ["LINK_GROUPS", "MOST_FACTS", "Fact", "Piece", "bibtex_escape", "citation",
-           "fetch_facts", "is_pledge", "pieces", "pledge_date", "pledge_view", "query_facts",
-           "read_facts", "status_key"]
+__all__ = ["MOST_FACTS", "Fact", "Piece", "fetch_facts", "is_pledge", "pieces", "pledge_date",
+           "query_facts", "read_facts"]
 
 MOST_FACTS = 1000
 """Facts shown for one pledge at most (the bundled pledges have a dozen at most)."""
@@ -238,133 +236,3 @@ def pledge_date(store: Any, iri: str) -> str:
     rows = json.loads(store.query(sparql, media_types={"solutions": SPARQL_JSON}).body)
     bindings = rows["results"]["bindings"]
     return bindings[0]["issued"]["value"] if bindings else ""
-
-
-def citation(iri: str, title: str, authors: list[str], issued: str, version: str,
-             built: str, local: str) -> dict[str, str]:
-    """How to cite a pledge: a plain-text citation and a BibTeX entry (text, not markup:
-    the template escapes it)."""
-    year = issued[:4] if re.fullmatch(r"\d{4}.*", issued) else ""
-    who = "; ".join(authors) or "Unknown actor"
-    release = f"pledge-graph release {version}" if version else "pledge-graph"
-    plain = (f"{who}{f' ({year})' if year else ''}. {title}. Human Rights 75 pledge. "
-             f"In: {release}, built {built}. {iri}")
-    key = "pledge-graph:" + (re.sub(r"[^A-Za-z0-9]+", "-", local).strip("-") or "pledge")
-    fields = [("author", " and ".join("{" + bibtex_escape(a) + "}" for a in authors)
-               or "{Unknown actor}"),
-              ("title", "{" + bibtex_escape(title) + "}"),
-              ("year", bibtex_escape(year)),
-              ("howpublished", bibtex_escape(f"Human Rights 75 pledge, {release}")),
-              ("note", bibtex_escape(f"Release built {built}")),
-              ("url", bibtex_escape(iri))]
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
-    return {"plain": plain, "bibtex": f"@misc{{{key},\n{body}\n}}"}
-
-
-_BIBTEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&",
-           "$": r"\$", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
-
-
-def bibtex_escape(text: str) -> str:
-    """``text`` as a BibTeX field value: braces and TeX's special characters escaped, so
-    a label cannot end the field or the entry."""
-    return "".join(_BIBTEX.get(c, c) for c in text)
-
-
-LINK_GROUPS = (
-    ("rights-holders", "Rights-holders", ("{pg}rightsHolderGroup",)),
-    ("named", "Named in the text", (str(SCHEMA.mentions), str(DCTERMS.spatial))),
-    ("actors", "Pledged by", ("{pg}pledgedBy",)),
-    ("provenance", "Provenance", (str(PROV.hadPrimarySource), str(PROV.wasGeneratedBy),
-                                  str(PROV.wasDerivedFrom), str(DCTERMS.source),
-                                  str(VOID.inDataset))),
-)
-"""The pledge's outgoing links shown together, by property; the rest are "Other properties"."""
-
-
-def pledge_view(iri: str, triples: list[ox.Triple], facts: list[Fact], issued: str,
-                settings: Any, view: Any) -> dict[str, object]:
-    """What the pledge template shows beyond a resource page: the text in pieces, the facts
-    with their kinds and statuses, the links in groups and the citation."""
-    pg = str(settings.iris.ontology)
-    subject = ox.NamedNode(iri)
-    outgoing = sorted((t for t in triples if t.subject == subject),
-                      key=lambda t: (t.predicate.value, str(t.object)))
-    texts = [t.object for t in outgoing if t.predicate.value == pg + "pledgeText"
-             and isinstance(t.object, ox.Literal)]
-    text = texts[0].value if texts else ""
-    groups, rest = _link_groups(outgoing, pg, view)
-    parts = {f.iri for f in facts} | {f.iri + "/target" for f in facts}
-    incoming = [(view.term(t.subject), view.term(t.predicate, named=False))
-                for t in sorted(triples, key=lambda t: (t.predicate.value, str(t.subject)))
-                if t.object == subject and t.subject != subject
-                and not (isinstance(t.subject, ox.NamedNode) and t.subject.value in parts)]
-    authors = [view.names.get(t.object.value, view.short(t.object.value)) for t in outgoing
-               if t.predicate.value == pg + "pledgedBy" and isinstance(t.object, ox.NamedNode)]
-    labels = sorted((t.object for t in outgoing if t.predicate.value == str(RDFS.label)
-                     and isinstance(t.object, ox.Literal)),
-                    key=lambda label: (label.language not in ("en", None), label.value))
-    title = labels[0].value if labels else view.short(iri)
-    built = settings.built.date().isoformat()
-    shown_facts = {f.number: _fact_view(f, text, view) for f in facts}
-    return {
-        "text": text, "text_lang": texts[0].language or "" if texts else "",
-        "pieces": _piece_views(pieces(text, facts), shown_facts),
-        "facts": list(shown_facts.values()),
-        "groups": groups, "rest": rest, "linked_from": incoming[:PAGE_ROWS],
-        "linked_from_count": len(incoming),
-        "issued": issued, "built": built,
-        "cite": citation(iri, title, authors, issued, settings.version,
-                         built, view.href(iri) or iri),
-    }
-
-
-def _link_groups(outgoing: list[ox.Triple], pg: str, view: Any
-                 ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, str], dict[str, str]]]]:
-    """The pledge's links in the groups of :data:`LINK_GROUPS` (those it has), and the rest
-    of its properties but its text, which the page shows above."""
-    shown = {pg + "pledgeText"}
-    groups = []
-    for key, heading, properties in LINK_GROUPS:
-        wanted = {p.format(pg=pg) for p in properties}
-        shown |= wanted
-        rows = [(view.term(t.predicate, named=False), view.term(t.object))
-                for t in outgoing if t.predicate.value in wanted]
-        if rows:
-            groups.append({"key": key, "heading": heading, "rows": rows})
-    rest = [(view.term(t.predicate, named=False), view.term(t.object))
-            for t in outgoing if t.predicate.value not in shown]
-    return groups, rest
-
-
-def _piece_views(cut: list[Piece], facts: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each piece as shown: its words, and for words of facts the narrowest fact's link and
-    status, every covering fact named (``title``) and the reference marks that follow."""
-    out = []
-    for piece in cut:
-        shown: dict[str, Any] = {"text": piece.text, "start": piece.start, "end": piece.end,
-                                 "ends": [facts[f.number] for f in piece.ends]}
-        if piece.facts:
-            first = facts[piece.facts[0].number]
-            shown.update(
-                facts=" ".join(f.iri for f in piece.facts), href=first["href"],
-                status_key=first["status_key"],
-                title="; ".join(f"{facts[f.number]['kind']} ({facts[f.number]['status']})"
-                                for f in piece.facts))
-        out.append(shown)
-    return out
-
-
-def _fact_view(fact: Fact, text: str, view: Any) -> dict[str, object]:
-    status = view.names.get(fact.status) or fact.status.rsplit("/", 1)[-1]
-    kinds = [view.names.get(k) or view.short(k) for k in fact.kinds]
-    return {"number": fact.number, "iri": fact.iri, "href": view.href(fact.iri),
-            "label": view.names.get(fact.iri) or fact.exact or view.short(fact.iri),
-            "status": status, "status_key": status_key(fact.status),
-            "kind": ", ".join(kinds) or "Fact", "start": fact.start, "end": fact.end,
-            "anchor": fact.anchor(text)}
-
-
-def status_key(status: str) -> str:
-    """A curation status as a CSS class name: its IRI's last part, letters only."""
-    return re.sub(r"[^a-z]", "", status.rsplit("/", 1)[-1].lower()) or "unknown"

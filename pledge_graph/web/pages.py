@@ -60,8 +60,8 @@ def _term_html(t: dict[str, Any]) -> Markup:
     other work). Pages show the same terms again and again (properties, classes, groups,
     countries): each one's HTML is written once and kept, for plain text only (``Markup``
     equals the same text as a key but is not escaped)."""
-    key = (t.get("href", ""), t.get("title", ""), t.get("text", ""))
-    if any(type(value) is not str for value in key):
+    key = (href, title, text) = (t.get("href", ""), t.get("title", ""), t.get("text", ""))
+    if type(href) is not str or type(title) is not str or type(text) is not str:
         return _written_term(t)
     found = _TERMS.get(key)
     if found is None:
@@ -90,10 +90,18 @@ def _table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str) -> Markup:
         + "</tr>\n" for row in rows))
 
 
+def _link_items(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> Markup:
+    """A list's items of (property, value) terms: the value, then the property in small
+    (as :func:`_table_rows`, written here)."""
+    return Markup("".join(f"<li>{_term_html(o)} <small>({_term_html(p)})</small></li>"
+                          for p, o in rows))
+
+
 _TERMS_KEPT = 100_000
 _TERMS: dict[tuple[Any, ...], Markup] = {}
 _ENV.globals["term"] = _term_html
 _ENV.globals["table_rows"] = _table_rows
+_ENV.globals["link_items"] = _link_items
 _LABELS = [str(p) for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)]
 _BROWSE = (  # a link into /pledges when pledges link to a resource this way
     ("pledgedBy", "actor", "pledges it made"),
@@ -168,11 +176,12 @@ def dumps_page(request: Request, files: list[Path]) -> Response:
 
 def resource_page(request: Request, iri: str, triples: list[ox.Triple],
                   names: dict[str, str] | None = None, template: str = "resource.html",
-                  **extra: object) -> bytes:
+                  *, rows: bool = True, **extra: object) -> bytes:
     """Render a resource's description: labels, links both ways, sub-resources, provenance.
 
     ``names`` gives labels of the linked resources, shown instead of their IRIs; a
-    ``template`` extending ``resource.html`` adds to the page with ``extra``."""
+    ``template`` extending ``resource.html`` adds to the page with ``extra``, and one
+    that shows the description its own way (the pledge's) asks for no ``rows``."""
     settings = request.app.state.settings
     view = view_terms(settings, names or {})
     subject = ox.NamedNode(iri)
@@ -191,15 +200,15 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple],
         title=labels[0].value if labels else view.short(iri),
         labels=[view.term(t) for t in labels],
         outgoing=[(view.term(t.predicate, named=False), view.term(t.object))
-                  for t in outgoing[:PAGE_ROWS]],
+                  for t in outgoing[:PAGE_ROWS]] if rows else [],
         incoming=[(view.term(t.subject), view.term(t.predicate, named=False))
-                  for t in incoming[:PAGE_ROWS]],
+                  for t in incoming[:PAGE_ROWS]] if rows else [],
         others=[(view.term(t.subject), view.term(t.predicate, named=False), view.term(t.object))
-                for t in others[:PAGE_ROWS]],
+                for t in others[:PAGE_ROWS]] if rows else [],
         counts={"outgoing": len(outgoing), "incoming": len(incoming), "others": len(others)},
         page_rows=PAGE_ROWS, inverse_link=_INVERSE_QUERY[0] + quoted + _INVERSE_QUERY[1],
         provenance=[(view.term(t.predicate, named=False), view.term(t.object))
-                    for t in provenance],
+                    for t in provenance] if rows else [],
         version=settings.version, digest=settings.digest,
         query_link=_DESCRIBE_QUERY[0] + quoted + _DESCRIBE_QUERY[1],
         formats=_FORMATS, browse=browse_links(settings, iri, incoming), **extra,
@@ -270,9 +279,10 @@ class ViewTerms:
 
     def term(self, term: object, *, named: bool = True) -> dict[str, str]:
         if isinstance(term, ox.NamedNode):
-            name = self.names.get(term.value) if named else None
-            return {"text": name or self.short(term.value),
-                    "href": self.href(term.value), "title": term.value}
+            value = term.value  # each read of it makes a new string
+            name = self.names.get(value) if named else None
+            return {"text": name or self.short(value), "href": self.href(value),
+                    "title": value}
         if isinstance(term, ox.Literal):
             hint = f"@{term.language}" if term.language else self.short(term.datatype.value)
             return {"text": term.value, "href": "", "title": hint}

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from pledge_graph.rdf.vocab import VOID, prefixes
 from pledge_graph.sparql.results import N_TRIPLES, write_lines, write_triples
 from pledge_graph.store.lookup import labels_in, owned_parts
-from pledge_graph.web import evidence, ontology_docs, pages
+from pledge_graph.web import evidence, ontology_docs, pages, pledge_page
 from pledge_graph.web.cache import mark_cacheable
 from pledge_graph.web.framing import framed_jsonld, framed_jsonld_at_once, project_context
 from pledge_graph.web.http import alternates, error, etag, for_client, validated
@@ -174,8 +174,8 @@ def html_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
                                                    for i in (f.status, *f.kinds)})))
         issued = evidence.pledge_date(settings.store, iri)
         view = pages.view_terms(settings, names)
-        return pages.resource_page(request, iri, triples, names, "pledge.html",
-                                   **evidence.pledge_view(iri, triples, facts, issued,
+        return pages.resource_page(request, iri, triples, names, "pledge.html", rows=False,
+                                   **pledge_page.pledge_view(iri, triples, facts, issued,
                                                           settings, view))
     if iri == settings.iris.base + "ontology" or iri.startswith(ontology):
         docs = ontology_docs.documentation(settings)
