@@ -110,6 +110,11 @@ class QueryTimeout(StoreError):
     """The query ran past its time limit and was stopped; nothing was answered."""
 
 
+class QueryCancelled(StoreError):
+    """The query's client closed its connection before the answer: the query was stopped,
+    so that its place goes to queries someone still waits for."""
+
+
 class QueryOutOfMemory(StoreError):
     """The query needed more memory than the service allows and was stopped."""
 

@@ -12,6 +12,7 @@ How a release is laid out in a store: :mod:`pledge_graph.store.loading`.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, TypedDict, Unpack
@@ -69,12 +70,14 @@ class QueryOptions(TypedDict, total=False):
     ``default_graph_uris``/``named_graph_uris`` (the protocol's dataset) replace any
     FROM/FROM NAMED of the query when given; relative IRIs are resolved against
     ``base_iri`` unless the query declares its own BASE; ``timeout`` (seconds) replaces the
-    store's own where the store can stop a query."""
+    store's own where the store can stop a query; ``cancel`` is set once no one waits for
+    the answer (its client has gone), and a store that can stop a query then stops it."""
 
     default_graph_uris: Sequence[str]
     named_graph_uris: Sequence[str]
     timeout: float | None
     base_iri: str | None
+    cancel: threading.Event | None
 
 
 class Store(Protocol):

@@ -2,8 +2,9 @@
 
 pyoxigraph cannot interrupt a query, and a thread cannot be killed, so each query runs in
 a worker process of its own. When a query passes its time limit, or its worker grows past
-its memory limit (or all busy workers together pass theirs), the worker is killed and the
-caller gets an error at once; the other workers keep answering.
+its memory limit (or all busy workers together pass theirs), or the caller says no one
+waits for the answer any more (``cancel``: its client has gone), the worker is killed and
+the caller gets an error at once; the other workers keep answering.
 
 Which query runs when is the scheduler's (``pledge_graph.store.scheduler``): a query waits (up to
 ``wait`` seconds, before its time limit starts) for a place in a bounded, per-client fair
@@ -54,7 +55,13 @@ import time
 from pathlib import Path
 from typing import Any, Unpack
 
-from pledge_graph.errors import QueryOutOfMemory, QuerySyntaxError, QueryTimeout, StoreError
+from pledge_graph.errors import (
+    QueryCancelled,
+    QueryOutOfMemory,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+)
 from pledge_graph.sparql.results import NotAcceptable
 from pledge_graph.store.embedded import (
     DEFAULT_RESULT_LIMIT,
@@ -117,6 +124,7 @@ processor does not hold a place for new queries for long."""
 
 _LONG_NICE = 19
 _WATCH_EVERY = 0.05
+_DONE, _LATE, _GONE = "done", "late", "gone"  # how the wait for a worker's reply ended
 _ERRORS: dict[str, type[StoreError]] = {
     cls.__name__: cls for cls in (StoreError, QuerySyntaxError, ResultTooLarge)
 }
@@ -189,11 +197,12 @@ class ProcessPool(ViewReads):
                   "default_graph_uris": list(options.get("default_graph_uris", ())),
                   "named_graph_uris": list(options.get("named_graph_uris", ())),
                   "base_iri": options.get("base_iri")}
+        cancel = options.get("cancel")
         ticket = self.scheduler.admit(client.get())
         try:
-            self.scheduler.wait(ticket, self.wait)
+            self.scheduler.wait(ticket, self.wait, cancel)
             worker = self._workers.acquire(self.wait)
-            status, value = self._ask(worker, ticket, (sparql, kwargs), limit)
+            status, value = self._ask(worker, ticket, (sparql, kwargs), limit, cancel)
         finally:
             self.scheduler.leave(ticket)
         if status == "ok":
@@ -208,9 +217,10 @@ class ProcessPool(ViewReads):
         self._closed = True
         self._workers.close()
 
-    def _ask(self, worker: Worker, ticket: Ticket, message: object,
-             limit: float) -> tuple[str, Any]:
-        """Send one query to ``worker`` and return its reply; stop it past ``limit``."""
+    def _ask(self, worker: Worker, ticket: Ticket, message: object, limit: float,
+             cancel: threading.Event | None = None) -> tuple[str, Any]:
+        """Send one query to ``worker`` and return its reply; stop it past ``limit``, or
+        once ``cancel`` is set."""
         worker.ticket, worker.started = ticket, time.monotonic()
         if worker.cpu_at_start < 0:  # unknown until the worker's first reply says it
             worker.cpu_at_start = cpu_seconds(worker.pid)
@@ -219,7 +229,12 @@ class ProcessPool(ViewReads):
             with self._lock:
                 self._busy.add(worker)
             worker.conn.send(message)
-            if not self._answered(worker, deadline):
+            outcome = self._answered(worker, deadline, cancel)
+            if outcome == _GONE:
+                self._workers.replace(worker)
+                ran = time.monotonic() - worker.started
+                raise QueryCancelled(f"its client closed the connection after {ran:.1f} s")
+            if outcome == _LATE:
                 self._workers.replace(worker)
                 raise QueryTimeout(f"the query ran longer than {limit:g} s, the limit of this "
                                    "service, and was stopped; nothing was returned",
@@ -242,15 +257,18 @@ class ProcessPool(ViewReads):
         return status, value
 
     @staticmethod
-    def _answered(worker: Worker, deadline: float) -> bool:
-        """Wait until ``worker`` replies, or the pool stops it (it may take a while to end),
-        or ``deadline`` passes (then return False)."""
+    def _answered(worker: Worker, deadline: float, cancel: threading.Event | None) -> str:
+        """Wait until ``worker`` replies, or the pool stops it (it may take a while to end):
+        then return ``_DONE``; ``_LATE`` once ``deadline`` passes, ``_GONE`` once ``cancel``
+        is set."""
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                return False
+                return _LATE
             if worker.conn.poll(min(left, _WATCH_EVERY)) or worker.stopped is not None:
-                return True
+                return _DONE
+            if cancel is not None and cancel.is_set():
+                return _GONE
 
     def _failure(self, worker: Worker, limit: float) -> StoreError:
         """The error of a query whose worker died: why the pool stopped it, if it did."""

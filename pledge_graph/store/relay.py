@@ -39,7 +39,9 @@ from pledge_graph.store.scheduler import client
 __all__ = ["Relay", "RelayedPool"]
 
 _LOG = logging.getLogger("pledge_graph")
-_QUERY, _READY = "query", "ready"
+_QUERY, _READY, _CANCEL = "query", "ready", "cancel"
+_LOOK_EVERY = 0.05
+"""Seconds between looks at whether a relayed query's client has gone."""
 _BODY = "body"
 """The status of a reply whose answer's body is the next message, as raw bytes."""
 _LOST = "the process that runs queries has stopped"
@@ -76,6 +78,7 @@ class Relay:
         self._threads = threads
         self._on_ready = on_ready
         self._send = threading.Lock()
+        self._cancels: dict[int, threading.Event] = {}
 
     def serve(self) -> None:
         """Answer the front's queries until it goes."""
@@ -88,7 +91,12 @@ class Relay:
                     return
                 if message[0] == _READY:
                     self._on_ready(message[1])
+                elif message[0] == _CANCEL:
+                    cancel = self._cancels.get(message[1])
+                    if cancel is not None:  # else answered already
+                        cancel.set()
                 else:
+                    self._cancels[message[1]] = threading.Event()
                     running.submit(self._run, *message[1:])
 
     def tell(self, name: str, value: object) -> None:
@@ -97,14 +105,17 @@ class Relay:
 
     def _run(self, number: int, who: str, sparql: str, options: dict[str, Any]) -> None:
         client.set(who)
+        cancel = self._cancels[number]
         try:
-            answer = self._query(sparql, **options)
+            answer = self._query(sparql, cancel=cancel, **options)
         except Exception as error:  # noqa: BLE001 - every failure goes back to the front
             if not isinstance(error, PledgeGraphError):  # the front sees a plain StoreError
                 _LOG.error("a relayed query failed: unexpected %s: %s",
                            type(error).__name__, error)
             self._reply((number, "error", _portable(error)))
             return
+        finally:
+            self._cancels.pop(number, None)
         self._reply((number, _BODY, replace(answer, body=b"")), answer.body)
 
     def _reply(self, reply: tuple[Any, ...], body: bytes | None = None) -> None:
@@ -140,13 +151,14 @@ class RelayedPool(ViewReads):
         number = next(self._numbers)
         waiting: Future[Any] = Future()
         self._waiting[number] = waiting
+        cancel = options.pop("cancel", None)  # told the pool's process by a message
         try:
             with self._send:
                 if self._lost:
                     raise StoreError(_LOST)
                 self._conn.send((_QUERY, number, client.get(), sparql,
                                  {"media_types": media_types, **options}))
-            status, value = waiting.result()
+            status, value = self._result(waiting, number, cancel)
         except OSError:
             raise StoreError(_LOST) from None
         finally:
@@ -154,6 +166,22 @@ class RelayedPool(ViewReads):
         if status == "ok":
             return value
         raise _rebuilt(*value)
+
+    def _result(self, waiting: Future[Any], number: int,
+                cancel: threading.Event | None) -> Any:
+        """The reply to query ``number``; once ``cancel`` is set, the pool's process is
+        told to stop the query (its reply, the error, still comes)."""
+        if cancel is None:
+            return waiting.result()
+        while True:
+            try:
+                return waiting.result(timeout=_LOOK_EVERY)
+            except TimeoutError:
+                if cancel.is_set():
+                    with self._send:
+                        if not self._lost:
+                            self._conn.send((_CANCEL, number))
+                    return waiting.result()
 
     def ready(self, kept: int) -> None:
         """Tell the pool's process that this front has kept ``kept`` example answers."""

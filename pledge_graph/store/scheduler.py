@@ -37,7 +37,7 @@ from collections import Counter, deque
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from pledge_graph.errors import Overloaded
+from pledge_graph.errors import Overloaded, QueryCancelled
 
 __all__ = [
     "DEFAULT_LONG",
@@ -61,6 +61,9 @@ client: ContextVar[str] = ContextVar("client", default="local")
 """The client a query is run for (its address); read when the query is admitted."""
 
 _WAITING, _FRESH, _LONG, _OVER = "waiting", "fresh", "long", "over"
+_LOOK_EVERY = 0.05
+"""Seconds between looks at whether a waiting query's client has gone."""
+_GONE = "its client closed the connection before the query started"
 
 
 @dataclass(eq=False)
@@ -110,15 +113,25 @@ class Scheduler:
             self._queued += 1
         return ticket
 
-    def wait(self, ticket: Ticket, timeout: float) -> None:
+    def wait(self, ticket: Ticket, timeout: float,
+             cancel: threading.Event | None = None) -> None:
         """Block until ``ticket``'s query may start; raise Overloaded if it was refused or
-        did not start within ``timeout`` seconds (it then leaves the queue)."""
-        if not ticket.granted.wait(timeout):
+        did not start within ``timeout`` seconds, QueryCancelled once ``cancel`` is set
+        (it then leaves the queue)."""
+        deadline = time.monotonic() + timeout
+        while not ticket.granted.wait(timeout if cancel is None else
+                                      min(_LOOK_EVERY, max(0.0, deadline - time.monotonic()))):
+            gone = cancel is not None and cancel.is_set()
+            if not gone and time.monotonic() < deadline:
+                continue
             with self._lock:
                 if ticket.state == _WAITING:
                     self._unqueue(ticket)
+                    if gone:
+                        raise QueryCancelled(_GONE)
                     raise self._overloaded(f"every place for a query stayed taken for "
                                            f"{timeout:g} s")
+            break
         if ticket.refused is not None:
             raise ticket.refused
 

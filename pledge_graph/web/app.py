@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Scope
 from pledge_graph.errors import (
     Overloaded,
     PledgeGraphError,
+    QueryCancelled,
     QueryOutOfMemory,
     QueryRefused,
     QuerySyntaxError,
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> ASGIApp:
         QueryRefused: _status(403, logged="query refused"),
         Overloaded: _overloaded,
         QueryTimeout: _status(503, logged="query stopped at its time limit"),
+        QueryCancelled: _query_cancelled,
         QueryOutOfMemory: _status(503, logged="query stopped at its memory limit"),
         ResultTooLarge: _status(503, logged="answer over the result cap"),
         StoreError: _store_error,
@@ -201,6 +203,14 @@ async def _store_error(request: Request, exc: Exception) -> Response:
 async def _unexpected(request: Request, exc: Exception) -> Response:
     note(request.scope, unexpected(exc), handled=exc)
     return _internal_error(request)
+
+
+async def _query_cancelled(request: Request, exc: Exception) -> Response:
+    """The client closed its connection while its query waited or ran: the query was
+    stopped. No one reads the answer; the log says 499, as nginx's does for a client that
+    closed its request."""
+    note(request.scope, f"query stopped: {exc}")
+    return Response(status_code=499)
 
 
 async def _client_gone(request: Request, exc: Exception) -> Response:

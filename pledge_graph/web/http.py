@@ -5,8 +5,10 @@ headers to every answer."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -34,6 +36,7 @@ __all__ = [
     "negotiated",
     "not_acceptable",
     "not_modified",
+    "query_for_client",
     "query_parameter",
     "validated",
 ]
@@ -86,6 +89,27 @@ async def for_client(request: Request, call: Callable[..., T], *args: Any, **kwa
     scheduler.client.set(request.client.host if request.client else "unknown")
     return await anyio.to_thread.run_sync(functools.partial(call, *args, **kwargs),
                                           limiter=request.app.state.query_threads)
+
+
+async def query_for_client(request: Request, call: Callable[..., T], *args: Any,
+                           **kwargs: Any) -> T:
+    """:func:`for_client` for a query, which is stopped if its client closes the
+    connection before the answer (``call`` gets ``cancel``, an event set then): a client
+    that gives up, or times out and asks again, leaves no query running for no one."""
+    gone = threading.Event()
+    watching = asyncio.ensure_future(_until_gone(request.receive, gone))
+    try:
+        return await for_client(request, call, *args, cancel=gone, **kwargs)
+    finally:
+        watching.cancel()
+
+
+async def _until_gone(receive: Receive, gone: threading.Event) -> None:
+    """Read the request's messages (its body was read before) until the server says the
+    client has gone, then set ``gone``."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -2,15 +2,21 @@
 kept answers answer at once and a small query from the same client is answered within the
 time limit; with runaways from other clients running, a small query is answered at once, on
 the on-disk store (the default) as on the in-memory copy (``--in-memory``); waiting queries
-are bounded (503 with Retry-After beyond the queue), and one client's flood does not take
-another client's place among the long-running queries."""
+are bounded (503 with Retry-After beyond the queue), one client's flood does not take
+another client's place among the long-running queries, and a query whose client closes the
+connection is stopped, running or waiting."""
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -167,3 +173,94 @@ def test_one_clients_flood_does_not_take_anothers_long_running_place(narrow):
     assert timed_out(own, 3), own.text
     assert all(busy(a) or timed_out(a, 3) for a in flooding)
     assert sum(busy(a) for a in flooding) >= 4, [a.text[:120] for a in flooding]
+
+
+@pytest.fixture(scope="module")
+def single() -> Iterator[Server]:
+    """A server with one place for new queries, two for long ones and a 20 s limit."""
+    with running("--queries", "1", "--long-queries", "2", "--timeout", "20") as server:
+        yield server
+
+
+def test_a_query_whose_client_goes_is_stopped_running_or_waiting(single):
+    """A client that gives up (closes the connection) leaves no query running for no one:
+    whether its query runs, has become long or waits for a place, it is stopped at once,
+    on every front, and the workers are idle again."""
+    port = int(single.url.rsplit(":", 1)[1])
+
+    def send(n: int) -> socket.socket:
+        body = urlencode({"query": f"{RUNAWAY} # gone {n}"}).encode()
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + SRJ.encode() +
+                     b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        return sock
+
+    waiting = [send(1), send(2), send(3)]  # one runs, two wait for the place
+    time.sleep(0.3)
+    for sock in waiting:
+        sock.close()
+    _until_stopped(single, 3)
+    long = [send(4), send(5)]  # each becomes long in turn, at the lowest priority
+    time.sleep(1.5)
+    assert _workers_cpu(single) > 0.5  # they run
+    for sock in long:
+        sock.close()
+    stopped = _until_stopped(single, 5)
+    assert len(stopped) == 5, single.stderr.read_text()[-3000:]
+    assert all(": 499 query stopped: its client closed the connection " in line
+               for line in stopped)
+    assert sum("before the query started" in line for line in stopped[:3]) >= 1
+    assert all(re.search(r"after 1\.\d s$", line) for line in stopped[3:]), stopped
+    before = _workers_cpu(single)
+    time.sleep(1.0)
+    assert _workers_cpu(single) - before < 0.3  # no worker runs a query any more
+    small = f"SELECT ?p ?o WHERE {{ <{IRIS.pledge('japan-2023', 2)}> ?p ?o }} # after"
+    response, took = timed(lambda: post(single.url, small, source="127.0.0.5", timeout=30))
+    assert response.status_code == 200 and took < QUICK_S, (response.status_code, took)
+
+
+def _until_stopped(server: Server, count: int) -> list[str]:
+    """The log's lines of stopped queries, once there are ``count`` (or after 10 s)."""
+    deadline = time.monotonic() + 10
+    while len(_stopped(server)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _stopped(server)
+
+
+def _stopped(server: Server) -> list[str]:
+    return [line for line in server.stderr.read_text().splitlines()
+            if "query stopped: its client closed the connection" in line]
+
+
+def _workers_cpu(server: Server) -> float:
+    """Processor seconds used so far by the server's query workers (every descendant
+    process but the fronts)."""
+    fronts = {server.process.pid, *server.fronts()}
+    ticks = 0
+    for pid in _descendants(server.process.pid):
+        if pid in fronts:
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = entry.joinpath("stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(
+                int(entry.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        found.append(current := todo.pop())
+        todo += children.get(current, [])
+    return found
