@@ -24,6 +24,7 @@ from the request's Host header.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
@@ -143,7 +144,9 @@ def create_app(settings: Settings) -> ASGIApp:
     app.state.query_threads = anyio.CapacityLimiter(settings.query_threads)
     app.add_middleware(CorsMiddleware)
     direct = DirectReads(app)
-    return EdgeLayer(CachedAnswers(direct, settings.cache, _resource_key(settings, direct)))
+    posted = functools.partial(sparql.posted_key, settings.digest)
+    return EdgeLayer(CachedAnswers(direct, settings.cache, _resource_key(settings, direct),
+                                   posted, sparql.POSTED_MOST))
 
 
 def _resource_key(settings: Settings, routes: DirectReads) -> Callable[[Scope], Hashable | None]:

@@ -98,6 +98,7 @@ def mark_cacheable(scope: Scope, key: Hashable) -> None:
 
 
 KeyFunction = Callable[[Scope], Hashable | None]
+BodyKeyFunction = Callable[[Scope, bytes], Hashable | None]
 
 
 class CachedAnswers:
@@ -107,12 +108,18 @@ class CachedAnswers:
 
     ``lookup`` returns the key a request would be kept under, without doing the handler's
     work (None: not a request whose answer is kept). Conditional requests always go to the
-    handlers, which answer 304 when the client's copy is current."""
+    handlers, which answer 304 when the client's copy is current. A POST whose declared
+    body is at most ``body_most`` bytes is read here, and kept under the key ``posted``
+    gives for it (clients send queries by POST, and the same query again); the handler
+    then reads the body as it came."""
 
-    def __init__(self, app: ASGIApp, cache: AnswerCache, lookup: KeyFunction) -> None:
+    def __init__(self, app: ASGIApp, cache: AnswerCache, lookup: KeyFunction,
+                 posted: BodyKeyFunction | None = None, body_most: int = 0) -> None:
         self.app = app
         self.cache = cache
         self.lookup = lookup
+        self.posted = posted
+        self.body_most = body_most
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.cache.max_bytes <= 0:
@@ -124,14 +131,19 @@ class CachedAnswers:
             key = self.lookup(scope)
             kept = self.cache.get(key) if key is not None else None
             if kept is not None:
-                await send({"type": "http.response.start", "status": kept.status,
-                            "headers": kept.headers})
-                await send({"type": "http.response.body",
-                            "body": b"" if method == "HEAD" else kept.body})
+                await _replay(kept, send, head=method == "HEAD")
+                return
+        elif method == "POST" and self.posted is not None and self._small(scope):
+            read, body = await _read_body(receive, self.body_most)
+            receive = _again(read, receive)
+            key = self.posted(scope, body) if body is not None else None
+            kept = self.cache.get(key) if key is not None else None
+            if kept is not None:
+                await _replay(kept, send)
                 return
         mark: dict[str, Any] = {}
         scope[_MARK] = mark
-        if method != "GET":
+        if method not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
         started: list[Message] = []
@@ -151,3 +163,41 @@ class CachedAnswers:
             await send(message)
 
         await self.app(scope, receive, keeping)
+
+    def _small(self, scope: Scope) -> bool:
+        """Whether a POST declares a body of at most ``body_most`` bytes."""
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                return value.isdigit() and int(value) <= self.body_most
+        return False
+
+
+async def _replay(kept: Kept, send: Send, *, head: bool = False) -> None:
+    await send({"type": "http.response.start", "status": kept.status, "headers": kept.headers})
+    await send({"type": "http.response.body", "body": b"" if head else kept.body})
+
+
+async def _read_body(receive: Receive, most: int) -> tuple[list[Message], bytes | None]:
+    """The request's messages read so far, and its whole body (None if it is longer than
+    ``most`` bytes or the client left)."""
+    read: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        read.append(message)
+        if message["type"] != "http.request":
+            return read, None
+        size += len(message.get("body", b""))
+        if size > most:
+            return read, None
+        if not message.get("more_body", False):
+            return read, b"".join(m.get("body", b"") for m in read)
+
+
+def _again(read: list[Message], receive: Receive) -> Receive:
+    """``receive`` giving the messages already ``read`` first."""
+    pending = list(read)
+
+    async def again() -> Message:
+        return pending.pop(0) if pending else await receive()
+    return again

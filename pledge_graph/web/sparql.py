@@ -36,12 +36,14 @@ from pledge_graph.web.http import for_client, header, negotiated, query_for_clie
 from pledge_graph.web.negotiation import negotiate
 
 __all__ = [
+    "POSTED_MOST",
     "W3C_FORMATS",
     "ProtocolError",
     "SparqlRequest",
     "endpoint",
     "kept_lookup",
     "lookup_key",
+    "posted_key",
     "query_key",
     "read_request",
     "service_description",
@@ -179,8 +181,10 @@ async def endpoint(request: Request) -> Response:
     key = query_key(settings.digest, asked.query, asked.default_graph_uris,
                     asked.named_graph_uris, kind, media_types, base if relative else None)
     answer = settings.cache.get(key)
-    if found is not None and request.method == "GET":
-        mark_cacheable(request.scope, lookup_key(settings.digest, params, accept))
+    if found is not None:
+        mark_cacheable(request.scope, lookup_key(settings.digest, params, accept)
+                       if request.method == "GET" else
+                       posted_key(settings.digest, request.scope, body))
     if answer is None and found is not None:
         # a lookup of at most _AT_ONCE_ROWS rows is read and written at once (bounded)
         answer = settings.store.subject_query(found, media_types, _AT_ONCE_ROWS) or \
@@ -224,6 +228,34 @@ def kept_lookup(settings: Any) -> Callable[[Scope], Hashable | None]:
         return lookup_key(settings.digest, params, header(scope, b"accept"))
 
     return lookup
+
+
+POSTED_MOST = 3 * _AT_ONCE
+"""Bytes of a POSTed body the layer of kept answers reads to find a one-subject lookup's
+key (a lookup's body is a few hundred bytes; a longer body goes on unread)."""
+
+
+def posted_key(digest: str, scope: Scope, body: bytes) -> Hashable | None:
+    """The key a POST of a one-subject lookup is kept under, as :func:`lookup_key` for a
+    GET (a POST's answer is the same, byte for byte): the query in a form body, or the
+    whole body as the query (``application/sparql-query``, its format in the URL)."""
+    if scope["path"] not in ("/sparql", "/sparql/") or len(body) > POSTED_MOST:
+        return None
+    media, charset = _content_type(header(scope, b"content-type"))
+    if charset not in (None, "utf-8"):
+        return None
+    url = scope.get("query_string", b"")
+    try:
+        if media == "application/x-www-form-urlencoded" and not url:
+            params = parse_qsl(body.decode("ascii"), keep_blank_values=True)
+        elif media == "application/sparql-query":
+            params = [("query", body.decode("utf-8")),
+                      *parse_qsl(url.decode("latin-1"), keep_blank_values=True)]
+        else:
+            return None
+    except UnicodeDecodeError:
+        return None
+    return lookup_key(digest, params, header(scope, b"accept"))
 
 
 def query_key(digest: str, query: str, default_graph_uris: tuple[str, ...],

@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -115,6 +116,40 @@ def test_a_kept_lookup_is_the_lookup_in_each_format(server, accept):
         assert again.headers[name] == first.headers[name] == head.headers[name], name
     assert other.headers["content-type"].startswith(SRJ)
     assert (other.content == first.content) == (accept == SRJ)
+
+
+@pytest.mark.parametrize("accept", [SRJ, "text/csv"])
+def test_a_posted_lookup_is_kept_and_answered_as_its_get(server, accept):
+    """A lookup sent by POST (a form, or the query as the body) is kept too, and answered
+    again as the GET of the same query is, header for header; other bodies, other formats
+    and another dataset are never answered from it."""
+    iri = IRIS.base + PLEDGE.lstrip("/")
+    lookup = f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
+    other = lookup.replace("japan-2023/1>", "japan-2023/2>")
+    form = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+    body = {"Accept": accept, "Content-Type": "application/sparql-query"}
+    with server.client() as client:
+        get = client.get("/sparql", params={"query": lookup}, headers={"Accept": accept})
+        posted = [client.post("/sparql", content=urlencode({"query": lookup}), headers=form)
+                  for _ in range(3)]
+        posted += [client.post("/sparql", content=lookup.encode(), headers=body)
+                   for _ in range(3)]
+        second = client.post("/sparql", content=urlencode({"query": other}), headers=form)
+        as_json = client.post("/sparql", content=lookup.encode(),
+                              headers={**body, "Accept": "application/sparql-results+xml"})
+        by_format = client.post("/sparql?format=json", content=lookup.encode(), headers=body)
+        dataset = client.post("/sparql", content=urlencode(
+            {"query": lookup, "default-graph-uri": "http://example.org/none"}), headers=form)
+    assert get.status_code == 200
+    for answer in posted:
+        assert answer.status_code == 200 and answer.content == get.content
+        for name in ("content-type", "content-length", "vary", "access-control-allow-origin"):
+            assert answer.headers[name] == get.headers[name], name
+    assert second.status_code == 200 and second.content != get.content
+    assert as_json.headers["content-type"].startswith("application/sparql-results+xml")
+    assert by_format.headers["content-type"].startswith(SRJ)
+    assert (by_format.content == get.content) == (accept == SRJ)
+    assert dataset.status_code == 200 and len(dataset.content) < len(get.content)  # no rows
 
 
 def _lines(response: httpx.Response) -> list[str]:
