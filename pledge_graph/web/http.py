@@ -105,11 +105,14 @@ async def query_for_client(request: Request, call: Callable[..., T], *args: Any,
 
 
 async def _until_gone(receive: Receive, gone: threading.Event) -> None:
-    """Read the request's messages (its body was read before) until the server says the
-    client has gone, then set ``gone``."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    gone.set()
+    """Wait for the server to say the client has gone, then set ``gone``. The request's
+    body was read before, so the server has nothing else to give; one that gives a request
+    message again is not watched further (it would never wait)."""
+    message = await receive()
+    while message["type"] == "http.request" and message.get("more_body", False):
+        message = await receive()
+    if message["type"] == "http.disconnect":
+        gone.set()
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -189,8 +189,13 @@ def test_a_query_whose_client_goes_is_stopped_running_or_waiting(single):
     port = int(single.url.rsplit(":", 1)[1])
 
     def send(n: int) -> socket.socket:
+        """A runaway by POST, or by GET for even ``n``."""
         body = urlencode({"query": f"{RUNAWAY} # gone {n}"}).encode()
         sock = socket.create_connection(("127.0.0.1", port))
+        if n % 2 == 0:
+            sock.sendall(b"GET /sparql?" + body + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Accept: " + SRJ.encode() + b"\r\n\r\n")
+            return sock
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + SRJ.encode() +
                      b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                      b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
@@ -210,6 +215,7 @@ def test_a_query_whose_client_goes_is_stopped_running_or_waiting(single):
     assert len(stopped) == 5, single.stderr.read_text()[-3000:]
     assert all(": 499 query stopped: its client closed the connection " in line
                for line in stopped)
+    assert {line.split()[3] for line in stopped} == {"GET", "POST"}
     assert sum("before the query started" in line for line in stopped[:3]) >= 1
     assert all(re.search(r"after 1\.\d s$", line) for line in stopped[3:]), stopped
     before = _workers_cpu(single)
