@@ -54,6 +54,9 @@ _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 _ALLOW = "GET, HEAD, POST"
+_PARAMS, _FORM_FIELDS = "pledge_graph.params", "pledge_graph.form"
+"""Where a request's URL parameters, and a form body with its fields, are kept once read
+(as Starlette reads them), so that the endpoint does not read them again."""
 _AT_ONCE = 2048
 """Bytes of query string and body a request may have to be read on the event loop (a
 bounded step); a longer one is read in a thread."""
@@ -86,8 +89,9 @@ class SparqlRequest:
 
 
 def read_request(method: str, params: list[tuple[str, str]], content_type: str | None,
-                 body: bytes) -> SparqlRequest:
-    """Given a request's method, URL parameters, Content-Type and body, return what it asks."""
+                 body: bytes, form: list[tuple[str, str]] | None = None) -> SparqlRequest:
+    """Given a request's method, URL parameters, Content-Type and body, return what it asks
+    (``form``: the fields of a form body, when they were read from it before)."""
     if method not in ("GET", "HEAD", "POST"):
         raise ProtocolError(405, f"{method} is not a SPARQL Protocol operation here; use GET "
                             "or POST (the endpoint is read-only)", {"Allow": _ALLOW})
@@ -108,7 +112,7 @@ def read_request(method: str, params: list[tuple[str, str]], content_type: str |
         except UnicodeDecodeError:
             raise ProtocolError(400, "the request body is not valid UTF-8") from None
         if media == _FORM:
-            fields += parse_qsl(text, keep_blank_values=True)
+            fields += parse_qsl(text, keep_blank_values=True) if form is None else form
         else:
             direct = text
     fields = [pair for name, value in fields for pair in _graph_parameters(name, value)]
@@ -146,9 +150,14 @@ async def endpoint(request: Request) -> Response:
     own answer."""
     settings = request.app.state.settings
     body = await _read_body(request, settings.max_body)
-    params = list(request.query_params.multi_items())
+    # the layer of kept answers may have read the URL's parameters or a form body already
+    params = request.scope.get(_PARAMS)
+    if params is None:
+        params = list(request.query_params.multi_items())
+    form = request.scope.get(_FORM_FIELDS)
     read = functools.partial(_read, request.method, params,
-                             request.headers.get("content-type"), body)
+                             request.headers.get("content-type"), body,
+                             form[1] if form is not None and form[0] == body else None)
     at_once = len(body) + len(request.scope["query_string"]) <= _AT_ONCE
     if at_once:
         asked, kind, found = read()  # a short request (a lookup) is read at once
@@ -224,7 +233,7 @@ def kept_lookup(settings: Any) -> Callable[[Scope], Hashable | None]:
         raw = scope.get("query_string", b"")
         if not raw or len(raw) > 3 * _AT_ONCE:
             return None
-        params = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+        params = scope[_PARAMS] = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
         return lookup_key(settings.digest, params, header(scope, b"accept"))
 
     return lookup
@@ -248,6 +257,7 @@ def posted_key(digest: str, scope: Scope, body: bytes) -> Hashable | None:
     try:
         if media == "application/x-www-form-urlencoded" and not url:
             params = parse_qsl(body.decode("ascii"), keep_blank_values=True)
+            scope[_FORM_FIELDS] = (body, params)
         elif media == "application/sparql-query":
             params = [("query", body.decode("utf-8")),
                       *parse_qsl(url.decode("latin-1"), keep_blank_values=True)]
@@ -341,10 +351,11 @@ def _graph_parameters(name: str, value: str) -> list[tuple[str, str]]:
 
 
 def _read(method: str, params: list[tuple[str, str]], content_type: str | None,
-          body: bytes) -> tuple[SparqlRequest, str | None, OneSubject | None]:
+          body: bytes, form: list[tuple[str, str]] | None
+          ) -> tuple[SparqlRequest, str | None, OneSubject | None]:
     """Read the request (see :func:`read_request`), its query's form, and whether it is a
     one-subject lookup on the whole dataset (answered by the server's own view)."""
-    asked = read_request(method, params, content_type, body)
+    asked = read_request(method, params, content_type, body, form)
     if asked.query is None:
         return asked, None, None
     found = None if asked.default_graph_uris or asked.named_graph_uris \
