@@ -151,3 +151,22 @@ class Server:
                 self.process.kill()
                 self.process.wait(10)
         shutil.rmtree(self.log_dir, ignore_errors=True)
+
+
+def descendants(pid: int) -> list[int]:
+    """The PIDs of every process below ``pid`` (its children, theirs...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(
+                int(entry.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found

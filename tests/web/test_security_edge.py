@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from web_server import Server
+from web_server import Server, descendants
 
 BIG = "http://example.org/big"
 BIG_TRIPLES = 2_000
@@ -115,24 +115,6 @@ def fronts_pss_mb(server: Server) -> float:
         total += sum(int(line.split()[1]) for line in text.splitlines()
                      if line.startswith("Pss:")) / 1024
     return total
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(
-                int(entry.name))
-    found, todo = [], list(children.get(pid, []))
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo += children.get(current, [])
-    return found
 
 
 def timed_get(url: str) -> float:
