@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import time
+from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
-from web_server import bundled_release
+from web_server import Server, bundled_release, generated_release
 
 from pledge_graph.rdf.vocab import VOID, Iris
 
@@ -115,3 +119,37 @@ def test_landing_page_says_what_how_big_and_where(http, release):
     assert 'id="stat-actors">1<' in html
     assert "Human Rights 75" in html and "/sparql" in html and "/dumps/" in html
     assert "curl" in html and "SPARQLWrapper" in html
+
+
+def test_downloading_a_large_dump_does_not_hold_it_in_the_server(tmp_path_factory):
+    """A dump goes out piece by piece: the server holds no copy of it while a client reads
+    it (the layer of kept answers once collected every answer's pieces, kept or not: a
+    120 MB dump grew the server by 112 MiB for one download)."""
+    data, dist = generated_release(tmp_path_factory.mktemp("large-dump"), 2500, seed=7)
+    size = (dist / "pledge-graph.nt").stat().st_size
+    assert size > 25_000_000
+    server = Server("--data", data, "--out", dist, "--fronts", "1")
+    try:
+        server.wait_for("example queries answered")
+        before = peak = _pss_mb(server.process.pid)
+        got = []
+
+        def download() -> None:
+            with httpx.stream("GET", server.url + "/dumps/pledge-graph.nt", timeout=120) as r:
+                got.append(sum(len(chunk) for chunk in r.iter_bytes(1 << 16)))
+
+        reader = threading.Thread(target=download)
+        reader.start()
+        while reader.is_alive():
+            peak = max(peak, _pss_mb(server.process.pid))
+            time.sleep(0.02)
+    finally:
+        server.stop()
+    assert got == [size]
+    assert peak - before < size / 1024 / 1024 / 3, (before, peak)
+
+
+def _pss_mb(pid: int) -> float:
+    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return sum(int(line.split()[1]) for line in text.splitlines()
+               if line.startswith("Pss:")) / 1024
