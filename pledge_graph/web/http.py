@@ -108,9 +108,12 @@ async def _until_gone(receive: Receive, gone: threading.Event) -> None:
     """Wait for the server to say the client has gone, then set ``gone``. The request's
     body was read before, so the server has nothing else to give; one that gives a request
     message again is not watched further (it would never wait)."""
-    message = await receive()
-    while message["type"] == "http.request" and message.get("more_body", False):
+    try:
         message = await receive()
+        while message["type"] == "http.request" and message.get("more_body", False):
+            message = await receive()
+    except Exception:  # noqa: BLE001 - a server that fails here is not watched further
+        return
     if message["type"] == "http.disconnect":
         gone.set()
 
