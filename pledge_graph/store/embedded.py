@@ -109,8 +109,10 @@ class Store(Protocol):
         with a ``budget``, None unless it is read at once in at most that many rows."""
         ...
 
-    def graph(self, iri: str | None, media_type: str) -> Answer | None:
-        """Return the triples of a named graph (or the default graph for None); None if absent."""
+    def graph(self, iri: str | None, media_type: str,
+              cancel: threading.Event | None = None) -> Answer | None:
+        """Return the triples of a named graph (or the default graph for None); None if absent
+        (``cancel``: as :class:`QueryOptions` says)."""
         ...
 
     def graphs(self) -> list[str]:
@@ -165,14 +167,16 @@ class SparqlMethods:
             return None
         return self.query(one_subject_query(found), media_types=media_types)
 
-    def graph(self, iri: str | None, media_type: str) -> Answer | None:
+    def graph(self, iri: str | None, media_type: str,
+              cancel: threading.Event | None = None) -> Answer | None:
         """Return a named graph's triples, or the default graph's for None; None if absent."""
         if iri is None:
-            return self.query("CONSTRUCT WHERE { ?s ?p ?o }", media_types={"graph": media_type})
+            return self.query("CONSTRUCT WHERE { ?s ?p ?o }", media_types={"graph": media_type},
+                              cancel=cancel)
         if iri not in self.graphs():
             return None
         sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {_iri(iri)} {{ ?s ?p ?o }} }}"
-        return self.query(sparql, media_types={"graph": media_type})
+        return self.query(sparql, media_types={"graph": media_type}, cancel=cancel)
 
     def graphs(self) -> list[str]:
         """Return the IRIs of the named graphs, sorted."""

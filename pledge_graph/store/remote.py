@@ -23,6 +23,7 @@ The URL names the server; its endpoints are found from its ``Server`` header:
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -296,9 +297,10 @@ class RemoteStore(SparqlMethods):
         rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
         return [row["g"]["value"] for row in rows if "g" in row]
 
-    def graph(self, iri: str | None, media_type: str) -> Answer | None:
+    def graph(self, iri: str | None, media_type: str,
+              cancel: threading.Event | None = None) -> Answer | None:
         """Return a named graph's triples, or the release graph's for None; None if absent."""
-        return super().graph(None if iri == self.graph_iri else iri, media_type)
+        return super().graph(None if iri == self.graph_iri else iri, media_type, cancel)
 
     def has_graph(self) -> bool:
         """Tell whether the store holds this store's release graph."""

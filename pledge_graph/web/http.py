@@ -105,13 +105,19 @@ async def query_for_client(request: Request, call: Callable[..., T], *args: Any,
 
 
 async def _until_gone(receive: Receive, gone: threading.Event) -> None:
-    """Wait for the server to say the client has gone, then set ``gone``. The request's
-    body was read before, so the server has nothing else to give; one that gives a request
-    message again is not watched further (it would never wait)."""
+    """Wait for the server to say the client has gone, then set ``gone``. What is left of
+    the request's body is read first (a GET's empty body, unless it was read before); a
+    server that then gives a request message again, rather than wait, is not watched."""
+    ended = False
     try:
-        message = await receive()
-        while message["type"] == "http.request" and message.get("more_body", False):
+        while True:
             message = await receive()
+            if message["type"] != "http.request":
+                break
+            if not message.get("more_body", False):
+                if ended:
+                    return
+                ended = True
     except Exception:  # noqa: BLE001 - a server that fails here is not watched further
         return
     if message["type"] == "http.disconnect":

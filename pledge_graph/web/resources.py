@@ -27,7 +27,13 @@ from pledge_graph.store.lookup import labels_in, owned_parts
 from pledge_graph.web import evidence, ontology_docs, pages, pledge_page
 from pledge_graph.web.cache import mark_cacheable
 from pledge_graph.web.framing import framed_jsonld, framed_jsonld_at_once, project_context
-from pledge_graph.web.http import alternates, error, etag, for_client, validated
+from pledge_graph.web.http import (
+    alternates,
+    error,
+    etag,
+    query_for_client,
+    validated,
+)
 from pledge_graph.web.negotiation import FORMATS, Format, negotiate
 from pledge_graph.web.node_objects import parse_lines
 
@@ -126,7 +132,7 @@ async def graph_store(request: Request) -> Response:
         return error(400, "400 Bad Request: name one graph: ?graph=IRI or ?default")
     fmt = negotiate(request.headers.get("accept"), ("graph",), params.get("format"))
     name = graphs[0] if graphs else None
-    answer = await for_client(request, settings.store.graph, name, fmt.media_type)
+    answer = await query_for_client(request, settings.store.graph, name, fmt.media_type)
     if answer is None:
         return error(404, f"404 Not Found: no graph <{name}> in this store")
     tag = etag(settings.digest, "graph", name or "", fmt.key)

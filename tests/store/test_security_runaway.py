@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -255,3 +255,36 @@ def _workers_cpu(server: Server) -> float:
             continue
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+WIDE = "http://example.org/wide"
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server holding a named graph of 95,000 triples: reading it whole takes a worker
+    about half a second."""
+    path = tmp_path_factory.mktemp("wide") / "wide.nt"
+    path.write_text("".join(f'<http://example.org/w/{n}> <http://example.org/p> "value {n}" .\n'
+                            for n in range(95_000)), encoding="utf-8")
+    with running("--also", f"{WIDE}={path}") as server:
+        yield server
+
+
+def test_a_graph_store_read_whose_client_goes_is_stopped(wide):
+    """The Graph Store's reads are queries too: one whose client closes the connection is
+    stopped, not run to its end for no one."""
+    port = int(wide.url.rsplit(":", 1)[1])
+    with wide.client() as client:  # the graph is served whole to a client that stays
+        whole = client.get("/store", params={"graph": WIDE},
+                           headers={"Accept": "application/n-triples"})
+    assert whole.status_code == 200 and whole.text.count("\n") == 95_000
+    for _ in range(2):  # one connection after another: each front
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(f"GET /store?graph={quote(WIDE, safe='')} HTTP/1.1\r\n"
+                         "Host: 127.0.0.1\r\nAccept: application/n-triples\r\n\r\n".encode())
+            time.sleep(0.1)
+    stopped = _until_stopped(wide, 2)
+    assert len(stopped) == 2, wide.stderr.read_text()[-3000:]
+    assert all(" GET /store: 499 query stopped: its client closed the connection " in line
+               for line in stopped), stopped
