@@ -170,3 +170,36 @@ def descendants(pid: int) -> list[int]:
         found.append(current)
         todo += children.get(current, [])
     return found
+
+
+def get(path: str, *headers: str) -> bytes:
+    """A GET of ``path`` as raw bytes, with ``headers`` (lines), for a plain socket."""
+    lines = "".join(f"{h}\r\n" for h in headers)
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}Connection: close\r\n\r\n".encode()
+
+
+def stderr_lines(server: Server, text: str) -> list[str]:
+    """The lines of the server's log that hold ``text``."""
+    return [line for line in server.stderr.read_text().splitlines() if text in line]
+
+
+def wait_for_log(server: Server, text: str, count: int = 1, limit: float = 20) -> list[str]:
+    """:func:`stderr_lines` once there are ``count`` of them (or after ``limit`` seconds)."""
+    deadline = time.monotonic() + limit
+    while len(found := stderr_lines(server, text)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
+def fronts_pss_mb(server: Server) -> float:
+    """Proportional set size of a server's front processes (the first and the others it
+    started; not its query workers), in MiB."""
+    total = 0.0
+    for current in [server.process.pid, *server.fronts()]:
+        try:
+            text = Path(f"/proc/{current}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in text.splitlines()
+                     if line.startswith("Pss:")) / 1024
+    return total

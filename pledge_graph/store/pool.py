@@ -21,8 +21,9 @@ Workers open the on-disk store read-only (about 20 ms from the fork server), so 
 answers at once; ``workers`` of them are kept ready and more are started on demand, up to
 ``queries`` plus ``long_queries`` at once; a worker that answered stays ready until idle
 ``idle_for`` seconds, so a steady load does not start one per query. They read the store
-through the system's page cache, which they all share: an idle worker costs about 16 MiB of proportional set size,
-and a busy one its own block cache (about 50 MiB at most on the 10k corpus). With a
+through the system's page cache, which they all share: an idle worker costs about 16 MiB
+of proportional set size, and a busy one its own block cache (about 50 MiB at most on the
+10k corpus). With a
 ``loader`` the pool also starts a template process in the background that loads the
 release into memory (``serve --in-memory``); once it is ready, workers are forked from it
 on demand (sharing its memory copy-on-write: a worker copies only the pages it writes to)

@@ -119,19 +119,18 @@ class Scheduler:
         did not start within ``timeout`` seconds, QueryCancelled once ``cancel`` is set
         (it then leaves the queue)."""
         deadline = time.monotonic() + timeout
-        while not ticket.granted.wait(timeout if cancel is None else
-                                      min(_LOOK_EVERY, max(0.0, deadline - time.monotonic()))):
+        step = timeout if cancel is None else _LOOK_EVERY
+        while not ticket.granted.wait(min(step, max(0.0, deadline - time.monotonic()))):
             gone = cancel is not None and cancel.is_set()
-            if not gone and time.monotonic() < deadline:
-                continue
-            with self._lock:
-                if ticket.state == _WAITING:
-                    self._unqueue(ticket)
-                    if gone:
-                        raise QueryCancelled(_GONE)
-                    raise self._overloaded(f"every place for a query stayed taken for "
-                                           f"{timeout:g} s")
-            break
+            if gone or time.monotonic() >= deadline:
+                with self._lock:
+                    if ticket.state == _WAITING:
+                        self._unqueue(ticket)
+                        if gone:
+                            raise QueryCancelled(_GONE)
+                        raise self._overloaded(f"every place for a query stayed taken for "
+                                               f"{timeout:g} s")
+                break
         if ticket.refused is not None:
             raise ticket.refused
 

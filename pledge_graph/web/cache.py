@@ -148,25 +148,26 @@ class CachedAnswers:
             return
         started: list[Message] = []
         chunks: list[bytes] = []
-        room = [self.cache.max_bytes // 8]  # bytes an answer may have to be kept
+        room = self.cache.max_bytes // 8  # bytes an answer may have to be kept
 
         async def keeping(message: Message) -> None:
             # only an answer its handler marked is collected, while it may still be kept:
             # a dump or any other large answer goes out piece by piece, never held whole
+            nonlocal room
             if message["type"] == "http.response.start":
                 started.append(message)
             elif message["type"] == "http.response.body" and mark.get("key") is not None \
-                    and room[0] >= 0:
+                    and room >= 0:
                 body = message.get("body", b"")
                 chunks.append(body)
-                room[0] -= len(body)
-                if not message.get("more_body", False) and room[0] >= 0:
+                room -= len(body)
+                if not message.get("more_body", False) and room >= 0:
                     start = started[0] if started else {}
                     if start.get("status") == 200:
                         headers = tuple((bytes(k), bytes(v)) for k, v in start["headers"])
                         kept = Kept(200, headers, b"".join(chunks))
                         self.cache.put(mark["key"], kept, kept.size)
-                if room[0] < 0:
+                if room < 0:
                     chunks.clear()
             await send(message)
 

@@ -181,7 +181,8 @@ def resource_page(request: Request, iri: str, triples: list[ox.Triple],
 
     ``names`` gives labels of the linked resources, shown instead of their IRIs; a
     ``template`` extending ``resource.html`` adds to the page with ``extra``, and one
-    that shows the description its own way (the pledge's) asks for no ``rows``."""
+    that shows the description its own way (the pledge's) asks for no ``rows`` (the
+    description's tables and provenance list are then not made)."""
     settings = request.app.state.settings
     view = view_terms(settings, names or {})
     subject = ox.NamedNode(iri)

@@ -99,10 +99,11 @@ def pledge_view(iri: str, triples: list[ox.Triple], facts: list[Fact], issued: s
     title = labels[0].value if labels else view.short(iri)
     built = settings.built.date().isoformat()
     shown = {f.number: _fact_view(f, text, view) for f in facts}
+    views = list(shown.values())
     return {
         "text_lang": texts[0].language or "" if texts else "",
         "text_html": text_html(pieces(text, facts), shown),
-        "facts": list(shown.values()), "fact_rows": fact_rows(list(shown.values())),
+        "facts": views, "fact_rows": fact_rows(views),
         "groups": groups, "rest": rest, "linked_from": incoming[:PAGE_ROWS],
         "linked_from_count": len(incoming),
         "issued": issued, "built": built,

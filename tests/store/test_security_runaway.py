@@ -20,13 +20,14 @@ from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
-from web_server import Server, descendants
+from web_server import Server, descendants, get, wait_for_log
 
 from pledge_graph.rdf.vocab import Iris
 
 IRIS = Iris()
 SRJ = "application/sparql-results+json"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+STOPPED = "query stopped: its client closed the connection"
 QUICK_S = 3.0  # broken: tens of seconds; fixed: well under a second
 PAGES = [f"/id/pledge/japan-2023/{n}?format={fmt}" for n in (1, 2, 3)
          for fmt in ("html", "ttl", "jsonld", "nt", "rdf")]
@@ -193,8 +194,7 @@ def test_a_query_whose_client_goes_is_stopped_running_or_waiting(single):
         body = urlencode({"query": f"{RUNAWAY} # gone {n}"}).encode()
         sock = socket.create_connection(("127.0.0.1", port))
         if n % 2 == 0:
-            sock.sendall(b"GET /sparql?" + body + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         b"Accept: " + SRJ.encode() + b"\r\n\r\n")
+            sock.sendall(get(f"/sparql?{body.decode()}", f"Accept: {SRJ}"))
             return sock
         sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + SRJ.encode() +
                      b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -205,14 +205,14 @@ def test_a_query_whose_client_goes_is_stopped_running_or_waiting(single):
     time.sleep(0.3)
     for sock in waiting:
         sock.close()
-    _until_stopped(single, 3)
+    wait_for_log(single, STOPPED, 3, limit=10)
     idle = _workers_cpu(single)
     long = [send(4), send(5)]  # each becomes long in turn, at the lowest priority
     time.sleep(1.5)
     assert _workers_cpu(single) - idle > 0.5  # they run
     for sock in long:
         sock.close()
-    stopped = _until_stopped(single, 5)
+    stopped = wait_for_log(single, STOPPED, 5, limit=10)
     assert len(stopped) == 5, single.stderr.read_text()[-3000:]
     assert all(": 499 query stopped: its client closed the connection " in line
                for line in stopped)
@@ -226,19 +226,6 @@ def test_a_query_whose_client_goes_is_stopped_running_or_waiting(single):
     small = f"SELECT ?p ?o WHERE {{ <{IRIS.pledge('japan-2023', 2)}> ?p ?o }} # after"
     response, took = timed(lambda: post(single.url, small, source="127.0.0.5", timeout=30))
     assert response.status_code == 200 and took < QUICK_S, (response.status_code, took)
-
-
-def _until_stopped(server: Server, count: int) -> list[str]:
-    """The log's lines of stopped queries, once there are ``count`` (or after 10 s)."""
-    deadline = time.monotonic() + 10
-    while len(_stopped(server)) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return _stopped(server)
-
-
-def _stopped(server: Server) -> list[str]:
-    return [line for line in server.stderr.read_text().splitlines()
-            if "query stopped: its client closed the connection" in line]
 
 
 def _workers_cpu(server: Server) -> float:
@@ -281,10 +268,10 @@ def test_a_graph_store_read_whose_client_goes_is_stopped(wide):
     assert whole.status_code == 200 and whole.text.count("\n") == 95_000
     for _ in range(2):  # one connection after another: each front
         with socket.create_connection(("127.0.0.1", port)) as sock:
-            sock.sendall(f"GET /store?graph={quote(WIDE, safe='')} HTTP/1.1\r\n"
-                         "Host: 127.0.0.1\r\nAccept: application/n-triples\r\n\r\n".encode())
+            sock.sendall(get(f"/store?graph={quote(WIDE, safe='')}",
+                             "Accept: application/n-triples"))
             time.sleep(0.1)
-    stopped = _until_stopped(wide, 2)
+    stopped = wait_for_log(wide, STOPPED, 2, limit=10)
     assert len(stopped) == 2, wide.stderr.read_text()[-3000:]
     assert all(" GET /store: 499 query stopped: its client closed the connection " in line
                for line in stopped), stopped

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from web_server import Server, descendants
+from web_server import Server, descendants, fronts_pss_mb, get, stderr_lines, wait_for_log
 
 BIG = "http://example.org/big"
 BIG_TRIPLES = 2_000
@@ -85,36 +85,6 @@ def exchange(port: int, data: bytes, wait: float = 5.0) -> bytes:
 
 def statuses(answer: bytes) -> list[int]:
     return [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)]
-
-
-def get(path: str, *headers: str) -> bytes:
-    lines = "".join(f"{h}\r\n" for h in headers)
-    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}Connection: close\r\n\r\n".encode()
-
-
-def stderr_lines(server: Server, text: str) -> list[str]:
-    return [line for line in server.stderr.read_text().splitlines() if text in line]
-
-
-def wait_for_log(server: Server, text: str, count: int = 1, limit: float = 20) -> list[str]:
-    deadline = time.monotonic() + limit
-    while len(found := stderr_lines(server, text)) < count and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return found
-
-
-def fronts_pss_mb(server: Server) -> float:
-    """Proportional set size of a server's front processes (the first and the others it
-    started; not its query workers), in MiB."""
-    total = 0.0
-    for current in [server.process.pid, *server.fronts()]:
-        try:
-            text = Path(f"/proc/{current}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        total += sum(int(line.split()[1]) for line in text.splitlines()
-                     if line.startswith("Pss:")) / 1024
-    return total
 
 
 def timed_get(url: str) -> float:

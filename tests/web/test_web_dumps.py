@@ -7,12 +7,11 @@ import json
 import re
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
-from web_server import Server, bundled_release, generated_release
+from web_server import Server, bundled_release, fronts_pss_mb, generated_release
 
 from pledge_graph.rdf.vocab import VOID, Iris
 
@@ -131,7 +130,7 @@ def test_downloading_a_large_dump_does_not_hold_it_in_the_server(tmp_path_factor
     server = Server("--data", data, "--out", dist, "--fronts", "1")
     try:
         server.wait_for("example queries answered")
-        before = peak = _pss_mb(server.process.pid)
+        before = peak = fronts_pss_mb(server)
         got = []
 
         def download() -> None:
@@ -141,15 +140,9 @@ def test_downloading_a_large_dump_does_not_hold_it_in_the_server(tmp_path_factor
         reader = threading.Thread(target=download)
         reader.start()
         while reader.is_alive():
-            peak = max(peak, _pss_mb(server.process.pid))
+            peak = max(peak, fronts_pss_mb(server))
             time.sleep(0.02)
     finally:
         server.stop()
     assert got == [size]
     assert peak - before < size / 1024 / 1024 / 3, (before, peak)
-
-
-def _pss_mb(pid: int) -> float:
-    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    return sum(int(line.split()[1]) for line in text.splitlines()
-               if line.startswith("Pss:")) / 1024
