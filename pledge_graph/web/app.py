@@ -145,8 +145,9 @@ def create_app(settings: Settings) -> ASGIApp:
     app.add_middleware(CorsMiddleware)
     direct = DirectReads(app)
     posted = functools.partial(sparql.posted_key, settings.digest)
-    return EdgeLayer(CachedAnswers(direct, settings.cache, _resource_key(settings, direct),
-                                   posted, sparql.POSTED_MOST))
+    answers = CachedAnswers(direct, settings.cache, _resource_key(settings, direct), posted,
+                            sparql.POSTED_MOST)
+    return EdgeLayer(answers, answers=answers)
 
 
 def _resource_key(settings: Settings, routes: DirectReads) -> Callable[[Scope], Hashable | None]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,11 +41,18 @@ class Kept:
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
+    block: bytes = field(init=False, repr=False, compare=False)
+    """The headers as they go on the wire (``name: value`` lines), for the server's
+    protocol, which sends a kept answer itself (:meth:`CachedAnswers.kept`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "block", b"".join(
+            name + b": " + value + b"\r\n" for name, value in self.headers))
 
     @property
     def size(self) -> int:
         """Bytes the answer holds (body and headers)."""
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
+        return len(self.body) + 2 * len(self.block) + 64
 
 
 class AnswerCache:
@@ -121,25 +128,41 @@ class CachedAnswers:
         self.posted = posted
         self.body_most = body_most
 
+    def may_keep(self, scope: Scope) -> bool:
+        """Whether the answer to this request may be a kept one: a GET or HEAD that is not
+        conditional, or a POST that declares a small body (read whole before it is
+        answered)."""
+        if self.cache.max_bytes <= 0:
+            return False
+        method = scope["method"]
+        if method in ("GET", "HEAD"):
+            return not any(name in _CONDITIONAL for name, _ in scope["headers"])
+        return method == "POST" and self.posted is not None and self._small(scope)
+
+    def kept(self, scope: Scope, body: bytes | None) -> Kept | None:
+        """The kept answer to a request :meth:`may_keep` allows (``body``: a POST's whole
+        body), or None. The server's protocol calls it too, and sends a kept answer without
+        entering the application."""
+        if scope["method"] == "POST":
+            key = self.posted(scope, body) if self.posted is not None and body is not None \
+                else None
+        else:
+            key = self.lookup(scope)
+        return self.cache.get(key) if key is not None else None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.cache.max_bytes <= 0:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
-        if method in ("GET", "HEAD") and not any(
-                name in _CONDITIONAL for name, _ in scope["headers"]):
-            key = self.lookup(scope)
-            kept = self.cache.get(key) if key is not None else None
+        if self.may_keep(scope):
+            body = None
+            if method == "POST":
+                read, body = await _read_body(receive, self.body_most)
+                receive = _again(read, receive)
+            kept = self.kept(scope, body)
             if kept is not None:
                 await _replay(kept, send, head=method == "HEAD")
-                return
-        elif method == "POST" and self.posted is not None and self._small(scope):
-            read, body = await _read_body(receive, self.body_most)
-            receive = _again(read, receive)
-            key = self.posted(scope, body) if body is not None else None
-            kept = self.cache.get(key) if key is not None else None
-            if kept is not None:
-                await _replay(kept, send)
                 return
         mark: dict[str, Any] = {}
         scope[_MARK] = mark

@@ -233,10 +233,31 @@ def kept_lookup(settings: Any) -> Callable[[Scope], Hashable | None]:
         raw = scope.get("query_string", b"")
         if not raw or len(raw) > 3 * _AT_ONCE:
             return None
+        accept = header(scope, b"accept")
+        said = (settings.digest, raw, accept)
+        if said in _KEYS:
+            return _KEYS[said]
         params = scope[_PARAMS] = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
-        return lookup_key(settings.digest, params, header(scope, b"accept"))
+        return _remember(said, len(raw), lookup_key(settings.digest, params, accept))
 
     return lookup
+
+
+_KEYS: dict[tuple[Any, ...], Hashable | None] = {}
+_KEYS_KEPT = 1024
+"""Lookups as they were sent (the request's text: its URL's query or its body, with the
+headers the key reads) and their keys. A client asks the same lookup again and again;
+reading the key again (a form's decoding, the query's recognition, the negotiation) costs
+more than sending the kept answer. At most :data:`_KEYS_KEPT` are remembered, of text
+at most ``_AT_ONCE`` bytes long (a lookup's is a few hundred)."""
+
+
+def _remember(said: tuple[Any, ...], size: int, key: Hashable | None) -> Hashable | None:
+    if size <= _AT_ONCE:
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.clear()
+        _KEYS[said] = key
+    return key
 
 
 POSTED_MOST = 3 * _AT_ONCE
@@ -250,10 +271,20 @@ def posted_key(digest: str, scope: Scope, body: bytes) -> Hashable | None:
     whole body as the query (``application/sparql-query``, its format in the URL)."""
     if scope["path"] not in ("/sparql", "/sparql/") or len(body) > POSTED_MOST:
         return None
-    media, charset = _content_type(header(scope, b"content-type"))
+    declared, url, accept = header(scope, b"content-type"), scope.get("query_string", b""), \
+        header(scope, b"accept")
+    said = (digest, body, declared, url, accept)
+    if said in _KEYS:
+        return _KEYS[said]
+    return _remember(said, len(body) + len(url),
+                     _posted_key(digest, scope, body, declared, url, accept))
+
+
+def _posted_key(digest: str, scope: Scope, body: bytes, declared: str | None, url: bytes,
+                accept: str | None) -> Hashable | None:
+    media, charset = _content_type(declared)
     if charset not in (None, "utf-8"):
         return None
-    url = scope.get("query_string", b"")
     try:
         if media == "application/x-www-form-urlencoded" and not url:
             known = scope.get(_FORM_FIELDS)  # read by the layer of kept answers already
@@ -267,7 +298,7 @@ def posted_key(digest: str, scope: Scope, body: bytes) -> Hashable | None:
             return None
     except UnicodeDecodeError:
         return None
-    return lookup_key(digest, params, header(scope, b"accept"))
+    return lookup_key(digest, params, accept)
 
 
 def query_key(digest: str, query: str, default_graph_uris: tuple[str, ...],

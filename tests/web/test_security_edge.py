@@ -5,6 +5,7 @@ with the request id the client got)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -15,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -345,6 +346,79 @@ def test_pipelined_requests_are_answered_in_order_and_a_deep_queue_is_cut(port):
     assert len(set(ids)) == 16
     flood = exchange(port, get("/").replace(b"Connection: close\r\n", b"") * 200)
     assert len(statuses(flood)) < 200
+
+
+def _answers(raw: bytes, methods: list[str]) -> list[tuple[int, bytes, bytes]]:
+    """Cut answers that came one after another on a connection: (status, head, body) each,
+    a body as long as its Content-Length (none for HEAD)."""
+    out = []
+    for method in methods:
+        head, _, raw = raw.partition(b"\r\n\r\n")
+        if not head:
+            break
+        length = int(re.search(rb"content-length: (\d+)", head).group(1))
+        size = 0 if method == "HEAD" else length
+        out.append((int(head[9:12]), head, raw[:size]))
+        raw = raw[size:]
+    assert raw == b"", "bytes after the last answer"
+    return out
+
+
+def test_kept_answers_between_others_keep_their_order(edge, port):
+    """Kept answers are sent by the connection itself, before the application is entered;
+    piped between requests the application answers, each still comes in its turn, whole,
+    with its own request id, and one asked to close the connection closes it."""
+    lookup = urlencode({"query": f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }}"}).encode()
+    post = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\nContent-Type: "
+            b"application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(lookup), lookup))
+    turtle = get("/id/pledge/japan-2023/1", "Accept: text/turtle")
+    keep = turtle.replace(b"Connection: close\r\n", b"")
+    ask = get("/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D",
+              "Accept: application/sparql-results+json").replace(b"Connection: close\r\n", b"")
+    with edge.client() as client:  # answered once, and kept
+        csv = client.post("/sparql", content=lookup, headers={
+            "Accept": "text/csv", "Content-Type": "application/x-www-form-urlencoded"})
+        text = client.get("/id/pledge/japan-2023/1", headers={"Accept": "text/turtle"})
+    assert csv.status_code == text.status_code == 200
+    methods = ["GET", "GET", "POST", "HEAD", "GET", "POST", "GET", "GET"]
+    sent = [keep, ask, post, keep.replace(b"GET", b"HEAD", 1), ask, post, turtle, keep]
+    got = _answers(exchange(port, b"".join(sent)), methods)
+    assert [status for status, _, _ in got] == [200] * 7  # none after the one that closed
+    bodies = [body for _, _, body in got]
+    assert bodies[0] == bodies[6] == text.content and bodies[3] == b""
+    assert bodies[2] == bodies[5] == csv.content
+    assert json.loads(bodies[1]) == json.loads(bodies[4]) == {"head": {}, "boolean": True}
+    assert b"content-length: %d" % len(text.content) in got[3][1]
+    assert b"connection: close" in got[6][1] and b"connection: close" not in got[0][1]
+    ids = {re.search(rb"x-request-id: ([0-9a-f]{16})", head).group(1) for _, head, _ in got}
+    assert len(ids) == 7
+
+
+def test_a_kept_lookup_posted_with_expect_100_continue_is_answered(port):
+    """A client that waits for ``100 Continue`` before sending its body gets it, then the
+    lookup's answer, kept or not (the connection does not wait for a body it must ask for)."""
+    lookup = urlencode({"query": f"SELECT ?p ?o WHERE {{ <{PLEDGE}> ?p ?o }}"}).encode()
+    heads = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\nExpect: "
+             b"100-continue\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(lookup))
+    answers = []
+    for _ in range(2):  # the second is kept
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(heads)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n")
+            sock.sendall(lookup)
+            received = b""
+            while not (found := re.search(rb"content-length: (\d+)\r\n.*?\r\n\r\n",
+                                          received, re.DOTALL)) \
+                    or len(received) < found.end() + int(found.group(1)):
+                chunk = sock.recv(65536)
+                assert chunk, received
+                received += chunk
+        answers.append(_answers(received, ["POST"])[0])
+    assert [status for status, _, _ in answers] == [200, 200]
+    assert answers[0][2] == answers[1][2] and f"<{PLEDGE}>".encode() not in answers[0][2]
+    assert b"http://www.w3.org/1999/02/22-rdf-syntax-ns#type" in answers[0][2]
 
 
 # what every answer carries
