@@ -98,6 +98,7 @@ class EdgeProtocol(HttpToolsProtocol):
         self._stall: asyncio.TimerHandle | None = None
         self._in_request = False
         self._headers_done = False
+        self._header_bytes = 0
         self._held: tuple[Any, Any] | None = None  # a request that may have a kept answer
 
     # connection events
@@ -170,6 +171,7 @@ class EdgeProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_request = True
         self._headers_done = False
+        self._header_bytes = 0
         self.scope[PEER] = self.peer  # type: ignore[literal-required]
         self.table.waiting(self.peer)
         if self._read_due is None:
@@ -182,11 +184,13 @@ class EdgeProtocol(HttpToolsProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
+        name, value = self.headers[-1]  # as kept: its name in lower case, its value trimmed
+        self._header_bytes += len(name) + len(value) + 4
         if len(self.headers) > self.limits.max_headers:
             raise _Refused(431, f"more than {self.limits.max_headers} header fields")
 
     def on_headers_complete(self) -> None:
-        size = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
+        size = len(self.url) + self._header_bytes
         if size > self.limits.max_header_bytes:
             raise _Refused(431, f"request headers over {self.limits.max_header_bytes:,} bytes")
         super().on_headers_complete()
