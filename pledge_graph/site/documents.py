@@ -86,7 +86,8 @@ def resource_documents(settings: Settings, iri: str) -> dict[str, bytes]:
     out = {}
     for fmt in RESOURCE_FORMATS:
         if fmt.key == "html":
-            out[fmt.key] = resources.html_page(_request(settings, local), iri, triples)
+            out[fmt.key] = resources.html_page(_request(settings, local), iri,
+                                               [f"{t} .\n" for t in triples])
         else:
             out[fmt.key] = resources.serialise_graph(triples, fmt, settings, iri)
     return out

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from typing import Protocol, TypeGuard
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -44,6 +44,7 @@ __all__ = [
     "one_subject_query",
     "owned_parts",
     "subject_solutions",
+    "unescape",
 ]
 
 _DEFAULT = ox.DefaultGraph()
@@ -194,13 +195,14 @@ def description_lines(read: Reader, iri: str, budget: int | None = None) -> list
     return list(dict.fromkeys(lines))
 
 
-def owned_parts(iri: str, triples: Iterable[ox.Triple]) -> list[ox.NamedNode]:
-    """The parts ``iri`` owns among ``triples``: the IRIs under ``iri/`` that it links to
-    or that link to it (selectors, checksums), whose own triples its description holds."""
-    node, prefix = ox.NamedNode(iri), iri.rstrip("/") + "/"
-    found = [t.object for t in triples if t.subject == node and _under(t.object, prefix)]
-    found += [t.subject for t in triples if t.object == node and _under(t.subject, prefix)]
-    return list(dict.fromkeys(found))
+def owned_parts(iri: str, rows: Iterable[tuple[str, str, str]]) -> list[str]:
+    """The parts ``iri`` owns in a description (triples as N-Triples text): the IRIs
+    under ``iri/`` that it links to or that link to it (selectors, checksums), whose own
+    triples its description holds."""
+    node, prefix = f"<{iri}>", "<" + iri.rstrip("/") + "/"
+    found = [o for s, _, o in rows if s == node and o.startswith(prefix)]
+    found += [s for s, _, o in rows if o == node and s.startswith(prefix)]
+    return [part[1:-1] for part in dict.fromkeys(found)]
 
 
 class _OverBudget(Exception):
@@ -228,10 +230,6 @@ class _Counted:
             if self.left < 0:
                 raise _OverBudget
         return found
-
-
-def _under(term: object, prefix: str) -> TypeGuard[ox.NamedNode]:
-    return isinstance(term, ox.NamedNode) and term.value.startswith(prefix)
 
 
 def _reachable_blanks(read: _Counted, start: list[str]) -> list[str]:
@@ -262,7 +260,8 @@ def labels(read: Reader, iris: Iterable[str]) -> dict[str, str]:
     return {iri: value for iri, (_, value) in best.items()}
 
 
-_LABEL_TEXTS = [str(p) for p in LABEL_PROPERTIES]
+_LABEL_TEXTS = [str(p) for p in LABEL_PROPERTIES]  # as N-Triples terms: <iri>
+_LABEL_TERMS = frozenset(_LABEL_TEXTS)
 
 
 def _english(text: str) -> str | None:
@@ -296,21 +295,24 @@ def _unescape(match: re.Match[str]) -> str:
     return chr(int(short or long, 16))
 
 
-def labels_in(triples: Iterable[ox.Triple], iris: Iterable[str]) -> dict[str, str]:
-    """The labels of ``iris`` read from ``triples`` (which hold all of their triples) by the
-    store's rule: the skos:prefLabel, else the rdfs:label, else the dct:title, English or
-    untagged, the smallest if several."""
-    wanted = set(iris)
-    values: dict[tuple[str, ox.NamedNode], list[str]] = {}
-    for t in triples:
-        if isinstance(t.subject, ox.NamedNode) and t.subject.value in wanted \
-                and t.predicate in LABEL_PROPERTIES \
-                and isinstance(t.object, ox.Literal) and (t.object.language or "en") == "en":
-            values.setdefault((t.subject.value, t.predicate), []).append(t.object.value)
+def labels_in(rows: Iterable[tuple[str, str, str]], iris: Iterable[str]) -> dict[str, str]:
+    """The labels of ``iris`` read from a description (triples as N-Triples text) that
+    holds all of their triples, by the store's rule: the skos:prefLabel, else the
+    rdfs:label, else the dct:title, English or untagged, the smallest if several."""
+    wanted = {f"<{iri}>" for iri in iris}
+    values: dict[tuple[str, str], list[str]] = {}
+    for s, p, o in rows:
+        if s in wanted and p in _LABEL_TERMS and (value := _english(o)) is not None:
+            values.setdefault((s[1:-1], p), []).append(value)
     found: dict[str, str] = {}
-    for iri in wanted:
-        for predicate in LABEL_PROPERTIES:
+    for iri in {s[1:-1] for s in wanted}:
+        for predicate in _LABEL_TEXTS:
             if (iri, predicate) in values:
                 found[iri] = min(values[iri, predicate])
                 break
     return found
+
+
+def unescape(text: str) -> str:
+    """N-Triples text with its escapes (``\\uXXXX``, ``\\n``...) read."""
+    return _ESCAPE.sub(_unescape, text)

@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-import pyoxigraph as ox
-
 from pledge_graph.rdf.vocab import DCTERMS, OA, PROV, RDF
 from pledge_graph.sparql.results import SPARQL_JSON
 from pledge_graph.store.lookup import Reader, literal_parts
 
-__all__ = ["MOST_FACTS", "Fact", "Piece", "fetch_facts", "is_pledge", "pieces", "pledge_date",
+__all__ = ["MOST_FACTS", "Fact", "Piece", "fetch_facts", "pieces", "pledge_date",
            "query_facts", "read_facts"]
 
 MOST_FACTS = 1000
@@ -72,12 +70,6 @@ class Piece:
     facts: list[Fact]
     ends: list[Fact]
     """Facts whose words end with this piece (their reference mark follows it)."""
-
-
-def is_pledge(triples: list[ox.Triple], iri: str, ontology: str) -> bool:
-    """Whether the description says ``iri`` is a pg:Pledge."""
-    subject, kind = ox.NamedNode(iri), ox.NamedNode(str(RDF.type))
-    return ox.Triple(subject, kind, ox.NamedNode(ontology + "Pledge")) in triples
 
 
 def fetch_facts(store: Any, iri: str, ontology: str) -> list[Fact]:

@@ -14,14 +14,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from pledge_graph.rdf.vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
+from pledge_graph.store.lookup import literal_parts
+from pledge_graph.web.page_terms import (
+    Row,
+    ViewTerms,
+    link_items,
+    table_rows,
+    term_html,
+    view_terms,
+)
 
 __all__ = [
     "DEFAULT_EXAMPLE",
@@ -33,7 +40,6 @@ __all__ = [
     "resource_page",
     "statistics",
     "term_page",
-    "view_terms",
     "workbench",
     "workbench_config",
 ]
@@ -46,72 +52,24 @@ PAGE_ROWS = 500
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]), auto_reload=False)
 """Templates are read once: a served release's pages do not check the files' times."""
-_SHORT_KEPT = 100_000
-_SHORTS: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
-_TABLES: dict[tuple[str, str, str], tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {}
 _DESCRIBE_QUERY = ("/sparql?query=" + quote("DESCRIBE <"), quote(">"))
 _INVERSE_QUERY = ("/sparql?query=" + quote("SELECT ?s ?p WHERE { ?s ?p <"),
                   quote("> } ORDER BY ?p ?s"))
 
 
-def _term_html(t: dict[str, Any]) -> Markup:
-    """A term as a link (or a span) with its IRI or datatype as the hint: written here, not
-    by a template macro, since a page shows hundreds (a macro call costs more than the page's
-    other work). Pages show the same terms again and again (properties, classes, groups,
-    countries): each one's HTML is written once and kept, for plain text only (``Markup``
-    equals the same text as a key but is not escaped)."""
-    key = (href, title, text) = (t.get("href", ""), t.get("title", ""), t.get("text", ""))
-    if type(href) is not str or type(title) is not str or type(text) is not str:
-        return _written_term(t)
-    found = _TERMS.get(key)
-    if found is None:
-        if len(_TERMS) > _TERMS_KEPT:
-            _TERMS.clear()
-        found = _TERMS[key] = _written_term(t)
-    return found
-
-
-def _written_term(t: dict[str, Any]) -> Markup:
-    if t.get("href"):
-        return Markup(f'<a href="{escape(t["href"])}" title="{_field(t, "title")}">'
-                      f'{_field(t, "text")}</a>')
-    return Markup(f'<span title="{_field(t, "title")}">{_field(t, "text")}</span>')
-
-
-def _field(t: dict[str, Any], key: str) -> Markup:
-    return escape(t[key]) if key in t else Markup("")
-
-
-def _table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str) -> Markup:
-    """The rows of a table of terms, each cell in its element (``th`` or ``td``), a row a
-    line: written here, not in a template loop, for the same reason as :func:`_term_html`."""
-    return Markup("".join(
-        "<tr>" + "".join(f"<{cell}>{_term_html(t)}</{cell}>" for cell, t in zip(cells, row))
-        + "</tr>\n" for row in rows))
-
-
-def _link_items(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> Markup:
-    """A list's items of (property, value) terms: the value, then the property in small
-    (as :func:`_table_rows`, written here)."""
-    return Markup("".join(f"<li>{_term_html(o)} <small>({_term_html(p)})</small></li>"
-                          for p, o in rows))
-
-
-_TERMS_KEPT = 100_000
-_TERMS: dict[tuple[Any, ...], Markup] = {}
-_ENV.globals["term"] = _term_html
-_ENV.globals["table_rows"] = _table_rows
-_ENV.globals["link_items"] = _link_items
-_LABELS = [str(p) for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)]
+_ENV.globals["term"] = term_html
+_ENV.globals["table_rows"] = table_rows
+_ENV.globals["link_items"] = link_items
+_LABELS = {f"<{p}>" for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title, SCHEMA.name)}
 _BROWSE = (  # a link into /pledges when pledges link to a resource this way
     ("pledgedBy", "actor", "pledges it made"),
     ("rightsHolderGroup", "group", "pledges for this group"),
     ("recipient", "recipient", "pledges funding it"),
     ("treaty", "treaty", "pledges about this treaty"),
 )
-_SPATIAL = str(DCTERMS.spatial)
-_PROVENANCE = [str(p) for p in (PROV.hadPrimarySource, PROV.wasGeneratedBy, PROV.wasDerivedFrom,
-                                DCTERMS.source)]
+_SPATIAL = f"<{DCTERMS.spatial}>"
+_PROVENANCE = {f"<{p}>" for p in (PROV.hadPrimarySource, PROV.wasGeneratedBy,
+                                  PROV.wasDerivedFrom, DCTERMS.source)}
 
 
 def statistics(settings: Any) -> dict[str, int]:
@@ -174,133 +132,83 @@ def dumps_page(request: Request, files: list[Path]) -> Response:
     return _render(request, "dumps.html", files=rows)
 
 
-def resource_page(request: Request, iri: str, triples: list[ox.Triple],
+def resource_page(request: Request, iri: str, rows: list[Row],
                   names: dict[str, str] | None = None, template: str = "resource.html",
-                  *, rows: bool = True, **extra: object) -> bytes:
-    """Render a resource's description: labels, links both ways, sub-resources, provenance.
+                  *, tables: bool = True, **extra: object) -> bytes:
+    """Render a resource's description (its triples as N-Triples text, :mod:`.page_terms`):
+    labels, links both ways, sub-resources, provenance.
 
     ``names`` gives labels of the linked resources, shown instead of their IRIs; a
     ``template`` extending ``resource.html`` adds to the page with ``extra``, and one
-    that shows the description its own way (the pledge's) asks for no ``rows`` (the
+    that shows the description its own way (the pledge's) asks for no ``tables`` (the
     description's tables and provenance list are then not made)."""
     settings = request.app.state.settings
     view = view_terms(settings, names or {})
-    subject = ox.NamedNode(iri)
-    ordered = _sorted(triples)  # sorted once: the three parts keep its order
-    outgoing = [t for t in ordered if t.subject == subject]
-    incoming = [t for t in ordered if t.object == subject and t.subject != subject]
-    others = [t for t in ordered if t.subject != subject and t.object != subject]
-    labels = sorted((t.object for t in outgoing
-                     if t.predicate.value in _LABELS and isinstance(t.object, ox.Literal)),
-                    key=_label_order)
-    provenance = [t for t in outgoing if t.predicate.value in _PROVENANCE]
+    subject = f"<{iri}>"
+    ordered = _sorted(rows)  # sorted once: the three parts keep its order
+    outgoing = [t for t in ordered if t[0] == subject]
+    incoming = [t for t in ordered if t[2] == subject and t[0] != subject]
+    others = [t for t in ordered if t[0] != subject and t[2] != subject]
+    labels = sorted((literal_parts(o) for _, p, o in outgoing
+                     if p in _LABELS and o[:1] == '"'), key=_label_order)
+    provenance = [t for t in outgoing if t[1] in _PROVENANCE]
     quoted = quote(iri)  # quoting works character by character: the constant parts are kept
     local = view.href(iri)
     return _ENV.get_template(template).render(
         iri=iri, local=local,
-        title=labels[0].value if labels else view.short(iri),
-        labels=[view.term(t) for t in labels],
-        outgoing=[(view.term(t.predicate, named=False), view.term(t.object))
-                  for t in outgoing[:PAGE_ROWS]] if rows else [],
-        incoming=[(view.term(t.subject), view.term(t.predicate, named=False))
-                  for t in incoming[:PAGE_ROWS]] if rows else [],
-        others=[(view.term(t.subject), view.term(t.predicate, named=False), view.term(t.object))
-                for t in others[:PAGE_ROWS]] if rows else [],
+        title=labels[0][0] if labels else view.short(iri),
+        labels=[_label_term(label, view) for label in labels],
+        outgoing=[(view.term(p, named=False), view.term(o))
+                  for _, p, o in outgoing[:PAGE_ROWS]] if tables else [],
+        incoming=[(view.term(s), view.term(p, named=False))
+                  for s, p, _ in incoming[:PAGE_ROWS]] if tables else [],
+        others=[(view.term(s), view.term(p, named=False), view.term(o))
+                for s, p, o in others[:PAGE_ROWS]] if tables else [],
         counts={"outgoing": len(outgoing), "incoming": len(incoming), "others": len(others)},
         page_rows=PAGE_ROWS, inverse_link=_INVERSE_QUERY[0] + quoted + _INVERSE_QUERY[1],
-        provenance=[(view.term(t.predicate, named=False), view.term(t.object))
-                    for t in provenance] if rows else [],
+        provenance=[(view.term(p, named=False), view.term(o))
+                    for _, p, o in provenance] if tables else [],
         version=settings.version, digest=settings.digest,
         query_link=_DESCRIBE_QUERY[0] + quoted + _DESCRIBE_QUERY[1],
         formats=_FORMATS, browse=browse_links(settings, iri, incoming), **extra,
     ).encode("utf-8")
 
 
-def browse_links(settings: Any, iri: str, incoming: list[ox.Triple]) -> list[tuple[str, str]]:
+def browse_links(settings: Any, iri: str, incoming: list[Row]) -> list[tuple[str, str]]:
     """Links into the pledge list narrowed to this resource, for each way pledges or their
     facts link to it (an actor's pledges, a group's, an organisation's funding...)."""
     base, ontology = settings.iris.base, str(settings.iris.ontology)
     if not iri.startswith(base):
         return []
-    used = {t.predicate.value for t in incoming}
+    used = {p for _, p, _ in incoming}
     if not used:
         return []
     value = quote(iri[len(base):], safe="/")
     links = [(title, f"/pledges?{facet}={value}") for name, facet, title in _BROWSE
-             if ontology + name in used]
+             if f"<{ontology}{name}>" in used]
     if _SPATIAL in used:
         links.append(("pledges naming this country", f"/pledges?country={value}"))
     return links
 
 
-def view_terms(settings: Any, names: dict[str, str]) -> ViewTerms:
-    """What turns this server's RDF terms into links and names on a page."""
-    iris = settings.iris
-    key = (iris.base, str(iris.ontology), str(iris.shapes))  # all the prefix table reads
-    kept = _TABLES.get(key)
-    if kept is None:
-        table = tuple(sorted(prefixes(iris).items(), key=lambda kv: -len(kv[1])))
-        kept = _TABLES[key] = (table, _SHORTS.setdefault(table, {}))
-    return ViewTerms(iris.base, kept[0], names, kept[1])
-
-
-class ViewTerms:
-    """Turns RDF terms into what a template shows: text, a link, a hint."""
-
-    def __init__(self, base: str, table: tuple[tuple[str, str], ...], names: dict[str, str],
-                 shorts: dict[str, str]) -> None:
-        """``table``: the prefixes, longest namespace first; ``shorts``: the short forms
-        kept for that table (pages name the same few thousand IRIs again and again)."""
-        self.base = base
-        self.table = table
-        self.names = names
-        self._short = shorts
-
-    def href(self, iri: str) -> str:
-        """The link to ``iri``: a local path under the base, the IRI itself if it is a web
-        address, none ("") for any other scheme (``javascript:``, ``data:``...)."""
-        if iri.startswith(self.base):
-            return "/" + iri[len(self.base):]
-        return iri if iri.lower().startswith(("http://", "https://")) else ""
-
-    def short(self, iri: str) -> str:
-        found = self._short.get(iri)
-        if found is None:
-            if len(self._short) > _SHORT_KEPT:
-                self._short.clear()
-            found = self._short[iri] = self._shorten(iri)
-        return found
-
-    def _shorten(self, iri: str) -> str:
-        for prefix, ns in self.table:
-            local = iri[len(ns):]
-            if iri.startswith(ns) and local and "/" not in local and "#" not in local:
-                return f"{prefix}:{local}"
-        return iri
-
-    def term(self, term: object, *, named: bool = True) -> dict[str, str]:
-        if isinstance(term, ox.NamedNode):
-            value = term.value  # each read of it makes a new string
-            name = self.names.get(value) if named else None
-            return {"text": name or self.short(value), "href": self.href(value),
-                    "title": value}
-        if isinstance(term, ox.Literal):
-            hint = f"@{term.language}" if term.language else self.short(term.datatype.value)
-            return {"text": term.value, "href": "", "title": hint}
-        return {"text": str(term), "href": "", "title": ""}
-
-
-def _label_order(label: ox.Literal) -> tuple[int, str, str]:
+def _label_order(label: tuple[str, str | None, str | None]) -> tuple[int, str, str]:
     """English labels first, then untagged ones, then the other languages."""
-    language = label.language or ""
-    return (0 if language == "en" else 1 if not language else 2, language, label.value)
+    value, language, _ = label
+    language = language or ""
+    return (0 if language == "en" else 1 if not language else 2, language, value)
 
 
-def _sorted(triples: list[ox.Triple]) -> list[ox.Triple]:
-    """By subject, predicate and object as N-Triples terms: the order of the triples' text
-    (``S P O``), as no subject's text is the start of another's followed by more than a
-    space (IRIs end with ``>``, blank node labels hold no space); one string a triple."""
-    return sorted(triples, key=str)
+def _label_term(label: tuple[str, str | None, str | None], view: ViewTerms) -> dict[str, str]:
+    value, language, datatype = label
+    return {"text": value, "href": "",
+            "title": f"@{language}" if language else view.short(datatype or _XSD_STRING)}
+
+
+def _sorted(rows: list[Row]) -> list[Row]:
+    """By the triples' N-Triples text (``S P O``): as no subject's text is the start of
+    another's followed by more than a space (IRIs end with ``>``, blank node labels hold no
+    space), by subject, then predicate, then object."""
+    return sorted(rows, key=" ".join)
 
 
 def _origin(request: Request) -> str:
@@ -324,11 +232,11 @@ def ontology_page(request: Request, docs: Any, names: dict[str, str]) -> bytes:
         formats=_FORMATS, request_path=request.scope["path"]).encode("utf-8")
 
 
-def term_page(request: Request, iri: str, triples: list[ox.Triple], names: dict[str, str],
+def term_page(request: Request, iri: str, rows: list[Row], names: dict[str, str],
               docs: Any) -> bytes:
     """An ontology term's page: its documentation, then its description as a resource."""
     settings = request.app.state.settings
-    return resource_page(request, iri, triples, names, "term.html", doc_term=docs.term(iri),
+    return resource_page(request, iri, rows, names, "term.html", doc_term=docs.term(iri),
                          docs=docs, ref=_term_refs(settings, docs, names, in_page=False))
 
 
@@ -351,4 +259,5 @@ def _term_refs(settings: Any, docs: Any, names: dict[str, str], *,
     return ref
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _FORMATS = [("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf")]

@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import pyoxigraph as ox
 from markupsafe import Markup, escape
 
 from pledge_graph.rdf.vocab import DCTERMS, PROV, RDFS, SCHEMA, VOID
+from pledge_graph.store.lookup import literal_parts
 from pledge_graph.web.evidence import Fact, Piece, pieces
+from pledge_graph.web.page_terms import Row, ViewTerms, iri_value, is_iri
 from pledge_graph.web.pages import PAGE_ROWS
 
 __all__ = ["LINK_GROUPS", "Citation", "FactView", "LinkGroup", "bibtex_escape", "citation",
@@ -72,36 +73,34 @@ LINK_GROUPS = (
 _LABEL = str(RDFS.label)
 
 
-def pledge_view(iri: str, triples: list[ox.Triple], facts: list[Fact], issued: str,
-                settings: Any, view: Any) -> dict[str, object]:
+def pledge_view(iri: str, rows: list[Row], facts: list[Fact], issued: str, settings: Any,
+                view: ViewTerms) -> dict[str, object]:
     """What the pledge template shows beyond a resource page: the text in pieces, the facts
-    with their kinds and statuses, the links in groups and the citation."""
+    with their kinds and statuses, the links in groups and the citation (``rows``: its
+    description as N-Triples text)."""
     pg = str(settings.iris.ontology)
-    subject = ox.NamedNode(iri)
-    outgoing = sorted((t for t in triples if t.subject == subject),
-                      key=lambda t: (t.predicate.value, str(t.object)))
-    texts = [t.object for t in outgoing if t.predicate.value == pg + "pledgeText"
-             and isinstance(t.object, ox.Literal)]
-    text = texts[0].value if texts else ""
+    subject = f"<{iri}>"
+    outgoing = sorted((t for t in rows if t[0] == subject), key=lambda t: (iri_value(t[1]), t[2]))
+    text_term, label_term, author_term = f"<{pg}pledgeText>", f"<{_LABEL}>", f"<{pg}pledgedBy>"
+    texts = [literal_parts(o) for _, p, o in outgoing if p == text_term and o[:1] == '"']
+    text = texts[0][0] if texts else ""
     groups, rest = _link_groups(outgoing, pg, view)
     parts = {f.iri for f in facts} | {f.iri + "/target" for f in facts}
-    incoming = [(view.term(t.subject), view.term(t.predicate, named=False))
-                for t in sorted((t for t in triples if t.object == subject
-                                 and t.subject != subject
-                                 and not (isinstance(t.subject, ox.NamedNode)
-                                          and t.subject.value in parts)),
-                                key=lambda t: (t.predicate.value, str(t.subject)))]
-    authors = [view.names.get(t.object.value, view.short(t.object.value)) for t in outgoing
-               if t.predicate.value == pg + "pledgedBy" and isinstance(t.object, ox.NamedNode)]
-    labels = sorted((t.object for t in outgoing if t.predicate.value == _LABEL
-                     and isinstance(t.object, ox.Literal)),
-                    key=lambda label: (label.language not in ("en", None), label.value))
-    title = labels[0].value if labels else view.short(iri)
+    incoming = [(view.term(s), view.term(p, named=False))
+                for s, p, _ in sorted((t for t in rows if t[2] == subject and t[0] != subject
+                                       and not (is_iri(t[0]) and iri_value(t[0]) in parts)),
+                                      key=lambda t: (iri_value(t[1]), t[0]))]
+    authors = [view.names.get(iri_value(o), view.short(iri_value(o))) for _, p, o in outgoing
+               if p == author_term and is_iri(o)]
+    labels = sorted((literal_parts(o) for _, p, o in outgoing
+                     if p == label_term and o[:1] == '"'),
+                    key=lambda label: (label[1] not in ("en", None), label[0]))
+    title = labels[0][0] if labels else view.short(iri)
     built = settings.built.date().isoformat()
     shown = {f.number: _fact_view(f, text, view) for f in facts}
     views = list(shown.values())
     return {
-        "text_lang": texts[0].language or "" if texts else "",
+        "text_lang": texts[0][1] or "" if texts else "",
         "text_html": text_html(pieces(text, facts), shown),
         "facts": views, "fact_rows": fact_rows(views),
         "groups": groups, "rest": rest, "linked_from": incoming[:PAGE_ROWS],
@@ -190,25 +189,23 @@ def bibtex_escape(text: str) -> str:
     return text.translate(_BIBTEX)
 
 
-def _link_groups(outgoing: list[ox.Triple], pg: str, view: Any
+def _link_groups(outgoing: list[Row], pg: str, view: ViewTerms
                  ) -> tuple[list[LinkGroup], list[tuple[dict[str, str], dict[str, str]]]]:
     """The pledge's links in the groups of :data:`LINK_GROUPS` (those it has), and the rest
     of its properties but its text, which the page shows above."""
-    shown = {pg + "pledgeText"}
+    shown = {f"<{pg}pledgeText>"}
     groups = []
     for key, heading, properties in LINK_GROUPS:
-        wanted = {p.format(pg=pg) for p in properties}
+        wanted = {"<" + p.format(pg=pg) + ">" for p in properties}
         shown |= wanted
-        rows = [(view.term(t.predicate, named=False), view.term(t.object))
-                for t in outgoing if t.predicate.value in wanted]
+        rows = [(view.term(p, named=False), view.term(o)) for _, p, o in outgoing if p in wanted]
         if rows:
             groups.append(LinkGroup(key=key, heading=heading, rows=rows))
-    rest = [(view.term(t.predicate, named=False), view.term(t.object))
-            for t in outgoing if t.predicate.value not in shown]
+    rest = [(view.term(p, named=False), view.term(o)) for _, p, o in outgoing if p not in shown]
     return groups, rest
 
 
-def _fact_view(fact: Fact, text: str, view: Any) -> FactView:
+def _fact_view(fact: Fact, text: str, view: ViewTerms) -> FactView:
     status = view.names.get(fact.status) or fact.status.rsplit("/", 1)[-1]
     kinds = [view.names.get(k) or view.short(k) for k in fact.kinds]
     return FactView(number=fact.number, iri=fact.iri, href=view.href(fact.iri),

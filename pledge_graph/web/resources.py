@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pledge_graph.rdf.vocab import VOID, prefixes
+from pledge_graph.rdf.vocab import RDF, VOID, prefixes
 from pledge_graph.sparql.results import N_TRIPLES, write_lines, write_triples
 from pledge_graph.store.lookup import labels_in, owned_parts
 from pledge_graph.web import evidence, ontology_docs, pages, pledge_page
@@ -36,6 +36,7 @@ from pledge_graph.web.http import (
 )
 from pledge_graph.web.negotiation import FORMATS, Format, negotiate
 from pledge_graph.web.node_objects import parse_lines
+from pledge_graph.web.page_terms import Row, iri_value, is_iri, split_lines, view_terms
 
 __all__ = [
     "RDF_FORMATS",
@@ -78,9 +79,10 @@ async def resource(request: Request) -> Response:
     # most _AT_ONCE triples, JSON-LD by the kept compaction choices only, a page of pattern
     # reads only); a larger one, or a page that may need a query, in a thread
     if fmt.key == "html":
-        triples = describe(settings, iri, _AT_ONCE) if _page_at_once(settings, iri) else None
-        body = html_page(request, iri, triples) if triples else None
-        if triples is None:
+        lines = describe_lines(settings, iri, _AT_ONCE) if _page_at_once(settings, iri) \
+            else None
+        body = html_page(request, iri, lines) if lines else None
+        if lines is None:
             body = await run_in_threadpool(_described, request, iri, fmt)
     else:
         lines = describe_lines(settings, iri, _AT_ONCE)
@@ -107,11 +109,12 @@ def _described(request: Request, iri: str, fmt: Format) -> bytes | None:
     """The description of ``iri`` written in ``fmt`` (None when the graph has none): one
     step in one thread, from the pattern reads to the bytes."""
     settings = request.app.state.settings
+    if fmt.key == "html":
+        lines = describe_lines(settings, iri)
+        return html_page(request, iri, lines) if lines else None
     triples = describe(settings, iri) or []
     if not triples:
         return None
-    if fmt.key == "html":
-        return html_page(request, iri, triples)
     return serialise_graph(triples, fmt, settings, iri)
 
 
@@ -168,21 +171,22 @@ def serialise_lines(lines: list[str], fmt: Format, settings: Any, iri: str) -> b
     return write_lines(lines, fmt.media_type, prefixes(settings.iris))
 
 
-def html_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
-    """A resource's page: a pledge's with its evidence, an ontology's or a term's
-    documentation, any other resource's description."""
+def html_page(request: Request, iri: str, lines: list[str]) -> bytes:
+    """A resource's page, from its description's N-Triples lines: a pledge's with its
+    evidence, an ontology's or a term's documentation, any other resource's description."""
     settings = request.app.state.settings
-    names = linked_names(settings, iri, triples)
+    rows = split_lines(lines)
+    names = linked_names(settings, iri, rows)
     ontology = str(settings.iris.ontology)
-    if evidence.is_pledge(triples, iri, ontology):
+    if f"<{iri}> <{RDF.type}> <{ontology}Pledge> .\n" in lines:
         facts = evidence.fetch_facts(settings.store, iri, ontology)
-        names.update(settings.store.labels(sorted({i for f in facts
+        names.update(kept_labels(settings, sorted({i for f in facts
                                                    for i in (f.status, *f.kinds)})))
         issued = evidence.pledge_date(settings.store, iri)
-        view = pages.view_terms(settings, names)
-        return pages.resource_page(request, iri, triples, names, "pledge.html", rows=False,
-                                   **pledge_page.pledge_view(iri, triples, facts, issued,
-                                                          settings, view))
+        view = view_terms(settings, names)
+        return pages.resource_page(request, iri, rows, names, "pledge.html", tables=False,
+                                   **pledge_page.pledge_view(iri, rows, facts, issued,
+                                                             settings, view))
     if iri == settings.iris.base + "ontology" or iri.startswith(ontology):
         docs = ontology_docs.documentation(settings)
         whole = iri in (docs.iri, ontology)  # the ontology, or its namespace (void:vocabulary)
@@ -190,31 +194,39 @@ def html_page(request: Request, iri: str, triples: list[ox.Triple]) -> bytes:
             names.update(settings.store.labels(docs.examples()))
             if whole:
                 return pages.ontology_page(request, docs, names)
-            return pages.term_page(request, iri, triples, names, docs)
-    return pages.resource_page(request, iri, triples, names)
+            return pages.term_page(request, iri, rows, names, docs)
+    return pages.resource_page(request, iri, rows, names)
 
 
-def linked_names(settings: Any, iri: str, triples: list[ox.Triple]) -> dict[str, str]:
-    """Return labels for the resources a page links to, so it shows names, not IRIs.
+def linked_names(settings: Any, iri: str, rows: list[Row]) -> dict[str, str]:
+    """Return labels for the resources a page links to, so it shows names, not IRIs
+    (``rows``: the description as N-Triples text).
 
     Pages link to the same few hundred resources again and again (groups, countries,
     classes), and the release does not change while it is served: each IRI's label, or
     its lack of one, is looked up once and kept (up to :data:`_LABELS_KEPT` IRIs)."""
-    linked = sorted({term.value for t in triples for term in (t.subject, t.object)
-                     if isinstance(term, ox.NamedNode) and term.value != iri})[:_NAMED_LINKS]
+    node = f"<{iri}>"
+    linked = sorted({iri_value(term) for row in rows for term in (row[0], row[2])
+                     if term != node and is_iri(term)})[:_NAMED_LINKS]
     # the description holds every triple of the parts it owns (``iri/...`` linked with it)
-    owned = {part.value for part in owned_parts(iri, triples)}
-    found = labels_in(triples, owned)
+    owned = set(owned_parts(iri, rows))
+    names = labels_in(rows, owned)
+    names.update(kept_labels(settings, [name for name in linked if name not in owned]))
+    return {name: names[name] for name in linked if name in names}
+
+
+def kept_labels(settings: Any, iris: list[str]) -> dict[str, str]:
+    """The labels of ``iris`` that have one, each looked up once and kept (see
+    :func:`linked_names`)."""
     kept = _kept_labels.setdefault(settings.store, {})
-    missing = [name for name in linked if name not in kept and name not in owned]
+    missing = [name for name in iris if name not in kept]
+    found = settings.store.labels(missing) if missing else {}
     if missing:
-        found.update(settings.store.labels(missing))
-    names = {name: label for name in linked
-             if (label := found[name] if name in found else kept.get(name))}
-    if len(kept) + len(missing) > _LABELS_KEPT:
-        kept.clear()
-    kept.update((name, found.get(name)) for name in missing)
-    return names
+        if len(kept) + len(missing) > _LABELS_KEPT:
+            kept.clear()
+        kept.update((name, found.get(name)) for name in missing)
+    return {name: label for name in iris
+            if (label := found[name] if name in found else kept.get(name))}
 
 
 def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any,

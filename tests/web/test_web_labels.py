@@ -11,6 +11,7 @@ from pledge_graph.rdf.vocab import Iris
 from pledge_graph.store.embedded import EmbeddedStore
 from pledge_graph.store.loading import load_release
 from pledge_graph.web.app import Settings
+from pledge_graph.web.page_terms import split_lines
 from pledge_graph.web.resources import linked_names
 
 
@@ -33,7 +34,7 @@ def test_page_labels_equal_the_stores_labels_when_read_again(store):
             triples = store.description(iri)
             linked = {term.value for t in triples for term in (t.subject, t.object)
                       if isinstance(term, ox.NamedNode) and term.value != iri}
-            names = linked_names(settings, iri, triples)
+            names = linked_names(settings, iri, split_lines([f"{t} .\n" for t in triples]))
             assert names == store.labels(sorted(linked)), iri
             labelled += len(names)
     assert labelled > 1000
