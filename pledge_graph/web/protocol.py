@@ -21,12 +21,12 @@ normal clients out. :class:`EdgeProtocol` keeps:
 
 A kept answer (:mod:`pledge_graph.web.cache`) is sent from here once its request is read,
 with the headers the edge layer gives every answer, and the application is not entered: a
-request, its task, the layers' messages and their header lists cost several times the
-answer's own work (a small kept answer: about 90 us of a front's time through the
-application, 35 us from here). An answer larger than the edge layer's pieces, one to a
-client whose writes wait, one to a request that expects ``100-continue``, and every answer
-while the access log is on (it names a proxied client as the application sees it) go through
-the application as any other.
+request's task, the layers' messages and their header lists cost more than the answer's own
+work (a POSTed lookup asked again and again: 10,975 answers a second through the
+application, 21,820 from here, wrk on the 10k corpus). An answer larger than the edge
+layer's pieces, one to a client whose writes wait, one to a request that expects
+``100-continue``, and every answer while the access log is on (it names a proxied client as
+the application sees it) go through the application as any other.
 """
 
 from __future__ import annotations
