@@ -215,12 +215,16 @@ def pieces(text: str, facts: list[Fact]) -> list[Piece]:
     return out
 
 
-def pledge_date(store: Any, iri: str) -> str:
-    """When the pledge was made: its submission's ``dct:issued`` (empty if not stated)."""
+def pledge_date(store: Any, iri: str, sources: list[str] | None = None) -> str:
+    """When the pledge was made: its submission's ``dct:issued`` (empty if not stated).
+    ``sources``: the pledge's ``prov:hadPrimarySource`` terms (N-Triples text), when its
+    description is at hand (a read less)."""
     reader = getattr(store, "reader", None)
     if reader is not None:
-        issued = [literal_parts(o)[0]
-                  for _, doc in reader.outgoing(f"<{iri}>", f"<{PROV.hadPrimarySource}>")
+        if sources is None:
+            sources = [doc for _, doc in reader.outgoing(f"<{iri}>",
+                                                         f"<{PROV.hadPrimarySource}>")]
+        issued = [literal_parts(o)[0] for doc in sources
                   for _, o in reader.outgoing(doc, f"<{DCTERMS.issued}>") if o.startswith('"')]
         return min(issued, default="")
     sparql = (f"SELECT ?issued WHERE {{ <{iri}> <{PROV.hadPrimarySource}> ?doc . "

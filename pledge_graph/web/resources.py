@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pledge_graph.rdf.vocab import RDF, VOID, prefixes
+from pledge_graph.rdf.vocab import PROV, RDF, VOID, prefixes
 from pledge_graph.sparql.results import N_TRIPLES, write_lines, write_triples
 from pledge_graph.store.lookup import labels_in, owned_parts
 from pledge_graph.web import evidence, ontology_docs, pages, pledge_page
@@ -177,12 +177,14 @@ def html_page(request: Request, iri: str, lines: list[str]) -> bytes:
     settings = request.app.state.settings
     rows = split_lines(lines)
     names = linked_names(settings, iri, rows)
-    ontology = str(settings.iris.ontology)
-    if f"<{iri}> <{RDF.type}> <{ontology}Pledge> .\n" in lines:
+    ontology, node = str(settings.iris.ontology), f"<{iri}>"
+    if f"{node} <{RDF.type}> <{ontology}Pledge> .\n" in lines:
         facts = evidence.fetch_facts(settings.store, iri, ontology)
         names.update(kept_labels(settings, sorted({i for f in facts
                                                    for i in (f.status, *f.kinds)})))
-        issued = evidence.pledge_date(settings.store, iri)
+        source = f"<{PROV.hadPrimarySource}>"
+        issued = evidence.pledge_date(settings.store, iri, [o for s, p, o in rows
+                                                            if p == source and s == node])
         view = view_terms(settings, names)
         return pages.resource_page(request, iri, rows, names, "pledge.html", tables=False,
                                    **pledge_page.pledge_view(iri, rows, facts, issued,
