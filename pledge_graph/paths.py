@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "CHARTS_INDEX",
     "DATA_DIR",
     "DEFAULT_BASE",
     "DIST_DIR",
@@ -24,3 +25,6 @@ DIST_DIR = PROJECT_ROOT / "dist"
 # The namespace every IRI the project mints lives under. The ontology, scheme and shapes
 # files are written with this base; a build with another ``--base`` rewrites them.
 DEFAULT_BASE = "https://w3id.org/pledge-graph/"
+
+# The release's index of its charts (written by ``publish.charts``, read by ``/stats``).
+CHARTS_INDEX = "charts.json"

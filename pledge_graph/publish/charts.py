@@ -32,13 +32,13 @@ from typing import Any
 import pyoxigraph as ox
 
 from pledge_graph.mapping.authorities import ACTOR_KINDS
-from pledge_graph.paths import QUERIES_DIR
+from pledge_graph.paths import CHARTS_INDEX, QUERIES_DIR
 from pledge_graph.publish.drawing import VEGA_LITE, draw
 
 __all__ = ["CHARTS", "INDEX", "M49_REGIONS", "Chart", "alt_text", "chart_queries",
            "query_iris", "write_charts"]
 
-INDEX = "charts.json"
+INDEX = CHARTS_INDEX
 """The file listing the charts, in the release directory."""
 MAX_BARS = 30
 """Bars a chart draws (per panel); its table and CSV hold every row."""

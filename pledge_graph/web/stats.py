@@ -18,7 +18,7 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pledge_graph.publish.charts import INDEX
+from pledge_graph.paths import CHARTS_INDEX
 from pledge_graph.web.browse import render
 from pledge_graph.web.http import error
 
@@ -28,7 +28,7 @@ __all__ = ["read_charts", "statistics_page"]
 def read_charts(release_dir: Path | None) -> list[dict[str, Any]] | None:
     """The charts ``charts.json`` lists (None when the release has none), each with the
     link that opens its query in the workbench."""
-    path = (release_dir or Path("/nonexistent")) / INDEX
+    path = (release_dir or Path("/nonexistent")) / CHARTS_INDEX
     if not path.is_file():
         return None
     charts: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["charts"]

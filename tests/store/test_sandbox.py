@@ -59,6 +59,31 @@ def test_a_process_with_threads_is_not_isolated():
     assert "threads" in done.stdout
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_probe_says_why_a_process_cannot_be_isolated(threads):
+    """Whether the probe forks (one thread) or starts an interpreter (more), a refusal comes
+    back with its reason; here the forked child refuses as the patched function says."""
+    done = run("import threading, time\nfrom pledge_graph.store import sandbox\n"
+               "def refuse():\n    raise sandbox.IsolationError('no namespaces here')\n"
+               "sandbox.isolate = refuse\n"
+               f"for _ in range({threads} - 1):\n"
+               "    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()\n"
+               "print(repr(sandbox.available()))")
+    assert done.returncode == 0, done.stderr
+    expected = "'no namespaces here'" if threads == 1 else repr(UNAVAILABLE)
+    assert done.stdout.strip() == expected
+
+
+@needs_isolation
+def test_the_probe_leaves_the_server_its_network():
+    done = run("import socket\nfrom pledge_graph.store import sandbox\n"
+               "listener = socket.create_server(('127.0.0.1', 0))\n"
+               "print(sandbox.available())\n"
+               "socket.create_connection(listener.getsockname(), timeout=2).close()\n"
+               "print('connected')")
+    assert done.stdout.split() == ["None", "connected"], done.stderr
+
+
 def test_the_policy_is_chosen_before_the_workers_start(monkeypatch):
     monkeypatch.delenv(sandbox.ENV, raising=False)
     assert sandbox.prepare(allow_service=True, no_isolation=False).startswith("WARNING")
