@@ -35,7 +35,7 @@ import sys
 
 from pledge_graph.errors import PledgeGraphError
 
-__all__ = ["ENV", "IsolationError", "available", "enter", "isolate", "prepare"]
+__all__ = ["ENV", "IsolationError", "available", "choose", "enter", "isolate", "prepare"]
 
 ENV = "PLEDGE_GRAPH_QUERY_NETWORK"
 """Environment variable the workers read their policy from: ``isolated`` (or unset) or
@@ -135,6 +135,12 @@ def available() -> str | None:
     return why.decode(errors="replace").strip() or "unknown reason"
 
 
+def choose(*, allowed: bool) -> None:
+    """Set the workers' policy in this process's environment, which the process they are
+    forked from copies when it starts (:func:`prepare` checks it can be kept)."""
+    os.environ[ENV] = "allowed" if allowed else "isolated"
+
+
 def prepare(*, allow_service: bool, no_isolation: bool, remote: bool = False) -> str:
     """Choose the workers' policy before the first one starts; return a line to log, which
     starts with ``WARNING`` when nothing but the textual SERVICE check keeps queries off the
@@ -144,12 +150,11 @@ def prepare(*, allow_service: bool, no_isolation: bool, remote: bool = False) ->
     if remote:
         return ("WARNING: queries run on an external store; only the textual SERVICE check "
                 "keeps them from making outbound requests there")
+    choose(allowed=allow_service or no_isolation)
     if allow_service or no_isolation:
-        os.environ[ENV] = "allowed"
         why = "--allow-service names endpoints" if allow_service else "--no-network-isolation"
         return (f"WARNING: query workers can reach the network ({why}); only the textual "
                 "SERVICE check keeps a query from making outbound requests")
-    os.environ[ENV] = "isolated"
     reason = available()
     if reason is not None:
         raise IsolationError(
