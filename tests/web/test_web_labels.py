@@ -4,37 +4,25 @@ from labels kept from earlier pages, or from the store, and always the store's l
 from __future__ import annotations
 
 import pyoxigraph as ox
-import pytest
-from web_server import bundled_release
 
-from pledge_graph.rdf.vocab import Iris
-from pledge_graph.store.embedded import EmbeddedStore
-from pledge_graph.store.loading import load_release
 from pledge_graph.web.app import Settings
 from pledge_graph.web.page_terms import split_lines
 from pledge_graph.web.resources import linked_names
 
 
-@pytest.fixture(scope="module")
-def store() -> EmbeddedStore:
-    store = EmbeddedStore()
-    load_release(store, bundled_release()[1], Iris())
-    return store
-
-
-def test_page_labels_equal_the_stores_labels_when_read_again(store):
+def test_page_labels_equal_the_stores_labels_when_read_again(bundled_store):
     """A page's labels come from its own description (its parts), from labels kept from
     earlier pages, or from the store: the same labels each time, and the store's."""
-    settings = Settings(store=store)
-    subjects = sorted({q.subject.value for q in store.native.quads_for_pattern(None, None, None)
-                       if isinstance(q.subject, ox.NamedNode)})
+    settings = Settings(store=bundled_store)
+    quads = bundled_store.native.quads_for_pattern(None, None, None)
+    subjects = sorted({q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)})
     labelled = 0
     for _ in range(2):
         for iri in subjects:
-            triples = store.description(iri)
+            triples = bundled_store.description(iri)
             linked = {term.value for t in triples for term in (t.subject, t.object)
                       if isinstance(term, ox.NamedNode) and term.value != iri}
             names = linked_names(settings, iri, split_lines([f"{t} .\n" for t in triples]))
-            assert names == store.labels(sorted(linked)), iri
+            assert names == bundled_store.labels(sorted(linked)), iri
             labelled += len(names)
     assert labelled > 1000
