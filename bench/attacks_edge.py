@@ -35,8 +35,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from harness import BIN, ROOT, free_port, median, serve
-from load import tree_pss_mb
+from harness import BIN, ROOT, free_port, median, serve, tree_pss_mb
 
 GRAPH = "http://example.org/bench/big"
 CONSTRUCT = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"

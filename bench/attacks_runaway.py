@@ -29,8 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
-from harness import BIN, free_port, median, serve
-from load import tree_pss_mb
+from harness import BIN, free_port, median, serve, tree_pss_mb
 from run import _save, example_queries, pledge_paths, release, wait_for_memory
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a a ?t . ?b a ?u . ?c a ?v }"

@@ -22,10 +22,9 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
-from harness import BIN, free_port, median, serve
+from harness import BIN, free_port, median, serve, tree_pss_mb
 from run import _save, example_queries, pledge_paths, release, wait_for_memory
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -111,31 +110,6 @@ async def _runaways(client: httpx.AsyncClient, every: float, deadline: float,
                 phase.runaway_other.append(f"{response.status_code} {response.text[:120]}")
         except httpx.HTTPError as error:
             phase.runaway_other.append(type(error).__name__)
-
-
-def tree_pss_mb(pid: int) -> float:
-    """Memory of a process and all its descendants, in MiB: the proportional set size, so
-    pages that forked workers share with the process they came from count once."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(
-                int(entry.name))
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            continue
-    return total
 
 
 async def _sample(pid: int, deadline: float, phase: Phase) -> None:

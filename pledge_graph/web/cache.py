@@ -31,6 +31,9 @@ DEFAULT_CACHE_MB = 128
 """Megabytes of answers one server process keeps (``--cache-mb``)."""
 
 _MARK = "pledge_graph.cache"
+_NONE_KEPT = "pledge_graph.none_kept"
+"""Scope key of a request found to have no kept answer (by the server's protocol, before
+the application): the layer does not look again."""
 _CONDITIONAL = (b"if-none-match", b"if-modified-since")
 
 
@@ -148,14 +151,17 @@ class CachedAnswers:
                 else None
         else:
             key = self.lookup(scope)
-        return self.cache.get(key) if key is not None else None
+        kept = self.cache.get(key) if key is not None else None
+        if kept is None:
+            scope[_NONE_KEPT] = True  # this layer does not look again
+        return kept
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.cache.max_bytes <= 0:
             await self.app(scope, receive, send)
             return
         method = scope["method"]
-        if self.may_keep(scope):
+        if self.may_keep(scope) and _NONE_KEPT not in scope:
             body = None
             if method == "POST":
                 read, body = await _read_body(receive, self.body_most)

@@ -23,7 +23,6 @@ from pledge_graph.rdf.vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
 from pledge_graph.store.lookup import literal_parts
 from pledge_graph.web.page_terms import (
     Row,
-    ViewTerms,
     link_items,
     table_rows,
     term_html,
@@ -149,15 +148,15 @@ def resource_page(request: Request, iri: str, rows: list[Row],
     outgoing = [t for t in ordered if t[0] == subject]
     incoming = [t for t in ordered if t[2] == subject and t[0] != subject]
     others = [t for t in ordered if t[0] != subject and t[2] != subject]
-    labels = sorted((literal_parts(o) for _, p, o in outgoing
-                     if p in _LABELS and o[:1] == '"'), key=_label_order)
+    labels = sorted((o for _, p, o in outgoing if p in _LABELS and o[:1] == '"'),
+                    key=_label_order)
     provenance = [t for t in outgoing if t[1] in _PROVENANCE]
     quoted = quote(iri)  # quoting works character by character: the constant parts are kept
     local = view.href(iri)
     return _ENV.get_template(template).render(
         iri=iri, local=local,
-        title=labels[0][0] if labels else view.short(iri),
-        labels=[_label_term(label, view) for label in labels],
+        title=literal_parts(labels[0])[0] if labels else view.short(iri),
+        labels=[view.term(label) for label in labels],
         outgoing=[(view.term(p, named=False), view.term(o))
                   for _, p, o in outgoing[:PAGE_ROWS]] if tables else [],
         incoming=[(view.term(s), view.term(p, named=False))
@@ -191,17 +190,12 @@ def browse_links(settings: Any, iri: str, incoming: list[Row]) -> list[tuple[str
     return links
 
 
-def _label_order(label: tuple[str, str | None, str | None]) -> tuple[int, str, str]:
-    """English labels first, then untagged ones, then the other languages."""
-    value, language, _ = label
+def _label_order(label: str) -> tuple[int, str, str]:
+    """English labels first, then untagged ones, then the other languages (``label``: a
+    literal's N-Triples text)."""
+    value, language, _ = literal_parts(label)
     language = language or ""
     return (0 if language == "en" else 1 if not language else 2, language, value)
-
-
-def _label_term(label: tuple[str, str | None, str | None], view: ViewTerms) -> dict[str, str]:
-    value, language, datatype = label
-    return {"text": value, "href": "",
-            "title": f"@{language}" if language else view.short(datatype or _XSD_STRING)}
 
 
 def _sorted(rows: list[Row]) -> list[Row]:
@@ -259,5 +253,4 @@ def _term_refs(settings: Any, docs: Any, names: dict[str, str], *,
     return ref
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _FORMATS = [("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf")]
