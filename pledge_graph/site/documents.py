@@ -40,6 +40,7 @@ __all__ = [
     "ROUTES",
     "canonical_blank_nodes",
     "minted_iris",
+    "page_request",
     "resource_documents",
     "write_resources",
     "write_site_documents",
@@ -86,7 +87,7 @@ def resource_documents(settings: Settings, iri: str) -> dict[str, bytes]:
     out = {}
     for fmt in RESOURCE_FORMATS:
         if fmt.key == "html":
-            out[fmt.key] = resources.html_page(_request(settings, local), iri,
+            out[fmt.key] = resources.html_page(page_request(settings, local), iri,
                                                [f"{t} .\n" for t in triples])
         else:
             out[fmt.key] = resources.serialise_graph(triples, fmt, settings, iri)
@@ -194,11 +195,11 @@ def write_site_documents(settings: Settings, www: Path) -> None:
     files = dumps.release_files(release)
     for folder in ("pages", "meta", "dumps", "static"):
         (www / folder).mkdir(parents=True, exist_ok=True)
-    landing = asyncio.run(pages.landing(_request(settings, "/")))  # type: ignore[arg-type]
+    landing = asyncio.run(pages.landing(page_request(settings, "/")))  # type: ignore[arg-type]
     _write(www / "pages" / "index.html", bytes(landing.body), stamp)
-    listing = pages.dumps_page(_request(settings, "/dumps/"), files)
+    listing = pages.dumps_page(page_request(settings, "/dumps/"), files)
     _write(www / "pages" / "dumps.html", bytes(listing.body), stamp)
-    charts = asyncio.run(stats.statistics_page(_request(settings, "/stats")))  # type: ignore[arg-type]
+    charts = asyncio.run(stats.statistics_page(page_request(settings, "/stats")))  # type: ignore[arg-type]
     if charts.status_code == 200:  # a release built before it had charts has none
         _write(www / "pages" / "stats.html", bytes(charts.body), stamp)
     for path in files:
@@ -219,7 +220,7 @@ def write_site_documents(settings: Settings, www: Path) -> None:
                     ignore=shutil.ignore_patterns("__pycache__"))
 
 
-def _request(settings: Settings, path: str) -> Request:
+def page_request(settings: Settings, path: str) -> Request:
     """A GET of ``path`` on an app holding ``settings``: what the page functions read."""
     app = SimpleNamespace(state=SimpleNamespace(settings=settings))
     return Request({"type": "http", "method": "GET", "path": path, "root_path": "",

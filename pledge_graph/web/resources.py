@@ -79,11 +79,13 @@ async def resource(request: Request) -> Response:
     # most _AT_ONCE triples, JSON-LD by the kept compaction choices only, a page of pattern
     # reads only); a larger one, or a page that may need a query, in a thread
     if fmt.key == "html":
-        lines = describe_lines(settings, iri, _AT_ONCE) if _page_at_once(settings, iri) \
-            else None
-        body = html_page(request, iri, lines) if lines else None
-        if lines is None:
-            body = await run_in_threadpool(_described, request, iri, fmt)
+        body = settings.pages.page(iri) if settings.pages is not None else None
+        if body is None:
+            lines = describe_lines(settings, iri, _AT_ONCE) \
+                if _page_at_once(settings, iri) else None
+            body = html_page(request, iri, lines) if lines else None
+            if lines is None:
+                body = await run_in_threadpool(_described, request, iri, fmt)
     else:
         lines = describe_lines(settings, iri, _AT_ONCE)
         body = serialise_lines(lines, fmt, settings, iri) if lines else None

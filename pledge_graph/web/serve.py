@@ -19,8 +19,10 @@ import hashlib
 import re
 import shutil
 import socket
+import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ from pledge_graph.store.loading import default_graph_files, load_inputs
 from pledge_graph.store.pinned import PinnedRelease, pin_release
 from pledge_graph.store.pool import DEFAULT_TIMEOUT, DEFAULT_WORKERS, ProcessPool, prepare_workers
 from pledge_graph.store.published import published_forms
+from pledge_graph.web import prepared
 from pledge_graph.web.app import QUERY_THREADS, Settings, create_app
 from pledge_graph.web.cache import AnswerCache
 from pledge_graph.web.fronts import EXAMPLES, STATISTICS, FrontPlan, Fronts, FrontServer
@@ -51,6 +54,7 @@ from pledge_graph.web.limits import (
     raise_file_limit,
 )
 from pledge_graph.web.pages import statistics
+from pledge_graph.web.prepared import PreparedPages
 from pledge_graph.web.protocol import server_config
 from pledge_graph.web.sparql import warm
 
@@ -149,6 +153,7 @@ class ServeOptions:
     public_url: str | None
     edge: EdgeLimits
     fronts: int = 1
+    prepare_pages: bool = True
 
 
 Say = Callable[[str], None]
@@ -170,6 +175,7 @@ def serve(options: ServeOptions, say: Say) -> None:
     listener = _listen(options.host, options.port)
     store: Store | None = None
     others: Fronts | None = None
+    preparing = _Preparing()
     try:
         if options.store_url:
             store = _remote(options.store_url, release.directory, timeout)
@@ -193,11 +199,15 @@ def serve(options: ServeOptions, say: Say) -> None:
                             cache=AnswerCache(cache_bytes),
                             public_url=_public_url(options.public_url, listener),
                             query_threads=_query_threads(options))
+        if isinstance(store, ProcessPool) and options.prepare_pages:
+            settings.pages = PreparedPages(store.path, release.digest)
         cap = _edge_cap(options)
         if isinstance(store, ProcessPool):
             others = _other_fronts(fronts - 1, store, settings, options, cap, cache_bytes)
+            pages = (functools.partial(preparing.run, store.path, release.directory, iris.base,
+                                       say) if settings.pages is not None else None)
             threading.Thread(target=_prepare, args=(store, settings, loader is not None, say,
-                                                    others), daemon=True).start()
+                                                    others, pages), daemon=True).start()
         host, port = listener.getsockname()[:2]
         say(f"serving {release.directory} at http://{host}:{port}/ "
             f"(SPARQL endpoint http://{host}:{port}/sparql)")
@@ -206,12 +216,49 @@ def serve(options: ServeOptions, say: Say) -> None:
         FrontServer(config, listener=listener,
                     others=others.handoffs if others else None).run()
     finally:
+        preparing.stop()
         if others is not None:
             others.close()
         if store is not None:
             store.close()
         listener.close()
         pinned.close()
+
+
+class _Preparing:
+    """The process writing the release's pages (:mod:`.prepared`), when it has to."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopped = False
+        self._lock = threading.Lock()
+
+    def run(self, directory: Path, release_dir: Path, base: str, say: Say) -> None:
+        """Start it unless the pages are written already; say when they are ready."""
+        digest = read_release(release_dir).digest
+        started = time.monotonic()
+        with self._lock:  # not started once the server stops
+            if self.stopped:
+                return
+            self.process = prepared.start(directory, release_dir, base)
+        if self.process is not None and self.process.wait() != 0:
+            if not self.stopped:
+                say(f"WARNING: the pages could not be prepared (exit status "
+                    f"{self.process.returncode}); each is made when asked for")
+            return
+        count = prepared.prepared_count(directory, digest)
+        if count is not None:
+            took = time.monotonic() - started
+            size = (directory / prepared.PAGES_NAME).stat().st_size / 2**20
+            say(f"{count} pages ready ({size:.1f} MiB" + (
+                f", prepared in {took:.0f} s)" if self.process is not None else ")"))
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
 
 
 def _pinned(options: ServeOptions, iris: Iris) -> PinnedRelease:
@@ -240,11 +287,11 @@ def _query_threads(options: ServeOptions) -> int:
 
 
 def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say,
-             others: Fronts) -> None:
+             others: Fronts, pages: Callable[[], None] | None) -> None:
     """In the background: count what the landing page shows (from the server's own view of
     the store, opened on the way), wait for the in-memory copy if there is to be one, then
-    answer the example queries once (their answers are kept, by every front); say when each
-    is done (benchmarks wait for these lines)."""
+    answer the example queries once (their answers are kept, by every front), then have the
+    pages prepared; say when each is done (benchmarks wait for these lines)."""
     others.tell(STATISTICS, statistics(settings))
     if in_memory and pool.wait_in_memory(3600):
         say(f"queries run on an in-memory copy of the store ({pool.template_mb:.0f} MiB)")
@@ -253,6 +300,8 @@ def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say,
         others.tell(EXAMPLES, answered)
         kept = min([len(answered), *others.wait_ready(WARM_LIMIT)])
         say(f"{kept} of {len(settings.examples)} example queries answered and kept")
+    if pages is not None:
+        pages()
 
 
 def _other_fronts(count: int, pool: ProcessPool, settings: Settings, options: ServeOptions,
@@ -265,7 +314,8 @@ def _other_fronts(count: int, pool: ProcessPool, settings: Settings, options: Se
                      public_url=settings.public_url, query_threads=settings.query_threads,
                      edge=options.edge, max_connections=cap, share=count + 1,
                      access_log=options.access_log,
-                     warm_limit=max(WARM_LIMIT, settings.timeout))
+                     warm_limit=max(WARM_LIMIT, settings.timeout),
+                     pages=settings.pages is not None)
     return Fronts(count, plan, pool.query)
 
 

@@ -1,0 +1,150 @@
+"""Prepared pages: every resource's HTML page written once per release and answered from
+that file, the very page ``serve`` makes per request; never a page of other code or of
+another release."""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from pathlib import Path
+
+import pytest
+
+from pledge_graph.rdf.vocab import Iris
+from pledge_graph.site.documents import ROUTES
+from pledge_graph.web.prepared import PAGES_NAME
+from tests.web_server import Server, bundled_release
+
+IRIS = Iris()
+HTML = {"Accept": "text/html"}
+READY = "pages ready"
+
+
+def _resource_paths(server: Server) -> list[str]:
+    """The path of every IRI under the base the served graph names, as its endpoint says."""
+    query = (f"SELECT DISTINCT ?t WHERE {{ {{ ?t ?p ?o }} UNION {{ ?s ?p ?t }} "
+             f"FILTER(isIRI(?t) && STRSTARTS(STR(?t), \"{IRIS.base}\")) }}")
+    with server.client() as client:
+        answer = client.get("/sparql", params={"query": query},
+                            headers={"Accept": "application/sparql-results+json"})
+    rows = answer.json()["results"]["bindings"]
+    paths = {row["t"]["value"][len(IRIS.base):] for row in rows}
+    # the landing page, the endpoint, the dumps... answer with routes of their own
+    return sorted("/" + p for p in paths
+                  if p not in ROUTES and not p.startswith(("dumps/", "static/")))
+
+
+def _own_store(tmp: Path) -> tuple[str, str]:
+    """``--also`` with a file of one triple: the server gets a store directory of its own
+    (the store's key names its inputs), which this test may change."""
+    extra = tmp / "extra.nt"
+    extra.write_text(f"<{IRIS.base}id/pledge/japan-2023/1> "
+                     "<http://www.w3.org/2000/01/rdf-schema#comment> \"extra\" .\n")
+    return "--also", str(extra)
+
+
+def _store_dir(server: Server) -> Path:
+    """The store directory a server reads (the one whose pages file it said is ready)."""
+    release = bundled_release()[1]
+    newest = max((p for p in release.parent.glob(".*/*/.store/*")
+                  if (p / PAGES_NAME).is_file()), key=lambda p: (p / PAGES_NAME).stat().st_mtime)
+    return newest
+
+
+@pytest.fixture(scope="module")
+def prepared() -> Server:
+    running = Server()
+    running.wait_for(READY, limit=120)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def per_request() -> Server:
+    running = Server("--no-prepared-pages")
+    yield running
+    running.stop()
+
+
+def test_every_page_answered_from_the_file_is_the_page_made_per_request(prepared, per_request):
+    paths = _resource_paths(per_request)
+    assert len(paths) > 400
+    with prepared.client() as ours, per_request.client() as theirs:
+        for path in paths:
+            a, b = ours.get(path, headers=HTML), theirs.get(path, headers=HTML)
+            assert (a.status_code, a.headers.get("content-type"), a.headers.get("etag"),
+                    a.headers.get("link"), a.headers.get("vary")) == (
+                b.status_code, b.headers.get("content-type"), b.headers.get("etag"),
+                b.headers.get("link"), b.headers.get("vary")), path
+            assert a.content == b.content, path
+            assert a.status_code in (200, 404)
+
+
+def test_the_server_says_how_many_pages_are_ready(prepared, per_request):
+    line = next(line for line in prepared.stdout.read_text().splitlines() if READY in line)
+    count = int(line.split("pledge-graph: ", 1)[1].split()[0])
+    assert count >= len([p for p in _resource_paths(per_request) if p.startswith("/id/")])
+
+
+def _change(store: Path, path: str, body: bytes, renderer: bytes | None = None) -> None:
+    """Write ``body`` as the prepared page of ``path`` (and another renderer's digest)."""
+    with sqlite3.connect(store / PAGES_NAME) as db:
+        dictionary = db.execute("SELECT value FROM meta WHERE name = 'dictionary'").fetchone()[0]
+        packer = zlib.compressobj(6, zdict=dictionary)
+        db.execute("UPDATE pages SET body = ? WHERE iri = ?",
+                   (packer.compress(body) + packer.flush(), IRIS.base + path[1:]))
+        if renderer is not None:
+            db.execute("UPDATE meta SET value = ? WHERE name = 'renderer'", (renderer,))
+    db.close()
+
+
+def test_pages_are_answered_from_the_file_and_never_from_other_code(tmp_path):
+    also = _own_store(tmp_path)
+    path = "/id/pledge/japan-2023/2"
+    first = Server(*also)
+    try:
+        first.wait_for(READY, limit=120)
+        with first.client() as client:
+            made = client.get(path, headers=HTML).content
+        store = _store_dir(first)
+    finally:
+        first.stop()
+    assert b"<html" in made
+
+    # the file as this code wrote it, one page changed: that page is what is answered
+    _change(store, path, b"<!doctype html><p>from the file</p>")
+    second = Server(*also)
+    try:
+        second.wait_for(READY, limit=120)
+        with second.client() as client:
+            assert client.get(path, headers=HTML).content == b"<!doctype html><p>from the file</p>"
+        assert "prepared in" not in second.stdout.read_text()  # found ready, not written again
+    finally:
+        second.stop()
+
+    # the same file named as written by other code: never answered, written again
+    _change(store, path, b"<!doctype html><p>stale</p>", renderer=b"0" * 64)
+    third = Server(*also)
+    try:
+        with third.client() as client:
+            assert client.get(path, headers=HTML).content == made  # made per request
+            third.wait_for(READY, limit=120)
+            assert client.get(path, headers=HTML).content == made  # from the new file
+        assert "prepared in" in third.stdout.read_text()
+    finally:
+        third.stop()
+    assert not list(store.glob(f".{PAGES_NAME}.*"))  # no unfinished file left
+
+
+def test_a_server_stopped_while_it_prepares_leaves_no_unfinished_file(tmp_path):
+    also = _own_store(tmp_path)
+    first = Server(*also)
+    try:
+        first.wait_for(READY, limit=120)
+        store = _store_dir(first)
+    finally:
+        first.stop()
+    (store / PAGES_NAME).unlink()
+    second = Server(*also)
+    second.stop()  # most likely before the pages are written
+    assert not list(store.glob(f".{PAGES_NAME}.*"))
