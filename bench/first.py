@@ -80,12 +80,25 @@ class Peak:
         return self.value
 
 
+PAGES_READY = "pages ready"
+"""What `serve` says once every resource's page is prepared (docs/serving.md)."""
+PER_REQUEST = "pledge-graph on-disk uncached, pages made per request"
+"""The server that makes every page when asked (`--no-prepared-pages`), HTML only."""
+
+
 @contextmanager
-def _server(argv: list[str], ready: str, log: Path, said: str | None) -> Iterator[int]:
+def _server(argv: list[str], ready: str, log: Path, said: list[str]) -> Iterator[int]:
     with serve(argv, ready, seconds=900, log=log) as server:
-        if said:
-            wait_for_memory(log, said=said)
+        for line in said:
+            wait_for_memory(log, seconds=900, said=line)
         yield server.pid
+
+
+def _pages_line(log: Path) -> str:
+    """What the server said of its prepared pages (how many, their size, how long)."""
+    found = [line.split("pledge-graph: ", 1)[-1] for line in log.read_text().splitlines()
+             if PAGES_READY in line]
+    return found[-1] if found else ""
 
 
 def _loads(iris: list[str], base: str, runs: int, seconds: int, url: str,
@@ -146,9 +159,10 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
             label = f"pledge-graph {name}" + ("" if cached else " uncached")
             log = work / f"first-{name}.log"
             flags = [*argv, *extra] + ([] if cached else ["--cache-mb", "0"])
-            said = "example queries answered" if cached else (
-                "in-memory copy" if extra else None)
-            with _server(flags, endpoint + "?query=ASK%7B%7D", log, said) as pid:
+            said = ["example queries answered"] if cached else (
+                ["in-memory copy"] if extra else [])
+            with _server(flags, endpoint + "?query=ASK%7B%7D", log,
+                         [*said, PAGES_READY]) as pid:
                 row: dict[str, object] = {"rest_pss_mb": tree_pss_mb(pid)}
                 peak = Peak(pid, tree_pss_mb)
                 url = f"http://127.0.0.1:{port}"
@@ -158,12 +172,27 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
                 row["peak_pss_mb"] = peak.stop()
                 row["store_mb"] = _size_mb(_served_store(work), leaving=INDEX_NAME)
                 row["index_mb"] = _size_mb(_served_store(work) / INDEX_NAME)
+                row["pages"] = _pages_line(log)
             servers[label] = row
             results["load_average"].append(os.getloadavg()[0])  # type: ignore[attr-defined]
             _print(label, row)
     port = free_port()
+    argv, endpoint = ours(work, port)
+    with _server([*argv, "--cache-mb", "0", "--no-prepared-pages"], endpoint + "?query=ASK%7B%7D",
+                 work / "first-per-request.log", []) as pid:
+        row = {"rest_pss_mb": tree_pss_mb(pid)}
+        peak = Peak(pid, tree_pss_mb)
+        paths = [iri[len(base) - 1:] for iri in iris]
+        row["loads"] = {"deref html": _measure(f"http://127.0.0.1:{port}",
+                                               _get_lua(paths, DEREF["html"]), runs, seconds)}
+        row["peak_pss_mb"] = peak.stop()
+        row["store_mb"] = _size_mb(_served_store(work), leaving=INDEX_NAME)
+    servers[PER_REQUEST] = row
+    results["load_average"].append(os.getloadavg()[0])  # type: ignore[attr-defined]
+    _print(PER_REQUEST, row)
+    port = free_port()
     argv, endpoint = oxigraph(work, port)
-    with _server(argv, endpoint + "?query=ASK%7B%7D", work / "first-oxigraph.log", None) as pid:
+    with _server(argv, endpoint + "?query=ASK%7B%7D", work / "first-oxigraph.log", []) as pid:
         url = f"http://127.0.0.1:{port}"
         row = {"rest_rss_mb": tree_rss_mb(pid)}
         peak = Peak(pid, tree_rss_mb)
@@ -219,6 +248,10 @@ disk" is the default server (queries on the on-disk store), "in memory" is `--in
 (queries on an in-memory copy once loaded); in both, dereferencing, the one-subject lookup
 and a pledge page's facts are answered in the server process by pattern reads on the
 lookup index written beside the on-disk store (`store/index.py`)."""
+PAGES = """HTML pages are answered from the pages `serve` prepares once per release, in
+the background at idle priority (docs/serving.md); the server said: {pages}. With every page
+made when asked for (`--no-prepared-pages`, on disk, same run): {rps:,.0f} req/s,
+{ratio:.2f}x Oxigraph's DESCRIBE."""
 REPEATED = """Repeated answers: the same request again and again on the server that keeps
 its answers (the default, `--cache-mb 128`)."""
 MEMORY = """Memory: the proportional set size (PSS: a page shared by several processes
@@ -259,6 +292,11 @@ def first_section(data: dict) -> list[str]:
                           iris=found["iris"]), ""]
     lines += _table("request, every one different", FIRST_ROWS, servers, ratio, variants,
                     " uncached", oxi["loads"])
+    if PER_REQUEST in servers:
+        html = servers[PER_REQUEST]["loads"]["deref html"]["rps"]
+        pages = servers.get("pledge-graph on-disk uncached", {}).get("pages", "")
+        lines += ["", PAGES.format(rps=html, ratio=ratio[f"{PER_REQUEST}: deref html"],
+                                   pages=pages or "(not said)")]
     lines += ["", REPEATED, ""]
     lines += _table("request, the same each time", REPEATED_ROWS, servers, ratio, variants,
                     "", oxi["repeated"])
