@@ -28,6 +28,7 @@ from harness import median, serve, tree_pss_mb, tree_rss_mb
 from run import _get_lua, _measure, free_port, ours, oxigraph, release, wait_for_memory
 
 from pledge_graph.store.index import INDEX_NAME
+from pledge_graph.web.prepared import PREPARED_NAME
 
 __all__ = ["bench_first", "pledge_iris"]
 
@@ -80,10 +81,11 @@ class Peak:
         return self.value
 
 
-PAGES_READY = "pages ready"
-"""What `serve` says once every resource's page is prepared (docs/serving.md)."""
-PER_REQUEST = "pledge-graph on-disk uncached, pages made per request"
-"""The server that makes every page when asked (`--no-prepared-pages`), HTML only."""
+READY = "descriptions ready"
+"""What `serve` says once every resource's page and JSON-LD are prepared (docs/serving.md)."""
+PER_REQUEST = "pledge-graph on-disk uncached, made per request"
+"""The server that makes every description when asked (`--no-prepared-descriptions`):
+HTML and JSON-LD, the formats otherwise prepared."""
 
 
 @contextmanager
@@ -94,10 +96,10 @@ def _server(argv: list[str], ready: str, log: Path, said: list[str]) -> Iterator
         yield server.pid
 
 
-def _pages_line(log: Path) -> str:
-    """What the server said of its prepared pages (how many, their size, how long)."""
+def _prepared_line(log: Path) -> str:
+    """What the server said of its prepared descriptions (how many, their size, how long)."""
     found = [line.split("pledge-graph: ", 1)[-1] for line in log.read_text().splitlines()
-             if PAGES_READY in line]
+             if READY in line]
     return found[-1] if found else ""
 
 
@@ -138,11 +140,11 @@ def _served_store(work: Path) -> Path:
     return max(work.glob(".dist.served/*/.store/*"), key=lambda p: p.stat().st_mtime)
 
 
-def _size_mb(path: Path, leaving: str = "") -> float:
+def _size_mb(path: Path, leaving: tuple[str, ...] = ()) -> float:
     if path.is_file():
         return path.stat().st_size / 2**20
     return sum(f.stat().st_size for f in path.rglob("*")
-               if f.is_file() and f.name != leaving) / 2**20
+               if f.is_file() and f.name not in leaving) / 2**20
 
 
 def bench_first(runs: int, seconds: int) -> dict[str, object]:
@@ -162,7 +164,7 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
             said = ["example queries answered"] if cached else (
                 ["in-memory copy"] if extra else [])
             with _server(flags, endpoint + "?query=ASK%7B%7D", log,
-                         [*said, PAGES_READY]) as pid:
+                         [*said, READY]) as pid:
                 row: dict[str, object] = {"rest_pss_mb": tree_pss_mb(pid)}
                 peak = Peak(pid, tree_pss_mb)
                 url = f"http://127.0.0.1:{port}"
@@ -170,23 +172,25 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
                                 if cached else
                                 _loads(iris, base, runs, seconds, url, True, "/sparql"))
                 row["peak_pss_mb"] = peak.stop()
-                row["store_mb"] = _size_mb(_served_store(work), leaving=INDEX_NAME)
+                row["store_mb"] = _size_mb(_served_store(work), leaving=(INDEX_NAME, PREPARED_NAME))
                 row["index_mb"] = _size_mb(_served_store(work) / INDEX_NAME)
-                row["pages"] = _pages_line(log)
+                row["prepared_mb"] = _size_mb(_served_store(work) / PREPARED_NAME)
+                row["prepared"] = _prepared_line(log)
             servers[label] = row
             results["load_average"].append(os.getloadavg()[0])  # type: ignore[attr-defined]
             _print(label, row)
     port = free_port()
     argv, endpoint = ours(work, port)
-    with _server([*argv, "--cache-mb", "0", "--no-prepared-pages"], endpoint + "?query=ASK%7B%7D",
+    with _server([*argv, "--cache-mb", "0", "--no-prepared-descriptions"], endpoint + "?query=ASK%7B%7D",
                  work / "first-per-request.log", []) as pid:
         row = {"rest_pss_mb": tree_pss_mb(pid)}
         peak = Peak(pid, tree_pss_mb)
         paths = [iri[len(base) - 1:] for iri in iris]
-        row["loads"] = {"deref html": _measure(f"http://127.0.0.1:{port}",
-                                               _get_lua(paths, DEREF["html"]), runs, seconds)}
+        row["loads"] = {f"deref {key}": _measure(f"http://127.0.0.1:{port}",
+                                                 _get_lua(paths, DEREF[key]), runs, seconds)
+                        for key in ("html", "json-ld")}
         row["peak_pss_mb"] = peak.stop()
-        row["store_mb"] = _size_mb(_served_store(work), leaving=INDEX_NAME)
+        row["store_mb"] = _size_mb(_served_store(work), leaving=(INDEX_NAME, PREPARED_NAME))
     servers[PER_REQUEST] = row
     results["load_average"].append(os.getloadavg()[0])  # type: ignore[attr-defined]
     _print(PER_REQUEST, row)
@@ -248,17 +252,19 @@ disk" is the default server (queries on the on-disk store), "in memory" is `--in
 (queries on an in-memory copy once loaded); in both, dereferencing, the one-subject lookup
 and a pledge page's facts are answered in the server process by pattern reads on the
 lookup index written beside the on-disk store (`store/index.py`)."""
-PAGES = """HTML pages are answered from the pages `serve` prepares once per release, in
-the background at idle priority (docs/serving.md); the server said: {pages}. With every page
-made when asked for (`--no-prepared-pages`, on disk, same run): {rps:,.0f} req/s,
-{ratio:.2f}x Oxigraph's DESCRIBE."""
+PREPARED = """HTML and JSON-LD are answered from the descriptions `serve` prepares once per
+release, in the background at idle priority (docs/serving.md); the server said:
+`{said}`. With every description made when asked for (`--no-prepared-descriptions`, on
+disk, same run): HTML {html:,.0f} req/s, {html_ratio:.2f}x Oxigraph's DESCRIBE; JSON-LD
+{jsonld:,.0f} req/s, {jsonld_ratio:.2f}x."""
 REPEATED = """Repeated answers: the same request again and again on the server that keeps
 its answers (the default, `--cache-mb 128`)."""
 MEMORY = """Memory: the proportional set size (PSS: a page shared by several processes
 counts in equal parts in each) summed over the server and all its worker processes, at rest
-(ready; for the server that keeps answers, after it has answered the example queries) and
-its peak during the loads above (sampled twice a second); Oxigraph server's resident set (one
-process); the stores' size on disk, and the lookup index's beside the project's."""
+(ready and its descriptions prepared; for the server that keeps answers, after it has answered the
+example queries) and its peak during the loads above (sampled twice a second); Oxigraph
+server's resident set (one process); the stores' size on disk, and the lookup index's and
+the prepared descriptions' beside the project's."""
 FIRST_ROWS = {"deref turtle": "GET an IRI as Turtle (DESCRIBE on Oxigraph)",
               "deref json-ld": "GET an IRI as JSON-LD", "deref n-triples": "GET an IRI as N-Triples",
               "deref html": "GET an IRI as HTML", "lookup": "one-subject SELECT"}
@@ -293,22 +299,25 @@ def first_section(data: dict) -> list[str]:
     lines += _table("request, every one different", FIRST_ROWS, servers, ratio, variants,
                     " uncached", oxi["loads"])
     if PER_REQUEST in servers:
-        html = servers[PER_REQUEST]["loads"]["deref html"]["rps"]
-        pages = servers.get("pledge-graph on-disk uncached", {}).get("pages", "")
-        lines += ["", PAGES.format(rps=html, ratio=ratio[f"{PER_REQUEST}: deref html"],
-                                   pages=pages or "(not said)")]
+        made = servers[PER_REQUEST]["loads"]
+        said = servers.get("pledge-graph on-disk uncached", {}).get("prepared", "")
+        lines += ["", PREPARED.format(
+            said=said or "(not said)", html=made["deref html"]["rps"],
+            html_ratio=ratio[f"{PER_REQUEST}: deref html"], jsonld=made["deref json-ld"]["rps"],
+            jsonld_ratio=ratio[f"{PER_REQUEST}: deref json-ld"])]
     lines += ["", REPEATED, ""]
     lines += _table("request, the same each time", REPEATED_ROWS, servers, ratio, variants,
                     "", oxi["repeated"])
     lines += ["", MEMORY, "", ("| server | at rest MiB | under load MiB | store on disk MiB "
-              "| lookup index MiB |"), "|---|---:|---:|---:|---:|"]
+              "| lookup index MiB | prepared MiB |"), "|---|---:|---:|---:|---:|---:|"]
     for label, row in servers.items():
         kind = "RSS" if label == "oxigraph" else "PSS"
         rest, peak = row.get("rest_pss_mb", row.get("rest_rss_mb")), \
             row.get("peak_pss_mb", row.get("peak_rss_mb"))
         index = f"{row['index_mb']:.0f}" if "index_mb" in row else "–"
+        made = f"{row['prepared_mb']:.0f}" if "prepared_mb" in row else "–"
         lines.append(f"| {label} ({kind}) | {rest:.0f} | {peak:.0f} | {row['store_mb']:.0f} "
-                     f"| {index} |")
+                     f"| {index} | {made} |")
     return [*lines, "", *_targets(servers, ratio, variants), ""]
 
 

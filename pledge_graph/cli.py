@@ -197,10 +197,11 @@ def _query_places_options(p: argparse.ArgumentParser) -> None:
                         "the memory (see docs/serving.md)")
     p.add_argument("--no-in-memory", dest="in_memory", action="store_false",
                    help="run queries on the on-disk store only (the default)")
-    p.add_argument("--no-prepared-pages", dest="prepare_pages", action="store_false",
-                   help="make every HTML page when it is asked for; by default each "
-                        "resource's page is written once per release, in the background at "
-                        "idle priority, and answered from that file (see docs/serving.md)")
+    p.add_argument("--no-prepared-descriptions", dest="prepare", action="store_false",
+                   help="make every description when it is asked for; by default each "
+                        "resource's HTML, JSON-LD, Turtle and RDF/XML are written once per "
+                        "release, in the background at idle priority, and answered from that "
+                        "file (see docs/serving.md)")
 
 
 def _isolation_options(p: argparse.ArgumentParser) -> None:
@@ -264,7 +265,7 @@ def _serve(args: argparse.Namespace) -> int:
         queries_memory_mb=args.queries_memory_mb, in_memory=args.in_memory,
         allow_service=tuple(args.allow_service or ()),
         no_network_isolation=args.no_network_isolation, public_url=args.public_url, edge=edge,
-        fronts=args.fronts, prepare_pages=args.prepare_pages)
+        fronts=args.fronts, prepare=args.prepare)
     serve(options, _say)
     return 0
 

@@ -67,7 +67,7 @@ from pledge_graph.web.http import (
     query_parameter,
 )
 from pledge_graph.web.negotiation import FORMATS, Unacceptable
-from pledge_graph.web.prepared import PreparedPages
+from pledge_graph.web.prepared import PreparedDescriptions
 
 __all__ = ["MAX_BODY", "QUERY_THREADS", "Settings", "create_app"]
 
@@ -103,8 +103,8 @@ class Settings:
     """Where clients reach this server's root (ends with ``/``): the listening address, or
     ``serve --public-url``."""
     query_threads: int = QUERY_THREADS
-    pages: PreparedPages | None = None
-    """The release's prepared pages (:mod:`.prepared`), answered once they are written."""
+    prepared: PreparedDescriptions | None = None
+    """The release's prepared descriptions (:mod:`.prepared`), answered once written."""
 
 
 def create_app(settings: Settings) -> ASGIApp:

@@ -88,7 +88,7 @@ class FrontPlan:
     share: int
     access_log: bool
     warm_limit: float
-    pages: bool = True
+    prepared: bool = True
 
 
 class FrontServer(uvicorn.Server):
@@ -337,10 +337,10 @@ def run(handoff_fd: int, relay_fd: int, parent: int) -> None:
                         examples=load_examples(), timeout=plan.timeout,
                         allow_service=plan.allow_service, cache=AnswerCache(plan.cache_bytes),
                         public_url=plan.public_url, query_threads=plan.query_threads)
-    if plan.pages:
-        from pledge_graph.web.prepared import PreparedPages
+    if plan.prepared:
+        from pledge_graph.web.prepared import PreparedDescriptions
 
-        settings.pages = PreparedPages(plan.store, plan.digest)
+        settings.prepared = PreparedDescriptions(plan.store, plan.digest)
 
     def prepare(limit: float) -> None:
         counted = store.told(STATISTICS, limit)

@@ -1,18 +1,21 @@
-"""Prepared pages: every resource's HTML page, written once per release beside the store.
+"""Prepared descriptions: every resource's page and JSON-LD, written once per release
+beside the store, and answered from there.
 
-A page is the costliest first answer: its description, the labels of everything it links
-to, a pledge's facts and evidence, and the template, about 0.9 ms of Python a pledge where
-its Turtle takes a quarter of that. The release does not change while it is served, so
-``serve`` has every page written once, by :mod:`pledge_graph.site.pages` in a process of
-its own at the system's idle priority (it takes only processor time no request wants), and
-answers a page from that file once it is complete. Until then, and for any page it does
-not hold, the page is made per request as before: the file only ever saves time.
+N-Triples is the lookup index's own text, read and sent. The other formats take Python:
+a pledge's page about 0.9 ms (its description, the labels of everything it links to, its
+facts and evidence, the template), its JSON-LD about 0.4 ms (node objects, nesting,
+compaction), its Turtle about 0.3 ms. The release does not change while it is served, so
+``serve`` has the two costliest written once (:data:`PREPARED_FORMATS`), by
+:mod:`pledge_graph.site.prepared` in a process of its own at the system's idle priority (it
+takes only processor time no request wants), and answers from that file once it is
+complete. Until then, and for anything it does not hold, the answer is made per request as
+before: the file only ever saves time.
 
-The file (``pages.sqlite`` in the store's directory) holds each page compressed with a
-dictionary of pages (the shared header, navigation and table markup compress to a few
-bytes), and names the release and the code that wrote it. Pages written by other code (an
-upgrade, a changed template) or for another release are never served: the server has them
-written again.
+The file (``prepared.sqlite`` in the store's directory) holds each answer compressed with a
+dictionary per format (text the answers share: a page's header and navigation, the JSON-LD
+context, the prefixes), and names the release and the code that wrote it. Answers written
+by other code (an upgrade, a changed template) or for another release are never served:
+the server has them written again.
 """
 
 from __future__ import annotations
@@ -28,20 +31,25 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["PAGES_NAME", "PreparedPages", "prepared_count", "renderer_digest", "start"]
+__all__ = ["PREPARED_FORMATS", "PREPARED_NAME", "PreparedDescriptions", "prepared_count",
+           "renderer_digest", "start"]
 
-PAGES_NAME = "pages.sqlite"
+PREPARED_NAME = "prepared.sqlite"
 """The file's name, inside the store's directory."""
+PREPARED_FORMATS = ("html", "jsonld")
+"""The formats prepared (their keys, as in ``?format=``, and the file's columns): the two
+that take the most work. Turtle, about three quarters of JSON-LD's time, and RDF/XML are
+made per request: preparing them too took a quarter longer and a fifth more disk."""
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_LIBRARIES = ("jinja2", "markupsafe", "pyoxigraph", "rdflib")
-"""The libraries whose output is part of a page (templates, escaping, terms, the ontology)."""
+_LIBRARIES = ("jinja2", "markupsafe", "pyoxigraph", "pyld", "rdflib")
+"""The libraries whose output is part of an answer (templates, escaping, terms, JSON-LD)."""
 _START = """import os, sys
 try:  # idle before its modules load: the server is starting too
     os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 except (AttributeError, OSError):
     os.nice(19)
-from pledge_graph.site.pages import main
+from pledge_graph.site.prepared import main
 sys.exit(main(sys.argv[1:]))
 """
 _CHECK_EVERY = 1.0  # seconds between looks for a file that is missing or not yet usable
@@ -49,8 +57,8 @@ _CHECK_EVERY = 1.0  # seconds between looks for a file that is missing or not ye
 
 @lru_cache(maxsize=1)
 def renderer_digest() -> str:
-    """A digest of the code that writes pages: the package's modules and templates and
-    the versions of the libraries that take part. Pages written by other code are stale."""
+    """A digest of the code that writes descriptions: the package's modules and templates
+    and the versions of the libraries that take part. Answers of other code are stale."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*")):
         if path.suffix in (".py", ".html") and "__pycache__" not in path.parts:
@@ -68,19 +76,6 @@ def _meta(db: sqlite3.Connection) -> dict[str, bytes]:
     return {name: value for name, value in db.execute("SELECT name, value FROM meta")}
 
 
-def prepared_count(directory: Path, release_digest: str) -> int | None:
-    """How many pages the file in ``directory`` holds when it is complete and made by this
-    code for this release; None otherwise (missing, stale or unreadable)."""
-    try:
-        with _open(directory / PAGES_NAME) as db:
-            meta = _meta(db)
-            if not _current(meta, release_digest):
-                return None
-            return int(db.execute("SELECT count(*) FROM pages").fetchone()[0])
-    except sqlite3.Error:
-        return None
-
-
 def _open(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise sqlite3.OperationalError(f"no file {path}")
@@ -90,40 +85,55 @@ def _open(path: Path) -> sqlite3.Connection:
 
 def _current(meta: dict[str, bytes], release_digest: str) -> bool:
     return (meta.get("renderer") == renderer_digest().encode()
-            and meta.get("release") == release_digest.encode() and "dictionary" in meta)
+            and meta.get("release") == release_digest.encode()
+            and all(f"dictionary {key}" in meta for key in PREPARED_FORMATS))
 
 
-class PreparedPages:
-    """The prepared pages of one store directory, read once the file is there, complete,
-    and made by this code for this release (looked for at most once a second until then).
+def prepared_count(directory: Path, release_digest: str) -> int | None:
+    """How many resources the file in ``directory`` describes when it is complete and made
+    by this code for this release; None otherwise (missing, stale or unreadable)."""
+    try:
+        with _open(directory / PREPARED_NAME) as db:
+            if not _current(_meta(db), release_digest):
+                return None
+            return int(db.execute("SELECT count(*) FROM answers").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
+class PreparedDescriptions:
+    """The prepared descriptions of one store directory, read once the file is there,
+    complete, and made by this code for this release (looked for at most once a second
+    until then).
 
     Read from the event loop's thread only (one connection, no lock)."""
 
     def __init__(self, directory: Path, release_digest: str) -> None:
-        self.path = directory / PAGES_NAME
+        self.path = directory / PREPARED_NAME
         self.release_digest = release_digest
         self._db: sqlite3.Connection | None = None
-        self._dictionary = b""
+        self._dictionaries: dict[str, bytes] = {}
         self._next_look = 0.0
         self._seen: tuple[int, int] | None = None  # the stale file looked at last
 
-    def page(self, iri: str) -> bytes | None:
-        """The prepared page of ``iri``, or None (not prepared, or no file yet)."""
+    def answer(self, iri: str, key: str) -> bytes | None:
+        """The description of ``iri`` in the format ``key``, or None (not prepared, or no
+        file yet)."""
         db = self._db if self._db is not None else self._look()
-        if db is None:
+        if db is None or key not in self._dictionaries:
             return None
-        try:
-            row = db.execute("SELECT body FROM pages WHERE iri = ?", (iri,)).fetchone()
+        try:  # the key is one of PREPARED_FORMATS, the table's columns
+            row = db.execute(f"SELECT {key} FROM answers WHERE iri = ?", (iri,)).fetchone()
             if row is None:
                 return None
-            return zlib.decompressobj(zdict=self._dictionary).decompress(row[0])
+            return zlib.decompressobj(zdict=self._dictionaries[key]).decompress(row[0])
         except (sqlite3.Error, zlib.error):  # the file was replaced or damaged: look again
             self.close()
             return None
 
     @property
     def ready(self) -> bool:
-        """Whether pages are answered from the file."""
+        """Whether descriptions are answered from the file."""
         return (self._db if self._db is not None else self._look()) is not None
 
     def _look(self) -> sqlite3.Connection | None:
@@ -146,7 +156,8 @@ class PreparedPages:
         if not _current(meta, self.release_digest):
             db.close()
             return None
-        self._db, self._dictionary = db, meta["dictionary"]
+        self._db = db
+        self._dictionaries = {key: meta[f"dictionary {key}"] for key in PREPARED_FORMATS}
         return db
 
     def close(self) -> None:
@@ -156,8 +167,8 @@ class PreparedPages:
 
 
 def start(directory: Path, release_dir: Path, base: str) -> subprocess.Popen[bytes] | None:
-    """Have the pages of the store in ``directory`` written, in a process of their own
-    (its workers forked from it), unless they are already; return that process."""
+    """Have the descriptions of the store in ``directory`` written, in a process of their
+    own (its workers forked from it), unless they are already; return that process."""
     from pledge_graph.build.release import read_release
 
     if prepared_count(directory, read_release(release_dir).digest) is not None:

@@ -46,6 +46,7 @@ __all__ = [
     "graph_store",
     "html_page",
     "linked_names",
+    "made_answer",
     "resource",
     "serialise_graph",
 ]
@@ -75,21 +76,12 @@ async def resource(request: Request) -> Response:
     kept = settings.cache.get(key)
     if kept is not None:  # a conditional request for an answer already made
         return validated(request, kept.body, fmt.media_type, tag, settings.built, headers)
-    # a small description is read and written at once, on the loop (a bounded step: at
-    # most _AT_ONCE triples, JSON-LD by the kept compaction choices only, a page of pattern
-    # reads only); a larger one, or a page that may need a query, in a thread
-    if fmt.key == "html":
-        body = settings.pages.page(iri) if settings.pages is not None else None
-        if body is None:
-            lines = describe_lines(settings, iri, _AT_ONCE) \
-                if _page_at_once(settings, iri) else None
-            body = html_page(request, iri, lines) if lines else None
-            if lines is None:
-                body = await run_in_threadpool(_described, request, iri, fmt)
-    else:
-        lines = describe_lines(settings, iri, _AT_ONCE)
-        body = serialise_lines(lines, fmt, settings, iri) if lines else None
-        if lines is None or (lines and body is None):
+    # written once for the release (web/prepared.py), once that is done
+    body = (settings.prepared.answer(iri, fmt.key) if settings.prepared is not None
+            else None)
+    if body is None:
+        body, later = _at_once(request, iri, fmt)
+        if later:
             body = await run_in_threadpool(_described, request, iri, fmt)
     if body is None:
         return error(404, f"404 Not Found: the graph says nothing about <{iri}>")
@@ -105,6 +97,30 @@ def _page_at_once(settings: Any, iri: str) -> bool:
     ontology = str(settings.iris.ontology)
     return (getattr(settings.store, "reader", None) is not None
             and iri != settings.iris.base + "ontology" and not iri.startswith(ontology))
+
+
+def _at_once(request: Request, iri: str, fmt: Format) -> tuple[bytes | None, bool]:
+    """(the answer, None for 404; whether it is to be made in a thread instead).
+
+    A small description is read and written at once, on the loop (a bounded step: at most
+    _AT_ONCE triples, JSON-LD by the kept compaction choices only, a page of pattern reads
+    only); a larger one, or a page that may need a query, in a thread."""
+    settings = request.app.state.settings
+    if fmt.key == "html" and not _page_at_once(settings, iri):
+        return None, True
+    lines = describe_lines(settings, iri, _AT_ONCE)
+    if not lines:
+        return None, lines is None
+    body = html_page(request, iri, lines) if fmt.key == "html" else \
+        serialise_lines(lines, fmt, settings, iri)
+    return body, body is None
+
+
+def made_answer(request: Request, iri: str, fmt: Format) -> bytes | None:
+    """The body :func:`resource` answers for ``iri`` in ``fmt`` when it makes it (None for
+    404), all in this thread: what the prepared descriptions hold."""
+    body, later = _at_once(request, iri, fmt)
+    return _described(request, iri, fmt) if later else body
 
 
 def _described(request: Request, iri: str, fmt: Format) -> bytes | None:

@@ -54,7 +54,7 @@ from pledge_graph.web.limits import (
     raise_file_limit,
 )
 from pledge_graph.web.pages import statistics
-from pledge_graph.web.prepared import PreparedPages
+from pledge_graph.web.prepared import PreparedDescriptions
 from pledge_graph.web.protocol import server_config
 from pledge_graph.web.sparql import warm
 
@@ -153,7 +153,7 @@ class ServeOptions:
     public_url: str | None
     edge: EdgeLimits
     fronts: int = 1
-    prepare_pages: bool = True
+    prepare: bool = True
 
 
 Say = Callable[[str], None]
@@ -199,15 +199,16 @@ def serve(options: ServeOptions, say: Say) -> None:
                             cache=AnswerCache(cache_bytes),
                             public_url=_public_url(options.public_url, listener),
                             query_threads=_query_threads(options))
-        if isinstance(store, ProcessPool) and options.prepare_pages:
-            settings.pages = PreparedPages(store.path, release.digest)
+        if isinstance(store, ProcessPool) and options.prepare:
+            settings.prepared = PreparedDescriptions(store.path, release.digest)
         cap = _edge_cap(options)
         if isinstance(store, ProcessPool):
             others = _other_fronts(fronts - 1, store, settings, options, cap, cache_bytes)
-            pages = (functools.partial(preparing.run, store.path, release.directory, iris.base,
-                                       say) if settings.pages is not None else None)
+            described = (functools.partial(preparing.run, store.path, release.directory,
+                                           iris.base, say)
+                         if settings.prepared is not None else None)
             threading.Thread(target=_prepare, args=(store, settings, loader is not None, say,
-                                                    others, pages), daemon=True).start()
+                                                    others, described), daemon=True).start()
         host, port = listener.getsockname()[:2]
         say(f"serving {release.directory} at http://{host}:{port}/ "
             f"(SPARQL endpoint http://{host}:{port}/sparql)")
@@ -226,7 +227,7 @@ def serve(options: ServeOptions, say: Say) -> None:
 
 
 class _Preparing:
-    """The process writing the release's pages (:mod:`.prepared`), when it has to."""
+    """The process writing the release's descriptions (:mod:`.prepared`), when it has to."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
@@ -234,7 +235,7 @@ class _Preparing:
         self._lock = threading.Lock()
 
     def run(self, directory: Path, release_dir: Path, base: str, say: Say) -> None:
-        """Start it unless the pages are written already; say when they are ready."""
+        """Start it unless they are written already; say when they are ready."""
         digest = read_release(release_dir).digest
         started = time.monotonic()
         with self._lock:  # not started once the server stops
@@ -243,14 +244,14 @@ class _Preparing:
             self.process = prepared.start(directory, release_dir, base)
         if self.process is not None and self.process.wait() != 0:
             if not self.stopped:
-                say(f"WARNING: the pages could not be prepared (exit status "
+                say(f"WARNING: the descriptions could not be prepared (exit status "
                     f"{self.process.returncode}); each is made when asked for")
             return
         count = prepared.prepared_count(directory, digest)
         if count is not None:
             took = time.monotonic() - started
-            size = (directory / prepared.PAGES_NAME).stat().st_size / 2**20
-            say(f"{count} pages ready ({size:.1f} MiB" + (
+            size = (directory / prepared.PREPARED_NAME).stat().st_size / 2**20
+            say(f"{count} descriptions ready ({size:.1f} MiB" + (
                 f", prepared in {took:.0f} s)" if self.process is not None else ")"))
 
     def stop(self) -> None:
@@ -287,11 +288,11 @@ def _query_threads(options: ServeOptions) -> int:
 
 
 def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say,
-             others: Fronts, pages: Callable[[], None] | None) -> None:
+             others: Fronts, described: Callable[[], None] | None) -> None:
     """In the background: count what the landing page shows (from the server's own view of
     the store, opened on the way), wait for the in-memory copy if there is to be one, then
     answer the example queries once (their answers are kept, by every front), then have the
-    pages prepared; say when each is done (benchmarks wait for these lines)."""
+    descriptions prepared; say when each is done (benchmarks wait for these lines)."""
     others.tell(STATISTICS, statistics(settings))
     if in_memory and pool.wait_in_memory(3600):
         say(f"queries run on an in-memory copy of the store ({pool.template_mb:.0f} MiB)")
@@ -300,8 +301,8 @@ def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say,
         others.tell(EXAMPLES, answered)
         kept = min([len(answered), *others.wait_ready(WARM_LIMIT)])
         say(f"{kept} of {len(settings.examples)} example queries answered and kept")
-    if pages is not None:
-        pages()
+    if described is not None:
+        described()
 
 
 def _other_fronts(count: int, pool: ProcessPool, settings: Settings, options: ServeOptions,
@@ -315,7 +316,7 @@ def _other_fronts(count: int, pool: ProcessPool, settings: Settings, options: Se
                      edge=options.edge, max_connections=cap, share=count + 1,
                      access_log=options.access_log,
                      warm_limit=max(WARM_LIMIT, settings.timeout),
-                     pages=settings.pages is not None)
+                     prepared=settings.prepared is not None)
     return Fronts(count, plan, pool.query)
 
 

@@ -1,6 +1,6 @@
-"""Prepared pages: every resource's HTML page written once per release and answered from
-that file, the very page ``serve`` makes per request; never a page of other code or of
-another release."""
+"""Prepared descriptions: every resource's page and JSON-LD written once per release and
+answered from that file, the very answers ``serve`` makes per request; never those of
+other code or of another release."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ import pytest
 
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.site.documents import ROUTES
-from pledge_graph.web.prepared import PAGES_NAME
+from pledge_graph.web.prepared import PREPARED_FORMATS, PREPARED_NAME
 from tests.web_server import Server, bundled_release
 
 IRIS = Iris()
 HTML = {"Accept": "text/html"}
-READY = "pages ready"
+READY = "descriptions ready"
+FORMATS = {"html": "text/html", "jsonld": "application/ld+json", "ttl": "text/turtle"}
 
 
 def _resource_paths(server: Server) -> list[str]:
@@ -44,10 +45,11 @@ def _own_store(tmp: Path) -> tuple[str, str]:
 
 
 def _store_dir(server: Server) -> Path:
-    """The store directory a server reads (the one whose pages file it said is ready)."""
+    """The store directory a server reads (the one whose prepared file it said is ready)."""
     release = bundled_release()[1]
     newest = max((p for p in release.parent.glob(".*/*/.store/*")
-                  if (p / PAGES_NAME).is_file()), key=lambda p: (p / PAGES_NAME).stat().st_mtime)
+                  if (p / PREPARED_NAME).is_file()),
+                 key=lambda p: (p / PREPARED_NAME).stat().st_mtime)
     return newest
 
 
@@ -61,17 +63,20 @@ def prepared() -> Server:
 
 @pytest.fixture(scope="module")
 def per_request() -> Server:
-    running = Server("--no-prepared-pages")
+    running = Server("--no-prepared-descriptions")
     yield running
     running.stop()
 
 
-def test_every_page_answered_from_the_file_is_the_page_made_per_request(prepared, per_request):
+@pytest.mark.parametrize("key", sorted(FORMATS))
+def test_every_answer_from_the_file_is_the_answer_made_per_request(prepared, per_request, key):
+    assert set(PREPARED_FORMATS) <= set(FORMATS)
     paths = _resource_paths(per_request)
     assert len(paths) > 400
+    asked = {"Accept": FORMATS[key]}
     with prepared.client() as ours, per_request.client() as theirs:
         for path in paths:
-            a, b = ours.get(path, headers=HTML), theirs.get(path, headers=HTML)
+            a, b = ours.get(path, headers=asked), theirs.get(path, headers=asked)
             assert (a.status_code, a.headers.get("content-type"), a.headers.get("etag"),
                     a.headers.get("link"), a.headers.get("vary")) == (
                 b.status_code, b.headers.get("content-type"), b.headers.get("etag"),
@@ -80,7 +85,7 @@ def test_every_page_answered_from_the_file_is_the_page_made_per_request(prepared
             assert a.status_code in (200, 404)
 
 
-def test_the_server_says_how_many_pages_are_ready(prepared, per_request):
+def test_the_server_says_how_many_descriptions_are_ready(prepared, per_request):
     line = next(line for line in prepared.stdout.read_text().splitlines() if READY in line)
     count = int(line.split("pledge-graph: ", 1)[1].split()[0])
     assert count >= len([p for p in _resource_paths(per_request) if p.startswith("/id/")])
@@ -88,17 +93,18 @@ def test_the_server_says_how_many_pages_are_ready(prepared, per_request):
 
 def _change(store: Path, path: str, body: bytes, renderer: bytes | None = None) -> None:
     """Write ``body`` as the prepared page of ``path`` (and another renderer's digest)."""
-    with sqlite3.connect(store / PAGES_NAME) as db:
-        dictionary = db.execute("SELECT value FROM meta WHERE name = 'dictionary'").fetchone()[0]
+    with sqlite3.connect(store / PREPARED_NAME) as db:
+        dictionary = db.execute(
+            "SELECT value FROM meta WHERE name = 'dictionary html'").fetchone()[0]
         packer = zlib.compressobj(6, zdict=dictionary)
-        db.execute("UPDATE pages SET body = ? WHERE iri = ?",
+        db.execute("UPDATE answers SET html = ? WHERE iri = ?",
                    (packer.compress(body) + packer.flush(), IRIS.base + path[1:]))
         if renderer is not None:
             db.execute("UPDATE meta SET value = ? WHERE name = 'renderer'", (renderer,))
     db.close()
 
 
-def test_pages_are_answered_from_the_file_and_never_from_other_code(tmp_path):
+def test_answers_come_from_the_file_and_never_from_other_code(tmp_path):
     also = _own_store(tmp_path)
     path = "/id/pledge/japan-2023/2"
     first = Server(*also)
@@ -133,7 +139,7 @@ def test_pages_are_answered_from_the_file_and_never_from_other_code(tmp_path):
         assert "prepared in" in third.stdout.read_text()
     finally:
         third.stop()
-    assert not list(store.glob(f".{PAGES_NAME}.*"))  # no unfinished file left
+    assert not list(store.glob(f".{PREPARED_NAME}.*"))  # no unfinished file left
 
 
 def test_a_server_stopped_while_it_prepares_leaves_no_unfinished_file(tmp_path):
@@ -144,7 +150,7 @@ def test_a_server_stopped_while_it_prepares_leaves_no_unfinished_file(tmp_path):
         store = _store_dir(first)
     finally:
         first.stop()
-    (store / PAGES_NAME).unlink()
+    (store / PREPARED_NAME).unlink()
     second = Server(*also)
-    second.stop()  # most likely before the pages are written
-    assert not list(store.glob(f".{PAGES_NAME}.*"))
+    second.stop()  # most likely before they are written
+    assert not list(store.glob(f".{PREPARED_NAME}.*"))
