@@ -7,13 +7,17 @@ For each run: `pledge-graph build` of the corpus's imported data (bench/builds/<
 into a fresh folder, then `pledge-graph export-site` of that release into another, each a
 child process with its workers (one per CPU). Wall and CPU time (user + system, the workers
 included) are measured; the ratio export / build is taken within each run, the medians of
-the runs are reported with the load average before and after. Then, in this process, the
-JSON-LD of every resource of an evenly spaced sample, written with the kept choices and by
-pyld (`framed_jsonld(..., reference=True)`), in CPU time; the two must give the same bytes.
+the runs are reported with the load average before and after. Then the export's resource
+files are written again with nothing rendered (same folders, names and sizes, as many
+workers): what the files alone cost on this disk, against the same build. Then, in this
+process, the JSON-LD of every resource of an evenly spaced sample, written with the kept
+choices and by pyld (`framed_jsonld(..., reference=True)`), in CPU time; the two must give
+the same bytes.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import resource
 import shutil
@@ -51,11 +55,59 @@ def _once(data: Path) -> dict[str, float]:
         build_wall, build_cpu = _timed([tool, "build", "--data", str(data), "--out", str(dist)])
         export_wall, export_cpu = _timed([tool, "export-site", str(site), "--data", str(data),
                                           "--out", str(dist)])
-        files = sum(len(names) for _, _, names in os.walk(site / "www" / "resources"))
+        written = _resource_files(site / "www" / "resources")
+        files_wall, files_cpu = _files_alone(written, Path(tmp) / "files")
         shutil.rmtree(site, ignore_errors=True)
     return {"build_s": build_wall, "build_cpu_s": build_cpu, "export_s": export_wall,
             "export_cpu_s": export_cpu, "ratio": export_wall / build_wall,
-            "cpu_ratio": export_cpu / build_cpu, "files": files}
+            "cpu_ratio": export_cpu / build_cpu, "files": len(written),
+            "files_s": files_wall, "files_cpu_s": files_cpu,
+            "files_ratio": files_wall / build_wall}
+
+
+def _resource_files(root: Path) -> list[tuple[str, str, int]]:
+    """Every resource file of an export: (folder under ``root``, name, size), in order."""
+    return sorted((os.path.relpath(folder, root), name, os.path.getsize(Path(folder) / name))
+                  for folder, _, names in os.walk(root) for name in names)
+
+
+_FILES: list[tuple[str, str, int]] = []
+_INTO = Path()
+
+
+def _files_alone(files: list[tuple[str, str, int]], into: Path) -> tuple[float, float]:
+    """Write files of the same names and sizes as an export's resources, in as many
+    forked workers as the export has (one per CPU), nothing rendered: how long the files
+    alone take on this disk (wall s, CPU s of the workers). The site is written so, in
+    folders as the export makes them, through the folder's descriptor, dated."""
+    global _FILES, _INTO
+    _FILES, _INTO = files, into
+    chunks = [(i, min(i + 400 * 5, len(files))) for i in range(0, len(files), 400 * 5)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(len(os.sched_getaffinity(0))) as pool:
+        for _ in pool.imap_unordered(_write_files, chunks):
+            pass
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    shutil.rmtree(into, ignore_errors=True)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _write_files(span: tuple[int, int]) -> None:
+    opened: tuple[str, int] | None = None
+    for folder, name, size in _FILES[span[0]:span[1]]:
+        if opened is None or opened[0] != folder:
+            if opened is not None:
+                os.close(opened[1])
+            os.makedirs(_INTO / folder, exist_ok=True)
+            opened = (folder, os.open(_INTO / folder, os.O_RDONLY | os.O_DIRECTORY))
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666, dir_fd=opened[1])
+        os.write(fd, b"x" * size)
+        os.utime(fd, ns=(0, 0))
+        os.close(fd)
+    if opened is not None:
+        os.close(opened[1])
 
 
 def _jsonld(release: Path) -> dict[str, float]:
@@ -125,12 +177,21 @@ def site_section(data: dict[str, Any]) -> list[str]:
              ("| corpus | build s | export s | export / build | build CPU s | export CPU s "
               "| CPU ratio | files | target | load before / after | runs |"),
              "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|"]
+    floor = ["", ("The files alone: the export's resource files written again (the same "
+                  "folders, names and sizes, nothing rendered, one forked worker per CPU, "
+                  "as the export writes them) right after it, in the same run:"), "",
+             "| corpus | files | wall s | CPU s | wall / build |", "|---|---:|---:|---:|---:|"]
     for size, r in data["results"].items():
         met = "met" if r["ratio"] <= TARGET else "**not met**"
+        if "files_s" in r:
+            floor.append(f"| {size} | {int(r['files']):,} | {r['files_s']:.1f} | "
+                         f"{r['files_cpu_s']:.1f} | {r['files_ratio']:.1f}x |")
         lines.append(f"| {size} | {r['build_s']:.1f} | {r['export_s']:.1f} | {r['ratio']:.1f}x "
                      f"| {r['build_cpu_s']:.1f} | {r['export_cpu_s']:.1f} | {r['cpu_ratio']:.1f}x "
                      f"| {int(r['files']):,} | {met} | {r['load_before']:.1f} / "
                      f"{r['load_after']:.1f} | {r['runs']} |")
+    if len(floor) > 5:
+        lines += floor
     lines += ["", ("A resource's JSON-LD (`framed_jsonld`), CPU milliseconds a resource over an "
                    "evenly spaced sample of the release's resources, median of 3:"), "",
               "| corpus | resources | kept choices ms | pyld ms | pyld / kept | same bytes |",

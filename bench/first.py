@@ -89,10 +89,16 @@ HTML and JSON-LD, the formats otherwise prepared."""
 
 
 @contextmanager
-def _server(argv: list[str], ready: str, log: Path, said: list[str]) -> Iterator[int]:
+def _server(argv: list[str], ready: str, log: Path, said: list[str],
+            meanwhile: list[float] | None = None) -> Iterator[int]:
+    """A server, once it has said each of ``said``; the largest PSS of its process tree
+    until then is appended to ``meanwhile`` (the descriptions being prepared)."""
     with serve(argv, ready, seconds=900, log=log) as server:
+        peak = Peak(server.pid, tree_pss_mb) if meanwhile is not None else None
         for line in said:
             wait_for_memory(log, seconds=900, said=line)
+        if peak is not None and meanwhile is not None:
+            meanwhile.append(peak.stop())
         yield server.pid
 
 
@@ -163,9 +169,11 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
             flags = [*argv, *extra] + ([] if cached else ["--cache-mb", "0"])
             said = ["example queries answered"] if cached else (
                 ["in-memory copy"] if extra else [])
-            with _server(flags, endpoint + "?query=ASK%7B%7D", log,
-                         [*said, READY]) as pid:
-                row: dict[str, object] = {"rest_pss_mb": tree_pss_mb(pid)}
+            meanwhile: list[float] = []
+            with _server(flags, endpoint + "?query=ASK%7B%7D", log, [*said, READY],
+                         meanwhile) as pid:
+                row: dict[str, object] = {"rest_pss_mb": tree_pss_mb(pid),
+                                          "starting_peak_pss_mb": meanwhile[0]}
                 peak = Peak(pid, tree_pss_mb)
                 url = f"http://127.0.0.1:{port}"
                 row["loads"] = (_repeated(iris[0], base, runs, seconds, url, True, "/sparql")
@@ -261,10 +269,11 @@ REPEATED = """Repeated answers: the same request again and again on the server t
 its answers (the default, `--cache-mb 128`)."""
 MEMORY = """Memory: the proportional set size (PSS: a page shared by several processes
 counts in equal parts in each) summed over the server and all its worker processes, at rest
-(ready and its descriptions prepared; for the server that keeps answers, after it has answered the
-example queries) and its peak during the loads above (sampled twice a second); Oxigraph
-server's resident set (one process); the stores' size on disk, and the lookup index's and
-the prepared descriptions' beside the project's."""
+(ready and its descriptions prepared; for the server that keeps answers, after it has
+answered the example queries), its peak during the loads above (sampled twice a second) and
+its peak from the start until it was ready (the descriptions being prepared, when they were
+not yet); Oxigraph server's resident set (one process); the stores' size on disk, and the
+lookup index's and the prepared descriptions' beside the project's."""
 FIRST_ROWS = {"deref turtle": "GET an IRI as Turtle (DESCRIBE on Oxigraph)",
               "deref json-ld": "GET an IRI as JSON-LD", "deref n-triples": "GET an IRI as N-Triples",
               "deref html": "GET an IRI as HTML", "lookup": "one-subject SELECT"}
@@ -308,16 +317,19 @@ def first_section(data: dict) -> list[str]:
     lines += ["", REPEATED, ""]
     lines += _table("request, the same each time", REPEATED_ROWS, servers, ratio, variants,
                     "", oxi["repeated"])
-    lines += ["", MEMORY, "", ("| server | at rest MiB | under load MiB | store on disk MiB "
-              "| lookup index MiB | prepared MiB |"), "|---|---:|---:|---:|---:|---:|"]
+    lines += ["", MEMORY, "", ("| server | at rest MiB | under load MiB | from start until ready "
+              "MiB | store on disk MiB | lookup index MiB | prepared MiB |"),
+              "|---|---:|---:|---:|---:|---:|---:|"]
     for label, row in servers.items():
         kind = "RSS" if label == "oxigraph" else "PSS"
         rest, peak = row.get("rest_pss_mb", row.get("rest_rss_mb")), \
             row.get("peak_pss_mb", row.get("peak_rss_mb"))
         index = f"{row['index_mb']:.0f}" if "index_mb" in row else "–"
         made = f"{row['prepared_mb']:.0f}" if "prepared_mb" in row else "–"
-        lines.append(f"| {label} ({kind}) | {rest:.0f} | {peak:.0f} | {row['store_mb']:.0f} "
-                     f"| {index} | {made} |")
+        starting = (f"{row['starting_peak_pss_mb']:.0f}" if "starting_peak_pss_mb" in row
+                    else "–")
+        lines.append(f"| {label} ({kind}) | {rest:.0f} | {peak:.0f} | {starting} "
+                     f"| {row['store_mb']:.0f} | {index} | {made} |")
     return [*lines, "", *_targets(servers, ratio, variants), ""]
 
 
