@@ -199,9 +199,9 @@ def _query_places_options(p: argparse.ArgumentParser) -> None:
                    help="run queries on the on-disk store only (the default)")
     p.add_argument("--no-prepared-descriptions", dest="prepare", action="store_false",
                    help="make every description when it is asked for; by default each "
-                        "resource's HTML, JSON-LD, Turtle and RDF/XML are written once per "
-                        "release, in the background at idle priority, and answered from that "
-                        "file (see docs/serving.md)")
+                        "resource's page and JSON-LD are written once per release, in the "
+                        "background at idle priority, and answered from that file (see "
+                        "docs/serving.md)")
 
 
 def _isolation_options(p: argparse.ArgumentParser) -> None:

@@ -30,6 +30,10 @@ import zlib
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pledge_graph.build.release import Release
 
 __all__ = ["PREPARED_FORMATS", "PREPARED_NAME", "PreparedDescriptions", "prepared_count",
            "renderer_digest", "start"]
@@ -166,13 +170,11 @@ class PreparedDescriptions:
         self._db, self._seen = None, None
 
 
-def start(directory: Path, release_dir: Path, base: str) -> subprocess.Popen[bytes] | None:
+def start(directory: Path, release: Release, base: str) -> subprocess.Popen[bytes] | None:
     """Have the descriptions of the store in ``directory`` written, in a process of their
-    own (its workers forked from it), unless they are already; return that process."""
-    from pledge_graph.build.release import read_release
-
-    if prepared_count(directory, read_release(release_dir).digest) is not None:
+    own, unless they are already; return that process."""
+    if prepared_count(directory, release.digest) is not None:
         return None
-    argv = [sys.executable, "-c", _START, str(directory), str(release_dir), base,
+    argv = [sys.executable, "-c", _START, str(directory), str(release.directory), base,
             str(os.getpid())]
     return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)

@@ -204,8 +204,7 @@ def serve(options: ServeOptions, say: Say) -> None:
         cap = _edge_cap(options)
         if isinstance(store, ProcessPool):
             others = _other_fronts(fronts - 1, store, settings, options, cap, cache_bytes)
-            described = (functools.partial(preparing.run, store.path, release.directory,
-                                           iris.base, say)
+            described = (functools.partial(preparing.run, store.path, release, iris.base, say)
                          if settings.prepared is not None else None)
             threading.Thread(target=_prepare, args=(store, settings, loader is not None, say,
                                                     others, described), daemon=True).start()
@@ -234,20 +233,19 @@ class _Preparing:
         self.stopped = False
         self._lock = threading.Lock()
 
-    def run(self, directory: Path, release_dir: Path, base: str, say: Say) -> None:
+    def run(self, directory: Path, release: Release, base: str, say: Say) -> None:
         """Start it unless they are written already; say when they are ready."""
-        digest = read_release(release_dir).digest
         started = time.monotonic()
         with self._lock:  # not started once the server stops
             if self.stopped:
                 return
-            self.process = prepared.start(directory, release_dir, base)
+            self.process = prepared.start(directory, release, base)
         if self.process is not None and self.process.wait() != 0:
             if not self.stopped:
                 say(f"WARNING: the descriptions could not be prepared (exit status "
                     f"{self.process.returncode}); each is made when asked for")
             return
-        count = prepared.prepared_count(directory, digest)
+        count = prepared.prepared_count(directory, release.digest)
         if count is not None:
             took = time.monotonic() - started
             size = (directory / prepared.PREPARED_NAME).stat().st_size / 2**20
