@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 
 import httpx
 from harness import BIN, free_port, median, serve, tree_pss_mb
-from run import _save, example_queries, pledge_paths, release, wait_for_memory
+from run import (
+    _save,
+    example_queries,
+    pledge_paths,
+    release,
+    wait_for_descriptions,
+    wait_for_memory,
+)
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 DEREF_TYPES = ("text/turtle", "application/ld+json", "text/html")
@@ -150,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     log = work / "load.log"
     with serve(argv_, url + "/sparql?query=ASK%7B%7D", seconds=600, log=log) as server:
         wait_for_memory(log)
+        wait_for_descriptions(log)
         baseline = asyncio.run(_phase(url, server.pid, mix, args, runaway=False))
         mixed = asyncio.run(_phase(url, server.pid, mix, args, runaway=True))
     result = {"seconds": args.seconds, "connections": args.connections,

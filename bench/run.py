@@ -264,6 +264,13 @@ def wait_for_memory(log: Path, seconds: float = 300, said: str = "example querie
         time.sleep(0.2)
 
 
+def wait_for_descriptions(log: Path) -> None:
+    """Wait until `pledge-graph serve` says its descriptions are prepared (written once per
+    release, in the background): the server is measured at its steady state, not while
+    that runs beside it."""
+    wait_for_memory(log, seconds=900, said="descriptions ready")
+
+
 def bench_queries(runs: int, seconds: int,
                   servers: list[str]) -> dict[str, dict[str, dict[str, float]]]:
     """Throughput and latency of every example query on each server, 8 connections."""
@@ -281,6 +288,8 @@ def bench_queries(runs: int, seconds: int,
             if server in ("pledge-graph", "pledge-graph-in-memory"):
                 wait_for_memory(work / f"{server}.log", said="example queries answered"
                                 if server == "pledge-graph" else "in-memory copy")
+            if server.startswith("pledge-graph"):
+                wait_for_descriptions(work / f"{server}.log")
             for name, query in queries.items():
                 alone = _probe(endpoint, query)
                 row = _measure(endpoint, _post_lua(query), runs, seconds, alone,
@@ -322,6 +331,7 @@ def bench_deref(runs: int, seconds: int) -> dict[str, dict[str, float]]:
         with serve(argv, endpoint + "?query=ASK%7B%7D", seconds=600, log=work / "deref.log"):
             if not suffix:
                 wait_for_memory(work / "deref.log")
+            wait_for_descriptions(work / "deref.log")
             for label, accept in (("turtle", "text/turtle"), ("json-ld", "application/ld+json"),
                                   ("html", "text/html")):
                 table[label + suffix] = _measure(f"http://127.0.0.1:{port}",
