@@ -4,13 +4,16 @@
 
 First answers: every request names a different IRI (a wrk Lua script cycles through every
 pledge IRI of the release), on a server that keeps no answers (``--cache-mb 0``), so each
-request is described or looked up afresh; Oxigraph server (``serve-read-only``) gets the same
-IRIs as DESCRIBE and as the one-subject SELECT. Repeated answers: the same request again and
-again, on the default server (answers kept). Memory: the proportional set size (PSS) of the
-server's whole process tree at rest (ready, example queries answered) and its peak under
-the loads above, sampled twice a second, on the store on disk (the default) and on the
-in-memory copy (``--in-memory``); Oxigraph server's resident memory beside it and both
-stores' size on disk.
+request is described or looked up afresh (HTML and JSON-LD read from the descriptions the
+server prepared once for the release; the benchmark waits until it says they are ready, and
+measures HTML and JSON-LD again on a server with ``--no-prepared-descriptions``); Oxigraph
+server (``serve-read-only``) gets the same IRIs as DESCRIBE and as the one-subject SELECT.
+Repeated answers: the same request again and again, on the default server (answers kept).
+Memory: the proportional set size (PSS) of the server's whole process tree at rest (ready,
+example queries answered, descriptions prepared), its peak under the loads above and from
+its start until ready, sampled twice a second, on the store on disk (the default) and on
+the in-memory copy (``--in-memory``); Oxigraph server's resident memory beside it and the
+stores' size on disk, with the lookup index and the prepared descriptions.
 """
 
 from __future__ import annotations
@@ -253,8 +256,9 @@ INTRO = """Measured {measured}, load average {load:.1f} (median of the one-minut
 each server's loads; the 2-CPU machine was shared with other work, so absolute figures are
 low and noisy, and only the ratios within this run compare). `python bench/run.py first`:
 every request names a different IRI (a wrk Lua script cycles through all {iris:,} pledge
-IRIs) on `pledge-graph serve --cache-mb 0`, so each answer is made afresh, as the first
-answer for an IRI is; Oxigraph server (`serve-read-only`) answers the same IRIs as
+IRIs) on `pledge-graph serve --cache-mb 0`, so no answer is kept and each is read afresh, as
+the first answer for an IRI is (HTML and JSON-LD from the descriptions prepared once per
+release, the rest made per request); Oxigraph server (`serve-read-only`) answers the same IRIs as
 `DESCRIBE` (Turtle) and as the one-subject `SELECT ?p ?o WHERE {{ <iri> ?p ?o }}`. "on
 disk" is the default server (queries on the on-disk store), "in memory" is `--in-memory`
 (queries on an in-memory copy once loaded); in both, dereferencing, the one-subject lookup
