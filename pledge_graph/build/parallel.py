@@ -40,13 +40,14 @@ def workers_for(jobs: int, workers: int | None = None) -> int:
 _PR_SET_PDEATHSIG = 1
 
 
-def start_worker(parent: int) -> None:
+def start_worker(parent: int, death: int = signal.SIGKILL) -> None:
     """Set up a forked worker of the process ``parent``: Ctrl-C is the parent's (it stops
-    the pool), and on Linux the worker is killed when the parent dies, even by SIGKILL, so a
-    killed build or import leaves no worker running on (nor holding its folder's lock)."""
+    the pool), and on Linux the worker is sent ``death`` when the parent dies, even by
+    SIGKILL, so a killed build or import leaves no worker running on (nor holding its
+    folder's lock); a worker with something to clean up asks for a signal it handles."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, death)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
 

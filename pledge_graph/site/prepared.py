@@ -3,10 +3,13 @@
 Started by ``serve`` (:func:`pledge_graph.web.prepared.start`, at the idle priority) when
 the store's descriptions are missing or stale: ``main([STORE_DIR, RELEASE_DIR, BASE,
 PARENT_PID])``. Each is made by the server's own function (``resources.made_answer``) from
-the store on disk, opened read-only by each worker, so it is what ``serve`` answers for the
-same request byte for byte; they are written into a temporary file renamed into place when
-complete, so the server never reads half a file. The process and its workers stop when the
-server does.
+the store on disk, opened read-only, so it is what ``serve`` answers for the same request
+byte for byte; they are written into a temporary file renamed into place when complete, so
+the server never reads half a file. The process stops when the server does.
+
+One process: the server's caches of terms, labels and compacted IRIs fill to their bounds
+in each writer (on the 10k corpus one took 270 MiB at most, beside the server's 250; a
+worker per CPU halved the time and took 436 MiB).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import sqlite3
 import sys
 import zlib
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
-from pledge_graph.build.parallel import in_workers, start_worker, workers_for
+from pledge_graph.build.parallel import start_worker
 from pledge_graph.build.release import read_release
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.site.documents import minted_iris, page_request
@@ -33,7 +37,7 @@ from pledge_graph.web.prepared import PREPARED_FORMATS, PREPARED_NAME, renderer_
 
 __all__ = ["main", "prepare_descriptions"]
 
-_CHUNK = 200  # resources a job: small enough to share the work evenly between workers
+_CHUNK = 200  # resources written to the file at a time
 _DICTIONARY_SAMPLE = 12  # resources whose descriptions make each format's dictionary
 _DICTIONARY_BYTES = 32 * 1024  # zlib's largest window
 _SCHEMA = """
@@ -43,19 +47,19 @@ CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 _TABLE = ("CREATE TABLE answers (iri TEXT NOT NULL UNIQUE, "
           + ", ".join(f"{key} BLOB NOT NULL" for key in PREPARED_FORMATS) + ")")
-
-
+_INSERT = (f"INSERT INTO answers (iri, {', '.join(PREPARED_FORMATS)}) "
+           f"VALUES (?{', ?' * len(PREPARED_FORMATS)})")
 _FORMATS = [f for f in FORMATS if f.key in PREPARED_FORMATS]
 
 
-def prepare_descriptions(directory: Path, release_dir: Path, base: str,
-                         jobs: int | None = None) -> tuple[int, Path]:
+def prepare_descriptions(directory: Path, release_dir: Path, base: str) -> tuple[int, Path]:
     """Write the prepared descriptions of every resource of the store in ``directory``;
     return how many resources and the file."""
-    global _JOB
     release = read_release(release_dir)
-    _JOB = (directory, release_dir, base)
-    settings = _settings()
+    settings = Settings(store=EmbeddedStore(directory, read_only=True), iris=Iris(base),
+                        release_dir=release_dir, digest=release.digest,
+                        version=release.version, built=release.built,
+                        examples=load_examples())
     served, unsafe = minted_iris(settings)
     names = sorted(served + unsafe)
     dictionaries = _dictionaries(settings, names)
@@ -64,20 +68,17 @@ def prepare_descriptions(directory: Path, release_dir: Path, base: str,
     building = directory / f".{PREPARED_NAME}.{os.getpid()}"
     count = 0
     try:
-        with sqlite3.connect(building) as db:
+        with closing(sqlite3.connect(building)) as db:
             db.executescript(_SCHEMA)
             db.execute(_TABLE)
             db.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("renderer", renderer_digest().encode()), ("release", release.digest.encode()),
                 *((f"dictionary {key}", text) for key, text in dictionaries.items())])
-            chunks = [(names[i:i + _CHUNK], dictionaries)
-                      for i in range(0, len(names), _CHUNK)]
-            for rows in in_workers(_write_chunk, chunks, workers_for(len(chunks), jobs),
-                                   ordered=False):
-                db.executemany(f"INSERT INTO answers (iri, {', '.join(PREPARED_FORMATS)}) "
-                               f"VALUES (?{', ?' * len(PREPARED_FORMATS)})", rows)
+            for start in range(0, len(names), _CHUNK):
+                rows = _rows(settings, names[start:start + _CHUNK], dictionaries)
+                db.executemany(_INSERT, rows)
                 count += len(rows)
-        db.close()
+            db.commit()
         os.replace(building, target)
     finally:
         building.unlink(missing_ok=True)
@@ -96,26 +97,6 @@ def _remove_leftovers(directory: Path) -> None:
             left.unlink(missing_ok=True)
         except PermissionError:  # alive, someone else's
             pass
-
-
-_JOB: tuple[Path, Path, str] | None = None
-"""The store, release and base the workers read: set before they are forked."""
-_OPENED: tuple[int, Settings] | None = None
-
-
-def _settings() -> Settings:
-    """This process's view of the store, as the server's (each process opens its own: a
-    store and its index are not to be shared across a fork)."""
-    global _OPENED
-    if _OPENED is None or _OPENED[0] != os.getpid():
-        assert _JOB is not None
-        directory, release_dir, base = _JOB
-        release = read_release(release_dir)
-        store = EmbeddedStore(directory, read_only=True)
-        _OPENED = (os.getpid(), Settings(
-            store=store, iris=Iris(base), release_dir=release_dir, digest=release.digest,
-            version=release.version, built=release.built, examples=load_examples()))
-    return _OPENED[1]
 
 
 def _answers(settings: Settings, iri: str) -> dict[str, bytes]:
@@ -140,10 +121,9 @@ def _dictionaries(settings: Settings, names: Sequence[str]) -> dict[str, bytes]:
             for key in PREPARED_FORMATS}
 
 
-def _write_chunk(job: tuple[Sequence[str], dict[str, bytes]]) -> list[tuple[str | bytes, ...]]:
-    """A row for each resource the graph describes: its IRI, then each format packed."""
-    names, dictionaries = job
-    settings = _settings()
+def _rows(settings: Settings, names: Sequence[str], dictionaries: dict[str, bytes]
+          ) -> list[tuple[str | bytes, ...]]:
+    """A row for each of ``names`` the graph describes: its IRI, then each format packed."""
     rows: list[tuple[str | bytes, ...]] = []
     for name in names:
         found = _answers(settings, name)
@@ -160,17 +140,15 @@ def _packed(body: bytes, dictionary: bytes) -> bytes:
 
 def main(argv: Sequence[str]) -> int:
     """Write the descriptions as the server that started this process asks: without a network
-    (as its query workers, whose policy it passes on), at idle priority, in this one
-    process, and ending with it; stopped, the unfinished file is removed.
-
-    One process: the server's caches of terms, labels and IRIs fill to their bounds in each
-    writer (on the 10k corpus one took 270 MiB at most, beside the server's 250; a worker
-    per CPU halved the time and took 436 MiB)."""
+    (as its query workers, whose policy it passes on), at idle priority, and ending with
+    it; stopped, the unfinished file is removed."""
     directory, release_dir, base, parent = argv
     sandbox.enter()
-    start_worker(int(parent))
+    # the server stopped by a signal ends without stopping this process itself (uvicorn
+    # raises the signal again once it has shut down): its death is a SIGTERM here too
     signal.signal(signal.SIGTERM, _stop)
-    prepare_descriptions(Path(directory), Path(release_dir), base, jobs=1)
+    start_worker(int(parent), signal.SIGTERM)
+    prepare_descriptions(Path(directory), Path(release_dir), base)
     return 0
 
 

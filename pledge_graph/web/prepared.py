@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import zlib
+from contextlib import closing
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -81,8 +82,7 @@ def _meta(db: sqlite3.Connection) -> dict[str, bytes]:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    if not path.is_file():
-        raise sqlite3.OperationalError(f"no file {path}")
+    """The file, read-only (a missing one is an error, never made)."""
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
                            check_same_thread=False)
 
@@ -97,7 +97,7 @@ def prepared_count(directory: Path, release_digest: str) -> int | None:
     """How many resources the file in ``directory`` describes when it is complete and made
     by this code for this release; None otherwise (missing, stale or unreadable)."""
     try:
-        with _open(directory / PREPARED_NAME) as db:
+        with closing(_open(directory / PREPARED_NAME)) as db:
             if not _current(_meta(db), release_digest):
                 return None
             return int(db.execute("SELECT count(*) FROM answers").fetchone()[0])
@@ -123,8 +123,10 @@ class PreparedDescriptions:
     def answer(self, iri: str, key: str) -> bytes | None:
         """The description of ``iri`` in the format ``key``, or None (not prepared, or no
         file yet)."""
+        if key not in PREPARED_FORMATS:
+            return None
         db = self._db if self._db is not None else self._look()
-        if db is None or key not in self._dictionaries:
+        if db is None:
             return None
         try:  # the key is one of PREPARED_FORMATS, the table's columns
             row = db.execute(f"SELECT {key} FROM answers WHERE iri = ?", (iri,)).fetchone()
@@ -154,9 +156,12 @@ class PreparedDescriptions:
         self._seen = (stat.st_ino, stat.st_mtime_ns)
         try:
             db = _open(self.path)
-            meta = _meta(db)
         except sqlite3.Error:
             return None
+        try:
+            meta = _meta(db)
+        except sqlite3.Error:
+            meta = {}
         if not _current(meta, self.release_digest):
             db.close()
             return None

@@ -256,8 +256,12 @@ class _Preparing:
         with self._lock:
             self.stopped = True
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait()
+            self.process.terminate()  # it removes its unfinished file
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def _pinned(options: ServeOptions, iris: Iris) -> PinnedRelease:

@@ -5,6 +5,7 @@ other code or of another release."""
 from __future__ import annotations
 
 import sqlite3
+import time
 import zlib
 from pathlib import Path
 
@@ -152,5 +153,13 @@ def test_a_server_stopped_while_it_prepares_leaves_no_unfinished_file(tmp_path):
         first.stop()
     (store / PREPARED_NAME).unlink()
     second = Server(*also)
-    second.stop()  # most likely before they are written
+    try:  # stopped while the writer's unfinished file is there
+        deadline = time.monotonic() + 60
+        while not list(store.glob(f".{PREPARED_NAME}.*")):
+            assert time.monotonic() < deadline, "the descriptions were not being written"
+            assert READY not in second.stdout.read_text(), "written before it was seen"
+            time.sleep(0.005)
+    finally:
+        second.stop()
     assert not list(store.glob(f".{PREPARED_NAME}.*"))
+    assert not (store / PREPARED_NAME).exists()
