@@ -31,9 +31,12 @@ import pyoxigraph as ox
 from starlette.requests import Request
 
 from pledge_graph.errors import BuildError
+from pledge_graph.sparql.results import JSON_LD, N_TRIPLES
+from pledge_graph.store.held import HeldIndex
 from pledge_graph.web import dumps, pages, resources, stats
 from pledge_graph.web.app import STATIC_DIR, Settings
 from pledge_graph.web.negotiation import FORMATS, Format
+from pledge_graph.web.node_objects import parse_lines
 
 __all__ = [
     "RESOURCE_FORMATS",
@@ -65,12 +68,16 @@ def minted_iris(settings: Settings) -> tuple[list[str], list[str]]:
     """Return (the IRIs under the base the graph says something about and the site serves
     as resources, sorted; those it cannot write as files)."""
     base = settings.iris.base
-    store = settings.store.native  # type: ignore[attr-defined]
-    found: set[str] = set()
-    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-        for term in (quad.subject, quad.object):
-            if isinstance(term, ox.NamedNode) and term.value.startswith(base):
-                found.add(term.value[len(base):])
+    held = getattr(settings.store, "reader", None)
+    if isinstance(held, HeldIndex):
+        found = {iri[len(base):] for iri in held.iris() if iri.startswith(base)}
+    else:
+        found = set()
+        store = settings.store.native  # type: ignore[attr-defined]
+        for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            for term in (quad.subject, quad.object):
+                if isinstance(term, ox.NamedNode) and term.value.startswith(base):
+                    found.add(term.value[len(base):])
     routed = {p for p in found if p in ROUTES or p.startswith(("dumps/", "static/"))}
     unsafe = sorted(p for p in found - routed if not _SAFE_PATH.match(p))
     served = sorted(found - routed - set(unsafe))
@@ -79,16 +86,27 @@ def minted_iris(settings: Settings) -> tuple[list[str], list[str]]:
 
 def resource_documents(settings: Settings, iri: str) -> dict[str, bytes]:
     """Return the resource's description in each format (key to bytes), as ``serve``
-    answers ``GET <iri>``; empty when the graph says nothing about it."""
-    triples = canonical_blank_nodes(resources.describe(settings, iri) or [])
-    if not triples:
+    answers ``GET <iri>``; empty when the graph says nothing about it.
+
+    The description is read once as N-Triples lines, as ``serve`` reads it, and parsed
+    once: the page, N-Triples and JSON-LD are written from the lines, Turtle and RDF/XML
+    from the triples. A description with blank nodes is written with their canonical
+    labels (:func:`canonical_blank_nodes`)."""
+    lines = resources.describe_lines(settings, iri)
+    if not lines:
         return {}
+    triples = parse_lines(lines)
+    if any(line.startswith("_:") or " _:" in line for line in lines):
+        triples = canonical_blank_nodes(triples)
+        lines = [f"{t} .\n" for t in triples]
     local = "/" + iri[len(settings.iris.base):]
     out = {}
     for fmt in RESOURCE_FORMATS:
         if fmt.key == "html":
-            out[fmt.key] = resources.html_page(page_request(settings, local), iri,
-                                               [f"{t} .\n" for t in triples])
+            out[fmt.key] = resources.html_page(page_request(settings, local), iri, lines)
+        elif fmt.media_type in (N_TRIPLES, JSON_LD):
+            out[fmt.key] = (resources.serialise_lines(lines, fmt, settings, iri)
+                            or resources.serialise_graph(triples, fmt, settings, iri))
         else:
             out[fmt.key] = resources.serialise_graph(triples, fmt, settings, iri)
     return out

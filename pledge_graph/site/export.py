@@ -9,10 +9,12 @@ export leaves the previous one whole.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +56,10 @@ def export_site(release: Release, out: Path, iris: Iris, options: SiteOptions) -
     examples = load_examples()
     store = EmbeddedStore()
     extra = example_triples(examples, iris, str(iris.sparql()))
-    load_inputs(store, release.directory, iris, extra_triples=extra)
-    store.describe_as_published(published_forms(default_graph_files(release.directory), extra))
+    with ThreadPoolExecutor(max_workers=1) as reading:  # while the store loads them
+        forms = reading.submit(published_forms, default_graph_files(release.directory), extra)
+        load_inputs(store, release.directory, iris, extra_triples=extra)
+        store.describe_as_published(forms.result(), held=True)
     public = options.public_url or f"http://127.0.0.1:{options.port}/"
     settings = Settings(store=store, iris=iris, release_dir=release.directory,
                         digest=release.digest, version=release.version, built=release.built,
@@ -69,14 +73,18 @@ def export_site(release: Release, out: Path, iris: Iris, options: SiteOptions) -
     try:
         www = staging / "www"
         write_site_documents(settings, www)
-        chunks = [served[i:i + _CHUNK] for i in range(0, len(served), _CHUNK)]
+        # the last chunks (ontology, shapes) hold the largest descriptions: begun first,
+        # they do not leave one worker alone at the end
+        chunks = [served[i:i + _CHUNK] for i in range(0, len(served), _CHUNK)][::-1]
         global _JOB
         _JOB = (settings, www)
+        gc.freeze()  # the forked workers' collections then leave the parent's objects shared
         try:
             written = sum(in_workers(_write_chunk, chunks, workers_for(len(chunks), options.jobs),
                                      ordered=False))
         finally:
             _JOB = None
+            gc.unfreeze()
         nginx.write_config(staging, options.port, options.sparql, iris.base)
         apache.write_config(staging, options.port, options.sparql)
         staging.chmod(0o755)

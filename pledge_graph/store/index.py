@@ -27,14 +27,15 @@ import copy
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from pledge_graph.store.published import Published
 
-__all__ = ["INDEX_NAME", "TripleIndex", "write_index"]
+__all__ = ["BOTH", "INDEX_NAME", "PUBLISHED", "STORED", "TripleIndex", "TripleTermFound",
+           "index_rows", "write_index"]
 
 INDEX_NAME = "lookup.sqlite"
 """The index's file name, inside the on-disk store's directory."""
@@ -49,7 +50,7 @@ CREATE TABLE links (o TEXT NOT NULL, p TEXT NOT NULL, s TEXT NOT NULL,
 CREATE TEMP TABLE staged (s TEXT, n INTEGER, p TEXT, o TEXT, v INTEGER);
 """
 _BATCH = 50_000
-_BOTH, _STORED, _PUBLISHED = 0, 1, 2
+BOTH, STORED, PUBLISHED = 0, 1, 2
 """A row's ``v``: the triple as the store and the release write it, as the store writes it
 only (the release writes its literal otherwise), as the release writes it only."""
 
@@ -67,9 +68,10 @@ def write_index(store: ox.Store, directory: Path, published: Published | None = 
         building.unlink(missing_ok=True)
         with sqlite3.connect(building) as db:
             db.executescript(_SCHEMA)
-            rows = _rows(dump, published or {})
-            while batch := [row for _, row in zip(range(_BATCH), rows, strict=False)]:
-                db.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?)", batch)
+            with dump.open(encoding="utf-8") as lines:
+                rows = index_rows(lines, published or {})
+                while batch := [row for _, row in zip(range(_BATCH), rows, strict=False)]:
+                    db.executemany("INSERT INTO staged VALUES (?, ?, ?, ?, ?)", batch)
             # in key order, the table's pages are written full, once (the dump is in the
             # store's order, not the text's)
             db.execute("INSERT INTO triples SELECT * FROM staged ORDER BY s, n")
@@ -79,42 +81,42 @@ def write_index(store: ox.Store, directory: Path, published: Published | None = 
         db.close()
         os.replace(building, target)
         return target
-    except _TripleTerm:
+    except TripleTermFound:
         return None
     finally:
         dump.unlink(missing_ok=True)
         building.unlink(missing_ok=True)
 
 
-class _TripleTerm(Exception):
+class TripleTermFound(Exception):
     """A line of the dump holds a triple term."""
 
 
-def _rows(dump: Path, published: Published) -> Iterator[tuple[str, int, str, str, int]]:
-    """Subject, number, predicate, object and form of each line pyoxigraph wrote: ``S P O
-    .``, single spaces, no space inside an IRI or a blank node label (N-Triples escapes the
-    rest); a literal published otherwise is followed by its published forms. The store
-    writes a subject's triples in the order its queries read them, and the numbers keep
-    that order."""
+def index_rows(lines: Iterable[str], published: Published
+               ) -> Iterator[tuple[str, int, str, str, int]]:
+    """Subject, number, predicate, object and form of each line of a pyoxigraph N-Triples
+    dump: ``S P O .``, single spaces, no space inside an IRI or a blank node label
+    (N-Triples escapes the rest); a literal published otherwise is followed by its
+    published forms. The store writes a subject's triples in the order its queries read
+    them, and the numbers keep that order. A triple term raises :class:`TripleTermFound`."""
     number = 0
-    with dump.open(encoding="utf-8") as lines:
-        for line in lines:
-            subject, predicate, rest = line.split(" ", 2)
-            if subject.startswith("<<") or rest.startswith("<<"):
-                raise _TripleTerm
-            obj = rest[:-3]
-            typed = obj[0] == '"' and obj[-1] == ">"
-            forms = published.get((subject, predicate, obj)) if typed else None
-            if forms is None:
-                yield subject, number, predicate, obj, _BOTH
-                number += 1
-                continue
-            yield subject, number, predicate, obj, _BOTH if obj in forms else _STORED
-            for form in forms:
-                if form != obj:
-                    number += 1
-                    yield subject, number, predicate, form, _PUBLISHED
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        if subject.startswith("<<") or rest.startswith("<<"):
+            raise TripleTermFound
+        obj = rest[:-3] if rest[-1] == "\n" else rest[:-2]
+        typed = obj[0] == '"' and obj[-1] == ">"
+        forms = published.get((subject, predicate, obj)) if typed else None
+        if forms is None:
+            yield subject, number, predicate, obj, BOTH
             number += 1
+            continue
+        yield subject, number, predicate, obj, BOTH if obj in forms else STORED
+        for form in forms:
+            if form != obj:
+                number += 1
+                yield subject, number, predicate, form, PUBLISHED
+        number += 1
 
 
 _MANY = 500
@@ -129,14 +131,14 @@ class TripleIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._hidden = _PUBLISHED
+        self._hidden = PUBLISHED
         self._connect()  # fail here, not at the first request, if the file is unreadable
 
     def published(self) -> TripleIndex:
         """The same reads, literals as the release writes them (descriptions read these),
         on the same connections."""
         view = copy.copy(self)
-        view._hidden = _STORED
+        view._hidden = STORED
         return view
 
     def _connect(self) -> sqlite3.Connection:
