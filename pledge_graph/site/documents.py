@@ -33,6 +33,7 @@ from starlette.requests import Request
 from pledge_graph.errors import BuildError
 from pledge_graph.sparql.results import JSON_LD, N_TRIPLES
 from pledge_graph.store.held import HeldIndex
+from pledge_graph.store.index import TripleIndex
 from pledge_graph.web import dumps, pages, resources, stats
 from pledge_graph.web.app import STATIC_DIR, Settings
 from pledge_graph.web.negotiation import FORMATS, Format
@@ -68,9 +69,9 @@ def minted_iris(settings: Settings) -> tuple[list[str], list[str]]:
     """Return (the IRIs under the base the graph says something about and the site serves
     as resources, sorted; those it cannot write as files)."""
     base = settings.iris.base
-    held = getattr(settings.store, "reader", None)
-    if isinstance(held, HeldIndex):
-        found = {iri[len(base):] for iri in held.iris() if iri.startswith(base)}
+    index = getattr(settings.store, "reader", None)
+    if isinstance(index, HeldIndex | TripleIndex):  # the IRIs it keeps, read at once
+        found = {iri[len(base):] for iri in index.iris() if iri.startswith(base)}
     else:
         found = set()
         store = settings.store.native  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ store's (:class:`TripleIndex`), descriptions the release's (:meth:`TripleIndex.p
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 import sqlite3
 import threading
@@ -148,6 +149,13 @@ class TripleIndex:
                                  check_same_thread=False)
             self._local.db = db
         return db
+
+    def iris(self) -> set[str]:
+        """Every IRI that is a subject or an object of the graph."""
+        db = self._connect()
+        return {term[1:-1] for (term,) in itertools.chain(
+            db.execute("SELECT DISTINCT s FROM triples"),
+            db.execute("SELECT DISTINCT o FROM links")) if term[0] == "<"}
 
     def outgoing(self, subject: str, predicate: str | None = None,
                  most: int = -1) -> list[tuple[str, str]]:

@@ -37,11 +37,12 @@ from typing import Any
 
 from pyld import jsonld
 
+from pledge_graph.web.memo import keep
+
 __all__ = ["ContextCompaction", "Unsupported", "indented_json"]
 
 _VALUE = "\x00value"
 _IRI = "urn:x-pledge-graph:compaction-placeholder"
-_MOST_KEPT = 100_000  # kept IRI choices at most (the others are made again)
 
 
 class Unsupported(Exception):
@@ -200,9 +201,7 @@ class ContextCompaction:
     def _vocab_iri(self, iri: str) -> str:
         found = self._vocab.get(iri)
         if found is None:
-            if len(self._vocab) > _MOST_KEPT:
-                self._vocab.clear()
-            found = self._vocab[iri] = self.proc._compact_iri(self.ctx, iri, vocab=True)
+            found = keep(self._vocab, iri, self.proc._compact_iri(self.ctx, iri, vocab=True))
         return found
 
     def _id(self, iri: str) -> str:
@@ -224,9 +223,7 @@ class ContextCompaction:
             if any(iri.startswith(term + ":") for _, term in self.prefixes):
                 raise Unsupported("an IRI read as a compact IRI")
             candidate = iri
-        if len(self._ids) > _MOST_KEPT:
-            self._ids.clear()
-        self._ids[iri] = candidate
+        keep(self._ids, iri, candidate)
         return candidate
 
 

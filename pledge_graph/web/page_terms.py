@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from pledge_graph.rdf.vocab import prefixes
 from pledge_graph.store.lookup import literal_parts, unescape
+from pledge_graph.web.memo import keep
 
 __all__ = ["Row", "ViewTerms", "iri_value", "is_iri", "link_items", "split_lines", "table_rows",
            "term_html", "view_terms"]
@@ -29,10 +30,8 @@ Row = tuple[str, str, str]
 """A triple as the N-Triples text of its subject, predicate and object."""
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_SHORT_KEPT = 100_000
 _SHORTS: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 _TABLES: dict[tuple[str, str, str], tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {}
-_TERMS_KEPT = 100_000
 _TERMS: dict[tuple[Any, ...], Markup] = {}
 
 
@@ -91,9 +90,7 @@ class ViewTerms:
     def short(self, iri: str) -> str:
         found = self._short.get(iri)
         if found is None:
-            if len(self._short) > _SHORT_KEPT:
-                self._short.clear()
-            found = self._short[iri] = self._shorten(iri)
+            found = keep(self._short, iri, self._shorten(iri))
         return found
 
     def _shorten(self, iri: str) -> str:
@@ -127,9 +124,7 @@ def term_html(t: dict[str, Any]) -> Markup:
         return _written_term(t)
     found = _TERMS.get(key)
     if found is None:
-        if len(_TERMS) > _TERMS_KEPT:
-            _TERMS.clear()
-        found = _TERMS[key] = _written_term(t)
+        found = keep(_TERMS, key, _written_term(t))
     return found
 
 

@@ -34,6 +34,7 @@ from pledge_graph.web.http import (
     query_for_client,
     validated,
 )
+from pledge_graph.web.memo import keep_all
 from pledge_graph.web.negotiation import FORMATS, Format, negotiate
 from pledge_graph.web.node_objects import parse_lines
 from pledge_graph.web.page_terms import Row, iri_value, is_iri, split_lines, view_terms
@@ -55,7 +56,6 @@ RDF_FORMATS = [f for f in FORMATS if "graph" in f.kinds]
 RESOURCE_KINDS = ("page", "graph")
 """What a resource IRI answers with, in the server's order of preference."""
 _NAMED_LINKS = 2000  # labels looked up for one page at most
-_LABELS_KEPT = 100_000
 _AT_ONCE = 256  # triples a description answered on the event loop may read
 _kept_labels: WeakKeyDictionary[Any, dict[str, str | None]] = WeakKeyDictionary()
 
@@ -224,7 +224,7 @@ def linked_names(settings: Any, iri: str, rows: list[Row]) -> dict[str, str]:
 
     Pages link to the same few hundred resources again and again (groups, countries,
     classes), and the release does not change while it is served: each IRI's label, or
-    its lack of one, is looked up once and kept (up to :data:`_LABELS_KEPT` IRIs)."""
+    its lack of one, is looked up once and kept (:mod:`.memo`)."""
     node = f"<{iri}>"
     linked = sorted({iri_value(term) for row in rows for term in (row[0], row[2])
                      if term != node and is_iri(term)})[:_NAMED_LINKS]
@@ -241,12 +241,11 @@ def kept_labels(settings: Any, iris: list[str]) -> dict[str, str]:
     kept = _kept_labels.setdefault(settings.store, {})
     missing = [name for name in iris if name not in kept]
     found = settings.store.labels(missing) if missing else {}
-    if missing:
-        if len(kept) + len(missing) > _LABELS_KEPT:
-            kept.clear()
-        kept.update((name, found.get(name)) for name in missing)
-    return {name: label for name in iris
-            if (label := found[name] if name in found else kept.get(name))}
+    labels = {name: label for name in iris
+              if (label := found[name] if name in found else kept.get(name))}
+    if missing:  # remembered once answered: making room may forget the others
+        keep_all(kept, [(name, found.get(name)) for name in missing])
+    return labels
 
 
 def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any,

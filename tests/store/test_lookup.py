@@ -137,6 +137,7 @@ def test_the_held_index_reads_as_the_index_on_disk(tmp_path):
     assert write_index(store.native, tmp_path, forms) is not None
     index = TripleIndex(tmp_path / INDEX_NAME)
     iris = sorted(held.iris())
+    assert held.iris() == index.iris()
     assert iris == sorted({t.value for q in store.native.quads_for_pattern(
         None, None, None, ox.DefaultGraph()) for t in (q.subject, q.object)
         if isinstance(t, ox.NamedNode)})
