@@ -18,6 +18,7 @@ import functools
 import hashlib
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -163,6 +164,9 @@ serves at, the in-memory copy and the example answers once ready)."""
 
 def serve(options: ServeOptions, say: Say) -> None:
     """Serve the release until interrupted."""
+    # uvicorn shuts down on SIGTERM, then raises it again under the handler it found: the
+    # default one would end the process before the cleanup below (``finally``)
+    signal.signal(signal.SIGTERM, _stopped)
     say(sandbox.prepare(allow_service=bool(options.allow_service),
                         remote=bool(options.store_url),
                         no_isolation=options.no_network_isolation))
@@ -223,6 +227,10 @@ def serve(options: ServeOptions, say: Say) -> None:
             store.close()
         listener.close()
         pinned.close()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _Preparing:

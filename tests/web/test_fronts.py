@@ -208,6 +208,20 @@ def test_the_fronts_stop_with_the_server(how):
         server.stop()
 
 
+def test_a_server_stopped_by_sigterm_ends_its_fronts_before_it_exits():
+    """Its own cleanup runs (uvicorn raises SIGTERM again once it has shut down, which by
+    default ended the process first): the other fronts are stopped and waited for."""
+    server = Server("--fronts", "2")
+    try:
+        wait_until(lambda: len(server.fronts()) == 1)
+        (other,) = server.fronts()
+        os.kill(server.process.pid, signal.SIGTERM)
+        assert server.process.wait(30) == 128 + signal.SIGTERM
+        assert not Path(f"/proc/{other}").exists()
+    finally:
+        server.stop()
+
+
 def test_one_front_has_no_other_processes():
     server = Server("--fronts", "1")
     try:
