@@ -213,6 +213,10 @@ class ProcessPool(ViewReads):
         message, expected = value
         raise _ERRORS.get(status, StoreError)(message, expected=expected)
 
+    def renew_idle(self) -> int:
+        """Replace the idle on-disk workers by fresh ones (:meth:`Workers.renew_idle`)."""
+        return self._workers.renew_idle()
+
     def close(self) -> None:
         """Stop every worker process and the template."""
         self._closed = True

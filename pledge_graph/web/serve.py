@@ -310,6 +310,7 @@ def _prepare(pool: ProcessPool, settings: Settings, in_memory: bool, say: Say,
         answered = warm(settings, max(WARM_LIMIT, settings.timeout))
         others.tell(EXAMPLES, answered)
         kept = min([len(answered), *others.wait_ready(WARM_LIMIT)])
+        pool.renew_idle()  # the workers that answered them keep the heap they grew
         say(f"{kept} of {len(settings.examples)} example queries answered and kept")
     if described is not None:
         described()

@@ -199,6 +199,27 @@ def test_a_steady_load_keeps_its_workers_and_they_go_once_idle(release, tmp_path
         pool.close()
 
 
+def test_renewed_workers_are_fresh_processes_that_answer(release, tmp_path):
+    """What ``serve`` does once the start-up's example queries are answered: the idle
+    workers that ran them (and kept the heap they grew) are replaced by fresh ones."""
+    on_disk = EmbeddedStore(tmp_path / "store")
+    load_release(on_disk, release, IRIS)
+    del on_disk
+    pool = ProcessPool(tmp_path / "store", workers=2)
+    try:
+        assert bindings(pool.query(COUNT_PLEDGES, media_types=JSON).body) == [{"n": "3"}]
+        before = pool.worker_pids()
+        assert pool.renew_idle() == 2
+        deadline = time.monotonic() + 20
+        while len(pool.worker_pids()) < 2 or set(pool.worker_pids()) & set(before):
+            assert time.monotonic() < deadline, pool.worker_pids()
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in before)
+        assert bindings(pool.query(COUNT_PLEDGES, media_types=JSON).body) == [{"n": "3"}]
+    finally:
+        pool.close()
+
+
 def test_query_workers_load_neither_rdflib_nor_the_web_stack():
     code = ("import sys, pledge_graph.store.pool; "
             "print(sorted(m for m in ('rdflib', 'starlette', 'uvicorn', 'pyshacl') "
