@@ -41,6 +41,10 @@ __all__ = ["main", "prepare_descriptions"]
 
 _CHUNK = 200  # resources written to the file at a time
 _MEMO_ENTRIES = 5_000  # labels, links and compact IRIs remembered (web/memo.py)
+_LARGEST = 2_000
+"""Triples of the largest description prepared. The 24 larger ones of the 10k corpus (the
+ontology's classes, the dataset, the build, OHCHR) took the writer from about 100 to 170
+MiB while it wrote them; made per request, in a thread, they are kept once asked."""
 _DICTIONARY_SAMPLE = 12  # resources whose descriptions make each format's dictionary
 _DICTIONARY_BYTES = 32 * 1024  # zlib's largest window
 _SCHEMA = """
@@ -104,7 +108,10 @@ def _remove_leftovers(directory: Path) -> None:
 
 
 def _answers(settings: Settings, iri: str) -> dict[str, bytes]:
-    """What ``serve`` answers for ``iri`` in each prepared format (empty for a 404)."""
+    """What ``serve`` answers for ``iri`` in each prepared format (empty for a 404, and for
+    a description of more than :data:`_LARGEST` triples, which is made per request)."""
+    if resources.describe_lines(settings, iri, _LARGEST) is None:
+        return {}
     request = page_request(settings, "/" + iri[len(settings.iris.base):])
     found = {}
     for fmt in _FORMATS:

@@ -1,11 +1,12 @@
-"""Prepared descriptions: every resource's page and JSON-LD, written once per release
-beside the store, and answered from there.
+"""Prepared descriptions: every resource's page, JSON-LD and Turtle, written once per
+release beside the store, and answered from there.
 
 N-Triples is the lookup index's own text, read and sent. The other formats take Python:
 a pledge's page about 0.9 ms (its description, the labels of everything it links to, its
 facts and evidence, the template), its JSON-LD about 0.4 ms (node objects, nesting,
-compaction), its Turtle about 0.3 ms. The release does not change while it is served, so
-``serve`` has the two costliest written once (:data:`PREPARED_FORMATS`), by
+compaction), its Turtle about 0.1 ms (the prefixes it uses, pyoxigraph's parsing and
+writing). The release does not change while it is served, so ``serve`` has them written
+once (:data:`PREPARED_FORMATS`), by
 :mod:`pledge_graph.site.prepared` in a process of its own at the system's idle priority (it
 takes only processor time no request wants), and answers from that file once it is
 complete. Until then, and for anything it does not hold, the answer is made per request as
@@ -41,10 +42,12 @@ __all__ = ["PREPARED_FORMATS", "PREPARED_NAME", "PreparedDescriptions", "prepare
 
 PREPARED_NAME = "prepared.sqlite"
 """The file's name, inside the store's directory."""
-PREPARED_FORMATS = ("html", "jsonld")
-"""The formats prepared (their keys, as in ``?format=``, and the file's columns): the two
-that take the most work. Turtle, about three quarters of JSON-LD's time, and RDF/XML are
-made per request: preparing them too took 100 s rather than 59 s on the 10k corpus."""
+PREPARED_FORMATS = ("html", "jsonld", "ttl")
+"""The formats prepared (their keys, as in ``?format=``, and the file's columns): those a
+browser, a JSON-LD client and most RDF clients ask for. Made per request, a Turtle answer
+took about 440 us of processor time against 280 us for N-Triples, the index's own text:
+first Turtle answers were 0.46x to 0.67x Oxigraph's DESCRIBE. RDF/XML is made per
+request."""
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 _LIBRARIES = ("jinja2", "markupsafe", "pyoxigraph", "pyld", "rdflib")
