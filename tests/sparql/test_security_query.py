@@ -206,27 +206,25 @@ def test_nothing_leaves_an_isolated_server(isolated, listener):
 
 
 def test_the_server_runs_queries_in_another_network_namespace(isolated):
-    """Every query worker is in a network namespace of its own: a worker just forked (the
-    server replaces some, those that answered the example queries among them) enters it
-    before it reads anything, so within moments."""
+    """Every query worker is in a network namespace of its own. The server replaces some
+    workers (those that answered the example queries, once they have), and a worker just
+    forked enters its namespace as its first step, before it reads anything: so the
+    workers are looked at until some are running and none is in ours, for at most 10 s."""
     ours = os.readlink("/proc/self/ns/net")
-
-    def in_ours() -> list[int]:
-        found = []
-        for pid in _descendants(isolated.process.pid, below=1):  # not the fork server
+    deadline = time.monotonic() + 10
+    while True:
+        workers = _descendants(isolated.process.pid, below=1)  # not the fork server
+        outside = []
+        for pid in workers:
             try:
                 if os.readlink(f"/proc/{pid}/ns/net") == ours:
-                    found.append(pid)
+                    outside.append(pid)
             except OSError:  # ended meanwhile
                 continue
-        return found
-
-    assert _descendants(isolated.process.pid, below=1)
-    deadline = time.monotonic() + 10
-    while in_ours():
-        assert time.monotonic() < deadline, in_ours()
+        if workers and not outside:
+            break
+        assert time.monotonic() < deadline, (workers, outside)
         time.sleep(0.05)
-    assert not in_ours()
 
 
 def _descendants(pid: int, below: int) -> list[int]:
