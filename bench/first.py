@@ -4,9 +4,9 @@
 
 First answers: every request names a different IRI (a wrk Lua script cycles through every
 pledge IRI of the release), on a server that keeps no answers (``--cache-mb 0``), so each
-request is described or looked up afresh (HTML and JSON-LD read from the descriptions the
-server prepared once for the release; the benchmark waits until it says they are ready, and
-measures HTML and JSON-LD again on a server with ``--no-prepared-descriptions``); Oxigraph
+request is described or looked up afresh (HTML, JSON-LD and Turtle read from the descriptions
+the server prepared once for the release; the benchmark waits until it says they are ready,
+and measures them again on a server with ``--no-prepared-descriptions``); Oxigraph
 server (``serve-read-only``) gets the same IRIs as DESCRIBE and as the one-subject SELECT.
 Repeated answers: the same request again and again, on the default server (answers kept).
 Memory: the proportional set size (PSS) of the server's whole process tree at rest (ready,
@@ -85,10 +85,11 @@ class Peak:
 
 
 READY = "descriptions ready"
-"""What `serve` says once every resource's page and JSON-LD are prepared (docs/serving.md)."""
+"""What `serve` says once every resource's page, JSON-LD and Turtle are prepared
+(docs/serving.md)."""
 PER_REQUEST = "pledge-graph on-disk uncached, made per request"
 """The server that makes every description when asked (`--no-prepared-descriptions`):
-HTML and JSON-LD, the formats otherwise prepared."""
+HTML, JSON-LD and Turtle, the formats otherwise prepared."""
 
 
 @contextmanager
@@ -199,7 +200,7 @@ def bench_first(runs: int, seconds: int) -> dict[str, object]:
         paths = [iri[len(base) - 1:] for iri in iris]
         row["loads"] = {f"deref {key}": _measure(f"http://127.0.0.1:{port}",
                                                  _get_lua(paths, DEREF[key]), runs, seconds)
-                        for key in ("html", "json-ld")}
+                        for key in ("html", "json-ld", "turtle")}
         row["peak_pss_mb"] = peak.stop()
         row["store_mb"] = _size_mb(_served_store(work), leaving=(INDEX_NAME, PREPARED_NAME))
     servers[PER_REQUEST] = row
@@ -257,18 +258,18 @@ each server's loads; the 2-CPU machine was shared with other work, so absolute f
 low and noisy, and only the ratios within this run compare). `python bench/run.py first`:
 every request names a different IRI (a wrk Lua script cycles through all {iris:,} pledge
 IRIs) on `pledge-graph serve --cache-mb 0`, so no answer is kept and each is read afresh, as
-the first answer for an IRI is (HTML and JSON-LD from the descriptions prepared once per
-release, the rest made per request); Oxigraph server (`serve-read-only`) answers the same IRIs as
+the first answer for an IRI is (HTML, JSON-LD and Turtle from the descriptions prepared once
+per release, the rest made per request); Oxigraph server (`serve-read-only`) answers the same IRIs as
 `DESCRIBE` (Turtle) and as the one-subject `SELECT ?p ?o WHERE {{ <iri> ?p ?o }}`. "on
 disk" is the default server (queries on the on-disk store), "in memory" is `--in-memory`
 (queries on an in-memory copy once loaded); in both, dereferencing, the one-subject lookup
 and a pledge page's facts are answered in the server process by pattern reads on the
 lookup index written beside the on-disk store (`store/index.py`)."""
-PREPARED = """HTML and JSON-LD are answered from the descriptions `serve` prepares once per
-release, in the background at idle priority (docs/serving.md); the server said:
+PREPARED = """HTML, JSON-LD and Turtle are answered from the descriptions `serve` prepares
+once per release, in the background at idle priority (docs/serving.md); the server said:
 `{said}`. With every description made when asked for (`--no-prepared-descriptions`, on
 disk, same run): HTML {html:,.0f} req/s, {html_ratio:.2f}x Oxigraph's DESCRIBE; JSON-LD
-{jsonld:,.0f} req/s, {jsonld_ratio:.2f}x."""
+{jsonld:,.0f} req/s, {jsonld_ratio:.2f}x; Turtle {turtle:,.0f} req/s, {turtle_ratio:.2f}x."""
 REPEATED = """Repeated answers: the same request again and again on the server that keeps
 its answers (the default, `--cache-mb 128`)."""
 MEMORY = """Memory: the proportional set size (PSS: a page shared by several processes
@@ -317,7 +318,8 @@ def first_section(data: dict) -> list[str]:
         lines += ["", PREPARED.format(
             said=said or "(not said)", html=made["deref html"]["rps"],
             html_ratio=ratio[f"{PER_REQUEST}: deref html"], jsonld=made["deref json-ld"]["rps"],
-            jsonld_ratio=ratio[f"{PER_REQUEST}: deref json-ld"])]
+            jsonld_ratio=ratio[f"{PER_REQUEST}: deref json-ld"],
+            turtle=made["deref turtle"]["rps"], turtle_ratio=ratio[f"{PER_REQUEST}: deref turtle"])]
     lines += ["", REPEATED, ""]
     lines += _table("request, the same each time", REPEATED_ROWS, servers, ratio, variants,
                     "", oxi["repeated"])

@@ -199,7 +199,8 @@ def _query_places_options(p: argparse.ArgumentParser) -> None:
                    help="run queries on the on-disk store only (the default)")
     p.add_argument("--no-prepared-descriptions", dest="prepare", action="store_false",
                    help="make every description when it is asked for; by default each "
-                        "resource's page and JSON-LD are written once per release, in the "
+                        "resource's page, JSON-LD and Turtle are written once per release, in "
+                        "the "
                         "background at idle priority, and answered from that file (see "
                         "docs/serving.md)")
 

@@ -8,10 +8,10 @@ byte for byte; they are written into a temporary file renamed into place when co
 the server never reads half a file. The process stops when the server does.
 
 One process, remembering few labels, links and compact IRIs (:mod:`pledge_graph.web.memo`):
-it reads each resource once, in path order. On the 10k corpus it takes about 100 MiB
-(PSS), 145 MiB at most on the ontology's largest pages, beside the server's 250; with the
-server's memos, 264 MiB; a worker per CPU halved the time and took 436 MiB. Its resources
-are listed from the lookup index, not by reading the whole store (which took 70 MiB more).
+it reads each resource once, in path order. On the 10k corpus it takes about 90 MiB (PSS),
+130 MiB at most, beside the server's 200; with the server's memos, 264 MiB; a worker per
+CPU halved the time and took 436 MiB. Its resources are listed from the lookup index, not
+by reading the whole store (which took 70 MiB more).
 """
 
 from __future__ import annotations

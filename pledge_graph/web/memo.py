@@ -2,7 +2,7 @@
 
 Pages and JSON-LD name the same terms again and again (properties, classes, groups,
 countries), so what is worked out for one IRI is kept for the next request: its label, its
-short form, its link's HTML, its compact IRI. Each memo holds at most :func:`bound` entries
+short form, its link's HTML, its compact IRI. Each memo holds at most a bound of entries
 and empties itself when a new one would pass it: a rare recount costs less than keeping an
 eviction order on every hit.
 
@@ -15,17 +15,12 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-__all__ = ["bound", "keep", "keep_all", "set_bound"]
+__all__ = ["keep", "keep_all", "set_bound"]
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 _bound = 100_000
-
-
-def bound() -> int:
-    """The entries a memo holds at most."""
-    return _bound
 
 
 def set_bound(entries: int) -> None:
