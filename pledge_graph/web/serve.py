@@ -164,9 +164,8 @@ serves at, the in-memory copy and the example answers once ready)."""
 
 def serve(options: ServeOptions, say: Say) -> None:
     """Serve the release until interrupted."""
-    # uvicorn shuts down on SIGTERM, then raises it again under the handler it found: the
-    # default one would end the process before the cleanup below (``finally``)
-    signal.signal(signal.SIGTERM, _stopped)
+    stop = _Stop()
+    signal.signal(signal.SIGTERM, stop)
     say(sandbox.prepare(allow_service=bool(options.allow_service),
                         remote=bool(options.store_url),
                         no_isolation=options.no_network_isolation))
@@ -212,13 +211,15 @@ def serve(options: ServeOptions, say: Say) -> None:
                          if settings.prepared is not None else None)
             threading.Thread(target=_prepare, args=(store, settings, loader is not None, say,
                                                     others, described), daemon=True).start()
+        config = server_config(create_app(settings), options.edge, cap,
+                               access_log=options.access_log, share=fronts)
+        server = FrontServer(config, listener=listener,
+                             others=others.handoffs if others else None)
+        stop.server = server
         host, port = listener.getsockname()[:2]
         say(f"serving {release.directory} at http://{host}:{port}/ "
             f"(SPARQL endpoint http://{host}:{port}/sparql)")
-        config = server_config(create_app(settings), options.edge, cap,
-                               access_log=options.access_log, share=fronts)
-        FrontServer(config, listener=listener,
-                    others=others.handoffs if others else None).run()
+        server.run()
     finally:
         preparing.stop()
         if others is not None:
@@ -227,10 +228,26 @@ def serve(options: ServeOptions, say: Say) -> None:
             store.close()
         listener.close()
         pinned.close()
+    if stop.signum:
+        raise SystemExit(128 + stop.signum)
 
 
-def _stopped(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+class _Stop:
+    """SIGTERM's handler. Before the server exists it ends the start-up at once (the
+    cleanup in ``finally`` runs); from then on it only asks the server to stop, which it
+    does between requests, and :func:`serve` ends once its cleanup is done. No exception
+    is raised in the middle of the server's own code, and uvicorn, which handles SIGTERM
+    itself while it runs and raises it again once it has stopped, finds this handler."""
+
+    def __init__(self) -> None:
+        self.server: FrontServer | None = None
+        self.signum = 0
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.signum = signum
+        if self.server is None:
+            raise SystemExit(128 + signum)
+        self.server.should_exit = True
 
 
 class _Preparing:

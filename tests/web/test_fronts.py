@@ -216,7 +216,8 @@ def test_a_server_stopped_by_sigterm_ends_its_fronts_before_it_exits():
         wait_until(lambda: len(server.fronts()) == 1)
         (other,) = server.fronts()
         os.kill(server.process.pid, signal.SIGTERM)
-        assert server.process.wait(30) == 128 + signal.SIGTERM
+        status = server.process.wait(30)
+        assert status == 128 + signal.SIGTERM, server.stderr.read_text()[-4000:]
         assert not Path(f"/proc/{other}").exists()
     finally:
         server.stop()
