@@ -9,6 +9,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from web_server import Server
+from web_server import Server, bundled_release
 
 PLEDGE = "/id/pledge/japan-2023/1"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -258,3 +260,27 @@ def test_every_front_keeps_the_example_answers_made_once():
         assert "8 of 8 example queries answered and kept" in server.stdout.read_text()
     finally:
         server.stop()
+
+
+def test_a_server_stopped_by_sigterm_while_it_starts_ends_at_once(tmp_path):
+    """Before it serves (here while it builds the release it was pointed at), SIGTERM ends
+    the start-up without waiting for it, with the same status, and the unfinished release
+    is removed."""
+    data, _ = bundled_release()
+    out = tmp_path / "dist"
+    log = tmp_path / "stderr.log"
+    with open(log, "wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pledge_graph.cli", "serve", "--data", str(data), "--out",
+             str(out), "--host", "127.0.0.1", "--port", "0"],
+            stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until(lambda: any(tmp_path.glob(".dist.*.tmp")), 60)
+        os.kill(process.pid, signal.SIGTERM)
+        status = process.wait(30)
+        assert status == 128 + signal.SIGTERM, log.read_text()[-4000:]
+        assert not out.exists() and not any(tmp_path.glob(".dist.*.tmp"))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
