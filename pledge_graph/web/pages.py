@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -163,13 +164,13 @@ def resource_page(request: Request, iri: str, rows: list[Row],
                   for s, p, _ in incoming[:PAGE_ROWS]] if tables else [],
         others=[(view.term(s), view.term(p, named=False), view.term(o))
                 for s, p, o in others[:PAGE_ROWS]] if tables else [],
-        counts={"outgoing": len(outgoing), "incoming": len(incoming), "others": len(others)},
+        counts=_Counts(len(outgoing), len(incoming), len(others)),
         page_rows=PAGE_ROWS, inverse_link=_INVERSE_QUERY[0] + quoted + _INVERSE_QUERY[1],
         provenance=[(view.term(p, named=False), view.term(o))
                     for _, p, o in provenance] if tables else [],
         version=settings.version, digest=settings.digest,
         query_link=_DESCRIBE_QUERY[0] + quoted + _DESCRIBE_QUERY[1],
-        formats=_FORMATS, browse=browse_links(settings, iri, incoming), **extra,
+        **format_links(local), browse=browse_links(settings, iri, incoming), **extra,
     ).encode("utf-8")
 
 
@@ -223,7 +224,7 @@ def ontology_page(request: Request, docs: Any, names: dict[str, str]) -> bytes:
     local = "/" + docs.iri[len(settings.iris.base):]
     return _ENV.get_template("ontology.html").render(
         docs=docs, ref=_term_refs(settings, docs, names, in_page=True), local=local,
-        formats=_FORMATS, request_path=request.scope["path"]).encode("utf-8")
+        **format_links(local), request_path=request.scope["path"]).encode("utf-8")
 
 
 def term_page(request: Request, iri: str, rows: list[Row], names: dict[str, str],
@@ -253,4 +254,27 @@ def _term_refs(settings: Any, docs: Any, names: dict[str, str], *,
     return ref
 
 
-_FORMATS = [("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf")]
+_FORMATS = (("Turtle", "ttl", "text/turtle"), ("JSON-LD", "jsonld", "application/ld+json"),
+            ("N-Triples", "nt", "application/n-triples"),
+            ("RDF/XML", "rdf", "application/rdf+xml"))
+_ALTERNATE = "".join(f'\n<link rel="alternate" type="{media_type}" href="{{0}}?format={key}" '
+                     f'title="{name}">' for name, key, media_type in _FORMATS) + "\n"
+_AS_DATA = " · ".join(f'<a href="{{0}}?format={key}">{name}</a>' for name, key, _ in _FORMATS)
+
+
+class _Counts(NamedTuple):
+    """The rows of a page's three tables (attributes: the template reads them without
+    the failed attribute lookup a dictionary's keys cost Jinja)."""
+
+    outgoing: int
+    incoming: int
+    others: int
+
+
+def format_links(local: str) -> dict[str, Markup]:
+    """A page's links to its data formats: ``alternates`` for its head, ``format_links``
+    for its text. Written here rather than by two loops of the template, which took a
+    third of the time of a small resource's page."""
+    href = escape(local)
+    return {"alternates": Markup(_ALTERNATE.format(href)),
+            "format_links": Markup(_AS_DATA.format(href))}
