@@ -13,14 +13,20 @@ workers): what the files alone cost on this disk, against the same build. Then, 
 process, the JSON-LD of every resource of an evenly spaced sample, written with the kept
 choices and by pyld (`framed_jsonld(..., reference=True)`), in CPU time; the two must give
 the same bytes.
+
+Nothing is removed until every run has ended, and the system time of making a file is
+measured before the first run and after the last: on this machine's disk (ext4 without a
+journal), for some minutes after many files were removed, making one costs ten to fifty
+times as much, and an export's half a million files would measure that instead. The runs
+wait (at most eight minutes) until it is back to what a settled disk takes.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import resource
-import shutil
 import subprocess
 import tempfile
 import time
@@ -48,21 +54,45 @@ def _timed(argv: list[str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _once(data: Path) -> dict[str, float]:
+def _once(data: Path, tmp: Path) -> dict[str, float]:
+    """One build and export into ``tmp``, then the files alone; nothing is removed (see
+    :func:`bench_site`)."""
     tool = str(BIN / "pledge-graph")
-    with tempfile.TemporaryDirectory(prefix="pledge-graph-site-") as tmp:
-        dist, site = Path(tmp) / "dist", Path(tmp) / "site"
-        build_wall, build_cpu = _timed([tool, "build", "--data", str(data), "--out", str(dist)])
-        export_wall, export_cpu = _timed([tool, "export-site", str(site), "--data", str(data),
-                                          "--out", str(dist)])
-        written = _resource_files(site / "www" / "resources")
-        files_wall, files_cpu = _files_alone(written, Path(tmp) / "files")
-        shutil.rmtree(site, ignore_errors=True)
+    dist, site = tmp / "dist", tmp / "site"
+    build_wall, build_cpu = _timed([tool, "build", "--data", str(data), "--out", str(dist)])
+    export_wall, export_cpu = _timed([tool, "export-site", str(site), "--data", str(data),
+                                      "--out", str(dist)])
+    written = _resource_files(site / "www" / "resources")
+    files_wall, files_cpu = _files_alone(written, tmp / "files")
     return {"build_s": build_wall, "build_cpu_s": build_cpu, "export_s": export_wall,
             "export_cpu_s": export_cpu, "ratio": export_wall / build_wall,
             "cpu_ratio": export_cpu / build_cpu, "files": len(written),
             "files_s": files_wall, "files_cpu_s": files_cpu,
             "files_ratio": files_wall / build_wall}
+
+
+PROBE = 5000  # files of 2 KB, in folders of five, made to time file creation here
+
+
+def creation_us(into: Path) -> float:
+    """Microseconds of system time to make a file here, in folders as the export makes
+    them: on ext4 without a journal, for some minutes after many files were removed, the
+    kernel passes over their inodes one by one before it reuses one (``recently_deleted``
+    in ``find_inode_bit``), and a file takes 300-1,000 us rather than 15-40."""
+    into.mkdir()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    for i in range(PROBE // 5):
+        folder = os.open(into, os.O_RDONLY | os.O_DIRECTORY)
+        os.mkdir(str(i), dir_fd=folder)
+        sub = os.open(str(i), os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+        for key in ("html", "ttl", "jsonld", "nt", "rdf"):
+            fd = os.open(f"r.{key}", os.O_WRONLY | os.O_CREAT, 0o666, dir_fd=sub)
+            os.write(fd, b"x" * 2048)
+            os.close(fd)
+        os.close(sub)
+        os.close(folder)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return 1e6 * (after.ru_stime - before.ru_stime) / PROBE
 
 
 def _resource_files(root: Path) -> list[tuple[str, str, int]]:
@@ -90,7 +120,6 @@ def _files_alone(files: list[tuple[str, str, int]], into: Path) -> tuple[float, 
             pass
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    shutil.rmtree(into, ignore_errors=True)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -147,20 +176,59 @@ def _jsonld(release: Path) -> dict[str, float]:
 
 
 def bench_site(sizes: list[str], runs: int) -> dict[str, dict[str, Any]]:
-    """Medians of ``runs`` build + export pairs for each corpus size, and the JSON-LD."""
+    """Medians of ``runs`` build + export pairs for each corpus size, and the JSON-LD.
+
+    Nothing the runs write is removed before the last run has ended (half a million files
+    a run on the 10k corpus, removed at once, would slow the next run's files; see
+    :func:`creation_us`), and the cost of making a file is measured before the first run
+    and after the last."""
     from run import release
 
     results: dict[str, dict[str, Any]] = {}
-    for size in sizes:
-        work = release(size)
-        load_before = os.getloadavg()[0]
-        rows = [_once(work / "data") for _ in range(runs)]
-        row: dict[str, Any] = {key: median([r[key] for r in rows]) for key in rows[0]}
-        row.update(runs=runs, load_before=load_before, load_after=os.getloadavg()[0])
-        row["jsonld"] = _jsonld(work / "dist")
-        print(size, row, flush=True)
-        results[size] = row
+    with tempfile.TemporaryDirectory(prefix="pledge-graph-site-") as top:
+        for size in sizes:
+            work = release(size)
+            load_before = os.getloadavg()[0]
+            probe_before = _settled(Path(top), size)
+            rows = []
+            for run in range(runs):
+                tmp = Path(top) / f"{size}-{run}"
+                tmp.mkdir()
+                rows.append(_once(work / "data", tmp))
+            row: dict[str, Any] = {key: median([r[key] for r in rows]) for key in rows[0]}
+            row.update(runs=runs, load_before=load_before, load_after=os.getloadavg()[0],
+                       file_us_before=probe_before,
+                       file_us_after=creation_us(Path(top) / f"probe-{size}-after"))
+            row["jsonld"] = _jsonld(work / "dist")
+            print(size, row, flush=True)
+            results[size] = row
     return results
+
+
+SETTLED_US = 60  # a file made within this: no run of removals still slows the disk
+SETTLE_FOR = 480  # seconds waited at most for it (the kernel's window is six minutes)
+
+
+def _settled(top: Path, size: str) -> float:
+    """Wait until making a file costs what it does on a settled disk (or SETTLE_FOR has
+    passed); return what it costs then."""
+    deadline = time.monotonic() + SETTLE_FOR
+    for attempt in itertools.count():
+        cost = creation_us(top / f"probe-{size}-{attempt}")
+        if cost <= SETTLED_US or time.monotonic() > deadline:
+            return cost
+        print(f"making a file takes {cost:.0f} us (files were removed in the last minutes); "
+              "waiting for the disk to settle", flush=True)
+        time.sleep(30)
+    raise AssertionError("unreachable")
+
+
+def _probes(row: dict[str, Any]) -> str:
+    """The system time of making a file before the runs and after them (older results
+    have none)."""
+    if "file_us_before" not in row:
+        return "-"
+    return f"{row['file_us_before']:.0f} / {row['file_us_after']:.0f}"
 
 
 def site_section(data: dict[str, Any]) -> list[str]:
@@ -175,8 +243,9 @@ def site_section(data: dict[str, Any]) -> list[str]:
               f"inflate as much as it does wall time. Target: export within {TARGET:g}x the "
               "build."), "",
              ("| corpus | build s | export s | export / build | build CPU s | export CPU s "
-              "| CPU ratio | files | target | load before / after | runs |"),
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|"]
+              "| CPU ratio | files | target | load before / after | a file, us before / after "
+              "| runs |"),
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|"]
     floor = ["", ("The files alone: the export's resource files written again (the same "
                   "folders, names and sizes, nothing rendered, one forked worker per CPU, "
                   "as the export writes them) right after it, in the same run:"), "",
@@ -189,7 +258,7 @@ def site_section(data: dict[str, Any]) -> list[str]:
         lines.append(f"| {size} | {r['build_s']:.1f} | {r['export_s']:.1f} | {r['ratio']:.1f}x "
                      f"| {r['build_cpu_s']:.1f} | {r['export_cpu_s']:.1f} | {r['cpu_ratio']:.1f}x "
                      f"| {int(r['files']):,} | {met} | {r['load_before']:.1f} / "
-                     f"{r['load_after']:.1f} | {r['runs']} |")
+                     f"{r['load_after']:.1f} | {_probes(r)} | {r['runs']} |")
     if len(floor) > 5:
         lines += floor
     lines += ["", ("A resource's JSON-LD (`framed_jsonld`), CPU milliseconds a resource over an "
