@@ -92,6 +92,18 @@ def test_the_server_says_how_many_descriptions_are_ready(prepared, per_request):
     assert count >= len([p for p in _resource_paths(per_request) if p.startswith("/id/")])
 
 
+def test_the_ontology_pages_are_made_per_request_not_prepared(prepared, per_request):
+    """They are written from the ontology's documentation, which would grow the writer by
+    a third in its last seconds; they are still answered, as the test above checks."""
+    with sqlite3.connect(_store_dir(prepared) / PREPARED_NAME) as db:
+        held = [iri for (iri,) in db.execute("SELECT iri FROM answers")]
+    ontology = str(IRIS.ontology)
+    assert any(iri.startswith(IRIS.base + "id/pledge/") for iri in held)
+    assert not [iri for iri in held if iri.startswith(ontology) or iri == IRIS.base + "ontology"]
+    with prepared.client() as client:
+        assert client.get("/ontology/Pledge", headers=HTML).status_code == 200
+
+
 def _change(store: Path, path: str, body: bytes, renderer: bytes | None = None) -> None:
     """Write ``body`` as the prepared page of ``path`` (and another renderer's digest)."""
     with sqlite3.connect(store / PREPARED_NAME) as db:
