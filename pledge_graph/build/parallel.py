@@ -1,7 +1,9 @@
 """Independent jobs in forked worker processes, stopped at once on an error or Ctrl-C.
 
 The build's batches and the pyshacl validation of a mapped graph both cut their work into
-independent jobs; this is the one place that runs such jobs in parallel.
+independent jobs; this is the one place that runs such jobs in parallel. A one-off job
+whose memory should not stay with a long-running process (a server building what it
+serves) runs in a forked process of its own (:func:`in_child`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["MAX_WORKERS", "available_cpus", "in_workers", "start_worker", "workers_for"]
+from pledge_graph.errors import BuildError
+
+__all__ = ["MAX_WORKERS", "available_cpus", "in_child", "in_workers", "start_worker",
+           "workers_for"]
 
 MAX_WORKERS = 8
 
@@ -74,3 +79,59 @@ def in_workers(function: Callable[[J], R], jobs: Sequence[J], workers: int, *,
         raise
     finally:
         pool.join()
+
+
+def in_child(function: Callable[..., R], *args: Any) -> R:
+    """Return ``function(*args)`` run in a forked process, or raise the error it raised.
+
+    What the job allocates goes back to the system when its process ends: Python and the
+    C allocator keep most of a freed heap, and a server that built its store in its own
+    process held about 200 MiB more at rest for the rest of its life (10k corpus). Stopped
+    (SIGTERM, Ctrl-C), this process stops the job with SIGTERM, which ends it through its
+    cleanup, and waits for it; the job also gets SIGTERM if this process dies."""
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sending, os.getpid(), function, args),
+                            name="pledge-graph-job")
+    child.start()
+    sending.close()
+    try:
+        try:
+            ok, value = receiving.recv()
+        except EOFError:
+            child.join()
+            raise BuildError(f"the process doing the work ended unexpectedly (exit status "
+                             f"{child.exitcode})") from None
+        child.join()
+    except BaseException:
+        if child.is_alive():
+            child.terminate()
+            child.join(30)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        raise
+    finally:
+        receiving.close()
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
+
+
+def _child(sending: Any, parent: int, function: Callable[..., Any], args: tuple[Any, ...]
+           ) -> None:
+    start_worker(parent, signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        reply: tuple[bool, Any] = (True, function(*args))
+    except Exception as error:  # noqa: BLE001 - raised again in the parent
+        reply = (False, error)
+    try:
+        sending.send(reply)
+    except Exception as unpicklable:  # noqa: BLE001 - an error that cannot cross processes
+        sending.send((False, BuildError(f"{reply[1]!r} ({unpicklable})")))
+    sending.close()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
