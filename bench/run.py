@@ -389,6 +389,18 @@ def _save(name: str, data: object) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
 
 
+def _missing_tools(benchmark: str) -> str | None:
+    """What a load benchmark needs and this machine lacks, said before any corpus is made."""
+    if benchmark not in ("queries", "deref", "first"):
+        return None
+    if shutil.which("wrk") is None:
+        return "wrk, the HTTP load generator, is not installed (Debian: apt-get install wrk)"
+    if not (BIN / "oxigraph").exists():
+        return (f"Oxigraph server is not installed in {BIN} "
+                "(pip install -e '.[bench]' installs it)")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one benchmark (or the report) and save its results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -399,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--servers", default=",".join(SERVERS), help="servers to query")
     args = parser.parse_args(argv)
+    missing = _missing_tools(args.benchmark)
+    if missing:
+        parser.exit(2, f"bench/run.py {args.benchmark}: {missing}\n")
     if args.benchmark == "build":
         earlier = RESULTS / "build.json"
         table = json.loads(earlier.read_text())["results"] if earlier.exists() else {}
