@@ -68,6 +68,11 @@ _LAYOUT = b"store and lookup index, 2"
 """Part of a served store's key: a store written before its index existed is not reused."""
 WARM_LIMIT = 120.0
 """Seconds an example query may take when its answer is computed at start-up."""
+_BACKLOG = 2048
+"""Connections the kernel queues until they are accepted (as many as uvicorn's default;
+the system's ``somaxconn`` caps it). With 128, a burst of a few hundred connections
+overflowed the queue while they were accepted: the kernel dropped their first packets, and
+their clients waited a second to try again."""
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"]+$")
 
 
@@ -383,7 +388,7 @@ def _listen(host: str, port: int) -> socket.socket:
         listener.close()
         raise PledgeGraphError(f"cannot listen on {host}:{port}: {error.strerror}",
                          expected="a free port on a local address") from None
-    listener.listen(128)
+    listener.listen(_BACKLOG)
     return listener
 
 

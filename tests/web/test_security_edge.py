@@ -140,7 +140,8 @@ def test_slowloris_connections_are_closed_and_normal_clients_get_in(edge, port):
         for sock in sockets:
             sock.close()
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-    assert wait_for_log(edge, "evicted: the connection table was full")
+    assert wait_for_log(edge, "evicted: the connection table was full"), \
+        stderr_lines(edge, "connection")
     assert wait_for_log(edge, "closed: no complete request headers within 2 s")
     assert timed_get(edge.url) < 5
 
