@@ -111,7 +111,10 @@ def _answers(settings: Settings, iri: str) -> dict[str, bytes]:
     """What ``serve`` answers for ``iri`` in each prepared format (empty for a 404, for a
     description of more than :data:`_LARGEST` triples and for the ontology's pages, which
     are made per request)."""
-    if _documented(settings, iri) or resources.describe_lines(settings, iri, _LARGEST) is None:
+    # the ontology's pages are written from its documentation, which took the writer from
+    # about 80 to 118 MiB in its last seconds, for about a hundred pages of 100,000
+    if (resources.ontology_page_iri(settings, iri)
+            or resources.describe_lines(settings, iri, _LARGEST) is None):
         return {}
     request = page_request(settings, "/" + iri[len(settings.iris.base):])
     found = {}
@@ -121,14 +124,6 @@ def _answers(settings: Settings, iri: str) -> dict[str, bytes]:
             return {}
         found[fmt.key] = body
     return found
-
-
-def _documented(settings: Settings, iri: str) -> bool:
-    """Whether ``iri`` is the ontology or one of its terms, whose pages are written from
-    its documentation (:mod:`pledge_graph.web.ontology_docs`): made, it took the writer
-    from about 80 to 118 MiB in its last seconds, for about a hundred pages of 100,000."""
-    ontology = str(settings.iris.ontology)
-    return iri == settings.iris.base + "ontology" or iri.startswith(ontology)
 
 
 def _dictionaries(settings: Settings, names: Sequence[str]) -> dict[str, bytes]:

@@ -48,6 +48,7 @@ __all__ = [
     "html_page",
     "linked_names",
     "made_answer",
+    "ontology_page_iri",
     "resource",
     "serialise_graph",
 ]
@@ -94,9 +95,15 @@ def _page_at_once(settings: Any, iri: str) -> bool:
     own index (a remote one is asked queries), and it is no ontology page (whose examples
     are found by a query). A page in a thread would wait for the interpreter's lock
     behind the event loop: one front made 201 pledge pages a second so, 549 on the loop."""
-    ontology = str(settings.iris.ontology)
     return (getattr(settings.store, "reader", None) is not None
-            and iri != settings.iris.base + "ontology" and not iri.startswith(ontology))
+            and not ontology_page_iri(settings, iri))
+
+
+def ontology_page_iri(settings: Any, iri: str) -> bool:
+    """Whether ``iri`` is the ontology or under its namespace: its page may be written from
+    the ontology's documentation (:mod:`.ontology_docs`) rather than its description."""
+    ontology = str(settings.iris.ontology)
+    return iri == settings.iris.base + "ontology" or iri.startswith(ontology)
 
 
 def _at_once(request: Request, iri: str, fmt: Format) -> tuple[bytes | None, bool]:
@@ -207,7 +214,7 @@ def html_page(request: Request, iri: str, lines: list[str]) -> bytes:
         return pages.resource_page(request, iri, rows, names, "pledge.html", tables=False,
                                    **pledge_page.pledge_view(iri, rows, facts, issued,
                                                              settings, view))
-    if iri == settings.iris.base + "ontology" or iri.startswith(ontology):
+    if ontology_page_iri(settings, iri):
         docs = ontology_docs.documentation(settings)
         whole = iri in (docs.iri, ontology)  # the ontology, or its namespace (void:vocabulary)
         if whole or docs.term(iri) is not None:
