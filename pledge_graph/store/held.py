@@ -51,18 +51,18 @@ class HeldIndex:
         lines.pop()  # after the last line's end
         collecting = gc.isenabled()
         gc.disable()  # a million new tuples would start a collection every few hundred
+        last, found = "", []  # the dump writes a subject's triples together
         try:
             for subject, _, predicate, obj, form in index_rows(lines, published):
                 predicate = terms.setdefault(predicate, predicate)
-                found = outgoing.get(subject)
-                if found is None:
-                    subject = terms.setdefault(subject, subject)
-                    found = outgoing[subject] = []
-                else:
-                    subject = terms[subject]
+                if subject != last:
+                    found = outgoing.get(subject)
+                    if found is None:
+                        found = outgoing[terms.setdefault(subject, subject)] = []
+                    last = terms[subject]
                 if obj[0] != '"':
                     obj = terms.setdefault(obj, obj)
-                    incoming.setdefault(obj, []).append((predicate, subject))
+                    incoming.setdefault(obj, []).append((predicate, last))
                 found.append((predicate, obj, form))
         except TripleTermFound:
             return None

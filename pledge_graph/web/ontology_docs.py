@@ -23,8 +23,8 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH
 
 from pledge_graph.sparql.results import N_TRIPLES, SPARQL_JSON
 
-__all__ = ["CLASS_TYPES", "PROPERTY_TYPES", "Documentation", "Requirement", "Term",
-           "documentation"]
+__all__ = ["CLASS_TYPES", "DOCUMENTED_FILES", "PROPERTY_TYPES", "Documentation",
+           "Requirement", "Term", "documentation"]
 
 CLASS_TYPES = (OWL.Class, RDFS.Class)
 PROPERTY_TYPES = {OWL.ObjectProperty: "object property", OWL.DatatypeProperty: "datatype property",
@@ -98,6 +98,8 @@ def documentation(settings: Any) -> Documentation:
 
 
 _MADE: dict[tuple[str, str], Documentation] = {}
+DOCUMENTED_FILES = ("ontology.ttl", "shapes.ttl")
+"""The release files the documentation is read from, each the graph named by its IRI."""
 
 
 def _graph(settings: Any, filename: str) -> Graph:
@@ -109,7 +111,7 @@ def _graph(settings: Any, filename: str) -> Graph:
 
 
 def _make(settings: Any) -> Documentation:
-    ontology, shapes = _graph(settings, "ontology.ttl"), _graph(settings, "shapes.ttl")
+    ontology, shapes = (_graph(settings, name) for name in DOCUMENTED_FILES)
     namespace = str(settings.iris.ontology)
     iri = URIRef(settings.iris.base + "ontology")
     terms = [_term(ontology, s, namespace) for s in sorted({s for s in ontology.subjects() if isinstance(s, URIRef)})

@@ -20,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from pledge_graph.build.release import read_release
+from pledge_graph.errors import BuildError
 from pledge_graph.rdf.vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
 from pledge_graph.store.lookup import literal_parts
 from pledge_graph.web.page_terms import (
@@ -73,18 +75,33 @@ _PROVENANCE = {f"<{p}>" for p in (PROV.hadPrimarySource, PROV.wasGeneratedBy,
 
 
 def statistics(settings: Any) -> dict[str, int]:
-    """Count triples, pledges, submissions and actors in the store (cached per app)."""
+    """Count triples, pledges, submissions and actors in the store (cached per app). The
+    data's triples are the release's own count (its manifest, as VoID states it) when it
+    has one: the static site's store holds no graph per file to count them in."""
     if not settings.stats:
         pg = str(settings.iris.ontology)
-        data = str(settings.iris.dump("pledge-graph.nt"))
         store = settings.store
+        triples = _release_triples(settings.release_dir)
+        if triples is None:
+            data = str(settings.iris.dump("pledge-graph.nt"))
+            triples = store.count(f"GRAPH <{data}> {{ ?s ?p ?o }}")
         settings.stats = {
-            "triples": store.count(f"GRAPH <{data}> {{ ?s ?p ?o }}"),
+            "triples": triples,
             "pledges": store.count(f"?x a <{pg}Pledge>"),
             "submissions": store.count(f"?x a <{pg}Submission>"),
             "actors": store.count(f"{{ SELECT DISTINCT ?a WHERE {{ ?x <{pg}pledgedBy> ?a }} }}"),
         }
     return settings.stats
+
+
+def _release_triples(release_dir: Path | None) -> int | None:
+    if release_dir is None:
+        return None
+    try:
+        triples = read_release(release_dir).manifest.get("triples")
+    except BuildError:
+        return None
+    return triples if isinstance(triples, int) and not isinstance(triples, bool) else None
 
 
 async def landing(request: Request) -> Response:
