@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -29,8 +29,8 @@ from pledge_graph.paths import DEFAULT_BASE, ONTOLOGY_DIR
 from pledge_graph.rdf.ntriples import RDF_TYPE, XSD_STRING, literal_parts
 from pledge_graph.rdf.vocab import Iris, prefixes, rebase_text
 
-__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_rows", "context_text", "document_head",
-           "load_context"]
+__all__ = ["DOCUMENT_TAIL", "Compactor", "compact_rows", "context_cut", "context_names",
+           "context_text", "context_used", "document_head", "load_context"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
 
@@ -241,6 +241,47 @@ def context_text(context: dict[str, Any]) -> str:
     terms = ",\n".join(f"  {json.dumps(term)}: {json.dumps(definition, ensure_ascii=False)}"
                        for term, definition in context["@context"].items())
     return f"{{\n{terms}\n}}"
+
+
+def context_used(context: dict[str, Any], document: Any) -> dict[str, Any]:
+    """The context document cut to the entries ``document`` can be read with: its keywords
+    (``@version``...) and :func:`context_names`. Every other entry is one a reader never
+    looks up, so the document expands to the same triples; a resource's answer then
+    carries a few hundred bytes of context rather than the whole (9 KB on the project's)."""
+    return context_cut(context, context_names(context, document))
+
+
+def context_cut(context: dict[str, Any], names: Collection[str]) -> dict[str, Any]:
+    """The context document with its keywords and the entries of ``names`` alone."""
+    return {"@context": {name: definition for name, definition in context["@context"].items()
+                         if name in names or name.startswith("@")}}
+
+
+def context_names(context: dict[str, Any], document: Any) -> frozenset[str]:
+    """The context's terms and prefixes ``document`` names: a key, any string, or the part
+    of one before a colon (a compact IRI, a coerced ``@id`` or ``@type`` value), and the
+    terms those entries name in turn."""
+    entries = context["@context"]
+    used: set[str] = set()
+    pending = [document]
+    while pending:  # a walk of every key and string, the entries taken in included
+        value = pending.pop()
+        if isinstance(value, dict):
+            names: Iterable[Any] = value
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+            continue
+        else:
+            names = (value,)
+        for name in names:
+            if type(name) is not str:
+                continue
+            for entry in (name, name.partition(":")[0]) if ":" in name else (name,):
+                if entry in entries and entry not in used:
+                    used.add(entry)
+                    pending.append(entries[entry])
+    return frozenset(used)
 
 
 def document_head(context: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """A resource's JSON-LD: the resource as the top node, what it owns nested where first
 linked, what links to it under ``@reverse``, compacted with the project's context, which is
-embedded so that the answer reads alone.
+embedded so that the answer reads alone: the entries it is read with, not the whole.
 
 pyld turns the triples into node objects and compacts them, with a document loader that
 serves only the given context and refuses every other document; its compaction choices are
@@ -18,8 +18,10 @@ import pyoxigraph as ox
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
-from pledge_graph.publish.jsonld import context_text, load_context
+from pledge_graph.publish.jsonld import (context_cut, context_names, context_text,
+                                      load_context)
 from pledge_graph.web.compaction import ContextCompaction, Unsupported, indented_json
+from pledge_graph.web.memo import keep
 from pledge_graph.web.node_objects import from_lines, from_triples, parse_lines
 
 __all__ = ["FRAMED_MOST", "framed_jsonld", "framed_jsonld_at_once", "project_context"]
@@ -128,7 +130,7 @@ def _nested(nodes: dict[str, dict[str, Any]], size: int, iri: str, context: dict
                                                           "skipExpansion": True})
     finally:
         _PYLD.release()
-    return _answer_text(compacted, local.text, reference)
+    return _answer_text(compacted, local.text_for(compacted), reference)
 
 
 def _dataset(triples: list[ox.Triple]) -> dict[str, list[dict[str, Any]]]:
@@ -213,6 +215,17 @@ class _LocalContext:
         self.text = context_text(context)
         self.name = "urn:sha256:" + hashlib.sha256(self.text.encode()).hexdigest()
         self._compaction: ContextCompaction | None = None
+        self._texts: dict[frozenset[str], str] = {}
+
+    def text_for(self, document: dict[str, Any]) -> str:
+        """The context as ``document`` embeds it: the entries it is read with
+        (:func:`context_used`), one term a line; kept for each set of entries, as resources of
+        one kind name the same terms."""
+        names = context_names(self.context, document)
+        found = self._texts.get(names)
+        if found is None:
+            found = keep(self._texts, names, context_text(context_cut(self.context, names)))
+        return found
 
     def compaction(self) -> ContextCompaction:
         """pyld's compaction with this context, its choices kept (made once)."""

@@ -1,6 +1,7 @@
 """JSON-LD from a real server, read offline: the dump as downloaded from /dumps/, and each kind
 of resource (pledge, actor, organisation, concept, fact, submission, ontology term) answered
-with the resource as the top node, compacted with the project's context, which it embeds.
+with the resource as the top node, compacted with the project's context, which it embeds
+(the entries it is read with).
 rdflib, pyld and jsonld.js read each with the network closed; each is the Turtle's graph.
 The kept compaction choices give, for every resource of the bundled release and of a
 generated corpus, the very bytes pyld's own compaction gives."""
@@ -96,8 +97,15 @@ def test_resource_is_the_top_node_under_the_served_context(http, kind: str) -> N
     served = http.get("/context.jsonld").json()["@context"]
     for iri in instances(http, kind):
         document = json.loads(get(http, iri, "application/ld+json"))
-        assert list(document)[:2] == ["@context", "@id"] and document["@context"] == served
+        assert list(document)[:2] == ["@context", "@id"]
+        embedded = document["@context"]
+        assert embedded == {k: v for k, v in served.items() if k in embedded}, \
+            "the served context's own entries, in its order"
+        assert embedded["@version"] == 1.1 and len(embedded) < len(served)
         [node] = jsonld.expand(document, {"documentLoader": refuse_documents})
+        whole = jsonld.expand({**document, "@context": served},
+                              {"documentLoader": refuse_documents})
+        assert [node] == whole, "it reads as it does with the whole context"
         assert node["@id"] == iri, "the requested resource is the one top node"
         keys = [k for k in document if not k.startswith("@")]
         assert keys == sorted(keys), "its own properties, by name"
