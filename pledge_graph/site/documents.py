@@ -123,9 +123,16 @@ def canonical_blank_nodes(triples: list[ox.Triple]) -> list[ox.Triple]:
                     if isinstance(term, ox.BlankNode)}, key=str)
     if not nodes:
         return triples
+    said: dict[Any, list[ox.Triple]] = {node: [] for node in nodes}
+    said_of: dict[Any, list[ox.Triple]] = {node: [] for node in nodes}
+    for t in triples:
+        if t.subject in said:
+            said[t.subject].append(t)
+        if t.object in said_of:
+            said_of[t.object].append(t)
     labels = {node: "" for node in nodes}
     for _ in range(len(nodes) + 1):
-        refined = {node: _signature(node, triples, labels) for node in nodes}
+        refined = {node: _signature(node, said[node], said_of[node], labels) for node in nodes}
         settled = len(set(refined.values())) == len(set(labels.values()))
         labels = refined
         if settled:
@@ -143,13 +150,15 @@ def canonical_blank_nodes(triples: list[ox.Triple]) -> list[ox.Triple]:
                    for t in triples), key=str)
 
 
-def _signature(node: ox.BlankNode, triples: list[ox.Triple], labels: dict[Any, str]) -> str:
+def _signature(node: ox.BlankNode, said: list[ox.Triple], said_of: list[ox.Triple],
+               labels: dict[Any, str]) -> str:
+    """The digest of ``node``'s label and what it says (``said``) and what is said of it
+    (``said_of``), its neighbours by their labels."""
     def name(term: Any) -> str:
         return "_:" + labels[term] if isinstance(term, ox.BlankNode) else str(term)
 
-    said = sorted(f"{t.predicate} {name(t.object)}" for t in triples if t.subject == node)
-    said_of = sorted(f"{name(t.subject)} {t.predicate}" for t in triples if t.object == node)
-    text = "\n".join([labels[node], *said, "<-", *said_of])
+    text = "\n".join([labels[node], *sorted(f"{t.predicate} {name(t.object)}" for t in said),
+                      "<-", *sorted(f"{name(t.subject)} {t.predicate}" for t in said_of)])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
