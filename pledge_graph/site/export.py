@@ -2,10 +2,10 @@
 
 The release is loaded into an in-memory store as ``serve`` loads it (the example queries
 included), but with a graph of its own only for each file the ontology's pages read (not
-the data dump's, which took half the loading time). Every resource is described by the server's own functions, in forked worker processes sharing
-that store, and written beside the web-server configuration. The site is written into a
-temporary folder beside ``OUT`` and renamed into place, so a failed export leaves the
-previous one whole.
+the data dump's, which took half the loading time). Every resource is described by the
+server's own functions, in forked worker processes sharing that store, and written beside
+the web-server configuration. The site is written into a temporary folder beside ``OUT``
+and renamed into place, so a failed export leaves the previous one whole.
 """
 
 from __future__ import annotations
