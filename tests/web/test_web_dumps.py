@@ -120,6 +120,29 @@ def test_landing_page_says_what_how_big_and_where(http, release):
     assert "curl" in html and "SPARQLWrapper" in html
 
 
+def test_a_release_without_its_count_in_the_manifest_is_counted_in_the_store(release, tmp_path):
+    """The landing page's triple count is the manifest's; a manifest without one (an older
+    release, a hand-made one) gets the count of the data dump's graph."""
+    import shutil
+
+    from pledge_graph.store.embedded import EmbeddedStore
+    from pledge_graph.store.loading import load_release
+    from pledge_graph.web.app import Settings
+    from pledge_graph.web.pages import statistics
+
+    copy = tmp_path / "dist"
+    shutil.copytree(release, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    triples = manifest.pop("triples")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    counted = {}
+    for directory, named in ((copy, ("pledge-graph.nt",)), (release, ())):
+        store = EmbeddedStore()
+        load_release(store, directory, Iris(), named=named)
+        counted[directory] = statistics(Settings(store=store, release_dir=directory))["triples"]
+    assert counted == {copy: triples, release: triples}, "counted, or read without the graph"
+
+
 def test_downloading_a_large_dump_does_not_hold_it_in_the_server(tmp_path_factory):
     """A dump goes out piece by piece: the server holds no copy of it while a client reads
     it (the layer of kept answers once collected every answer's pieces, kept or not: a
