@@ -26,6 +26,9 @@ _TYPES = {**{f.key: f.media_type for f in RESOURCE_FORMATS}, "gz": "application/
           "js": "text/javascript", "svg": "image/svg+xml", "sqlite": "application/vnd.sqlite3",
           "csv": "text/csv"}
 
+_UTF8 = {"html", "ttl", "css", "js", "csv"}
+_CHARSET = "; charset=utf-8"
+
 
 def write_config(out: Path, port: int, sparql: str) -> None:
     """Write ``apache/site.conf`` into ``out``."""
@@ -61,8 +64,10 @@ def site_part(sparql: str, python: str) -> str:
     lines += [
         "",
         "<IfModule mod_mime.c>",
-        *(f"    AddType {media} .{ext}" for ext, media in sorted(_TYPES.items())),
-        "    AddCharset utf-8 .html .ttl .css .js .csv",
+        # the charset is part of the type, not an AddCharset: mod_mime keeps the charset of
+        # any extension of a name, and pledge-graph.ttl.jsonld is a resource's JSON-LD
+        *(f'    AddType "{media}{_CHARSET if ext in _UTF8 else ""}" .{ext}'
+          for ext, media in sorted(_TYPES.items())),
         "</IfModule>",
         'Header set Cache-Control "public, max-age=%{PG_MAX_AGE}e" env=PG_MAX_AGE',
         'Header set Vary "Accept" env=PG_PATH',

@@ -56,6 +56,16 @@ def kinds_of_resources(site: Path) -> list[str]:
     return [*found, "dataset"]
 
 
+def every_resource(site: Path) -> list[str]:
+    """The path of every resource the export wrote (the parts of facts, organisations,
+    programmes, treaties, example queries, shapes, the build...), not one of each kind."""
+    root = site / "www" / "resources"
+    paths = sorted(str(p.relative_to(root))[:-len(".html")].replace("%", "")
+                   for p in root.rglob("*.html"))
+    assert len(paths) > 300 and any(p.endswith("/quote") for p in paths)
+    return paths
+
+
 def media_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "").split(";")[0].strip()
 

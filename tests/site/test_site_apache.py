@@ -20,6 +20,7 @@ from static_site import (
     ACCEPTS,
     FORMATS,
     ask,
+    every_resource,
     export,
     free_port,
     kinds_of_resources,
@@ -132,3 +133,18 @@ def test_apache_answers_the_conventions_table_as_serve_does(apache, served):
     statistics = client.get("/stats")
     assert statistics.status_code == 200
     assert statistics.content == served.get("/stats").content
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_apache_answers_every_resource_as_serve_does(apache, served):
+    """Every resource, not one of each kind, and every dump: a resource named like a file
+    (``/dataset/distribution/pledge-graph.ttl``) has files with two extensions, and its
+    JSON-LD once went out with the Turtle's charset."""
+    site, client = apache
+    for path in every_resource(site):
+        for accept in (None, "text/turtle", "application/ld+json"):
+            same_answer(ask(client, "GET", "/" + path, accept),
+                        ask(served, "GET", "/" + path, accept), own_error_pages=True)
+    for name in sorted(p.name for p in (site / "www" / "dumps").iterdir()):
+        mine, theirs = client.get(f"/dumps/{name}"), served.get(f"/dumps/{name}")
+        assert mine.headers["content-type"] == theirs.headers["content-type"], name

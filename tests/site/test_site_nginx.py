@@ -18,6 +18,7 @@ from static_site import (
     ACCEPTS,
     FORMATS,
     ask,
+    every_resource,
     export,
     free_port,
     kinds_of_resources,
@@ -81,6 +82,13 @@ def test_every_kind_of_resource_is_in_the_export(site):
 def test_each_accept_answers_as_serve_does_for_every_kind_of_resource(site, static, served,
                                                                       accept):
     for path in kinds_of_resources(site[0]):
+        same_answer(ask(static, "GET", "/" + path, accept), ask(served, "GET", "/" + path, accept))
+
+
+@pytest.mark.parametrize("accept", [None, "text/turtle", "application/ld+json",
+                                    "application/n-triples", "application/rdf+xml"])
+def test_every_resource_of_the_release_answers_as_serve_does(site, static, served, accept):
+    for path in every_resource(site[0]):
         same_answer(ask(static, "GET", "/" + path, accept), ask(served, "GET", "/" + path, accept))
 
 
