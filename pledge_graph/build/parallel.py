@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 from pledge_graph.errors import BuildError
 
-__all__ = ["MAX_WORKERS", "available_cpus", "in_child", "in_workers", "start_worker",
-           "workers_for"]
+__all__ = ["MAX_WORKERS", "available_cpus", "exit_on_signal", "in_child", "in_workers",
+           "start_worker", "workers_for"]
 
 MAX_WORKERS = 8
 
@@ -121,7 +121,7 @@ def in_child(function: Callable[..., R], *args: Any) -> R:
 def _child(sending: Any, parent: int, function: Callable[..., Any], args: tuple[Any, ...]
            ) -> None:
     start_worker(parent, signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _stopped)
+    signal.signal(signal.SIGTERM, exit_on_signal)
     try:
         reply: tuple[bool, Any] = (True, function(*args))
     except Exception as error:  # noqa: BLE001 - raised again in the parent
@@ -133,5 +133,7 @@ def _child(sending: Any, parent: int, function: Callable[..., Any], args: tuple[
     sending.close()
 
 
-def _stopped(signum: int, frame: object) -> None:
+def exit_on_signal(signum: int, frame: object) -> None:
+    """A signal handler that ends the process through its cleanup (``finally`` blocks),
+    with the shell's status for that signal."""
     raise SystemExit(128 + signum)

@@ -30,7 +30,7 @@ from pledge_graph.rdf.ntriples import RDF_TYPE, XSD_STRING, literal_parts
 from pledge_graph.rdf.vocab import Iris, prefixes, rebase_text
 
 __all__ = ["DOCUMENT_TAIL", "Compactor", "compact_rows", "context_cut", "context_names",
-           "context_text", "context_used", "document_head", "load_context"]
+           "context_text", "document_head", "load_context"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
 
@@ -243,16 +243,12 @@ def context_text(context: dict[str, Any]) -> str:
     return f"{{\n{terms}\n}}"
 
 
-def context_used(context: dict[str, Any], document: Any) -> dict[str, Any]:
-    """The context document cut to the entries ``document`` can be read with: its keywords
-    (``@version``...) and :func:`context_names`. Every other entry is one a reader never
-    looks up, so the document expands to the same triples; a resource's answer then
-    carries a few hundred bytes of context rather than the whole (9 KB on the project's)."""
-    return context_cut(context, context_names(context, document))
-
-
 def context_cut(context: dict[str, Any], names: Collection[str]) -> dict[str, Any]:
-    """The context document with its keywords and the entries of ``names`` alone."""
+    """The context document with its keywords (``@version``...) and the entries of
+    ``names`` alone. Given :func:`context_names` of a document, every entry left out is one
+    a reader of it never looks up, so it expands to the same triples; a resource's answer
+    then carries a few hundred bytes of context rather than the whole (9 KB on the
+    project's)."""
     return {"@context": {name: definition for name, definition in context["@context"].items()
                          if name in names or name.startswith("@")}}
 

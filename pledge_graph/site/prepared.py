@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
-from pledge_graph.build.parallel import start_worker
+from pledge_graph.build.parallel import exit_on_signal, start_worker
 from pledge_graph.build.release import read_release
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.site.documents import minted_iris, page_request
@@ -161,14 +161,10 @@ def main(argv: Sequence[str]) -> int:
     sandbox.enter()
     # the server stopped by a signal ends without stopping this process itself (uvicorn
     # raises the signal again once it has shut down): its death is a SIGTERM here too
-    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGTERM, exit_on_signal)
     start_worker(int(parent), signal.SIGTERM)
     prepare_descriptions(Path(directory), Path(release_dir), base)
     return 0
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

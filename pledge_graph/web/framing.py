@@ -219,7 +219,7 @@ class _LocalContext:
 
     def text_for(self, document: dict[str, Any]) -> str:
         """The context as ``document`` embeds it: the entries it is read with
-        (:func:`context_used`), one term a line; kept for each set of entries, as resources of
+        (:func:`context_cut`), one term a line; kept for each set of entries, as resources of
         one kind name the same terms."""
         names = context_names(self.context, document)
         found = self._texts.get(names)

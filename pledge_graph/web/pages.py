@@ -24,6 +24,7 @@ from pledge_graph.build.release import read_release
 from pledge_graph.errors import BuildError
 from pledge_graph.rdf.vocab import DCTERMS, PROV, RDFS, SCHEMA, SKOS, prefixes
 from pledge_graph.store.lookup import literal_parts
+from pledge_graph.web.negotiation import FORMATS
 from pledge_graph.web.page_terms import (
     Row,
     link_items,
@@ -271,12 +272,11 @@ def _term_refs(settings: Any, docs: Any, names: dict[str, str], *,
     return ref
 
 
-_FORMATS = (("Turtle", "ttl", "text/turtle"), ("JSON-LD", "jsonld", "application/ld+json"),
-            ("N-Triples", "nt", "application/n-triples"),
-            ("RDF/XML", "rdf", "application/rdf+xml"))
-_ALTERNATE = "".join(f'\n<link rel="alternate" type="{media_type}" href="{{0}}?format={key}" '
-                     f'title="{name}">' for name, key, media_type in _FORMATS) + "\n"
-_AS_DATA = " · ".join(f'<a href="{{0}}?format={key}">{name}</a>' for name, key, _ in _FORMATS)
+_FORMATS = (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))
+_MEDIA_TYPES = {f.key: f.media_type for f in FORMATS}
+_ALTERNATE = "".join(f'\n<link rel="alternate" type="{_MEDIA_TYPES[key]}" '
+                     f'href="{{0}}?format={key}" title="{name}">' for name, key in _FORMATS) + "\n"
+_AS_DATA = " · ".join(f'<a href="{{0}}?format={key}">{name}</a>' for name, key in _FORMATS)
 
 
 class _Counts(NamedTuple):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pyld import jsonld
 
-from pledge_graph.publish.jsonld import context_names, context_used, load_context
+from pledge_graph.publish.jsonld import context_cut, context_names, load_context
 
 CONTEXT = {"@context": {
     "@version": 1.1,
@@ -45,7 +45,7 @@ def test_a_document_expands_as_with_the_whole_context() -> None:
         "ex:free": "a compact IRI key",
         "@reverse": {"link": {"@id": "id:c"}},
     }
-    cut = context_used(CONTEXT, document)
+    cut = context_cut(CONTEXT, context_names(CONTEXT, document))
     assert _expanded({**document, **cut}) == _expanded({**document, **CONTEXT})
     assert set(cut["@context"]) == {"@version", "ex", "xsd", "id", "Thing", "status", "Draft",
                                     "when", "link", "label", "part"}
@@ -63,6 +63,6 @@ def test_the_project_context_cut_for_a_pledge_is_a_fraction_of_it() -> None:
     context = load_context()
     document = {"@id": "id:pledge/x/1", "@type": "Pledge", "pledgeText": {"en": "We pledge."},
                 "pledgedBy": "id:state/jpn"}
-    cut = context_used(context, document)
+    cut = context_cut(context, context_names(context, document))
     assert len(cut["@context"]) < len(context["@context"]) / 4
     assert _expanded({**document, **cut}) == _expanded({**document, **context})
