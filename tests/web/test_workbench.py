@@ -179,12 +179,28 @@ def test_the_table_sorts_and_pages(server, browser):
     assert counts()[0] == 2 and counts() != sorted(counts())
     header = browser.find_elements(By.CSS_SELECTOR, f"{ACTIVE} .yasr table.dataTable thead th")
     next(th for th in header if th.text == "pledges").click()
+    redrawn(browser, lambda: counts() == sorted(counts()))
     assert counts() == sorted(counts())
     Select(browser.find_element(By.CSS_SELECTOR, f"{ACTIVE} select.tableSizer")
            ).select_by_value("10")
+    redrawn(browser, lambda: len(table_rows(browser)) == 10)
     assert len(table_rows(browser)) == 10
     browser.find_element(By.CSS_SELECTOR, f"{ACTIVE} .dt-paging-button.next").click()
+    redrawn(browser, lambda: len(table_rows(browser)) == 2)
     assert len(table_rows(browser)) == 2
+
+
+def redrawn(browser, done, timeout: float = 10) -> None:
+    """Wait (at most ``timeout`` s) until ``done()``: the table is redrawn after a click,
+    not at once, and its old rows go stale meanwhile. The caller then asserts it."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(browser, timeout, ignored_exceptions=(StaleElementReferenceException,)
+                      ).until(lambda _: done())
+    except TimeoutException:
+        pass
 
 
 def test_a_link_fills_the_editor_and_waits_on_this_endpoint(server, browser):
