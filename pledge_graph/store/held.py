@@ -51,14 +51,16 @@ class HeldIndex:
         lines.pop()  # after the last line's end
         collecting = gc.isenabled()
         gc.disable()  # a million new tuples would start a collection every few hundred
-        last, found = "", []  # the dump writes a subject's triples together
+        last: str = ""  # the dump writes a subject's triples together
+        found: list[tuple[str, str, int]] = []
         try:
             for subject, _, predicate, obj, form in index_rows(lines, published):
                 predicate = terms.setdefault(predicate, predicate)
                 if subject != last:
-                    found = outgoing.get(subject)
-                    if found is None:
-                        found = outgoing[terms.setdefault(subject, subject)] = []
+                    known = outgoing.get(subject)
+                    if known is None:
+                        known = outgoing[terms.setdefault(subject, subject)] = []
+                    found = known
                     last = terms[subject]
                 if obj[0] != '"':
                     obj = terms.setdefault(obj, obj)
