@@ -18,8 +18,7 @@ import pyoxigraph as ox
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
-from pledge_graph.publish.jsonld import (context_cut, context_names, context_text,
-                                      load_context)
+from pledge_graph.publish.jsonld import context_cut, context_names, context_text, load_context
 from pledge_graph.web.compaction import ContextCompaction, Unsupported, indented_json
 from pledge_graph.web.memo import keep
 from pledge_graph.web.node_objects import from_lines, from_triples, parse_lines
