@@ -50,9 +50,13 @@ library's initializer could do.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import math
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -85,6 +89,15 @@ from pledge_graph.store.scheduler import (
     Scheduler,
     Ticket,
     client,
+)
+from pledge_graph.store.waits import (
+    DONE,
+    GONE,
+    LATE,
+    in_thread,
+    readable,
+    received,
+    settle_once,
 )
 from pledge_graph.store.workers import Loader, Template, Worker, Workers, serve_on_disk, template
 
@@ -125,11 +138,19 @@ processor does not hold a place for new queries for long."""
 
 _LONG_NICE = 19
 _WATCH_EVERY = 0.05
-_DONE, _LATE, _GONE = "done", "late", "gone"  # how the wait for a worker's reply ended
 _ERRORS: dict[str, type[StoreError]] = {
     cls.__name__: cls for cls in (StoreError, QuerySyntaxError, ResultTooLarge)
 }
 
+
+def _answer(status: str, value: Any) -> Answer:
+    """A worker's reply as the answer, or the error it stands for."""
+    if status == "ok":
+        return value
+    if status == "NotAcceptable":
+        raise NotAcceptable(value)
+    message, expected = value
+    raise _ERRORS.get(status, StoreError)(message, expected=expected)
 
 
 class ProcessPool(ViewReads):
@@ -192,26 +213,41 @@ class ProcessPool(ViewReads):
         :data:`pledge_graph.store.scheduler.client` names. Raise Overloaded when it finds no place
         (or is stopped to make room), QueryTimeout when it runs past its limit,
         QueryOutOfMemory when its worker grows past the memory limit."""
-        timeout = options.get("timeout")
-        limit = self.timeout if timeout is None else timeout
-        kwargs = {"media_types": media_types,
-                  "default_graph_uris": list(options.get("default_graph_uris", ())),
-                  "named_graph_uris": list(options.get("named_graph_uris", ())),
-                  "base_iri": options.get("base_iri")}
+        limit, message = self._message(sparql, media_types, options)
         cancel = options.get("cancel")
         ticket = self.scheduler.admit(client.get())
         try:
             self.scheduler.wait(ticket, self.wait, cancel)
             worker = self._workers.acquire(self.wait)
-            status, value = self._ask(worker, ticket, (sparql, kwargs), limit, cancel)
+            status, value = self._ask(worker, ticket, message, limit, cancel)
         finally:
             self.scheduler.leave(ticket)
-        if status == "ok":
-            return value
-        if status == "NotAcceptable":
-            raise NotAcceptable(value)
-        message, expected = value
-        raise _ERRORS.get(status, StoreError)(message, expected=expected)
+        return _answer(status, value)
+
+    async def query_async(self, sparql: str, *, media_types: dict[str, str],
+                          gone: asyncio.Future[Any] | None = None,
+                          **options: Unpack[QueryOptions]) -> Answer:
+        """:meth:`query`, waiting for its place and its answer in the running event loop
+        rather than in a thread (see :mod:`pledge_graph.store.waits`). ``gone`` is done once
+        no one waits for the answer: the query then leaves the queue or is stopped, as when
+        the task awaiting it is cancelled."""
+        limit, message = self._message(sparql, media_types, options)
+        loop = asyncio.get_running_loop()
+        granted: asyncio.Future[None] = loop.create_future()
+        ticket = self.scheduler.admit(
+            client.get(), functools.partial(loop.call_soon_threadsafe, settle_once, granted, None))
+        try:
+            await self.scheduler.wait_async(ticket, self.wait, granted, gone)
+            worker = self._workers.ready_now()
+            if worker is None:  # none ready: one is started, or one that is starting waited for
+                started: Worker = await in_thread(
+                    functools.partial(self._workers.acquire, self.wait),
+                    functools.partial(self._workers.release, grown_too_much=False))
+                worker = started
+            status, value = await self._ask_async(worker, ticket, message, limit, gone)
+        finally:
+            self.scheduler.leave(ticket)
+        return _answer(status, value)
 
     def renew_idle(self) -> int:
         """Replace the idle on-disk workers by fresh ones (:meth:`Workers.renew_idle`)."""
@@ -222,37 +258,82 @@ class ProcessPool(ViewReads):
         self._closed = True
         self._workers.close()
 
+    def _message(self, sparql: str, media_types: dict[str, str],
+                 options: QueryOptions) -> tuple[float, object]:
+        """The query's time limit, and what is sent to its worker."""
+        timeout = options.get("timeout")
+        limit = self.timeout if timeout is None else timeout
+        kwargs = {"media_types": media_types,
+                  "default_graph_uris": list(options.get("default_graph_uris", ())),
+                  "named_graph_uris": list(options.get("named_graph_uris", ())),
+                  "base_iri": options.get("base_iri")}
+        return limit, (sparql, kwargs)
+
     def _ask(self, worker: Worker, ticket: Ticket, message: object, limit: float,
              cancel: threading.Event | None = None) -> tuple[str, Any]:
         """Send one query to ``worker`` and return its reply; stop it past ``limit``, or
         once ``cancel`` is set."""
-        worker.ticket, worker.started = ticket, time.monotonic()
-        if worker.cpu_at_start < 0:  # unknown until the worker's first reply says it
-            worker.cpu_at_start = cpu_seconds(worker.pid)
-        deadline = worker.started + limit
-        try:
-            with self._lock:
-                self._busy.add(worker)
+        deadline = self._begin(worker, ticket, limit)
+        with self._asking(worker, limit):
             worker.conn.send(message)
-            outcome = self._answered(worker, deadline, cancel)
-            if outcome == _GONE:
-                self._workers.replace(worker)
-                ran = time.monotonic() - worker.started
-                raise QueryCancelled(f"its client closed the connection after {ran:.1f} s")
-            if outcome == _LATE:
-                self._workers.replace(worker)
-                raise QueryTimeout(f"the query ran longer than {limit:g} s, the limit of this "
-                                   "service, and was stopped; nothing was returned",
-                                   expected="a cheaper query")
-            if worker.stopped is not None:
-                raise EOFError
-            status, value, cpu, rss = worker.conn.recv()
+            self._check(worker, self._answered(worker, deadline, cancel), limit)
+            reply = worker.conn.recv()
+        return self._released(worker, reply)
+
+    async def _ask_async(self, worker: Worker, ticket: Ticket, message: object, limit: float,
+                         gone: asyncio.Future[None] | None) -> tuple[str, Any]:
+        """:meth:`_ask`, waiting for the reply in the running event loop."""
+        deadline = self._begin(worker, ticket, limit)
+        with self._asking(worker, limit):
+            worker.conn.send(message)
+            outcome = await readable(worker.conn.fileno(), deadline - time.monotonic(), gone)
+            self._check(worker, outcome, limit)
+            reply = await received(worker.conn)
+        return self._released(worker, reply)
+
+    @contextlib.contextmanager
+    def _asking(self, worker: Worker, limit: float) -> Iterator[None]:
+        """While ``worker`` runs a query: a worker that fails, or whose query is given up,
+        is replaced; the error says why the pool stopped it, if it did."""
+        try:
+            yield
         except (EOFError, OSError):
             self._workers.replace(worker)
             raise self._failure(worker, limit) from None
+        except asyncio.CancelledError:
+            self._workers.replace(worker)
+            raise
         finally:
             with self._lock:
                 self._busy.discard(worker)
+
+    def _begin(self, worker: Worker, ticket: Ticket, limit: float) -> float:
+        """Mark ``worker`` busy with ``ticket``'s query; return the query's deadline."""
+        worker.ticket, worker.started = ticket, time.monotonic()
+        if worker.cpu_at_start < 0:  # unknown until the worker's first reply says it
+            worker.cpu_at_start = cpu_seconds(worker.pid)
+        with self._lock:
+            self._busy.add(worker)
+        return worker.started + limit
+
+    def _check(self, worker: Worker, outcome: str, limit: float) -> None:
+        """Raise the query's error if the wait for its reply ended with ``outcome`` other
+        than DONE, or the worker was stopped."""
+        if outcome == GONE:
+            self._workers.replace(worker)
+            ran = time.monotonic() - worker.started
+            raise QueryCancelled(f"its client closed the connection after {ran:.1f} s")
+        if outcome == LATE:
+            self._workers.replace(worker)
+            raise QueryTimeout(f"the query ran longer than {limit:g} s, the limit of this "
+                               "service, and was stopped; nothing was returned",
+                               expected="a cheaper query")
+        if worker.stopped is not None:
+            raise EOFError
+
+    def _released(self, worker: Worker, reply: Any) -> tuple[str, Any]:
+        """Take ``worker`` back after its reply; return the reply's status and value."""
+        status, value, cpu, rss = reply
         # a worker keeps the heap a large query grew: a fresh one starts from its baseline
         # (the pages of the in-memory copy it has written to are kept: a fresh worker would
         # copy them again on its first query, at the cost of a slow answer)
@@ -264,16 +345,16 @@ class ProcessPool(ViewReads):
     @staticmethod
     def _answered(worker: Worker, deadline: float, cancel: threading.Event | None) -> str:
         """Wait until ``worker`` replies, or the pool stops it (it may take a while to end):
-        then return ``_DONE``; ``_LATE`` once ``deadline`` passes, ``_GONE`` once ``cancel``
+        then return ``DONE``; ``LATE`` once ``deadline`` passes, ``GONE`` once ``cancel``
         is set."""
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                return _LATE
+                return LATE
             if worker.conn.poll(min(left, _WATCH_EVERY)) or worker.stopped is not None:
-                return _DONE
+                return DONE
             if cancel is not None and cancel.is_set():
-                return _GONE
+                return GONE
 
     def _failure(self, worker: Worker, limit: float) -> StoreError:
         """The error of a query whose worker died: why the pool stopped it, if it did."""

@@ -31,13 +31,17 @@ client's address); work the server does for itself runs as ``local``.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from pledge_graph.errors import Overloaded, QueryCancelled
+from pledge_graph.store.waits import DONE, GONE, first_of
 
 __all__ = [
     "DEFAULT_LONG",
@@ -77,6 +81,14 @@ class Ticket:
     state: str = _WAITING
     granted: threading.Event = field(default_factory=threading.Event)
     refused: Overloaded | None = None
+    notify: Callable[[], object] | None = None
+    """Called (under the scheduler's lock) once ``granted`` is set: it must not block."""
+
+    def grant(self) -> None:
+        """The query may start, or was refused: tell whoever waits for it."""
+        self.granted.set()
+        if self.notify is not None:
+            self.notify()
 
     @property
     def long(self) -> bool:
@@ -99,9 +111,10 @@ class Scheduler:
         self._fresh = 0
         self._long: list[Ticket] = []
 
-    def admit(self, for_client: str) -> Ticket:
+    def admit(self, for_client: str, notify: Callable[[], object] | None = None) -> Ticket:
         """Start a query of ``for_client`` or queue it; raise Overloaded when the queue is
-        full and the client holds as many waiting places as any other."""
+        full and the client holds as many waiting places as any other. ``notify`` is called
+        when a queued query may start or is refused (see :class:`Ticket`)."""
         ticket = Ticket(for_client)
         with self._lock:
             if self._fresh < self.fresh and not self._queued:
@@ -109,6 +122,7 @@ class Scheduler:
                 return ticket
             if self._queued >= self.queue:
                 self._make_room(for_client)
+            ticket.notify = notify
             self._waiting.setdefault(for_client, deque()).append(ticket)
             self._queued += 1
         return ticket
@@ -123,16 +137,32 @@ class Scheduler:
         while not ticket.granted.wait(min(step, max(0.0, deadline - time.monotonic()))):
             gone = cancel is not None and cancel.is_set()
             if gone or time.monotonic() >= deadline:
-                with self._lock:
-                    if ticket.state == _WAITING:
-                        self._unqueue(ticket)
-                        if gone:
-                            raise QueryCancelled(_GONE)
-                        raise self._overloaded(f"every place for a query stayed taken for "
-                                               f"{timeout:g} s")
+                self._given_up(ticket, timeout, gone)
                 break
         if ticket.refused is not None:
             raise ticket.refused
+
+    async def wait_async(self, ticket: Ticket, timeout: float, granted: asyncio.Future[Any],
+                         gone: asyncio.Future[Any] | None = None) -> None:
+        """:meth:`wait` in the running event loop, for a ticket whose ``notify`` makes
+        ``granted`` done; ``gone`` is done once no one waits for the answer."""
+        if not ticket.granted.is_set():
+            outcome = await first_of(granted, timeout, gone)
+            if outcome != DONE:
+                self._given_up(ticket, timeout, outcome == GONE)
+        if ticket.refused is not None:
+            raise ticket.refused
+
+    def _given_up(self, ticket: Ticket, timeout: float, gone: bool) -> None:
+        """A query waited ``timeout`` seconds, or its client went: it leaves the queue
+        with an error, unless it was granted meanwhile."""
+        with self._lock:
+            if ticket.state == _WAITING:
+                self._unqueue(ticket)
+                if gone:
+                    raise QueryCancelled(_GONE)
+                raise self._overloaded(f"every place for a query stayed taken for "
+                                       f"{timeout:g} s")
 
     def lengthen(self, ticket: Ticket) -> Ticket | None:
         """``ticket``'s query has run a while: move it to a long place. Return the ticket
@@ -177,7 +207,7 @@ class Scheduler:
         ticket.started = time.monotonic()
         self._fresh += 1
         self._running[ticket.client] += 1
-        ticket.granted.set()
+        ticket.grant()
 
     def _end(self, ticket: Ticket) -> None:
         """Free ``ticket``'s running place (its fresh count is the caller's)."""
@@ -221,7 +251,7 @@ class Scheduler:
         self._unqueue(dropped)
         dropped.refused = self._overloaded("the queue was full and this query's client held "
                                            "more of its places than any other")
-        dropped.granted.set()
+        dropped.grant()
 
     def _displaced(self, ticket: Ticket) -> Ticket:
         """The query to stop so that ``ticket`` may become long (see the module)."""

@@ -248,6 +248,24 @@ class Workers:
                 raise
             return worker
 
+    def ready_now(self) -> Worker | None:
+        """An idle worker that can take a query at once, or None: none is started or
+        waited for here (see :meth:`acquire`)."""
+        with self._lock:
+            if not self._idle:
+                return None
+            worker = self._idle[-1]
+            current = worker.in_memory or not self.in_memory.is_set()
+            if not current or not (worker.ready or worker.conn.poll(0)):
+                return None
+            self._idle.pop()
+        try:
+            worker.wait_ready(0)
+        except StoreError:
+            self.replace(worker)
+            return None
+        return worker
+
     def release(self, worker: Worker, grown_too_much: bool) -> None:
         """Take back a worker that has answered: keep it ready, or retire it."""
         worker.ticket = None

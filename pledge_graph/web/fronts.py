@@ -37,7 +37,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -98,8 +98,10 @@ class FrontServer(uvicorn.Server):
 
     def __init__(self, config: uvicorn.Config, *, listener: socket.socket | None = None,
                  others: list[socket.socket] | None = None,
-                 handoff: socket.socket | None = None) -> None:
+                 handoff: socket.socket | None = None,
+                 on_start: Callable[[asyncio.AbstractEventLoop], None] | None = None) -> None:
         super().__init__(config)
+        self._on_start = on_start
         self._listener = listener
         self._others = list(others or [])
         self._turns: Iterator[socket.socket | None] = itertools.cycle([None, *self._others])
@@ -116,6 +118,8 @@ class FrontServer(uvicorn.Server):
                                           server_state=self.server_state,
                                           app_state=self.lifespan.state)
         loop = asyncio.get_running_loop()
+        if self._on_start is not None:
+            self._on_start(loop)
         for other in self._others:
             loop.add_reader(other.fileno(), self._heard, other)
         if self._listener is not None:
@@ -240,9 +244,10 @@ class FrontServer(uvicorn.Server):
 class Fronts:
     """The other front processes of one server, started by the first."""
 
-    def __init__(self, count: int, plan: FrontPlan, query: Callable[..., Any]) -> None:
+    def __init__(self, count: int, plan: FrontPlan,
+                 query: Callable[..., Awaitable[Any]]) -> None:
         """Start ``count`` fronts with ``plan``; the queries they relay are run with
-        ``query`` (the pool's)."""
+        ``query`` (the pool's ``query_async``)."""
         self.handoffs: list[socket.socket] = []
         self.relays: list[Relay] = []
         self.processes: list[subprocess.Popen[bytes]] = []
@@ -265,9 +270,12 @@ class Fronts:
             ours.setblocking(False)
             self.handoffs.append(ours)
             self.processes.append(process)
-            relay_end = Relay(relay, query, plan.query_threads, self._front_ready)
-            self.relays.append(relay_end)
-            threading.Thread(target=relay_end.serve, daemon=True, name="relay").start()
+            self.relays.append(Relay(relay, query, self._front_ready))
+
+    def listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run the queries the other fronts relay in ``loop`` (the first front's)."""
+        for relay in self.relays:
+            relay.listen(loop)
 
     def tell(self, name: str, value: object) -> None:
         """Send every other front a value the server computed once."""

@@ -22,6 +22,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pledge_graph.store import scheduler
+from pledge_graph.store.embedded import Answer, Store
+from pledge_graph.store.waits import settle_once
 from pledge_graph.web.negotiation import Format, Unacceptable, negotiate
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "not_modified",
     "query_for_client",
     "query_parameter",
+    "run_query",
     "validated",
 ]
 
@@ -97,16 +100,33 @@ async def query_for_client(request: Request, call: Callable[..., T], *args: Any,
     connection before the answer (``call`` gets ``cancel``, an event set then): a client
     that gives up, or times out and asks again, leaves no query running for no one."""
     gone = threading.Event()
-    watching = asyncio.ensure_future(_until_gone(request.receive, gone))
+    watching = asyncio.ensure_future(_until_gone(request.receive, gone.set))
     try:
         return await for_client(request, call, *args, cancel=gone, **kwargs)
     finally:
         watching.cancel()
 
 
-async def _until_gone(receive: Receive, gone: threading.Event) -> None:
-    """Wait for the server to say the client has gone, then set ``gone``. What is left of
-    the request's body is read first (a GET's empty body, unless it was read before); a
+async def run_query(request: Request, store: Store, sparql: str, **options: Any) -> Answer:
+    """Run a client's query on ``store`` as :func:`query_for_client` does; on a store that
+    can wait for its place and answer in the event loop (``query_async``), without a
+    thread (see :mod:`pledge_graph.store.waits`)."""
+    in_loop = getattr(store, "query_async", None)
+    if in_loop is None:
+        return await query_for_client(request, store.query, sparql, **options)
+    scheduler.client.set(request.client.host if request.client else "unknown")
+    gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    watching = asyncio.ensure_future(
+        _until_gone(request.receive, functools.partial(settle_once, gone, None)))
+    try:
+        return await in_loop(sparql, gone=gone, **options)
+    finally:
+        watching.cancel()
+
+
+async def _until_gone(receive: Receive, on_gone: Callable[[], None]) -> None:
+    """Wait for the server to say the client has gone, then call ``on_gone``. What is left
+    of the request's body is read first (a GET's empty body, unless it was read before); a
     server that then gives a request message again, rather than wait, is not watched."""
     ended = False
     try:
@@ -121,7 +141,7 @@ async def _until_gone(receive: Receive, gone: threading.Event) -> None:
     except Exception:  # noqa: BLE001 - a server that fails here is not watched further
         return
     if message["type"] == "http.disconnect":
-        gone.set()
+        on_gone()
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

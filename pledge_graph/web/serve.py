@@ -222,7 +222,8 @@ def serve(options: ServeOptions, say: Say) -> None:
         config = server_config(create_app(settings), options.edge, cap,
                                access_log=options.access_log, share=fronts)
         server = FrontServer(config, listener=listener,
-                             others=others.handoffs if others else None)
+                             others=others.handoffs if others else None,
+                             on_start=others.listen if others else None)
         stop.server = server
         host, port = listener.getsockname()[:2]
         say(f"serving {release.directory} at http://{host}:{port}/ "
@@ -353,7 +354,7 @@ def _other_fronts(count: int, pool: ProcessPool, settings: Settings, options: Se
                      access_log=options.access_log,
                      warm_limit=max(WARM_LIMIT, settings.timeout),
                      prepared=settings.prepared is not None)
-    return Fronts(count, plan, pool.query)
+    return Fronts(count, plan, pool.query_async)
 
 
 def _edge_cap(options: ServeOptions) -> int:

@@ -32,7 +32,7 @@ from pledge_graph.sparql.results import Answer, NotAcceptable, write_triples
 from pledge_graph.store.lookup import OneSubject, one_subject
 from pledge_graph.web import pages
 from pledge_graph.web.cache import mark_cacheable
-from pledge_graph.web.http import for_client, header, negotiated, query_for_client
+from pledge_graph.web.http import for_client, header, negotiated, run_query
 from pledge_graph.web.negotiation import negotiate
 
 __all__ = [
@@ -200,8 +200,8 @@ async def endpoint(request: Request) -> Response:
             await for_client(request, settings.store.subject_query, found, media_types)
         settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)
     elif answer is None:
-        answer = await query_for_client(
-            request, settings.store.query, asked.query, media_types=media_types,
+        answer = await run_query(
+            request, settings.store, asked.query, media_types=media_types,
             default_graph_uris=asked.default_graph_uris,
             named_graph_uris=asked.named_graph_uris, timeout=settings.timeout, base_iri=base)
         settings.cache.put(key, answer, len(answer.body) + len(asked.query) + 256)

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -284,3 +285,30 @@ def test_a_server_stopped_by_sigterm_while_it_starts_ends_at_once(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_large_queries_and_large_answers_cross_between_the_fronts_at_once(tmp_path):
+    """Queries near the body limit go to the pool's process while answers of megabytes
+    come back, through both fronts at once. A front reads the pool's replies while its
+    event loop sends, so every query is answered whole: were each process to wait to send
+    to the other, all of them would hang."""
+    wide = "http://example.org/wide"
+    path = tmp_path / "wide.nt"
+    path.write_text("".join(f'<http://example.org/w/{n}> <http://example.org/p> "value {n}" .\n'
+                            for n in range(60_000)), encoding="utf-8")
+    server = Server("--fronts", "2", "--cache-mb", "0", "--also", f"{wide}={path}")
+    try:
+        padding = "# " + "x" * 400_000 + "\n"
+
+        def ask(n: int) -> tuple[int, int]:
+            query = f"{padding}CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{wide}> {{ ?s ?p ?o }} }}"
+            with one_connection(server) as client:
+                answer = client.post("/sparql", data={"query": f"{query} # {n}"},
+                                     headers={"Accept": "application/n-triples"}, timeout=120)
+            return answer.status_code, answer.text.count(" .\n")
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answered = list(pool.map(ask, range(16), timeout=180))
+        assert answered == [(200, 60_000)] * 16  # connections go to the fronts in turn
+    finally:
+        server.stop()
