@@ -338,7 +338,7 @@ class ProcessPool(ViewReads):
         # (the pages of the in-memory copy it has written to are kept: a fresh worker would
         # copy them again on its first query, at the cost of a slow answer)
         worker.cpu_at_start = cpu  # an idle worker uses no processor time
-        grown = rss - worker.baseline_kib
+        grown = rss - worker.baseline_kib if rss >= 0 else 0  # -1: a short query's
         self._workers.release(worker, bool(self.memory_kib) and grown > self.memory_kib // 2)
         return status, value
 

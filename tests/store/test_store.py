@@ -281,3 +281,30 @@ def test_pool_moves_to_an_in_memory_copy_and_still_stops_runaways(release, tmp_p
     while any(_alive(pid) for pid in moved) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in moved)
+def test_a_worker_whose_heap_a_query_grew_is_replaced_after_it_answers(tmp_path):
+    """A worker keeps the heap a large answer grew: past half the memory limit it is
+    replaced once it has answered (its reply says its memory after a query that took a
+    while), and one that answered short queries is kept."""
+    on_disk = EmbeddedStore(tmp_path / "store")
+    on_disk.native.load(input="".join(
+        f'<http://example.org/g/{n}> <http://example.org/p> "{"value " * 8}{n}" .\n'
+        for n in range(60_000)).encode(), format=ox.RdfFormat.N_TRIPLES)
+    del on_disk
+    pool = ProcessPool(tmp_path / "store", workers=1, queries=1, memory_mb=80,
+                       limit=1_000_000)
+    try:
+        pool.query("ASK { ?s ?p ?o }", media_types=JSON)
+        (kept,) = pool.worker_pids()
+        for _ in range(40):  # short queries: the same worker answers each
+            pool.query("ASK { ?s ?p ?o }", media_types=JSON)
+        assert pool.worker_pids() == [kept]
+        answer = pool.query("CONSTRUCT WHERE { ?s ?p ?o }",
+                            media_types={"graph": "application/n-triples"})
+        assert answer.body.count(b"\n") == 60_000
+        deadline = time.monotonic() + 20
+        while kept in pool.worker_pids() or not pool.worker_pids():
+            assert time.monotonic() < deadline, pool.worker_pids()
+            time.sleep(0.05)
+        assert not _alive(kept)
+    finally:
+        pool.close()
