@@ -32,20 +32,9 @@ descriptions, labels, graph names, counts for the landing page) are bounded work
 answered in the calling process from its own read-only view of the on-disk store, without
 a worker.
 
-Why not a library's process pool: ``bench/pool_libraries.py`` gives each pool one worker and
-a query that runs 3.3 s alone, with a limit of 1 s, then a one-row query (2026-12, load
-average 9.6, medians of 3). Every pool reports the timeout after 1.0 s; the next query is
-answered 0.21 s later here (a fresh worker is started), but 1.8 s later with
-``concurrent.futures.ProcessPoolExecutor``, 2.7 s with ``multiprocessing.Pool`` and 3.4 s
-with loky (3.7): none of them can end one running task, so the runaway holds its worker
-until it ends by itself (a real runaway, never). What they offer instead ends every
-worker (``Pool.terminate``, loky's ``shutdown(kill_workers=True)``), and a worker that dies
-breaks a ``ProcessPoolExecutor`` for every query in flight. None watches a task's memory
-while it runs (loky checks a worker's growth between tasks), shares places fairly between
-clients, lowers a long query's priority, or forks workers from a process holding the
-in-memory copy (with an ``initializer``, each worker would load its own copy). These are
-what this module and ``workers`` are for; the network isolation (``sandbox.enter``) alone a
-library's initializer could do.
+Why not a library's process pool: none of those measured (``bench/pool_libraries.py``)
+can end one running task, or watches a task's memory while it runs; see docs/serving.md,
+"Why the server has its own pool".
 """
 
 from __future__ import annotations
@@ -153,6 +142,14 @@ def _answer(status: str, value: Any) -> Answer:
     raise _ERRORS.get(status, StoreError)(message, expected=expected)
 
 
+def _wake(loop: asyncio.AbstractEventLoop, granted: asyncio.Future[None]) -> None:
+    """Tell a query waiting in ``loop`` that it may start (from any thread)."""
+    try:
+        loop.call_soon_threadsafe(settle_once, granted, None)
+    except RuntimeError:  # the loop has closed: no one waits any more
+        pass
+
+
 class ProcessPool(ViewReads):
     """A :class:`~pledge_graph.store.embedded.Store` over worker processes.
 
@@ -234,8 +231,7 @@ class ProcessPool(ViewReads):
         limit, message = self._message(sparql, media_types, options)
         loop = asyncio.get_running_loop()
         granted: asyncio.Future[None] = loop.create_future()
-        ticket = self.scheduler.admit(
-            client.get(), functools.partial(loop.call_soon_threadsafe, settle_once, granted, None))
+        ticket = self.scheduler.admit(client.get(), functools.partial(_wake, loop, granted))
         try:
             await self.scheduler.wait_async(ticket, self.wait, granted, gone)
             worker = self._workers.ready_now()
