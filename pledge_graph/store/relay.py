@@ -24,16 +24,17 @@ on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import math
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
 from pledge_graph.errors import PledgeGraphError, StoreError
 from pledge_graph.store.embedded import (
@@ -179,6 +180,13 @@ class Relay:
             pass  # the front has gone; its clients are gone with it
 
 
+def _answer(status: str, value: Any) -> Answer:
+    """A reply as the answer, or the error it carries."""
+    if status == "ok":
+        return cast(Answer, value)
+    raise _rebuilt(*value)
+
+
 class _InLoop:
     """A reply awaited in an event loop, given by the thread that receives replies."""
 
@@ -218,18 +226,11 @@ class RelayedPool(ViewReads):
         :data:`pledge_graph.store.scheduler.client` names; raise what the pool raises."""
         number = next(self._numbers)
         waiting: Future[Any] = Future()
-        self._waiting[number] = waiting
         cancel = options.pop("cancel", None)  # told the pool's process by a message
-        try:
+        with self._asking(number, waiting):
             self._ask(number, sparql, media_types, options)
             status, value = self._result(waiting, number, cancel)
-        except OSError:
-            raise StoreError(_LOST) from None
-        finally:
-            self._waiting.pop(number, None)
-        if status == "ok":
-            return value
-        raise _rebuilt(*value)
+        return _answer(status, value)
 
     async def query_async(self, sparql: str, *, media_types: dict[str, str],
                           gone: asyncio.Future[Any] | None = None,
@@ -239,19 +240,23 @@ class RelayedPool(ViewReads):
         process is told to stop the query (its reply, the error, still comes)."""
         number = next(self._numbers)
         answered = _InLoop(asyncio.get_running_loop())
-        self._waiting[number] = answered
-        try:
+        with self._asking(number, answered):
             self._ask(number, sparql, media_types, options)
             if await first_of(answered.future, math.inf, gone) == GONE:
                 self._cancel(number)
             status, value = await answered.future
+        return _answer(status, value)
+
+    @contextlib.contextmanager
+    def _asking(self, number: int, waiting: Future[Any] | _InLoop) -> Iterator[None]:
+        """While query ``number`` waits for its reply, given to ``waiting``."""
+        self._waiting[number] = waiting
+        try:
+            yield
         except OSError:
             raise StoreError(_LOST) from None
         finally:
             self._waiting.pop(number, None)
-        if status == "ok":
-            return value
-        raise _rebuilt(*value)
 
     def _ask(self, number: int, sparql: str, media_types: dict[str, str],
              options: QueryOptions) -> None:
