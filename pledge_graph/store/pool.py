@@ -86,7 +86,7 @@ from pledge_graph.store.waits import (
     in_thread,
     readable,
     received,
-    settle_once,
+    wake,
 )
 from pledge_graph.store.workers import Loader, Template, Worker, Workers, serve_on_disk, template
 
@@ -140,14 +140,6 @@ def _answer(status: str, value: Any) -> Answer:
         raise NotAcceptable(value)
     message, expected = value
     raise _ERRORS.get(status, StoreError)(message, expected=expected)
-
-
-def _wake(loop: asyncio.AbstractEventLoop, granted: asyncio.Future[None]) -> None:
-    """Tell a query waiting in ``loop`` that it may start (from any thread)."""
-    try:
-        loop.call_soon_threadsafe(settle_once, granted, None)
-    except RuntimeError:  # the loop has closed: no one waits any more
-        pass
 
 
 class ProcessPool(ViewReads):
@@ -231,7 +223,7 @@ class ProcessPool(ViewReads):
         limit, message = self._message(sparql, media_types, options)
         loop = asyncio.get_running_loop()
         granted: asyncio.Future[None] = loop.create_future()
-        ticket = self.scheduler.admit(client.get(), functools.partial(_wake, loop, granted))
+        ticket = self.scheduler.admit(client.get(), functools.partial(wake, loop, granted, None))
         try:
             await self.scheduler.wait_async(ticket, self.wait, granted, gone)
             worker = self._workers.ready_now()

@@ -43,7 +43,7 @@ from pledge_graph.store.embedded import (
     ViewReads,
 )
 from pledge_graph.store.scheduler import client
-from pledge_graph.store.waits import GONE, first_of, settle_once, watch, whole
+from pledge_graph.store.waits import GONE, first_of, settle_once, wake, watch, whole
 
 __all__ = ["Relay", "RelayedPool"]
 
@@ -198,7 +198,7 @@ class _InLoop:
         return self.future.done()
 
     def set_result(self, result: object) -> None:
-        self.loop.call_soon_threadsafe(settle_once, self.future, result)
+        wake(self.loop, self.future, result)
 
 
 class RelayedPool(ViewReads):

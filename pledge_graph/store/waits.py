@@ -20,7 +20,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-__all__ = ["DONE", "GONE", "LATE", "first_of", "in_thread", "readable", "received", "settle_once", "watch", "whole"]
+__all__ = ["DONE", "GONE", "LATE", "first_of", "in_thread", "readable", "received", "settle_once", "wake", "watch", "whole"]
 
 T = TypeVar("T")
 DONE, LATE, GONE = "done", "late", "gone"
@@ -111,6 +111,15 @@ def whole(fd: int) -> bool:
     except OSError:
         return False
     return 0 <= size <= waiting - 4
+
+
+def wake(loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], result: object) -> None:
+    """:func:`settle_once` from any thread, for a future of ``loop`` (nothing once the loop
+    has closed: no one waits any more)."""
+    try:
+        loop.call_soon_threadsafe(settle_once, future, result)
+    except RuntimeError:
+        pass
 
 
 def settle_once(future: asyncio.Future[Any], result: object) -> None:
