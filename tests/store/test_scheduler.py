@@ -1,13 +1,20 @@
 """The scheduler's places and queue, on their own: new queries start while places are free,
 long ones move aside, a client's share of long places holds, the queue is bounded and
-shared between clients."""
+shared between clients, and a query waiting in an event loop is woken or leaves the queue
+as one waiting in a thread does."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import threading
+import time
+
 import pytest
 
-from pledge_graph.errors import Overloaded
+from pledge_graph.errors import Overloaded, QueryCancelled
 from pledge_graph.store.scheduler import Scheduler, Ticket
+from pledge_graph.store.waits import wake
 
 
 def running(tickets: list[Ticket]) -> list[str]:
@@ -74,3 +81,49 @@ def test_waiting_past_the_limit_leaves_the_queue() -> None:
         places.wait(waiting, 0.01)
     assert waiting.state == "over"
     assert places.admit("a").state == "waiting"
+
+
+def test_a_query_waiting_in_an_event_loop_starts_when_another_thread_frees_a_place() -> None:
+    places = Scheduler(fresh=1, long=0, queue=2, retry_after=3)
+    running_one = places.admit("a")
+
+    async def wait() -> Ticket:
+        loop = asyncio.get_running_loop()
+        granted = loop.create_future()
+        ticket = places.admit("b", functools.partial(wake, loop, granted, None))
+        assert ticket.state == "waiting"
+        threading.Timer(0.05, places.leave, args=(running_one,)).start()
+        await places.wait_async(ticket, 5, granted)
+        return ticket
+
+    started = time.monotonic()
+    ticket = asyncio.run(wait())
+    assert ticket.state == "fresh" and time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(("how", "error", "said"), [
+    ("late", Overloaded, "stayed taken"),
+    ("gone", QueryCancelled, "closed the connection before the query started"),
+    ("displaced", Overloaded, "held more of its places"),
+])
+def test_a_query_waiting_in_an_event_loop_leaves_the_queue_with_its_error(
+        how: str, error: type[Exception], said: str) -> None:
+    places = Scheduler(fresh=1, long=0, queue=2, retry_after=3)
+    places.admit("a")
+
+    async def wait() -> Ticket:
+        loop = asyncio.get_running_loop()
+        granted, gone = loop.create_future(), loop.create_future()
+        ticket = places.admit("a", functools.partial(wake, loop, granted, None))
+        if how == "gone":
+            loop.call_later(0.05, gone.set_result, None)
+        elif how == "displaced":  # the queue fills: "a" holds more of it than "b"
+            places.admit("a")
+            places.admit("b")
+        with pytest.raises(error, match=said):
+            await places.wait_async(ticket, 0.2 if how == "late" else 5, granted, gone)
+        return ticket
+
+    assert asyncio.run(wait()).state == "over"
+    if how != "displaced":  # its place in the queue is free again (else "b" took it)
+        assert places.admit("c").state == "waiting"
