@@ -275,3 +275,40 @@ def test_a_graph_store_read_whose_client_goes_is_stopped(wide):
     assert len(stopped) == 2, wide.stderr.read_text()[-3000:]
     assert all(" GET /store: 499 query stopped: its client closed the connection " in line
                for line in stopped), stopped
+
+
+def test_clients_that_leave_at_every_moment_leave_every_place_free():
+    """Clients that close their connections at every moment of a query's life (before its
+    body is whole, while it waits for a place, runs, has become long or is being answered),
+    through both fronts, then wait for nothing: afterwards every place is free again. As
+    many small queries as there are places, from as many clients, are answered at once,
+    and no worker is left running."""
+    with running("--queries", "2", "--long-queries", "1", "--queue", "8",
+                 "--timeout", "3") as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        queries = [RUNAWAY, f"SELECT ?p ?o WHERE {{ <{IRIS.pledge('japan-2023', 1)}> ?p ?o }}",
+                   "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"]
+
+        def leave(n: int) -> None:
+            body = urlencode({"query": f"{queries[n % 3]} # churn {n}"}).encode()
+            head = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: " + SRJ.encode()
+                    + b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                sock.sendall(head + (body if n % 5 else body[:10]))
+                time.sleep((n * 37 % 100) / 100 * 0.6)  # 0 to 0.6 s, spread out
+
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            list(pool.map(leave, range(80)))
+        time.sleep(3.5)  # past the time limit: whatever still ran has been stopped
+        before = _workers_cpu(server)
+        time.sleep(1.0)
+        assert _workers_cpu(server) - before < 0.3  # no worker runs a query any more
+        small = [f"ASK {{ <{IRIS.pledge('japan-2023', 2)}> ?p ?o }} # after {n}"
+                 for n in range(2)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answered = list(pool.map(
+                lambda n: timed(lambda: post(server.url, small[n], source=f"127.0.0.{20 + n}",
+                                             timeout=30)), range(2)))
+        assert [r.status_code for r, _ in answered] == [200, 200]
+        assert max(took for _, took in answered) < QUICK_S, answered
