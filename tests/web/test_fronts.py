@@ -289,9 +289,10 @@ def test_a_server_stopped_by_sigterm_while_it_starts_ends_at_once(tmp_path):
 
 def test_large_queries_and_large_answers_cross_between_the_fronts_at_once(tmp_path):
     """Queries near the body limit go to the pool's process while answers of megabytes
-    come back, through both fronts at once. A front reads the pool's replies while its
-    event loop sends, so every query is answered whole: were each process to wait to send
-    to the other, all of them would hang."""
+    come back, through both fronts at once, and every one is answered whole. Such messages
+    are read and written outside the event loops (a front reads replies in a thread of its
+    own; the pool's process reads a long query, a worker's long reply, and sends a long
+    answer, in threads), so no process waits on another that waits on it."""
     wide = "http://example.org/wide"
     path = tmp_path / "wide.nt"
     path.write_text("".join(f'<http://example.org/w/{n}> <http://example.org/p> "value {n}" .\n'
