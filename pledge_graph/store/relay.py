@@ -80,9 +80,9 @@ def _rebuilt(kind: type[PledgeGraphError], args: tuple[Any, ...],
 class Relay:
     """The pool's end of one front's connection: runs the queries the front sends with
     ``query`` (the pool's :meth:`~pledge_graph.store.pool.ProcessPool.query_async`), each
-    for the client the front names, in an event loop of its own, and tells the front what
-    the server has counted once (:meth:`tell`). ``on_ready`` is called with the number of
-    example answers the front has kept, once it has."""
+    for the client the front names, as a task of the server's event loop (:meth:`listen`),
+    and tells the front what the server has counted once (:meth:`tell`). ``on_ready`` is
+    called with the number of example answers the front has kept, once it has."""
 
     def __init__(self, conn: Connection, query: Callable[..., Awaitable[Answer]],
                  on_ready: Callable[[int], None]) -> None:
@@ -150,13 +150,13 @@ class Relay:
             if not isinstance(error, PledgeGraphError):  # the front sees a plain StoreError
                 _LOG.error("a relayed query failed: unexpected %s: %s",
                            type(error).__name__, error)
-            self._answer((number, "error", _portable(error)))
+            self._respond((number, "error", _portable(error)))
             return
         finally:
             self._gone.pop(number, None)
-        self._answer((number, _BODY, replace(answer, body=b"")), answer.body)
+        self._respond((number, _BODY, replace(answer, body=b"")), answer.body)
 
-    def _answer(self, reply: tuple[Any, ...], body: bytes | None = None) -> None:
+    def _respond(self, reply: tuple[Any, ...], body: bytes | None = None) -> None:
         """Send a reply from the event loop when it is short and no other is being sent;
         else from a thread, so that the loop does not wait on the front reading it."""
         if len(body or b"") <= _AT_ONCE and self._send.acquire(blocking=False):

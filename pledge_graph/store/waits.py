@@ -20,7 +20,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-__all__ = ["DONE", "GONE", "LATE", "first_of", "in_thread", "readable", "received", "settle_once", "wake", "watch", "whole"]
+__all__ = ["DONE", "GONE", "LATE", "first_of", "in_thread", "readable", "received", "settle_once",
+           "wake", "watch", "whole"]
 
 T = TypeVar("T")
 DONE, LATE, GONE = "done", "late", "gone"
