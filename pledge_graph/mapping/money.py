@@ -43,7 +43,7 @@ def money_triples(fact: dict[str, Any], subject: str, pg: Terms,
     expected)`` makes the error for a malformed field."""
     doubts = _doubts(fact, fail) if fact.get("status", "extracted") == "extracted" else []
     stem = subject[:-1]
-    amount = f"{stem}/amount>"
+    amount = f"{stem}#amount>"  # part of the fact's document
     currency = fact.get("currency")
     if currency is not None and (not isinstance(currency, str)
                                  or not re.fullmatch(r"[A-Z]{3}", currency)):

@@ -15,8 +15,12 @@ IRI patterns (relative to the base, see docs/model.md):
     id/treaty/<slug>                   a core human rights treaty or optional protocol
     id/programme/<slug>                a national programme or initiative
     id/fact/<slug>/<n>/<fact-id>       an extracted fact (funding, treaty action, mention)
-    id/fact/<slug>/<n>/<fact-id>/quote     its TextQuoteSelector
-    id/fact/<slug>/<n>/<fact-id>/position  its TextPositionSelector
+    id/fact/<slug>/<n>/<fact-id>#target    its evidence (oa:SpecificResource), and its
+    id/fact/<slug>/<n>/<fact-id>#quote     TextQuoteSelector and TextPositionSelector:
+    id/fact/<slug>/<n>/<fact-id>#position  parts of the fact's document (the slash IRIs
+                                           .../target, /quote, /position minted before
+                                           redirect here: FACT_PARTS)
+    id/fact/<slug>/<n>/<fact-id>#amount    a funding fact's schema:MonetaryAmount
     id/build/<digest>                  the build activity (PROV-O) of one release
     id/software/<name>                 the software agent that ran the build
     dataset                            the dataset (VoID, DCAT); dataset/<version> a release
@@ -48,6 +52,7 @@ from pledge_graph.paths import DEFAULT_BASE
 __all__ = [
     "DCAT",
     "DCTERMS",
+    "FACT_PARTS",
     "FOAF",
     "GEONAMES",
     "OA",
@@ -69,6 +74,7 @@ __all__ = [
     "XSD",
     "Iris",
     "merged_text",
+    "moved_part",
     "prefixes",
     "rebase_text",
     "slugify",
@@ -144,6 +150,21 @@ class Iris:
 
     def dataset(self, version: str | None = None) -> URIRef:
         return self.mint("dataset", version) if version else self.mint("dataset")
+
+
+FACT_PARTS = ("target", "quote", "position", "amount")
+"""The parts of a fact's document, with hash IRIs (``<fact>#target``, its two selectors, a
+funding fact's amount)."""
+
+
+def moved_part(iri: str) -> str | None:
+    """The hash IRI that replaced ``iri`` if it is a slash IRI of a fact's part
+    (``.../id/fact/.../quote`` is now ``.../id/fact/...#quote``), else None: such IRIs were
+    minted before the evidence became part of its fact's document, and keep resolving."""
+    stem, _, part = iri.rpartition("/")
+    if part in FACT_PARTS and "/id/fact/" in stem and "#" not in iri:
+        return f"{stem}#{part}"
+    return None
 
 
 def rebase_text(text: str, base: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pledge_graph.rdf.vocab import FACT_PARTS
 from pledge_graph.site.documents import RESOURCE_FORMATS
 from pledge_graph.site.nginx import GRAPH_PATHS, SECURITY_HEADERS
 
@@ -61,6 +62,7 @@ def site_part(sparql: str, python: str) -> str:
                              negotiate)
     lines += _negotiated("page+graph", "^(/.*/)$", "/resources$1%", negotiate)
     lines += _negotiated("page+graph", "^(/.*)$", "/resources$1", negotiate)
+    lines += _moved_parts()
     lines += [
         "",
         "<IfModule mod_mime.c>",
@@ -89,6 +91,26 @@ def _negotiated(kinds: str, pattern: str, target: str, negotiate: str) -> list[s
         f"RewriteCond %{{DOCUMENT_ROOT}}{file}.%{{ENV:PG_FORMAT}} -f",
         (f"RewriteRule {pattern} {target}.%{{ENV:PG_FORMAT}} "
          "[L,E=PG_PATH:%{REQUEST_URI},E=PG_MAX_AGE:300]"),
+    ]
+
+
+def _moved_parts() -> list[str]:
+    """301 from a fact's part minted with a slash to its hash IRI (``/id/fact/F/quote`` to
+    ``/id/fact/F#quote``, the query string kept before the fragment) when the fact's
+    description holds that part, as ``serve`` answers
+    (:func:`pledge_graph.rdf.vocab.moved_part`; the negotiation program reads the fact's
+    N-Triples file)."""
+    pattern = f"^(/id/fact/.+)/({'|'.join(FACT_PARTS)})$"
+    exists = 'RewriteCond "${pledge_graph_negotiate:moved %{DOCUMENT_ROOT} %{REQUEST_URI}}" =yes'
+    return [
+        "",
+        f"RewriteCond %{{REQUEST_URI}} {pattern}",
+        exists,
+        "RewriteCond %{QUERY_STRING} ^$",
+        f"RewriteRule {pattern} $1#$2 [R=301,NE,L]",
+        f"RewriteCond %{{REQUEST_URI}} {pattern}",
+        exists,
+        f"RewriteRule {pattern} $1?%{{QUERY_STRING}}#$2 [R=301,NE,L]",
     ]
 
 

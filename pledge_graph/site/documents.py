@@ -67,7 +67,8 @@ for the file, as ``serve`` does before it looks for the IRI)."""
 
 def minted_iris(settings: Settings) -> tuple[list[str], list[str]]:
     """Return (the IRIs under the base the graph says something about and the site serves
-    as resources, sorted; those it cannot write as files)."""
+    as resources, sorted; those it cannot write as files). A hash IRI is no resource of
+    its own: it is described in its document's description (a fact's evidence)."""
     base = settings.iris.base
     index = getattr(settings.store, "reader", None)
     if isinstance(index, HeldIndex | TripleIndex):  # the IRIs it keeps, read at once
@@ -79,6 +80,7 @@ def minted_iris(settings: Settings) -> tuple[list[str], list[str]]:
             for term in (quad.subject, quad.object):
                 if isinstance(term, ox.NamedNode) and term.value.startswith(base):
                     found.add(term.value[len(base):])
+    found = {p for p in found if "#" not in p}  # parts of a document, written with it
     routed = {p for p in found if p in ROUTES or p.startswith(("dumps/", "static/"))}
     unsafe = sorted(p for p in found - routed if not _SAFE_PATH.match(p))
     served = sorted(found - routed - set(unsafe))

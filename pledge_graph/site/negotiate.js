@@ -5,6 +5,8 @@
 // cannot be read): 406 listing what would. The table is written by `pledge-graph export-site`
 // from the server's own table of formats.
 
+import fs from 'fs';
+
 var SITE = /*SITE*/;
 
 var RANGE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+$/;
@@ -201,10 +203,46 @@ function notAcceptable(r) {
     r.return(406, lines.join("\n") + "\n");
 }
 
-// js_content: the 404 answer of a resource or a dump that is not in the release.
+// [the fact's path, the part] when a slash IRI asked for was replaced by a hash part of a
+// fact's document (/id/fact/F/quote is now /id/fact/F#quote) that the fact's description
+// holds (read from its N-Triples file); else null.
+function movedPart(r, asked) {
+    var at = asked.lastIndexOf("/");
+    var part = asked.slice(at + 1);
+    var document = asked.slice(0, at);
+    if (!asked.startsWith("/id/fact/") || SITE.moved.indexOf(part) < 0) {
+        return null;
+    }
+    var described;
+    try {
+        described = fs.readFileSync(r.variables.document_root + "/resources" + document + ".nt",
+                                    "utf8");
+    } catch (e) {
+        return null;
+    }
+    var subject = "<" + SITE.base + document.slice(1) + "#" + part + "> ";
+    return described.startsWith(subject) || described.indexOf("\n" + subject) >= 0
+        ? [document, part] : null;
+}
+
+// js_content: the 404 answer of a resource or a dump that is not in the release; 301 for
+// a fact's part that now has a hash IRI, as the server answers.
 function notFound(r) {
     var text;
     var asked = path(r);
+    var moved = movedPart(r, asked);
+    if (moved !== null) {
+        var query = r.variables.args ? "?" + r.variables.args : "";
+        r.status = 301;
+        r.headersOut["Location"] = moved[0] + query + "#" + moved[1];
+        r.headersOut["Content-Type"] = "text/plain; charset=utf-8";
+        text = "301 Moved Permanently: <" + SITE.base + asked.slice(1) + "> is now <" +
+            SITE.base + moved[0].slice(1) + "#" + moved[1] + ">, part of its fact's description\n";
+        r.sendHeader();
+        r.send(text);
+        r.finish();
+        return;
+    }
     if (asked.startsWith("/dumps/")) {
         text = "404 Not Found: the release has no file '" + asked.slice(7) + "'; see /dumps/";
     } else {

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pledge_graph.rdf.vocab import FACT_PARTS
 from pledge_graph.site.documents import RESOURCE_FORMATS
 from pledge_graph.web.negotiation import FORMATS
 
@@ -79,6 +80,7 @@ def negotiation_module(base: str) -> str:
     site = {
         "base": base,
         "graphs": sorted(GRAPH_PATHS),
+        "moved": list(FACT_PARTS),
         "formats": [{"key": f.key, "media_type": f.media_type, "kinds": sorted(f.kinds),
                      "names": list(f.names), "aliases": list(f.aliases)} for f in FORMATS],
     }

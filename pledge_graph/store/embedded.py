@@ -144,8 +144,10 @@ class SparqlMethods:
     def resource(self, iri: str, media_type: str) -> Answer:
         """Describe ``iri``: the triples with it as subject or object, and the triples of its
         owned sub-resources (IRIs extending it with ``/...`` that it links to or that link to
-        it, such as selectors and checksums), and the blank nodes it reaches (OWL and SHACL
-        lists in the ontology and shapes). An unknown IRI gives an empty graph."""
+        it, such as checksums), of its hash parts (IRIs ``iri#...`` it links to and those
+        they link to: a fact's evidence and selectors), and of the blank nodes it reaches
+        (OWL and SHACL lists in the ontology and shapes). An unknown IRI gives an empty
+        graph."""
         return self.query(_resource_query(iri), media_types={"graph": media_type})
 
     def description(self, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
@@ -387,13 +389,19 @@ def _iri(iri: str) -> str:
 
 def _resource_query(iri: str) -> str:
     ref = _iri(iri)
-    prefix = json.dumps(iri.rstrip("/") + "/")
+    prefix, hashed = json.dumps(iri.rstrip("/") + "/"), json.dumps(iri + "#")
     return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
   {{ BIND({ref} AS ?s) ?s ?p ?o }}
   UNION {{ BIND({ref} AS ?o) ?s ?p ?o }}
   UNION {{
     {{ SELECT DISTINCT ?s WHERE {{ {{ {ref} ?x ?s }} UNION {{ ?s ?x {ref} }}
                                   FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix})) }} }}
+    ?s ?p ?o
+  }}
+  UNION {{
+    {{ SELECT DISTINCT ?s WHERE {{ {{ {ref} ?x ?s }} UNION {{ {ref} ?x ?a . ?a ?y ?s
+                                    FILTER(isIRI(?a) && STRSTARTS(STR(?a), {hashed})) }}
+                                  FILTER(isIRI(?s) && STRSTARTS(STR(?s), {hashed})) }} }}
     ?s ?p ?o
   }}
   UNION {{

@@ -166,7 +166,9 @@ def subject_solutions(read: Reader, found: OneSubject, media_types: dict[str, st
 def description(read: Reader, iri: str, budget: int | None = None) -> list[ox.Triple] | None:
     """The triples describing ``iri`` in the default graph (see the module): with it as
     subject or object, those of its owned sub-resources (IRIs under ``iri/`` it links to or
-    that link to it) and those of the blank nodes reachable from its blank objects.
+    that link to it), those of its parts (IRIs ``iri#...`` it links to, and those such a
+    part links to: a fact's evidence and its selectors) and those of the blank nodes
+    reachable from its blank objects.
 
     With a ``budget``, None when reading them takes more than that many triples: the
     caller can answer small descriptions at once and send large ones to a thread."""
@@ -179,7 +181,7 @@ def description(read: Reader, iri: str, budget: int | None = None) -> list[ox.Tr
 def description_lines(read: Reader, iri: str, budget: int | None = None) -> list[str] | None:
     """The triples of :func:`description` as N-Triples lines, each once, in reading order."""
     counted = _Counted(read, budget)
-    node, prefix = f"<{iri}>", "<" + iri.rstrip("/") + "/"
+    node, prefix, hashed = f"<{iri}>", "<" + iri.rstrip("/") + "/", f"<{iri}#"
     try:
         outgoing = counted.outgoing(node)
         incoming = counted.incoming(node)
@@ -190,6 +192,14 @@ def description_lines(read: Reader, iri: str, budget: int | None = None) -> list
         lines += [f"{s} {p} {node} .\n" for s, p in incoming]
         for subject in dict.fromkeys([*owned, *blanks]):
             lines += [f"{subject} {p} {o} .\n" for p, o in counted.outgoing(subject)]
+        parts = dict.fromkeys(o for _, o in outgoing if o.startswith(hashed))
+        second: dict[str, None] = {}
+        for part in parts:  # the parts it links to, and theirs: two links at most
+            said = counted.outgoing(part)
+            lines += [f"{part} {p} {o} .\n" for p, o in said]
+            second.update((o, None) for _, o in said if o.startswith(hashed))
+        for part in [o for o in second if o not in parts]:
+            lines += [f"{part} {p} {o} .\n" for p, o in counted.outgoing(part)]
     except _OverBudget:
         return None
     return list(dict.fromkeys(lines))
@@ -197,11 +207,12 @@ def description_lines(read: Reader, iri: str, budget: int | None = None) -> list
 
 def owned_parts(iri: str, rows: Iterable[tuple[str, str, str]]) -> list[str]:
     """The parts ``iri`` owns in a description (triples as N-Triples text): the IRIs
-    under ``iri/`` that it links to or that link to it (selectors, checksums), whose own
-    triples its description holds."""
-    node, prefix = f"<{iri}>", "<" + iri.rstrip("/") + "/"
+    under ``iri/`` that it links to or that link to it (checksums), and its hash parts
+    ``iri#...`` (a fact's evidence and selectors), whose own triples its description holds."""
+    node, prefix, hashed = f"<{iri}>", "<" + iri.rstrip("/") + "/", f"<{iri}#"
     found = [o for s, _, o in rows if s == node and o.startswith(prefix)]
     found += [s for s, _, o in rows if o == node and s.startswith(prefix)]
+    found += [s for s, _, _ in rows if s.startswith(hashed)]
     return [part[1:-1] for part in dict.fromkeys(found)]
 
 

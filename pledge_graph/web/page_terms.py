@@ -15,6 +15,8 @@ show the same terms again and again (properties, classes, groups, countries).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import zip_longest
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -139,12 +141,15 @@ def _field(t: dict[str, Any], key: str) -> Markup:
     return escape(t[key]) if key in t else Markup("")
 
 
-def table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str) -> Markup:
+def table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str,
+               anchors: Sequence[str] = ()) -> Markup:
     """The rows of a table of terms, each cell in its element (``th`` or ``td``), a row a
-    line: written here, not in a template loop, for the same reason as :func:`term_html`."""
+    line: written here, not in a template loop, for the same reason as :func:`term_html`.
+    ``anchors``: an ``id`` for each row ("" for none), where a fragment leads."""
     return Markup("".join(
-        "<tr>" + "".join(f"<{cell}>{term_html(t)}</{cell}>" for cell, t in zip(cells, row))
-        + "</tr>\n" for row in rows))
+        (f'<tr id="{escape(anchor)}">' if anchor else "<tr>")
+        + "".join(f"<{cell}>{term_html(t)}</{cell}>" for cell, t in zip(cells, row))
+        + "</tr>\n" for row, anchor in zip_longest(rows, anchors[:len(rows)], fillvalue="")))
 
 
 def link_items(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> Markup:

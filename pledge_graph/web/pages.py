@@ -161,12 +161,15 @@ def resource_page(request: Request, iri: str, rows: list[Row],
     that shows the description its own way (the pledge's) asks for no ``tables`` (the
     description's tables and provenance list are then not made)."""
     settings = request.app.state.settings
-    view = view_terms(settings, names or {})
     subject = f"<{iri}>"
     ordered = _sorted(rows)  # sorted once: the three parts keep its order
     outgoing = [t for t in ordered if t[0] == subject]
     incoming = [t for t in ordered if t[2] == subject and t[0] != subject]
     others = [t for t in ordered if t[0] != subject and t[2] != subject]
+    anchors = _part_anchors(iri, others[:PAGE_ROWS])
+    if anchors:  # the document's hash parts go by their fragment, where their rows are
+        names = {**(names or {}), **{f"{iri}#{a}": f"#{a}" for a in anchors if a}}
+    view = view_terms(settings, names or {})
     labels = sorted((o for _, p, o in outgoing if p in _LABELS and o[:1] == '"'),
                     key=_label_order)
     provenance = [t for t in outgoing if t[1] in _PROVENANCE]
@@ -182,6 +185,7 @@ def resource_page(request: Request, iri: str, rows: list[Row],
                   for s, p, _ in incoming[:PAGE_ROWS]] if tables else [],
         others=[(view.term(s), view.term(p, named=False), view.term(o))
                 for s, p, o in others[:PAGE_ROWS]] if tables else [],
+        part_anchors=anchors,
         counts=_Counts(len(outgoing), len(incoming), len(others)),
         page_rows=PAGE_ROWS, inverse_link=_INVERSE_QUERY[0] + quoted + _INVERSE_QUERY[1],
         provenance=[(view.term(p, named=False), view.term(o))
@@ -190,6 +194,19 @@ def resource_page(request: Request, iri: str, rows: list[Row],
         query_link=_DESCRIBE_QUERY[0] + quoted + _DESCRIBE_QUERY[1],
         **format_links(local), browse=browse_links(settings, iri, incoming), **extra,
     ).encode("utf-8")
+
+
+def _part_anchors(iri: str, rows: list[Row]) -> list[str]:
+    """For each row of the parts table, the fragment of its subject when it is a hash part
+    of ``iri`` (``<iri#quote>``) and its first row, else "": ``/fact#quote`` then leads to
+    the quote's rows. Empty when no row has one."""
+    hashed, seen = f"<{iri}#", set()
+    anchors = []
+    for s, _, _ in rows:
+        fragment = s[len(hashed):-1] if s.startswith(hashed) else ""
+        anchors.append("" if fragment in seen else fragment)
+        seen.add(fragment)
+    return anchors if any(anchors) else []
 
 
 def browse_links(settings: Any, iri: str, incoming: list[Row]) -> list[tuple[str, str]]:

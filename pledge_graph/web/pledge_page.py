@@ -85,7 +85,7 @@ def pledge_view(iri: str, rows: list[Row], facts: list[Fact], issued: str, setti
     texts = [literal_parts(o) for _, p, o in outgoing if p == text_term and o[:1] == '"']
     text = texts[0][0] if texts else ""
     groups, rest = _link_groups(outgoing, pg, view)
-    parts = {f.iri for f in facts} | {f.iri + "/target" for f in facts}
+    parts = {f.iri for f in facts} | {f"{f.iri}#target" for f in facts}
     incoming = [(view.term(s), view.term(p, named=False))
                 for s, p, _ in sorted((t for t in rows if t[2] == subject and t[0] != subject
                                        and not (is_iri(t[0]) and iri_value(t[0]) in parts)),

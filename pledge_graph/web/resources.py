@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pledge_graph.rdf.vocab import PROV, RDF, VOID, prefixes
+from pledge_graph.rdf.vocab import PROV, RDF, VOID, moved_part, prefixes
 from pledge_graph.sparql.results import N_TRIPLES, write_lines, write_triples
 from pledge_graph.store.lookup import labels_in, owned_parts
 from pledge_graph.web import evidence, ontology_docs, pages, pledge_page
@@ -85,9 +85,30 @@ async def resource(request: Request) -> Response:
         if later:
             body = await run_in_threadpool(_described, request, iri, fmt)
     if body is None:
-        return error(404, f"404 Not Found: the graph says nothing about <{iri}>")
+        return await _moved(request, iri) or error(
+            404, f"404 Not Found: the graph says nothing about <{iri}>")
     mark_cacheable(request.scope, key)
     return validated(request, body, fmt.media_type, tag, settings.built, headers)
+
+
+async def _moved(request: Request, iri: str) -> Response | None:
+    """301 to the hash IRI that replaced ``iri`` (a fact's part minted with a slash, see
+    :func:`~pledge_graph.rdf.vocab.moved_part`) when the graph describes it, else None.
+    The query string is kept: ``?format=`` still chooses the format."""
+    settings = request.app.state.settings
+    moved = moved_part(iri)
+    if moved is None:
+        return None
+    lines = settings.store.description_lines(moved, _AT_ONCE)
+    if lines is None:  # not read at once (a remote store): in a thread
+        lines = await run_in_threadpool(settings.store.description_lines, moved)
+    if not lines:
+        return None
+    document, _, part = moved[len(settings.iris.base):].rpartition("#")
+    query = request.url.query
+    location = f"/{document}{'?' + query if query else ''}#{part}"
+    return error(301, f"301 Moved Permanently: <{iri}> is now <{moved}>, "
+                      f"part of its fact's description", headers={"Location": location})
 
 
 def _page_at_once(settings: Any, iri: str) -> bool:

@@ -177,7 +177,7 @@ def test_curator_decisions_survive_reimport_and_rejected_facts_are_not_published
         (PG + "Confirmed",)]
     assert not store.query(PREFIXES + f"ASK {{ <{fact}1/org-jica> ?p ?o }}")
     assert not store.query(PREFIXES + f"ASK {{ ?s ?p <{fact}1/org-jica> }}")
-    assert not store.query(PREFIXES + f"ASK {{ <{fact}1/org-jica/target> ?p ?o }}")
+    assert not store.query(PREFIXES + f"ASK {{ <{fact}1/org-jica#target> ?p ?o }}")
     text = record(data, "japan-2023")["pledges"][0]["text"]
     start = text.index("judicial institutions")
     assert select(store, f"""

@@ -43,8 +43,8 @@ ORG_KNOWN = fact_iri("org-ohchr")
 ORG_UNKNOWN = fact_iri("org-ministry-of-justice")
 COUNTRY = fact_iri("country-per")
 PROGRAMME = fact_iri("programme-national-legal-aid-programme")
-AMOUNT = URIRef(f"{FUNDING}/amount")
-TARGET, QUOTE, POSITION = (URIRef(f"{FUNDING}/{p}") for p in ("target", "quote", "position"))
+AMOUNT = URIRef(f"{FUNDING}#amount")
+TARGET, QUOTE, POSITION = (URIRef(f"{FUNDING}#{p}") for p in ("target", "quote", "position"))
 
 
 def facts(fact: dict) -> list[tuple[Node, Node, Node]]:

@@ -8,13 +8,14 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from web_server import bundled_release, cli
 
-from pledge_graph.rdf.vocab import Iris
+from pledge_graph.rdf.vocab import FACT_PARTS, Iris
 
 RDFLIB_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld",
                   "application/n-triples": "nt", "application/rdf+xml": "xml"}
@@ -57,12 +58,14 @@ def kinds_of_resources(site: Path) -> list[str]:
 
 
 def every_resource(site: Path) -> list[str]:
-    """The path of every resource the export wrote (the parts of facts, organisations,
-    programmes, treaties, example queries, shapes, the build...), not one of each kind."""
+    """The path of every resource the export wrote (facts, organisations, programmes,
+    treaties, example queries, shapes, the build...), not one of each kind. A fact's parts
+    (``#target``, ``#quote``, ``#position``) are in its own files, none of their own."""
     root = site / "www" / "resources"
     paths = sorted(str(p.relative_to(root))[:-len(".html")].replace("%", "")
                    for p in root.rglob("*.html"))
-    assert len(paths) > 300 and any(p.endswith("/quote") for p in paths)
+    assert len(paths) > 300 and any(p.startswith("id/fact/") for p in paths)
+    assert not any(p.endswith(("/target", "/quote", "/position")) or "#" in p for p in paths)
     return paths
 
 
@@ -73,14 +76,17 @@ def media_type(response: httpx.Response) -> str:
 def same_answer(static: httpx.Response, served: httpx.Response, *,
                 own_error_pages: bool = False) -> None:
     """The two answers agree on what users rely on (``own_error_pages``: the web server
-    answers 404 and 406 with pages of its own, so only their status is compared)."""
+    answers redirects, 404 and 406 with pages of its own, so only their status and a
+    redirect's Location are compared)."""
     assert static.status_code == served.status_code, static.text[:300]
-    if own_error_pages and static.status_code >= 400:
+    if own_error_pages and static.status_code >= 300:
+        assert _where(static) == _where(served)
         return
     assert static.headers.get("content-type") == served.headers.get("content-type")
     for name in ("vary", "content-location", "link", "access-control-allow-origin",
                  "x-content-type-options", "cache-control"):
         assert static.headers.get(name) == served.headers.get(name), name
+    assert _where(static) == _where(served)
     if static.status_code != 200 or not static.content:
         return
     kind = media_type(static)
@@ -88,6 +94,35 @@ def same_answer(static: httpx.Response, served: httpx.Response, *,
         assert isomorphic(graph(static), graph(served))
     elif kind == "text/html":
         assert html_lines(static) == html_lines(served)
+
+
+def _where(response: httpx.Response) -> str | None:
+    """A redirect's Location as a path (a web server may write it with its own address)."""
+    location = response.headers.get("location")
+    if location is None:
+        return None
+    parts = urlsplit(location)
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+
+def moved_parts(site: Path) -> list[tuple[str, str | None, dict[str, str] | None]]:
+    """Requests for the slash IRIs of a fact's parts (``/id/fact/F/quote``, minted before
+    they became hash IRIs of the fact's document), which redirect when the fact's
+    description holds the part (only a funding fact has an amount), and for such IRIs of
+    no fact, which do not: (path, Accept, query parameters)."""
+    fact = next(p for p in kinds_of_resources(site) if p.startswith("id/fact/"))
+    funding = "id/fact/japan-2023/3/funding-usd-1000000"  # the one with an amount
+    assert (site / "www" / "resources" / f"{funding}.nt").is_file()
+    asked: list[tuple[str, str | None, dict[str, str] | None]] = []
+    for path in (*(f"/{fact}/{part}" for part in FACT_PARTS), f"/{funding}/amount"):
+        for accept, params in ((None, None), ("text/turtle", None), (None, {"format": "nt"}),
+                               ("image/png", None), ("image/png", {"format": "jsonld"})):
+            asked.append((path, accept, params))
+    for part in FACT_PARTS:
+        asked += [(f"/id/fact/no-such/1/fact/{part}", None, None),
+                  (f"/{fact}/{part}/more", None, None), (f"/id/pledge/japan-2023/1/{part}",
+                                                         "text/turtle", None)]
+    return asked
 
 
 def html_lines(response: httpx.Response) -> list[str] | bytes:

@@ -24,6 +24,7 @@ from static_site import (
     export,
     free_port,
     kinds_of_resources,
+    moved_parts,
     same_answer,
     stop,
     wait_for_port,
@@ -128,6 +129,12 @@ def test_apache_answers_the_conventions_table_as_serve_does(apache, served):
                         own_error_pages=True)
     for path in ("/id/pledge/no-such-pledge/1", "/id/pledge/japan-2023/1.ttl"):
         assert ask(client, "GET", path, None).status_code == 404
+    statuses = set()
+    for path, accept, params in moved_parts(site):  # a fact's parts' old slash IRIs
+        mine = ask(client, "GET", path, accept, params)
+        same_answer(mine, ask(served, "GET", path, accept, params), own_error_pages=True)
+        statuses.add(mine.status_code)
+    assert statuses == {301, 404, 406}
     dump = client.get("/dumps/pledge-graph.nt")
     assert dump.content == served.get("/dumps/pledge-graph.nt").content
     statistics = client.get("/stats")

@@ -23,6 +23,7 @@ from static_site import (
     free_port,
     kinds_of_resources,
     media_type,
+    moved_parts,
     same_answer,
     stop,
     wait_for_port,
@@ -98,6 +99,18 @@ def test_format_parameter_answers_as_serve_does(site, static, served, fmt):
         for accept in (None, "image/png", "text/html"):
             same_answer(ask(static, "GET", "/" + path, accept, {"format": fmt}),
                         ask(served, "GET", "/" + path, accept, {"format": fmt}))
+
+
+def test_slash_iris_of_a_facts_parts_redirect_as_on_serve(site, static, served):
+    """301 to the fact's hash IRI, the query string kept, 406 first when no format fits,
+    404 for such a path of no fact: as ``serve`` answers."""
+    statuses = set()
+    for path, accept, params in moved_parts(site[0]):
+        mine, theirs = ask(static, "GET", path, accept, params), ask(served, "GET", path,
+                                                                     accept, params)
+        same_answer(mine, theirs)
+        statuses.add(mine.status_code)
+    assert statuses == {301, 404, 406}
 
 
 @pytest.mark.parametrize("path", ["/.well-known/void", "/catalog"])

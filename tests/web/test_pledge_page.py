@@ -48,7 +48,7 @@ def _hostile_turtle() -> str:
     pledge, fact, actor = URIRef(HOSTILE), URIRef(BASE + "id/fact/hostile/1/f"), URIRef(
         BASE + "id/actor/hostile")
     start = HOSTILE_TEXT.index(HOSTILE_WORDS)
-    target, position = URIRef(f"{fact}/target"), URIRef(f"{fact}/position")
+    target, position = URIRef(f"{fact}#target"), URIRef(f"{fact}#position")
     far, far_target, far_position = (URIRef(BASE + "id/fact/hostile/1/far"),
                                      URIRef(f"{fact}/far-target"), URIRef(f"{fact}/far-pos"))
     status = URIRef(str(PG) + "Evil")

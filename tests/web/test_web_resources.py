@@ -16,6 +16,8 @@ from pledge_graph.rdf.vocab import Iris
 IRIS = Iris()
 BASE = IRIS.base
 PLEDGE = "id/pledge/japan-2023/1"
+FACT = "id/fact/japan-2023/1/org-unafei"
+OA = "http://www.w3.org/ns/oa#"
 RESOURCES = [PLEDGE, "id/state/jpn", "id/rights-holders/migrants", "ontology/Pledge", "dataset"]
 RDF_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json",
              "nt": "application/n-triples", "rdf": "application/rdf+xml"}
@@ -191,13 +193,52 @@ def test_the_dump_is_the_union_of_the_resource_documents(http):
     """Each triple of the dump, datatypes included, is in a resource's document."""
     release = bundled_release()[1]
     dump = {q.triple for q in ox.parse(path=str(release / "pledge-graph.nt"))}
-    subjects = sorted({t.subject.value for t in dump if t.subject.value.startswith(BASE)})
+    # a hash IRI (a fact's evidence) is described in its document's description
+    subjects = sorted({t.subject.value.partition("#")[0] for t in dump
+                       if t.subject.value.startswith(BASE)})
     union: set[ox.Triple] = set()
     for iri in subjects:
         r = http.get("/" + iri[len(BASE):], headers={"Accept": "application/n-triples"})
         assert r.status_code == 200, iri
         union |= triples(r)
     assert dump - union == set()
+
+
+def test_a_facts_description_holds_its_evidence_and_selectors(http):
+    """One request gives a fact with where it was read: its target and both selectors are
+    hash IRIs of its document, described in it, in every format."""
+    fact = BASE + FACT
+    for fmt in RDF_TYPES:
+        got = triples(http.get(f"/{FACT}?format={fmt}"))
+        said = {(t.subject.value, t.predicate.value): t.object for t in got}
+        assert said[(fact, str(IRIS.ontology) + "evidence")] == ox.NamedNode(fact + "#target")
+        assert said[(fact + "#target", OA + "hasSource")] == ox.NamedNode(BASE + PLEDGE)
+        assert said[(fact + "#quote", OA + "exact")].value == "UNAFEI"
+        start, end = said[(fact + "#position", OA + "start")], said[(fact + "#position", OA + "end")]
+        assert int(end.value) - int(start.value) == len("UNAFEI")
+    page = http.get("/" + FACT, headers={"Accept": "text/html"}).text
+    # each part's rows begin where its fragment leads, and it goes by its fragment
+    for part in ("target", "quote", "position"):
+        assert page.count(f'<tr id="{part}">') == 1, part
+        assert f'<a href="/{FACT}#{part}" title="{fact}#{part}">#{part}</a>' in page
+    assert "through organizations including" in page
+
+
+@pytest.mark.parametrize("part", ["target", "quote", "position"])
+def test_slash_iris_of_a_facts_parts_redirect_to_their_hash_iris(http, part):
+    """IRIs minted before the evidence became part of its fact's document keep resolving:
+    301 to the hash IRI, the query string kept; followed, the fact's document holds it."""
+    r = http.get(f"/{FACT}/{part}", headers={"Accept": "text/turtle"})
+    assert r.status_code == 301 and r.headers["location"] == f"/{FACT}#{part}"
+    assert BASE + f"{FACT}#{part}" in r.text
+    r = http.get(f"/{FACT}/{part}", params={"format": "nt"})
+    assert r.status_code == 301 and r.headers["location"] == f"/{FACT}?format=nt#{part}"
+    followed = http.get(f"/{FACT}/{part}", params={"format": "nt"}, follow_redirects=True)
+    assert followed.status_code == 200 and media_type(followed) == "application/n-triples"
+    assert any(t.subject.value == BASE + f"{FACT}#{part}" for t in triples(followed))
+    for missing in (f"/id/fact/japan-2023/1/no-such-fact/{part}", f"/{PLEDGE}/{part}",
+                    f"/{FACT}/{part}/more"):
+        assert http.get(missing).status_code == 404, missing
 
 
 @pytest.mark.parametrize("path", ["ontology", "id/rights-holders", "shapes/core",
