@@ -32,7 +32,6 @@ from starlette.requests import Request
 
 from pledge_graph.errors import BuildError
 from pledge_graph.sparql.results import JSON_LD, N_TRIPLES
-from pledge_graph.store.held import HeldIndex
 from pledge_graph.store.index import TripleIndex
 from pledge_graph.web import dumps, pages, resources, stats
 from pledge_graph.web.app import STATIC_DIR, Settings
@@ -71,15 +70,16 @@ def minted_iris(settings: Settings) -> tuple[list[str], list[str]]:
     its own: it is described in its document's description (a fact's evidence)."""
     base = settings.iris.base
     index = getattr(settings.store, "reader", None)
-    if isinstance(index, HeldIndex | TripleIndex):  # the IRIs it keeps, read at once
+    if isinstance(index, TripleIndex):  # the IRIs it keeps, read at once
         found = {iri[len(base):] for iri in index.iris() if iri.startswith(base)}
-    else:
-        found = set()
+    else:  # each term once, then its text (10k corpus: 0.50 s, not 0.64 for every text)
+        terms = set()
         store = settings.store.native  # type: ignore[attr-defined]
         for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-            for term in (quad.subject, quad.object):
-                if isinstance(term, ox.NamedNode) and term.value.startswith(base):
-                    found.add(term.value[len(base):])
+            terms.add(quad.subject)
+            terms.add(quad.object)
+        found = {term.value[len(base):] for term in terms
+                 if isinstance(term, ox.NamedNode) and term.value.startswith(base)}
     found = {p for p in found if "#" not in p}  # parts of a document, written with it
     routed = {p for p in found if p in ROUTES or p.startswith(("dumps/", "static/"))}
     unsafe = sorted(p for p in found - routed if not _SAFE_PATH.match(p))

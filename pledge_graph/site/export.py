@@ -62,7 +62,7 @@ def export_site(release: Release, out: Path, iris: Iris, options: SiteOptions) -
         forms = reading.submit(published_forms, default_graph_files(release.directory), extra)
         load_inputs(store, release.directory, iris, extra_triples=extra,
                     named=DOCUMENTED_FILES)
-        store.describe_as_published(forms.result(), held=True)
+        store.describe_as_published(forms.result())
     public = options.public_url or f"http://127.0.0.1:{options.port}/"
     settings = Settings(store=store, iris=iris, release_dir=release.directory,
                         digest=release.digest, version=release.version, built=release.built,

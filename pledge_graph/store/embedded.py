@@ -31,7 +31,6 @@ from pledge_graph.sparql.results import (
     ResultTooLarge,
     serialise_answer,
 )
-from pledge_graph.store.held import HeldIndex
 from pledge_graph.store.index import INDEX_NAME, TripleIndex
 from pledge_graph.store.lookup import (
     OneSubject,
@@ -250,16 +249,10 @@ class EmbeddedStore(SparqlMethods):
         """The pyoxigraph store, for loading."""
         return self._store
 
-    def describe_as_published(self, forms: Published, *, held: bool = False) -> None:
+    def describe_as_published(self, forms: Published) -> None:
         """Describe resources with the literals as the release writes them (``forms``, see
-        :mod:`pledge_graph.store.published`), for a store read without a lookup index;
-        ``held``: read from an index of the loaded store held in memory
-        (:mod:`pledge_graph.store.held`), for a job that reads every resource."""
-        index = HeldIndex.of(self._store, forms) if held else None
-        if index is not None:
-            self._read, self._described = index, index.published()
-        else:
-            self._described = PublishedReader(self._read, forms)
+        :mod:`pledge_graph.store.published`), for a store read without a lookup index."""
+        self._described = PublishedReader(self._read, forms)
 
     @property
     def reader(self) -> Reader:

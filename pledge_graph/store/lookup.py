@@ -124,8 +124,10 @@ class StoreReader:
         quads = self.store.quads_for_pattern(
             None, None if predicate is None else ox.NamedNode(predicate[1:-1]), _term(obj),
             _DEFAULT)
-        return [(str(q.subject), str(q.predicate))
-                for q in itertools.islice(quads, None if most < 0 else most)]
+        found = [(str(q.subject), str(q.predicate))
+                 for q in itertools.islice(quads, None if most < 0 else most)]
+        found.sort(key=_by_predicate)  # in the lookup index's order: by predicate, subject
+        return found
 
     def values(self, subjects: Sequence[str], predicates: Sequence[str]
                ) -> list[tuple[str, str, str]]:
@@ -133,6 +135,10 @@ class StoreReader:
         ``predicates``, by one pattern read for each pair."""
         return [(subject, predicate, o) for subject in subjects for predicate in predicates
                 for _, o in self.outgoing(subject, predicate)]
+
+
+def _by_predicate(link: tuple[str, str]) -> tuple[str, str]:
+    return link[1], link[0]
 
 
 def _term(text: str) -> ox.NamedNode | ox.BlankNode:
