@@ -42,8 +42,9 @@ TARGET = 3.0  # export within three times the build's time
 SAMPLE = 2000  # resources whose JSON-LD is written both ways
 
 
-def _timed(argv: list[str]) -> tuple[float, float]:
-    """Run a command to its end; return (wall s, CPU s of it and its waited-for workers)."""
+def _timed(argv: list[str]) -> tuple[float, float, float]:
+    """Run a command to its end; return (wall s, CPU s of it and its waited-for workers,
+    the system's part of that CPU time)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
@@ -51,7 +52,8 @@ def _timed(argv: list[str]) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{argv[1]} failed:\n{done.stderr[-3000:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    system = after.ru_stime - before.ru_stime
+    return wall, (after.ru_utime - before.ru_utime) + system, system
 
 
 def _once(data: Path, tmp: Path) -> dict[str, float]:
@@ -59,13 +61,15 @@ def _once(data: Path, tmp: Path) -> dict[str, float]:
     :func:`bench_site`)."""
     tool = str(BIN / "pledge-graph")
     dist, site = tmp / "dist", tmp / "site"
-    build_wall, build_cpu = _timed([tool, "build", "--data", str(data), "--out", str(dist)])
-    export_wall, export_cpu = _timed([tool, "export-site", str(site), "--data", str(data),
-                                      "--out", str(dist)])
+    build_wall, build_cpu, build_system = _timed([tool, "build", "--data", str(data),
+                                                  "--out", str(dist)])
+    export_wall, export_cpu, export_system = _timed([tool, "export-site", str(site), "--data",
+                                                     str(data), "--out", str(dist)])
     written = _resource_files(site / "www" / "resources")
     files_wall, files_cpu = _files_alone(written, tmp / "files")
     return {"build_s": build_wall, "build_cpu_s": build_cpu, "export_s": export_wall,
-            "export_cpu_s": export_cpu, "ratio": export_wall / build_wall,
+            "export_cpu_s": export_cpu, "build_system_s": build_system,
+            "export_system_s": export_system, "ratio": export_wall / build_wall,
             "cpu_ratio": export_cpu / build_cpu, "files": len(written),
             "files_s": files_wall, "files_cpu_s": files_cpu,
             "files_ratio": files_wall / build_wall}
@@ -195,6 +199,8 @@ def bench_site(sizes: list[str], runs: int) -> dict[str, dict[str, Any]]:
                 tmp = Path(top) / f"{size}-{run}"
                 tmp.mkdir()
                 rows.append(_once(work / "data", tmp))
+                print(size, f"run {run + 1}:", {k: round(v, 2) for k, v in rows[-1].items()},
+                      flush=True)
             row: dict[str, Any] = {key: median([r[key] for r in rows]) for key in rows[0]}
             row.update(runs=runs, load_before=load_before, load_after=os.getloadavg()[0],
                        file_us_before=probe_before,
@@ -205,7 +211,8 @@ def bench_site(sizes: list[str], runs: int) -> dict[str, dict[str, Any]]:
     return results
 
 
-SETTLED_US = 60  # a file made within this: no run of removals still slows the disk
+SETTLED_US = 30  # a file made within this: no run of removals still slows the disk (a
+# settled disk here takes 15-20 us; at 50 us, an export's system time was three times that)
 SETTLE_FOR = 480  # seconds waited at most for it (the kernel's window is six minutes)
 
 

@@ -16,7 +16,6 @@ show the same terms again and again (properties, classes, groups, countries).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import zip_longest
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -146,10 +145,11 @@ def table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str,
     """The rows of a table of terms, each cell in its element (``th`` or ``td``), a row a
     line: written here, not in a template loop, for the same reason as :func:`term_html`.
     ``anchors``: an ``id`` for each row ("" for none), where a fragment leads."""
+    ids = [*anchors[:len(rows)], *[""] * (len(rows) - len(anchors))]
     return Markup("".join(
         (f'<tr id="{escape(anchor)}">' if anchor else "<tr>")
         + "".join(f"<{cell}>{term_html(t)}</{cell}>" for cell, t in zip(cells, row))
-        + "</tr>\n" for row, anchor in zip_longest(rows, anchors[:len(rows)], fillvalue="")))
+        + "</tr>\n" for row, anchor in zip(rows, ids)))
 
 
 def link_items(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> Markup:
