@@ -1,36 +1,20 @@
 """A store whose queries run in worker processes, so a runaway query can be stopped.
 
 pyoxigraph cannot interrupt a query, and a thread cannot be killed, so each query runs in
-a worker process of its own. When a query passes its time limit, or its worker grows past
-its memory limit (or all busy workers together pass theirs), or the caller says no one
-waits for the answer any more (``cancel``: its client has gone), the worker is killed and
-the caller gets an error at once; the other workers keep answering.
+a worker process. When a query passes its time limit, or its worker grows past its memory
+limit (or all busy workers together pass theirs), or no one waits for the answer any more
+(``cancel``: its client has gone), the worker is killed and the caller gets an error at
+once; the other workers keep answering.
 
-Which query runs when is the scheduler's (``pledge_graph.store.scheduler``): a query waits (up to
-``wait`` seconds, before its time limit starts) for a place in a bounded, per-client fair
-queue. Workers run at a mildly lowered priority, so the server's own process, which answers
-pages, dumps and kept answers, always wins the processor from them; a query still running
-after ``LONG_AFTER`` seconds of processor time gets the lowest priority (new queries
-overtake it), and its
-worker is retired when it ends, since a priority cannot be raised again without privilege.
-A query stopped to leave its place to others is answered when its time limit would have
-ended it: a flood from one address that waits for its answers gains nothing by its size,
-and its next queries stay out of the queue meanwhile.
-
-Workers open the on-disk store read-only (about 20 ms from the fork server), so the server
-answers at once; ``workers`` of them are kept ready and more are started on demand, up to
-``queries`` plus ``long_queries`` at once; a worker that answered stays ready until idle
-``idle_for`` seconds, so a steady load does not start one per query. They read the store
-through the system's page cache, which they all share: an idle worker costs about 16 MiB
-of proportional set size, and a busy one its own block cache (about 50 MiB at most on the
-10k corpus). With a
-``loader`` the pool also starts a template process in the background that loads the
-release into memory (``serve --in-memory``); once it is ready, workers are forked from it
-on demand (sharing its memory copy-on-write: a worker copies only the pages it writes to)
-with the same places, and the on-disk workers are retired. Plain lookups (resource
-descriptions, labels, graph names, counts for the landing page) are bounded work and are
-answered in the calling process from its own read-only view of the on-disk store, without
-a worker.
+Which query runs when is the scheduler's (:mod:`pledge_graph.store.scheduler`). Workers run
+at a lowered priority, so the server's own process (pages, dumps, kept answers) wins the
+processor from them; a query still running after ``LONG_AFTER`` seconds of processor time
+gets the lowest, and its worker is retired when it ends (a priority cannot be raised again
+without privilege). Workers open the on-disk store read-only and are kept ready while
+queries come; with a ``loader``, a template process loads the release into memory and
+later workers are forked from it. Plain lookups (descriptions, labels) are answered in the
+calling process from its own read-only view, without a worker. The figures (start times,
+memory per worker) are in docs/serving.md, "SPARQL endpoint".
 
 Why not a library's process pool: none of those measured (``bench/pool_libraries.py``)
 can end one running task, or watches a task's memory while it runs; see docs/serving.md,
