@@ -4,10 +4,11 @@ Each fact becomes a resource ``id/fact/<slug>/<n>/<fact-id>`` typed for its kind
 its pledge (``pg:statedIn``), with its curation status and its evidence: a Web Annotation
 ``oa:SpecificResource`` (``<fact>#target``) on the pledge with a ``oa:TextQuoteSelector``
 (``<fact>#quote``) and a ``oa:TextPositionSelector`` (``<fact>#position``, offsets in Unicode
-code points, which are Python string indices). The evidence has hash IRIs: it is part of
-the fact's own document, read with the fact in one request. Organisations, treaties, programmes and
-countries a fact refers to are described along with it, so the graph holds every resource it
-links to (:mod:`~pledge_graph.mapping.resources`). No blank nodes.
+code points, which are Python string indices). The evidence has hash IRIs
+(:data:`~pledge_graph.rdf.vocab.FACT_PARTS`): it is part of the fact's own document, read
+with the fact in one request. Organisations, treaties, programmes and countries a fact
+refers to are described along with it, so the graph holds every resource it links to
+(:mod:`~pledge_graph.mapping.resources`). No blank nodes.
 """
 
 from __future__ import annotations
@@ -25,16 +26,7 @@ from pledge_graph.mapping import resources
 from pledge_graph.mapping.actors import state_names_by_code, state_terms
 from pledge_graph.mapping.money import money_triples
 from pledge_graph.rdf.ntriples import Terms, Triple, iri, literal, typed
-from pledge_graph.rdf.vocab import (
-    DCTERMS,
-    OA,
-    RDF,
-    RDFS,
-    SCHEMA,
-    XSD,
-    Iris,
-    slugify,
-)
+from pledge_graph.rdf.vocab import DCTERMS, OA, RDF, RDFS, SCHEMA, XSD, Iris, slugify
 
 __all__ = ["CONTEXT_CHARS", "fact_triples"]
 

@@ -60,7 +60,8 @@ def kinds_of_resources(site: Path) -> list[str]:
 def every_resource(site: Path) -> list[str]:
     """The path of every resource the export wrote (facts, organisations, programmes,
     treaties, example queries, shapes, the build...), not one of each kind. A fact's parts
-    (``#target``, ``#quote``, ``#position``) are in its own files, none of their own."""
+    (``#target``, ``#quote``, ``#position``, ``#amount``) are in its own files, none of
+    their own."""
     root = site / "www" / "resources"
     paths = sorted(str(p.relative_to(root))[:-len(".html")].replace("%", "")
                    for p in root.rglob("*.html"))
