@@ -34,6 +34,7 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _SHORTS: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
 _TABLES: dict[tuple[str, str, str], tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {}
 _TERMS: dict[tuple[Any, ...], Markup] = {}
+_CELLS: dict[tuple[tuple[str, str], ...], dict[tuple[str, str | None], Markup]] = {}
 
 
 def split_lines(lines: list[str]) -> list[Row]:
@@ -66,20 +67,23 @@ def view_terms(settings: Any, names: dict[str, str]) -> ViewTerms:
     if kept is None:
         table = tuple(sorted(prefixes(iris).items(), key=lambda kv: -len(kv[1])))
         kept = _TABLES[key] = (table, _SHORTS.setdefault(table, {}))
-    return ViewTerms(iris.base, kept[0], names, kept[1])
+    return ViewTerms(iris.base, kept[0], names, kept[1], _CELLS.setdefault(kept[0], {}))
 
 
 class ViewTerms:
     """Turns RDF terms into what a page shows: text, a link, a hint."""
 
     def __init__(self, base: str, table: tuple[tuple[str, str], ...], names: dict[str, str],
-                 shorts: dict[str, str]) -> None:
-        """``table``: the prefixes, longest namespace first; ``shorts``: the short forms
-        kept for that table (pages name the same few thousand IRIs again and again)."""
+                 shorts: dict[str, str],
+                 cells: dict[tuple[str, str | None], Markup] | None = None) -> None:
+        """``table``: the prefixes, longest namespace first; ``shorts`` and ``cells``: the
+        short forms and HTML kept for that table (pages name the same few thousand IRIs
+        again and again)."""
         self.base = base
         self.table = table
         self.names = names
         self._short = shorts
+        self._cells = {} if cells is None else cells
 
     def href(self, iri: str) -> str:
         """The link to ``iri``: a local path under the base, the IRI itself if it is a web
@@ -116,10 +120,23 @@ class ViewTerms:
             return {"text": lexical, "href": "", "title": hint}
         return {"text": term, "href": "", "title": ""}
 
+    def html(self, term: str, *, named: bool = True) -> Markup:
+        """:func:`term_html` of :meth:`term`; an IRI's is kept by its text and the name it
+        is shown by, so a table cell is one lookup (a fact's page has fifty)."""
+        if not is_iri(term):  # a literal's HTML is kept by term_html alone
+            return term_html(self.term(term))
+        key = (term, self.names.get(iri_value(term)) if named else "")
+        found = self._cells.get(key)
+        if found is None:
+            found = keep(self._cells, key, term_html(self.term(term, named=named)))
+        return found
 
-def term_html(t: dict[str, Any]) -> Markup:
+
+def term_html(t: dict[str, Any] | Markup) -> Markup:
     """A term as a link (or a span) with its IRI or datatype as the hint, kept for plain
     text only (``Markup`` equals the same text as a key but is not escaped)."""
+    if isinstance(t, Markup):  # written already (:meth:`ViewTerms.html`)
+        return t
     key = (href, title, text) = (t.get("href", ""), t.get("title", ""), t.get("text", ""))
     if type(href) is not str or type(title) is not str or type(text) is not str:
         return _written_term(t)
@@ -140,7 +157,7 @@ def _field(t: dict[str, Any], key: str) -> Markup:
     return escape(t[key]) if key in t else Markup("")
 
 
-def table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str,
+def table_rows(rows: Sequence[tuple[dict[str, Any] | Markup, ...]], *cells: str,
                anchors: Sequence[str] = ()) -> Markup:
     """The rows of a table of terms, each cell in its element (``th`` or ``td``), a row a
     line: written here, not in a template loop, for the same reason as :func:`term_html`.
@@ -152,7 +169,7 @@ def table_rows(rows: list[tuple[dict[str, Any], ...]], *cells: str,
         + "</tr>\n" for row, anchor in zip(rows, ids)))
 
 
-def link_items(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> Markup:
+def link_items(rows: Sequence[tuple[dict[str, Any] | Markup, dict[str, Any] | Markup]]) -> Markup:
     """A list's items of (property, value) terms: the value, then the property in small
     (as :func:`table_rows`, written here)."""
     return Markup("".join(f"<li>{term_html(o)} <small>({term_html(p)})</small></li>"

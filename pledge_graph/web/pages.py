@@ -179,16 +179,16 @@ def resource_page(request: Request, iri: str, rows: list[Row],
         iri=iri, local=local,
         title=literal_parts(labels[0])[0] if labels else view.short(iri),
         labels=[view.term(label) for label in labels],
-        outgoing=[(view.term(p, named=False), view.term(o))
+        outgoing=[(view.html(p, named=False), view.html(o))
                   for _, p, o in outgoing[:PAGE_ROWS]] if tables else [],
-        incoming=[(view.term(s), view.term(p, named=False))
+        incoming=[(view.html(s), view.html(p, named=False))
                   for s, p, _ in incoming[:PAGE_ROWS]] if tables else [],
-        others=[(view.term(s), view.term(p, named=False), view.term(o))
+        others=[(view.html(s), view.html(p, named=False), view.html(o))
                 for s, p, o in others[:PAGE_ROWS]] if tables else [],
         part_anchors=anchors,
         counts=_Counts(len(outgoing), len(incoming), len(others)),
         page_rows=PAGE_ROWS, inverse_link=_INVERSE_QUERY[0] + quoted + _INVERSE_QUERY[1],
-        provenance=[(view.term(p, named=False), view.term(o))
+        provenance=[(view.html(p, named=False), view.html(o))
                     for _, p, o in provenance] if tables else [],
         version=settings.version, digest=settings.digest,
         query_link=_DESCRIBE_QUERY[0] + quoted + _DESCRIBE_QUERY[1],

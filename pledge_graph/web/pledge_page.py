@@ -50,7 +50,7 @@ class LinkGroup:
 
     key: str
     heading: str
-    rows: list[tuple[dict[str, str], dict[str, str]]]
+    rows: list[tuple[Markup, Markup]]
 
 
 @dataclass(slots=True)
@@ -86,7 +86,7 @@ def pledge_view(iri: str, rows: list[Row], facts: list[Fact], issued: str, setti
     text = texts[0][0] if texts else ""
     groups, rest = _link_groups(outgoing, pg, view)
     parts = {f.iri for f in facts} | {f"{f.iri}#target" for f in facts}
-    incoming = [(view.term(s), view.term(p, named=False))
+    incoming = [(view.html(s), view.html(p, named=False))
                 for s, p, _ in sorted((t for t in rows if t[2] == subject and t[0] != subject
                                        and not (is_iri(t[0]) and iri_value(t[0]) in parts)),
                                       key=lambda t: (iri_value(t[1]), t[0]))]
@@ -190,7 +190,7 @@ def bibtex_escape(text: str) -> str:
 
 
 def _link_groups(outgoing: list[Row], pg: str, view: ViewTerms
-                 ) -> tuple[list[LinkGroup], list[tuple[dict[str, str], dict[str, str]]]]:
+                 ) -> tuple[list[LinkGroup], list[tuple[Markup, Markup]]]:
     """The pledge's links in the groups of :data:`LINK_GROUPS` (those it has), and the rest
     of its properties but its text, which the page shows above."""
     shown = {f"<{pg}pledgeText>"}
@@ -198,10 +198,10 @@ def _link_groups(outgoing: list[Row], pg: str, view: ViewTerms
     for key, heading, properties in LINK_GROUPS:
         wanted = {"<" + p.format(pg=pg) + ">" for p in properties}
         shown |= wanted
-        rows = [(view.term(p, named=False), view.term(o)) for _, p, o in outgoing if p in wanted]
+        rows = [(view.html(p, named=False), view.html(o)) for _, p, o in outgoing if p in wanted]
         if rows:
             groups.append(LinkGroup(key=key, heading=heading, rows=rows))
-    rest = [(view.term(p, named=False), view.term(o)) for _, p, o in outgoing if p not in shown]
+    rest = [(view.html(p, named=False), view.html(o)) for _, p, o in outgoing if p not in shown]
     return groups, rest
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from pledge_graph.rdf.vocab import Iris
 from pledge_graph.store.lookup import literal_parts
-from pledge_graph.web.page_terms import iri_value, is_iri, split_lines, view_terms
+from pledge_graph.web.page_terms import iri_value, is_iri, split_lines, term_html, view_terms
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 HARD = [
@@ -88,3 +88,21 @@ def test_a_quoted_triple_is_shown_as_written_not_as_a_link():
     (_, _, o), = split_lines([line])
     assert not is_iri(o)
     assert view_terms(_Settings(), {}).term(o) == {"text": o, "href": "", "title": ""}
+
+
+@pytest.mark.parametrize("line", HARD)
+def test_a_cell_is_the_html_of_its_term_under_the_pages_own_names(line):
+    """Cells are kept by the term and the name it is shown by: one page's label for an IRI
+    never shows on another page that names it otherwise, or not at all."""
+    (s, p, o), = split_lines([line])
+    plain = view_terms(_Settings(), {})
+    for term in (s, p, o):
+        for named in (True, False):
+            assert plain.html(term, named=named) == term_html(plain.term(term, named=named))
+    if is_iri(o):
+        named = view_terms(_Settings(), {iri_value(o): "A <name>"})
+        assert named.html(o) == term_html(named.term(o))
+        assert "A &lt;name&gt;" in named.html(o)
+        assert "A &lt;name&gt;" not in named.html(o, named=False)
+        assert "A &lt;name&gt;" not in plain.html(o)
+        assert view_terms(_Settings(), {iri_value(o): "B"}).html(o) != named.html(o)
