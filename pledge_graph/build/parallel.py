@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from pledge_graph.errors import BuildError
@@ -57,14 +57,16 @@ def start_worker(parent: int, death: int = signal.SIGKILL) -> None:
         os._exit(1)
 
 
-def in_workers(function: Callable[[J], R], jobs: Sequence[J], workers: int, *,
+def in_workers(function: Callable[[J], R], jobs: Iterable[J], workers: int, *,
                ordered: bool = True) -> Iterator[R]:
     """Yield ``function(job)`` for every job, from ``workers`` forked processes.
 
     The workers are forked, so what the parent set up before calling (module state the
-    function reads) is theirs too. With one worker the jobs run in this process. Results
-    come in the order of the jobs, or as they are done when ``ordered`` is false. On an error
-    or Ctrl-C the workers are killed at once, since the remaining results are not wanted.
+    function reads) is theirs too; ``jobs`` may be a generator, which the pool's thread
+    reads while the workers take the first. With one worker the jobs run in this process.
+    Results come in the order of the jobs, or as they are done when ``ordered`` is false. On
+    an error or Ctrl-C the workers are killed at once, since the remaining results are not
+    wanted.
     """
     if workers <= 1:
         yield from map(function, jobs)

@@ -35,8 +35,10 @@ __all__ = [
     "OneSubject",
     "Reader",
     "StoreReader",
+    "chosen_labels",
     "description",
     "description_lines",
+    "every_label",
     "labels",
     "labels_in",
     "literal_parts",
@@ -266,10 +268,26 @@ def _reachable_blanks(read: _Counted, start: list[str]) -> list[str]:
 def labels(read: Reader, iris: Iterable[str]) -> dict[str, str]:
     """The labels of ``iris`` (see :func:`labels_in`), read at once: a page links to tens
     of resources, each read before by a pattern read per label property."""
+    return chosen_labels(read.values([f"<{iri}>" for iri in iris], _LABEL_TEXTS))
+
+
+def every_label(store: ox.Store) -> dict[str, str]:
+    """The label of every IRI of the default graph that has one, chosen as :func:`labels`
+    chooses, in one pass over each label property: for a writer of every resource's page,
+    which would otherwise read them a few IRIs at a time."""
+    return chosen_labels(
+        (str(q.subject), predicate, str(q.object)) for predicate in _LABEL_TEXTS
+        for q in store.quads_for_pattern(None, ox.NamedNode(predicate[1:-1]), None, _DEFAULT))
+
+
+def chosen_labels(rows: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """Each subject's label among ``rows`` (subject, label property, value in N-Triples):
+    English or untagged, by the property's rank (skos:prefLabel, rdfs:label, dct:title),
+    the smallest value of that rank."""
     best: dict[str, tuple[int, str]] = {}
-    for subject, predicate, o in read.values([f"<{iri}>" for iri in iris], _LABEL_TEXTS):
+    for subject, predicate, o in rows:
         value = _english(o)
-        if value is None:
+        if value is None or subject[:1] != "<":
             continue
         iri, choice = subject[1:-1], (_LABEL_TEXTS.index(predicate), value)
         if iri not in best or choice < best[iri]:

@@ -12,7 +12,7 @@ Also here: the read-only Graph Store Protocol at ``/store``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -274,6 +274,14 @@ def kept_labels(settings: Any, iris: list[str]) -> dict[str, str]:
     if missing:  # remembered once answered: making room may forget the others
         keep_all(kept, [(name, found.get(name)) for name in missing])
     return labels
+
+
+def keep_labels(settings: Any, labelled: dict[str, str], others: Iterable[str] = ()) -> None:
+    """Remember the labels of ``labelled`` and that ``others`` have none, before pages are
+    written for every resource: as :func:`kept_labels` would, a few at a time."""
+    kept = _kept_labels.setdefault(settings.store, {})
+    keep_all(kept, [*labelled.items(), *((name, None) for name in others
+                                          if name not in labelled)])
 
 
 def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any,

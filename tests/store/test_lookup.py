@@ -19,7 +19,7 @@ from pledge_graph.sparql.results import SOLUTION_TYPES
 from pledge_graph.store.embedded import EmbeddedStore, ResultTooLarge, SparqlMethods
 from pledge_graph.store.index import INDEX_NAME, TripleIndex, write_index
 from pledge_graph.store.loading import default_graph_files, load_inputs
-from pledge_graph.store.lookup import StoreReader, one_subject, one_subject_query
+from pledge_graph.store.lookup import StoreReader, every_label, one_subject, one_subject_query
 from pledge_graph.store.pool import ProcessPool
 from pledge_graph.store.published import PublishedReader, published_forms
 from pledge_graph.web.serve import build_store
@@ -241,6 +241,7 @@ def test_labels_equal_the_sparql_definition_on_every_term(on_disk):
     fast = store.labels(terms)
     assert len(fast) > 100
     assert fast == SparqlMethods.labels(store, terms)
+    assert every_label(store.native) == fast  # the export's, read in one pass
 
 
 @pytest.mark.parametrize("on_disk", ["indexed"], indirect=True)
