@@ -35,9 +35,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def export(out: Path, port: int) -> None:
+def export(out: Path, port: int, *options: str) -> None:
     data, release = bundled_release()
-    cli("export-site", out, "--data", data, "--out", release, "--port", str(port),
+    cli("export-site", out, "--data", data, "--out", release, "--port", str(port), *options,
         timeout=300)
 
 

@@ -12,6 +12,7 @@ from pledge_graph.rdf.vocab import Iris
 from pledge_graph.site.documents import (
     RESOURCE_FORMATS,
     canonical_blank_nodes,
+    documented_iris,
     minted_iris,
     write_resources,
 )
@@ -89,3 +90,17 @@ def test_an_iri_needing_a_folder_where_a_file_is_fails_with_a_clear_error(tmp_pa
     served, _ = minted_iris(settings)
     with pytest.raises(BuildError, match="needs a folder where another resource's file is"):
         write_resources(settings, tmp_path, served)
+
+
+def test_the_documented_terms_are_listed_as_every_resource_is():
+    """The ontology's and shapes' terms, which the export writes first, are the resources
+    of those graphs the full listing gives: no hostile path, route or hash part among them."""
+    graph = ox.NamedNode(BASE + "dumps/ontology.ttl")
+    paths = ["ontology/Pledge", "ontology/Pledge#part", "sparql", *HOSTILE]
+    settings = settings_with([*paths, "id/pledge/x/1"])
+    settings.store.native.extend([ox.Quad(ox.NamedNode(BASE + p), LABEL, ox.Literal(p), graph)
+                                  for p in paths])
+    served, _ = minted_iris(settings)
+    assert documented_iris(settings, [graph.value]) == [BASE + "ontology/Pledge"]
+    assert BASE + "ontology/Pledge" in served
+    assert documented_iris(settings, []) == []
