@@ -30,7 +30,7 @@ from pledge_graph.rdf.ntriples import RDF_TYPE, XSD_STRING, literal_parts
 from pledge_graph.rdf.vocab import Iris, prefixes, rebase_text
 
 __all__ = ["DOCUMENT_TAIL", "Compactor", "compact_rows", "context_cut", "context_names",
-           "context_text", "document_head", "load_context"]
+           "context_text", "document_head", "load_context", "named_entries"]
 
 _GEN_DELIMS = tuple(":/?#[]@")
 
@@ -278,6 +278,16 @@ def context_names(context: dict[str, Any], document: Any) -> frozenset[str]:
                     used.add(entry)
                     pending.append(entries[entry])
     return frozenset(used)
+
+
+def named_entries(context: dict[str, Any], strings: Iterable[str]) -> frozenset[str]:
+    """The context's terms and prefixes named by ``strings`` themselves (a key or string
+    of a document, or the part of one before a colon), not yet those they name in turn
+    (:func:`context_names` of the entries gives the rest)."""
+    entries = context["@context"]
+    return frozenset(entry for name in strings
+                     for entry in ((name, name.partition(":")[0]) if ":" in name else (name,))
+                     if entry in entries)
 
 
 def document_head(context: dict[str, Any]) -> str:

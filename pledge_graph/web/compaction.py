@@ -240,17 +240,20 @@ def _add_value(out: dict[str, Any], key: str, value: Any) -> None:
 _STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C one
 
 
-def indented_json(value: Any) -> str:
+def indented_json(value: Any, strings: set[str] | None = None) -> str:
     """``value`` as ``json.dumps(value, indent=2, ensure_ascii=False)`` writes it: the same
-    text in less time (``json`` indents in Python, one generator per level)."""
+    text in less time (``json`` indents in Python, one generator per level). ``strings``
+    gets every key and string written (what a document names: the context entries it needs
+    are read from them, with no second walk of the document)."""
     parts: list[str] = []
-    _indented(value, "\n", parts)
+    _indented(value, "\n", parts, set() if strings is None else strings)
     return "".join(parts)
 
 
-def _indented(value: Any, newline: str, parts: list[str]) -> None:
+def _indented(value: Any, newline: str, parts: list[str], strings: set[str]) -> None:
     """Append ``value`` as JSON, ``newline`` the line break and indentation it is at."""
     if isinstance(value, str):
+        strings.add(value)
         parts.append(_STRING(value))
         return
     if not isinstance(value, (dict, list)):
@@ -266,7 +269,11 @@ def _indented(value: Any, newline: str, parts: list[str]) -> None:
     for key, item in pairs:
         if not isinstance(key, str):
             raise TypeError("keys are strings")
-        parts.append(f"{separator}{inner}{_STRING(key)}: " if is_object else separator + inner)
-        _indented(item, inner, parts)
+        if is_object:
+            strings.add(key)
+            parts.append(f"{separator}{inner}{_STRING(key)}: ")
+        else:
+            parts.append(separator + inner)
+        _indented(item, inner, parts, strings)
         separator = ","
     parts.append(newline + ("}" if is_object else "]"))

@@ -18,7 +18,13 @@ import pyoxigraph as ox
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
-from pledge_graph.publish.jsonld import context_cut, context_names, context_text, load_context
+from pledge_graph.publish.jsonld import (
+    context_cut,
+    context_names,
+    context_text,
+    load_context,
+    named_entries,
+)
 from pledge_graph.web.compaction import ContextCompaction, Unsupported, indented_json
 from pledge_graph.web.memo import keep
 from pledge_graph.web.node_objects import from_lines, from_triples, parse_lines
@@ -129,7 +135,7 @@ def _nested(nodes: dict[str, dict[str, Any]], size: int, iri: str, context: dict
                                                           "skipExpansion": True})
     finally:
         _PYLD.release()
-    return _answer_text(compacted, local.text_for(compacted), reference)
+    return _answer_text(compacted, local, reference)
 
 
 def _dataset(triples: list[ox.Triple]) -> dict[str, list[dict[str, Any]]]:
@@ -215,12 +221,27 @@ class _LocalContext:
         self.name = "urn:sha256:" + hashlib.sha256(self.text.encode()).hexdigest()
         self._compaction: ContextCompaction | None = None
         self._texts: dict[frozenset[str], str] = {}
+        self._named: dict[frozenset[str], str] = {}
 
     def text_for(self, document: dict[str, Any]) -> str:
         """The context as ``document`` embeds it: the entries it is read with
         (:func:`context_cut`), one term a line; kept for each set of entries, as resources of
         one kind name the same terms."""
-        names = context_names(self.context, document)
+        return self._text(context_names(self.context, document))
+
+    def text_named(self, strings: set[str]) -> str:
+        """:meth:`text_for` a document whose keys and strings are ``strings`` (gathered as
+        it was written): kept for the entries they name themselves, the rest read from
+        those entries once."""
+        named = named_entries(self.context, strings)
+        found = self._named.get(named)
+        if found is None:
+            entries = self.context["@context"]
+            names = named | context_names(self.context, [entries[name] for name in named])
+            found = keep(self._named, named, self._text(names))
+        return found
+
+    def _text(self, names: frozenset[str]) -> str:
         found = self._texts.get(names)
         if found is None:
             found = keep(self._texts, names, context_text(context_cut(self.context, names)))
@@ -257,20 +278,25 @@ def _local(context: dict[str, Any]) -> _LocalContext:
     return _LOCAL[-1]
 
 
-def _answer_text(node: dict[str, Any], context_json: str | None,
+def _answer_text(node: dict[str, Any], local: _LocalContext | None,
                  reference: bool = False) -> bytes:
     """The node as indented JSON: the context (one term a line) if any, ``@id``, ``@type``,
     the properties by name, then ``@reverse`` and ``@included``; written by
     :func:`~pledge_graph.web.compaction.indented_json` (``json.dumps`` with ``reference``:
-    the same text)."""
+    the same text), which gathers the strings the context's entries are chosen by."""
     head = [k for k in ("@id", "@type") if k in node]
     tail = [k for k in ("@reverse", "@included") if k in node]
     order = head + sorted(k for k in node if k not in {*head, *tail, "@context"}) + tail
     ordered = {k: node[k] for k in order}
+    strings: set[str] = set()
     if reference:
         body = json.dumps(ordered, indent=2, ensure_ascii=False)
     else:
-        body = indented_json(ordered)
-    if context_json is None:
+        body = indented_json(ordered, strings)
+    if local is None:
         return f"{body}\n".encode()
+    if reference or "@context" in node:  # pyld's answer names its context: walked whole
+        context_json = local.text_for(node)
+    else:
+        context_json = local.text_named(strings)
     return f'{{"@context": {context_json},\n{body[2:]}\n'.encode()
