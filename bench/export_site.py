@@ -1,7 +1,7 @@
 """The release as a static site: `pledge-graph export-site` against `pledge-graph build` of
 the same corpus, and a resource's JSON-LD with the kept compaction choices against pyld's.
 
-    python bench/run.py site [--sizes 10k] [--runs 3]
+    python bench/run.py site [--sizes 10k] [--runs 3] [--tmp DIR]
 
 For each run: `pledge-graph build` of the corpus's imported data (bench/builds/<size>/data)
 into a fresh folder, then `pledge-graph export-site` of that release into another, each a
@@ -18,7 +18,9 @@ Nothing is removed until every run has ended, and the system time of making a fi
 measured before the first run and after the last: on this machine's disk (ext4 without a
 journal), for some minutes after many files were removed, making one costs ten to fifty
 times as much, and an export's half a million files would measure that instead. The runs
-wait (at most eight minutes) until it is back to what a settled disk takes.
+wait (at most eight minutes) until it is back to what a settled disk takes. With ``--tmp
+/dev/shm`` the runs write into memory (tmpfs), where making a file costs the same whatever
+was removed before: the software measured alone, the disk left out.
 """
 
 from __future__ import annotations
@@ -179,17 +181,18 @@ def _jsonld(release: Path) -> dict[str, float]:
     return out
 
 
-def bench_site(sizes: list[str], runs: int) -> dict[str, dict[str, Any]]:
+def bench_site(sizes: list[str], runs: int,
+               into: Path | None = None) -> dict[str, dict[str, Any]]:
     """Medians of ``runs`` build + export pairs for each corpus size, and the JSON-LD.
 
     Nothing the runs write is removed before the last run has ended (half a million files
     a run on the 10k corpus, removed at once, would slow the next run's files; see
     :func:`creation_us`), and the cost of making a file is measured before the first run
-    and after the last."""
+    and after the last; ``into``: where they write (default: the temporary folder)."""
     from run import release
 
     results: dict[str, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory(prefix="pledge-graph-site-") as top:
+    with tempfile.TemporaryDirectory(prefix="pledge-graph-site-", dir=into) as top:
         for size in sizes:
             work = release(size)
             load_before = os.getloadavg()[0]
@@ -203,6 +206,7 @@ def bench_site(sizes: list[str], runs: int) -> dict[str, dict[str, Any]]:
                       flush=True)
             row: dict[str, Any] = {key: median([r[key] for r in rows]) for key in rows[0]}
             row.update(runs=runs, load_before=load_before, load_after=os.getloadavg()[0],
+                       folder=str(into or tempfile.gettempdir()),
                        file_us_before=probe_before,
                        file_us_after=creation_us(Path(top) / f"probe-{size}-after"))
             row["jsonld"] = _jsonld(work / "dist")

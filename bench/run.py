@@ -6,7 +6,7 @@ against Oxigraph server and rdflib-endpoint, and server start-up.
     python bench/run.py deref [--runs 3] [--seconds 5]
     python bench/run.py startup [--runs 5]
     python bench/run.py first [--runs 3] [--seconds 5]   # first answers, memory (first.py)
-    python bench/run.py site [--sizes 10k] [--runs 3]     # export-site against build (export_site.py)
+    python bench/run.py site [--sizes 10k] [--runs 3] [--tmp /dev/shm]   # export-site against build
     python bench/run.py report        # docs/benchmarks.md and docs/bench-scaling.png
 
 Each prints medians of several runs and the ratios measured in the same run, and writes
@@ -410,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--servers", default=",".join(SERVERS), help="servers to query")
+    parser.add_argument("--tmp", type=Path, default=None,
+                        help="site: the folder the runs write in (default: the system's "
+                             "temporary folder; /dev/shm measures the software alone)")
     args = parser.parse_args(argv)
     missing = _missing_tools(args.benchmark)
     if missing:
@@ -429,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         _save("first", bench_first(args.runs, args.seconds))
     elif args.benchmark == "site":
         from export_site import bench_site
-        _save("site", bench_site(args.sizes.split(","), args.runs))
+        _save("site", bench_site(args.sizes.split(","), args.runs, args.tmp))
     elif args.benchmark == "startup":
         _save("startup", bench_startup(max(args.runs, 5)))
     else:

@@ -4,11 +4,16 @@ and blank-node labels of a description depend on the description alone."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 
 from pledge_graph.errors import BuildError
 from pledge_graph.rdf.vocab import Iris
+from pledge_graph.site import documents
 from pledge_graph.site.documents import (
     RESOURCE_FORMATS,
     canonical_blank_nodes,
@@ -104,3 +109,33 @@ def test_the_documented_terms_are_listed_as_every_resource_is():
     assert documented_iris(settings, [graph.value]) == [BASE + "ontology/Pledge"]
     assert BASE + "ontology/Pledge" in served
     assert documented_iris(settings, []) == []
+
+
+def test_release_files_are_linked_and_keep_their_bytes_when_the_release_is_rebuilt(tmp_path):
+    """A dump is linked into the site, not written again; a build writes a new file and
+    renames it over the old, so the site keeps the bytes it was exported with."""
+    release, site = tmp_path / "release", tmp_path / "site"
+    release.mkdir()
+    site.mkdir()
+    (release / "pledge-graph.nt").write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")
+    os.utime(release / "pledge-graph.nt", ns=(10**18, 10**18))
+    documents._release_file(release / "pledge-graph.nt", site / "pledge-graph.nt")
+    assert os.path.samefile(release / "pledge-graph.nt", site / "pledge-graph.nt")
+    assert (site / "pledge-graph.nt").stat().st_mtime_ns == 10**18
+    rebuilt = release / ".new"
+    rebuilt.write_bytes(b"<urn:a> <urn:b> <urn:d> .\n")
+    rebuilt.rename(release / "pledge-graph.nt")
+    assert (site / "pledge-graph.nt").read_bytes() == b"<urn:a> <urn:b> <urn:c> .\n"
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="no second filesystem")
+def test_release_files_on_another_filesystem_are_copied_and_dated(tmp_path):
+    source = tmp_path / "void.ttl"
+    source.write_bytes(b"@prefix void: <http://rdfs.org/ns/void#> .\n")
+    os.utime(source, ns=(10**18, 10**18))
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as other:
+        target = Path(other) / "void.ttl"
+        documents._release_file(source, target)
+        assert target.read_bytes() == source.read_bytes()
+        assert target.stat().st_mtime_ns == 10**18
+        assert not os.path.samefile(source, target)
