@@ -14,13 +14,16 @@ process, the JSON-LD of every resource of an evenly spaced sample, written with 
 choices and by pyld (`framed_jsonld(..., reference=True)`), in CPU time; the two must give
 the same bytes.
 
-Nothing is removed until every run has ended, and the system time of making a file is
-measured before the first run and after the last: on this machine's disk (ext4 without a
-journal), for some minutes after many files were removed, making one costs ten to fifty
-times as much, and an export's half a million files would measure that instead. The runs
-wait (at most eight minutes) until it is back to what a settled disk takes. With ``--tmp
-/dev/shm`` the runs write into memory (tmpfs), where making a file costs the same whatever
-was removed before: the software measured alone, the disk left out.
+Each run starts from the same state: the one before it is removed first, and the run
+waits (at most eight minutes) until making a file costs what it does on a settled disk,
+measured before each run and after the last. Two things on this machine would otherwise
+be measured instead of the software: on its disk (ext4 without a journal), for some
+minutes after many files were removed, making one costs ten to fifty times as much; and
+runs that keep their files fill memory (three runs, about 9 GB), and a third run's writes
+then cost four to five times the system time of the first two, on the disk as in memory
+(`--tmp /dev/shm`): the memory the machine then gives them is slow to touch the first
+time (a virtual machine). With ``--tmp /dev/shm`` the runs write into memory (tmpfs),
+where what was removed before costs nothing: the software measured without the disk.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import itertools
 import multiprocessing
 import os
 import resource
+import shutil
 import subprocess
 import tempfile
 import time
@@ -185,10 +189,10 @@ def bench_site(sizes: list[str], runs: int,
                into: Path | None = None) -> dict[str, dict[str, Any]]:
     """Medians of ``runs`` build + export pairs for each corpus size, and the JSON-LD.
 
-    Nothing the runs write is removed before the last run has ended (half a million files
-    a run on the 10k corpus, removed at once, would slow the next run's files; see
-    :func:`creation_us`), and the cost of making a file is measured before the first run
-    and after the last; ``into``: where they write (default: the temporary folder)."""
+    Each run begins from the same state: the previous run's files are removed and the
+    disk let settle (:func:`creation_us`, :func:`_settled`) first; the cost of making a
+    file is measured before each run and after the last; ``into``: where they write
+    (default: the temporary folder)."""
     from run import release
 
     results: dict[str, dict[str, Any]] = {}
@@ -196,18 +200,21 @@ def bench_site(sizes: list[str], runs: int,
         for size in sizes:
             work = release(size)
             load_before = os.getloadavg()[0]
-            probe_before = _settled(Path(top), size)
+            probes = []
             rows = []
             for run in range(runs):
+                probes.append(_settled(Path(top), f"{size}-{run}"))
                 tmp = Path(top) / f"{size}-{run}"
                 tmp.mkdir()
                 rows.append(_once(work / "data", tmp))
                 print(size, f"run {run + 1}:", {k: round(v, 2) for k, v in rows[-1].items()},
-                      flush=True)
+                      f"a file {probes[-1]:.0f} us before", flush=True)
+                if run + 1 < runs:
+                    shutil.rmtree(tmp)
             row: dict[str, Any] = {key: median([r[key] for r in rows]) for key in rows[0]}
             row.update(runs=runs, load_before=load_before, load_after=os.getloadavg()[0],
                        folder=str(into or tempfile.gettempdir()),
-                       file_us_before=probe_before,
+                       file_us_before=median(probes), file_us_each=probes,
                        file_us_after=creation_us(Path(top) / f"probe-{size}-after"))
             row["jsonld"] = _jsonld(work / "dist")
             print(size, row, flush=True)
@@ -220,12 +227,12 @@ SETTLED_US = 30  # a file made within this: no run of removals still slows the d
 SETTLE_FOR = 480  # seconds waited at most for it (the kernel's window is six minutes)
 
 
-def _settled(top: Path, size: str) -> float:
+def _settled(top: Path, name: str) -> float:
     """Wait until making a file costs what it does on a settled disk (or SETTLE_FOR has
     passed); return what it costs then."""
     deadline = time.monotonic() + SETTLE_FOR
     for attempt in itertools.count():
-        cost = creation_us(top / f"probe-{size}-{attempt}")
+        cost = creation_us(top / f"probe-{name}-{attempt}")
         if cost <= SETTLED_US or time.monotonic() > deadline:
             return cost
         print(f"making a file takes {cost:.0f} us (files were removed in the last minutes); "
