@@ -1,5 +1,6 @@
 """A one-off job in a process of its own (``in_child``): its answer and its errors come
-back as if it had run here, and the memory it took does not stay here."""
+back as if it had run here, and the memory it took does not stay here; jobs shared between
+forked workers (``in_workers``), listed as they are taken."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pledge_graph.build.parallel import in_child
+from pledge_graph.build.parallel import in_child, in_workers
 from pledge_graph.errors import BuildError, RecordError
 
 
@@ -60,3 +61,27 @@ def test_the_memory_the_job_took_is_not_kept_here():
 def test_a_job_killed_outright_is_an_error_not_a_hang():
     with pytest.raises(BuildError, match="ended unexpectedly"):
         in_child(_killed)
+
+
+def _times_ten(job: int) -> tuple[int, int]:
+    return job * 10, os.getpid()
+
+
+def test_jobs_listed_by_a_generator_all_run_in_the_workers():
+    """The export lists most of its resources while the workers write the first ones."""
+    def jobs():
+        yield from (1, 2)
+        yield from range(3, 40)
+
+    done = list(in_workers(_times_ten, jobs(), 2, ordered=False))
+    assert sorted(value for value, _ in done) == [i * 10 for i in range(1, 40)]
+    assert os.getpid() not in {pid for _, pid in done}
+
+
+def test_an_error_while_listing_the_jobs_reaches_the_caller():
+    def jobs():
+        yield from (1, 2)
+        raise RecordError("cannot list the resources", expected="a readable store")
+
+    with pytest.raises(RecordError, match="cannot list"):
+        list(in_workers(_times_ten, jobs(), 2, ordered=False))
