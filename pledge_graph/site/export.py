@@ -85,6 +85,7 @@ def export_site(release: Release, out: Path, iris: Iris, options: SiteOptions) -
         _JOB = (settings, www)
         gc.freeze()  # the forked workers' collections then leave the parent's objects shared
         try:
+            # the jobs are listed as they are taken: the store's size bounds their number
             workers = workers_for(len(store.native) // _CHUNK + 1, options.jobs)
             written = sum(in_workers(_write_job, _jobs(settings, first), workers,
                                      ordered=False))

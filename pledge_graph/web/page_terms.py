@@ -74,8 +74,7 @@ class ViewTerms:
     """Turns RDF terms into what a page shows: text, a link, a hint."""
 
     def __init__(self, base: str, table: tuple[tuple[str, str], ...], names: dict[str, str],
-                 shorts: dict[str, str],
-                 cells: dict[tuple[str, str | None], Markup] | None = None) -> None:
+                 shorts: dict[str, str], cells: dict[tuple[str, str | None], Markup]) -> None:
         """``table``: the prefixes, longest namespace first; ``shorts`` and ``cells``: the
         short forms and HTML kept for that table (pages name the same few thousand IRIs
         again and again)."""
@@ -83,7 +82,7 @@ class ViewTerms:
         self.table = table
         self.names = names
         self._short = shorts
-        self._cells = {} if cells is None else cells
+        self._cells = cells
 
     def href(self, iri: str) -> str:
         """The link to ``iri``: a local path under the base, the IRI itself if it is a web

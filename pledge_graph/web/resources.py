@@ -12,7 +12,7 @@ Also here: the read-only Graph Store Protocol at ``/store``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -276,12 +276,11 @@ def kept_labels(settings: Any, iris: list[str]) -> dict[str, str]:
     return labels
 
 
-def keep_labels(settings: Any, labelled: dict[str, str], others: Iterable[str] = ()) -> None:
-    """Remember the labels of ``labelled`` and that ``others`` have none, before pages are
-    written for every resource: as :func:`kept_labels` would, a few at a time."""
-    kept = _kept_labels.setdefault(settings.store, {})
-    keep_all(kept, [*labelled.items(), *((name, None) for name in others
-                                          if name not in labelled)])
+def keep_labels(settings: Any, labelled: dict[str, str]) -> None:
+    """Remember the labels of ``labelled`` before pages are written for every resource,
+    as :func:`kept_labels` would, a few at a time."""
+    items: list[tuple[str, str | None]] = list(labelled.items())
+    keep_all(_kept_labels.setdefault(settings.store, {}), items)
 
 
 def serialise_graph(triples: list[ox.Triple], fmt: Format, settings: Any,
